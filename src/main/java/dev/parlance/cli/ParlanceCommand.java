@@ -1,0 +1,28 @@
+package dev.parlance.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code parlance} command line; each subcommand runs the same engine as the desktop app. */
+@Command(
+        name = "parlance",
+        mixinStandardHelpOptions = true,
+        version = "Parlance 0.1.0",
+        description = "An offline AI assistant. With no command, opens the desktop app.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class ParlanceCommand implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** Runs the command line and returns the process exit code. */
+    public static int run(String... args) {
+        return new CommandLine(new ParlanceCommand()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.parlance.inference;
+
+import java.util.List;
+
+/**
+ * How the next token is chosen and when generation stops.
+ *
+ * @param temperature 0 means greedy (argmax)
+ * @param topK keep the K most likely tokens; 0 disables
+ * @param topP keep the smallest set whose probability reaches P; 1 disables
+ * @param minP drop tokens whose probability is below minP times the best one's; 0 disables
+ * @param repeatPenalty divide positive (multiply negative) logits of tokens already seen; 1 disables
+ * @param seed random seed; the same seed, prompt and settings give the same text
+ * @param maxNewTokens the most tokens to generate
+ * @param stopStrings generation stops before any of these would be emitted
+ */
+public record SamplingConfig(
+        double temperature,
+        int topK,
+        double topP,
+        double minP,
+        double repeatPenalty,
+        long seed,
+        int maxNewTokens,
+        List<String> stopStrings) {
+
+    public SamplingConfig {
+        if (temperature < 0) {
+            throw new IllegalArgumentException("temperature must be >= 0, was " + temperature);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("top-k must be >= 0, was " + topK);
+        }
+        if (topP <= 0 || topP > 1) {
+            throw new IllegalArgumentException("top-p must be in (0, 1], was " + topP);
+        }
+        if (minP < 0 || minP >= 1) {
+            throw new IllegalArgumentException("min-p must be in [0, 1), was " + minP);
+        }
+        if (repeatPenalty <= 0) {
+            throw new IllegalArgumentException("repeat penalty must be > 0, was " + repeatPenalty);
+        }
+        if (maxNewTokens < 0) {
+            throw new IllegalArgumentException("max new tokens must be >= 0, was " + maxNewTokens);
+        }
+        stopStrings = List.copyOf(stopStrings);
+    }
+
+    /** Greedy decoding of up to {@code maxNewTokens} tokens. */
+    public static SamplingConfig greedy(int maxNewTokens) {
+        return new SamplingConfig(0, 0, 1, 0, 1, 0, maxNewTokens, List.of());
+    }
+
+    public boolean isGreedy() {
+        return temperature == 0;
+    }
+
+    public SamplingConfig withMaxNewTokens(int tokens) {
+        return new SamplingConfig(temperature, topK, topP, minP, repeatPenalty, seed, tokens, stopStrings);
+    }
+
+    public SamplingConfig withStopStrings(List<String> stops) {
+        return new SamplingConfig(temperature, topK, topP, minP, repeatPenalty, seed, maxNewTokens, stops);
+    }
+}

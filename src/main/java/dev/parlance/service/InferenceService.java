@@ -1,0 +1,58 @@
+package dev.parlance.service;
+
+import dev.parlance.chat.Message;
+import dev.parlance.inference.SamplingConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Owns the loaded model and the one worker thread on which it runs. Requests queue; listeners
+ * are called on the worker thread, never on the caller's.
+ */
+public interface InferenceService extends AutoCloseable {
+
+    /**
+     * Loads a model folder on the worker thread, closing the previous model. The future fails with
+     * a {@link dev.parlance.inference.ModelLoadException} whose message is fit to show a person.
+     *
+     * @param folder a Hugging Face model folder
+     * @param progress told the fraction loaded (0..1), on the worker thread
+     */
+    CompletableFuture<ModelInfo> load(Path folder, ProgressListener progress);
+
+    /** The loaded model, or null. */
+    ModelInfo loadedModel();
+
+    /**
+     * Asks the model to answer the conversation's last user message.
+     *
+     * @param messages the conversation, oldest first; not mutated
+     * @param options sampling and context settings
+     * @param listener receives text deltas and the end, on the worker thread
+     * @return a handle to cancel it; cancel takes effect before the next token
+     */
+    Generation chat(List<Message> messages, ChatOptions options, ChatListener listener);
+
+    /** The exact prompt the model would see for these messages, computed on the worker thread. */
+    CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options);
+
+    /** Cancels any generation, stops the worker and frees the model. */
+    @Override
+    void close();
+
+    /** Fraction of a long task done. */
+    @FunctionalInterface
+    interface ProgressListener {
+        void onProgress(double fraction);
+    }
+
+    /**
+     * Per-request settings.
+     *
+     * @param sampling how to pick tokens and when to stop
+     * @param contextLimit the most tokens of context to use; 0 means the model's own length
+     * @param templateOverride a Jinja chat template to use instead of the model's, or null
+     */
+    record ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride) {}
+}

@@ -1,0 +1,24 @@
+package dev.parlance.service;
+
+import dev.parlance.inference.SamplingConfig;
+import java.nio.file.Path;
+
+/**
+ * What the app shows about a loaded model.
+ *
+ * @param folder where it was loaded from
+ * @param name a display name (the folder name)
+ * @param architecture the Hugging Face architecture, such as {@code LlamaForCausalLM}
+ * @param parameters number of parameters
+ * @param contextLength the model's context window in tokens
+ * @param defaults sampling defaults from {@code generation_config.json}
+ * @param loadMillis how long loading took
+ */
+public record ModelInfo(
+        Path folder,
+        String name,
+        String architecture,
+        long parameters,
+        int contextLength,
+        SamplingConfig defaults,
+        double loadMillis) {}
