@@ -1,0 +1,211 @@
+package dev.parlance.store;
+
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/**
+ * A {@link ConversationStore} that keeps everything in memory until the process ends. Every
+ * method holds one lock, so it is thread-safe; writes are fast enough that they need no queue.
+ */
+public final class InMemoryConversationStore implements ConversationStore {
+    private final Clock clock;
+    private final Map<String, ConversationRecord> conversations = new LinkedHashMap<>();
+    private final Map<String, List<MessageRecord>> messages = new LinkedHashMap<>();
+    private final Set<String> deleted = new HashSet<>();
+
+    public InMemoryConversationStore() {
+        this(Clock.systemUTC());
+    }
+
+    /** With a given clock, so tests can order conversations by update time. */
+    public InMemoryConversationStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized List<ConversationRecord> conversations() {
+        // walk newest-created first so that the stable sort breaks equal timestamps the same way
+        List<ConversationRecord> list = new ArrayList<>(conversations.values());
+        Collections.reverse(list);
+        list.removeIf(c -> deleted.contains(c.id()));
+        list.sort(Comparator.comparing(ConversationRecord::updated).reversed());
+        return list;
+    }
+
+    @Override
+    public synchronized Optional<ConversationRecord> conversation(String id) {
+        return Optional.ofNullable(conversations.get(id)).filter(c -> !deleted.contains(c.id()));
+    }
+
+    @Override
+    public synchronized ConversationRecord create(String title, String model, ConversationSettings settings) {
+        Instant now = clock.instant();
+        var record = new ConversationRecord(UUID.randomUUID().toString(), title, now, now, model, settings);
+        conversations.put(record.id(), record);
+        messages.put(record.id(), new ArrayList<>());
+        return record;
+    }
+
+    @Override
+    public synchronized void rename(String conversationId, String title) {
+        ConversationRecord c = conversations.get(conversationId);
+        if (c != null) {
+            conversations.put(c.id(), new ConversationRecord(c.id(), title, c.created(), clock.instant(), c.model(), c.settings()));
+        }
+    }
+
+    @Override
+    public synchronized void updateSettings(String conversationId, String model, ConversationSettings settings) {
+        ConversationRecord c = conversations.get(conversationId);
+        if (c != null) {
+            conversations.put(c.id(), new ConversationRecord(c.id(), c.title(), c.created(), c.updated(), model, settings));
+        }
+    }
+
+    @Override
+    public synchronized void delete(String conversationId) {
+        if (conversations.containsKey(conversationId)) {
+            deleted.add(conversationId);
+        }
+    }
+
+    @Override
+    public synchronized void restore(String conversationId) {
+        deleted.remove(conversationId);
+    }
+
+    @Override
+    public synchronized List<MessageRecord> messages(String conversationId, int offset, int limit) {
+        List<MessageRecord> all = messages.getOrDefault(conversationId, List.of());
+        int from = Math.min(Math.max(offset, 0), all.size());
+        int to = (int) Math.min((long) from + Math.max(limit, 0), all.size());
+        return List.copyOf(all.subList(from, to));
+    }
+
+    @Override
+    public synchronized int messageCount(String conversationId) {
+        return messages.getOrDefault(conversationId, List.of()).size();
+    }
+
+    @Override
+    public synchronized MessageRecord append(String conversationId, Role role, String content) {
+        List<MessageRecord> list = messages.get(conversationId);
+        if (list == null) {
+            throw new IllegalArgumentException("No conversation with id " + conversationId);
+        }
+        ConversationRecord c = conversations.get(conversationId);
+        var record = new MessageRecord(UUID.randomUUID().toString(), conversationId, list.size(), role, content, "",
+                clock.instant(), c.model(), MessageStats.NONE, null);
+        list.add(record);
+        touch(conversationId);
+        return record;
+    }
+
+    @Override
+    public synchronized void updateMessage(
+            String messageId, String content, String reasoning, MessageStats stats, FinishReason finish) {
+        replace(messageId, m -> new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content,
+                reasoning, m.created(), m.model(), stats, finish));
+    }
+
+    @Override
+    public synchronized void editMessage(String messageId, String content) {
+        replace(messageId, m -> new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content,
+                m.reasoning(), m.created(), m.model(), m.stats(), m.finish()));
+    }
+
+    @Override
+    public synchronized void truncateFrom(String messageId) {
+        for (List<MessageRecord> list : messages.values()) {
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i).id().equals(messageId)) {
+                    list.subList(i, list.size()).clear();
+                    touch(list.isEmpty() ? null : list.get(0).conversationId());
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void deleteMessage(String messageId) {
+        for (List<MessageRecord> list : messages.values()) {
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i).id().equals(messageId)) {
+                    list.remove(i);
+                    renumber(list);
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized List<SearchHit> search(String query, int limit) {
+        String needle = query.toLowerCase(Locale.ROOT);
+        List<SearchHit> hits = new ArrayList<>();
+        for (ConversationRecord c : conversations()) {
+            for (MessageRecord m : messages.get(c.id())) {
+                int at = m.content().toLowerCase(Locale.ROOT).indexOf(needle);
+                if (!needle.isEmpty() && at >= 0 && hits.size() < limit) {
+                    String snippet = m.content().substring(0, at) + "[[" + m.content().substring(at, at + needle.length())
+                            + "]]" + m.content().substring(at + needle.length());
+                    hits.add(new SearchHit(c.id(), c.title(), m.id(), snippet));
+                }
+            }
+        }
+        return hits;
+    }
+
+    @Override
+    public void flush() {
+        // nothing is queued: every write is done when its method returns
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+
+    private void touch(String conversationId) {
+        ConversationRecord c = conversationId == null ? null : conversations.get(conversationId);
+        if (c != null) {
+            conversations.put(c.id(), new ConversationRecord(c.id(), c.title(), c.created(), clock.instant(), c.model(), c.settings()));
+        }
+    }
+
+    private void replace(String messageId, UnaryOperator<MessageRecord> change) {
+        for (List<MessageRecord> list : messages.values()) {
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i).id().equals(messageId)) {
+                    list.set(i, change.apply(list.get(i)));
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void renumber(List<MessageRecord> list) {
+        for (int i = 0; i < list.size(); i++) {
+            MessageRecord m = list.get(i);
+            if (m.position() != i) {
+                list.set(i, new MessageRecord(m.id(), m.conversationId(), i, m.role(), m.content(), m.reasoning(),
+                        m.created(), m.model(), m.stats(), m.finish()));
+            }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.parlance.ui;
+
+import dev.parlance.inference.GenerationStats;
+import dev.parlance.service.ModelInfo;
+import dev.parlance.store.ConversationRecord;
+import dev.parlance.ui.chat.ChatView;
+import dev.parlance.ui.chat.ChatViewModel;
+import dev.parlance.ui.chat.PromptInspectorDialog;
+import dev.parlance.ui.chat.PromptInspectorViewModel;
+import dev.parlance.ui.chat.QuickStart;
+import dev.parlance.ui.models.ModelsViewModel;
+import java.nio.file.Path;
+import java.text.MessageFormat;
+import java.util.ResourceBundle;
+import javafx.beans.binding.Bindings;
+import javafx.collections.ListChangeListener;
+import javafx.fxml.FXML;
+import javafx.scene.control.Button;
+import javafx.scene.control.ContextMenu;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.MenuButton;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.input.KeyCode;
+import javafx.scene.layout.Region;
+
+/** The main window: toolbar with the model picker, sidebar of conversations, status bar. */
+public final class MainView {
+    private final MainViewModel main;
+    private final ModelsViewModel models;
+    private final ChatViewModel chat;
+    private final PromptInspectorViewModel inspector;
+    private final DialogService dialogs;
+    private final ChatView chatView;
+
+    @FXML private ResourceBundle resources;
+    @FXML private MenuButton modelMenu;
+    @FXML private MenuButton quickStartMenu;
+    @FXML private Button inspectButton;
+    @FXML private ToggleButton settingsToggle;
+    @FXML private Button newChatButton;
+    @FXML private TextField searchField;
+    @FXML private ListView<ConversationRecord> conversationList;
+    @FXML private Button renameButton;
+    @FXML private Button deleteButton;
+    @FXML private Region settingsPanel;
+    @FXML private Label modelStatus;
+    @FXML private ProgressBar loadProgress;
+    @FXML private Label speedStatus;
+    @FXML private Label contextStatus;
+
+    /**
+     * @param main the window's view model
+     * @param inspector the prompt inspector's view model
+     * @param dialogs the dialogs this view opens
+     * @param chatView the included chat view, told how to open a model folder
+     */
+    public MainView(MainViewModel main, PromptInspectorViewModel inspector, DialogService dialogs, ChatView chatView) {
+        this.main = main;
+        this.models = main.models();
+        this.chat = main.chat();
+        this.inspector = inspector;
+        this.dialogs = dialogs;
+        this.chatView = chatView;
+    }
+
+    @FXML
+    private void initialize() {
+        chatView.setOnOpenModelFolder(this::openModelFolder);
+        models.getFolders().addListener((ListChangeListener<Path>) change -> buildModelMenu());
+        buildModelMenu();
+        modelMenu.textProperty().bind(Bindings.createStringBinding(() -> models.getLoaded() == null
+                ? resources.getString("model.choose") : models.getLoaded().name(), models.loadedProperty()));
+        modelMenu.setAccessibleText(resources.getString("model.menu"));
+        for (QuickStart start : QuickStart.values()) {
+            var item = new MenuItem(resources.getString(start.nameKey()));
+            item.setOnAction(e -> main.newChat(start, resources.getString(start.promptKey())));
+            quickStartMenu.getItems().add(item);
+        }
+        quickStartMenu.setAccessibleText(resources.getString("quickstart.menu"));
+        inspectButton.disableProperty().bind(models.statusProperty().isNotEqualTo(ModelsViewModel.Status.READY));
+        settingsToggle.selectedProperty().bindBidirectional(main.settings().expandedProperty());
+        settingsPanel.visibleProperty().bind(settingsToggle.selectedProperty());
+        settingsPanel.managedProperty().bind(settingsToggle.selectedProperty());
+
+        searchField.textProperty().bindBidirectional(main.searchProperty());
+        searchField.setAccessibleText(resources.getString("sidebar.search"));
+        conversationList.setItems(main.getConversations());
+        conversationList.setAccessibleText(resources.getString("sidebar.conversations"));
+        conversationList.setCellFactory(list -> new ConversationCell());
+        conversationList.getSelectionModel().selectedItemProperty().addListener((obs, was, now) -> {
+            if (now != null) {
+                main.selectedProperty().set(now);
+            }
+        });
+        main.selectedProperty().addListener((obs, was, now) -> showSelection(now));
+        showSelection(main.selectedProperty().get());
+        conversationList.setOnKeyPressed(e -> {
+            if (e.getCode() == KeyCode.F2) {
+                rename();
+            } else if (e.getCode() == KeyCode.DELETE) {
+                delete();
+            }
+        });
+        renameButton.disableProperty().bind(main.selectedProperty().isNull());
+        deleteButton.disableProperty().bind(main.selectedProperty().isNull());
+        newChatButton.setAccessibleText(resources.getString("chat.new"));
+
+        loadProgress.progressProperty().bind(models.progressProperty());
+        loadProgress.visibleProperty().bind(models.statusProperty().isEqualTo(ModelsViewModel.Status.LOADING));
+        loadProgress.managedProperty().bind(loadProgress.visibleProperty());
+        modelStatus.textProperty().bind(Bindings.createStringBinding(this::modelStatusText,
+                models.statusProperty(), models.loadedProperty(), models.loadingProperty()));
+        speedStatus.textProperty().bind(Bindings.createStringBinding(this::speedText, chat.lastStatsProperty()));
+        contextStatus.textProperty().bind(Bindings.createStringBinding(this::contextText,
+                chat.contextUsedProperty(), models.loadedProperty()));
+        models.refresh();
+        main.refreshConversations();
+    }
+
+    @FXML
+    private void newChat() {
+        main.newChat();
+        chatView.focusComposer();
+    }
+
+    @FXML
+    private void rename() {
+        ConversationRecord c = main.selectedProperty().get();
+        if (c != null) {
+            dialogs.askLine(resources.getString("sidebar.rename.title"), titleOf(c))
+                    .ifPresent(title -> main.rename(c, title));
+        }
+    }
+
+    @FXML
+    private void delete() {
+        ConversationRecord c = main.selectedProperty().get();
+        if (c != null && dialogs.confirm(resources.getString("sidebar.delete.title"),
+                MessageFormat.format(resources.getString("sidebar.delete.confirm"), titleOf(c)))) {
+            main.delete(c);
+        }
+    }
+
+    @FXML
+    private void inspect() {
+        new PromptInspectorDialog(inspector, resources, conversationList.getScene().getWindow()).show();
+        inspector.inspect(chat.promptMessages(), main.settings().options());
+    }
+
+    private void openModelFolder() {
+        dialogs.chooseDirectory(resources.getString("model.open"), models.modelsDirectoryProperty().get())
+                .ifPresent(models::load);
+    }
+
+    private void buildModelMenu() {
+        modelMenu.getItems().clear();
+        for (Path folder : models.getFolders()) {
+            var item = new MenuItem(folder.getFileName().toString());
+            item.setOnAction(e -> models.load(folder));
+            modelMenu.getItems().add(item);
+        }
+        if (models.getFolders().isEmpty()) {
+            var none = new MenuItem(resources.getString("model.noneFound"));
+            none.setDisable(true);
+            modelMenu.getItems().add(none);
+        }
+        var open = new MenuItem(resources.getString("model.open"));
+        open.setOnAction(e -> openModelFolder());
+        var refresh = new MenuItem(resources.getString("model.refresh"));
+        refresh.setOnAction(e -> models.refresh());
+        modelMenu.getItems().addAll(new SeparatorMenuItem(), open, refresh);
+    }
+
+    private void showSelection(ConversationRecord selected) {
+        if (selected == null) {
+            conversationList.getSelectionModel().clearSelection();
+        } else if (!selected.equals(conversationList.getSelectionModel().getSelectedItem())) {
+            conversationList.getSelectionModel().select(selected);
+        }
+    }
+
+    private String titleOf(ConversationRecord c) {
+        return c.title().isBlank() ? resources.getString("chat.untitled") : c.title();
+    }
+
+    private String modelStatusText() {
+        switch (models.getStatus()) {
+            case LOADING:
+                Path folder = models.loadingProperty().get();
+                return MessageFormat.format(resources.getString("status.loading"),
+                        folder == null ? "" : folder.getFileName());
+            case READY:
+                ModelInfo info = models.getLoaded();
+                return MessageFormat.format(resources.getString("status.loaded"), info.name(),
+                        info.parameters() / 1e6, info.loadMillis() / 1000);
+            case FAILED:
+                return resources.getString("status.failed");
+            default:
+                return resources.getString("status.noModel");
+        }
+    }
+
+    private String speedText() {
+        GenerationStats stats = chat.lastStatsProperty().get();
+        return stats == null ? "" : MessageFormat.format(resources.getString("status.speed"),
+                stats.decodeTokensPerSecond(), stats.timeToFirstTokenMillis());
+    }
+
+    private String contextText() {
+        int available = chat.contextAvailable();
+        return available == 0 ? "" : MessageFormat.format(resources.getString("status.context"),
+                chat.contextUsedProperty().get(), available);
+    }
+
+    /** A sidebar row: the title, with rename and delete in its context menu. */
+    private final class ConversationCell extends ListCell<ConversationRecord> {
+        ConversationCell() {
+            var renameItem = new MenuItem(resources.getString("sidebar.rename"));
+            renameItem.setOnAction(e -> rename());
+            var deleteItem = new MenuItem(resources.getString("sidebar.delete"));
+            deleteItem.setOnAction(e -> delete());
+            setContextMenu(new ContextMenu(renameItem, deleteItem));
+        }
+
+        @Override
+        protected void updateItem(ConversationRecord item, boolean empty) {
+            super.updateItem(item, empty);
+            setText(empty || item == null ? null : titleOf(item));
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.parlance.ui;
+
+import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.ui.chat.ChatViewModel;
+import dev.parlance.ui.chat.QuickStart;
+import dev.parlance.ui.models.ModelsViewModel;
+import dev.parlance.ui.settings.SettingsViewModel;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import javafx.beans.property.DoubleProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleDoubleProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.collections.transformation.FilteredList;
+
+/**
+ * The main window: the sidebar of conversations with its search, the open conversation, and the
+ * app-wide look (theme, language, font size). Owns the screens' view models.
+ */
+public final class MainViewModel {
+    private final ConversationStore store;
+    private final Executor fxThread;
+    private final Executor io;
+    private final ModelsViewModel models;
+    private final SettingsViewModel settings;
+    private final ChatViewModel chat;
+    private final ObservableList<ConversationRecord> conversations = FXCollections.observableArrayList();
+    private final FilteredList<ConversationRecord> visible = new FilteredList<>(conversations);
+    private final StringProperty search = new SimpleStringProperty("");
+    private final ObjectProperty<ConversationRecord> selected = new SimpleObjectProperty<>();
+    private final ObjectProperty<Theme> theme = new SimpleObjectProperty<>(Theme.LIGHT);
+    private final ObjectProperty<Locale> locale = new SimpleObjectProperty<>(Locale.ENGLISH);
+    private final DoubleProperty fontSize = new SimpleDoubleProperty(AppPreferences.DEFAULT_FONT_SIZE);
+    private long refreshId;   // FX thread only; only the newest listing is shown
+
+    /**
+     * @param store the conversations
+     * @param models the model picker
+     * @param settings the settings panel
+     * @param chatFactory builds the chat, given the callback that refreshes the sidebar
+     * @param fxThread runs callbacks on the FX thread
+     * @param io reads the store off the FX thread
+     */
+    public MainViewModel(ConversationStore store, ModelsViewModel models, SettingsViewModel settings,
+            Function<Runnable, ChatViewModel> chatFactory, Executor fxThread, Executor io) {
+        this.store = store;
+        this.models = models;
+        this.settings = settings;
+        this.fxThread = fxThread;
+        this.io = io;
+        this.chat = chatFactory.apply(this::refreshConversations);
+        search.addListener((obs, was, now) -> {
+            String needle = now == null ? "" : now.strip().toLowerCase(Locale.ROOT);
+            visible.setPredicate(needle.isEmpty() ? null
+                    : c -> c.title().toLowerCase(Locale.ROOT).contains(needle));
+        });
+        selected.addListener((obs, was, now) -> {
+            String id = now == null ? null : now.id();
+            if (id == null || !id.equals(chat.getConversationId())) {
+                chat.open(id);
+                settings.load(now);
+            }
+        });
+        chat.conversationIdProperty().addListener((obs, was, now) -> selectById(now));
+        models.loadedProperty().addListener((obs, was, now) -> {
+            settings.modelDefaultsProperty().set(now == null ? null : now.defaults());
+            if (now != null && chat.getConversationId() != null) {
+                settings.useModel(now.name());
+            }
+        });
+    }
+
+    public ModelsViewModel models() {
+        return models;
+    }
+
+    public SettingsViewModel settings() {
+        return settings;
+    }
+
+    public ChatViewModel chat() {
+        return chat;
+    }
+
+    /** The sidebar: conversations whose title matches the search, newest first. */
+    public ObservableList<ConversationRecord> getConversations() {
+        return visible;
+    }
+
+    /** The sidebar's search text; matches titles. */
+    public StringProperty searchProperty() {
+        return search;
+    }
+
+    /** The conversation open in the transcript, or null for a new, empty chat. */
+    public ObjectProperty<ConversationRecord> selectedProperty() {
+        return selected;
+    }
+
+    public ObjectProperty<Theme> themeProperty() {
+        return theme;
+    }
+
+    public ObjectProperty<Locale> localeProperty() {
+        return locale;
+    }
+
+    public DoubleProperty fontSizeProperty() {
+        return fontSize;
+    }
+
+    /** Opens an empty chat with the default settings; it is saved with its first message. */
+    public void newChat() {
+        selected.set(null);
+        chat.open(null);
+        settings.load(null);
+    }
+
+    /** Opens a new conversation with a quick start's system prompt and preset. */
+    public void newChat(QuickStart start, String systemPrompt) {
+        ConversationRecord created = store.create("", models.getLoaded() == null ? "" : models.getLoaded().name(),
+                settings.defaults());
+        conversations.add(0, created);
+        selected.set(created);
+        settings.applyQuickStart(systemPrompt, start.preset());
+    }
+
+    public void rename(ConversationRecord conversation, String title) {
+        if (title == null || title.isBlank()) {
+            return;
+        }
+        store.rename(conversation.id(), title.strip());
+        refreshConversations();
+    }
+
+    /** Deletes a conversation; if it was open, an empty chat takes its place. */
+    public void delete(ConversationRecord conversation) {
+        store.delete(conversation.id());
+        conversations.removeIf(c -> c.id().equals(conversation.id()));
+        if (conversation.id().equals(chat.getConversationId())) {
+            newChat();
+        }
+    }
+
+    /** Reads the conversation list again, off the FX thread. */
+    public void refreshConversations() {
+        long ticket = ++refreshId;
+        CompletableFuture.supplyAsync(store::conversations, io).thenAcceptAsync(list -> {
+            if (ticket == refreshId) {
+                show(list);
+            }
+        }, fxThread);
+    }
+
+    private void show(List<ConversationRecord> list) {
+        conversations.setAll(list);
+        selectById(chat.getConversationId());
+    }
+
+    private void selectById(String id) {
+        ConversationRecord match = null;
+        for (ConversationRecord c : conversations) {
+            if (c.id().equals(id)) {
+                match = c;
+            }
+        }
+        if (match != null || id == null) {
+            selected.set(match);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.parlance.ui;
+
+import atlantafx.base.theme.PrimerDark;
+import atlantafx.base.theme.PrimerLight;
+import dev.parlance.AppDirectories;
+import dev.parlance.service.InferenceService;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.ui.chat.ChatView;
+import dev.parlance.ui.chat.ChatViewModel;
+import dev.parlance.ui.chat.PromptInspectorViewModel;
+import dev.parlance.ui.models.ModelsViewModel;
+import dev.parlance.ui.settings.SettingsView;
+import dev.parlance.ui.settings.SettingsViewModel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ResourceBundle;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.geometry.Rectangle2D;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.ClipboardContent;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
+import javafx.stage.Screen;
+import javafx.stage.Stage;
+
+/**
+ * Builds the window from the services: view models once, views for the current language (again
+ * when the language changes). Applies theme and font size, installs the keyboard shortcuts, and
+ * remembers the window's bounds.
+ */
+public final class MainWindow {
+    /** One frame at 60 Hz: streamed text reaches the transcript at most this often. */
+    public static final Duration FRAME = Duration.ofMillis(16);
+
+    private final AppPreferences prefs;
+    private final MainViewModel main;
+    private final PromptInspectorViewModel inspector;
+    private final DialogService dialogs;
+    private Stage stage;
+    private ResourceBundle bundle;
+    private ChatView chatView;
+
+    /**
+     * @param inference the engine
+     * @param store the conversations
+     * @param prefs the app's settings; updated as the user changes them (the caller saves them)
+     * @param osTheme the OS's colour scheme, used when the user has not chosen one
+     * @param io runs disk reads off the FX thread
+     * @param dialogs builds the dialog service, given this window
+     */
+    public MainWindow(InferenceService inference, ConversationStore store, AppPreferences prefs, Theme osTheme,
+            Executor io, Function<MainWindow, DialogService> dialogs) {
+        this.prefs = prefs;
+        Executor fxThread = Platform::runLater;
+        Path modelsDirectory = prefs.modelsDirectory() != null ? prefs.modelsDirectory()
+                : AppDirectories.modelsDirectory();
+        var models = new ModelsViewModel(inference, fxThread, io, modelsDirectory);
+        var settings = new SettingsViewModel(store, prefs.conversationDefaults(), prefs::setConversationDefaults);
+        main = new MainViewModel(store, models, settings, changed -> new ChatViewModel(inference, store, settings,
+                models, fxThread, io, FRAME, changed), fxThread, io);
+        inspector = new PromptInspectorViewModel(inference, fxThread);
+        main.themeProperty().set(prefs.theme() != null ? prefs.theme() : osTheme);
+        main.localeProperty().set(prefs.locale() != null ? prefs.locale() : osLocale());
+        main.fontSizeProperty().set(prefs.fontSize());
+        this.dialogs = dialogs.apply(this);
+        models.modelsDirectoryProperty().addListener((obs, was, now) -> prefs.setModelsDirectory(now));
+        models.loadingProperty().addListener((obs, was, now) -> {
+            if (now != null) {
+                prefs.setLastModel(now);
+            }
+        });
+    }
+
+    /** The view model behind the window. */
+    public MainViewModel viewModel() {
+        return main;
+    }
+
+    /** The strings of the current language. */
+    public ResourceBundle bundle() {
+        return bundle;
+    }
+
+    /** The language the OS asks for, if the app has it; else English. */
+    public static Locale osLocale() {
+        return Locale.getDefault().getLanguage().equals("zh") ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH;
+    }
+
+    /** Puts the window on the stage and shows it. */
+    public void show(Stage stage) {
+        this.stage = stage;
+        applyTheme();
+        var scene = new Scene(buildRoot(), 1100, 720);
+        stage.setScene(scene);
+        installShortcuts(scene);
+        main.themeProperty().addListener((obs, was, now) -> {
+            prefs.setTheme(now);
+            applyTheme();
+        });
+        main.localeProperty().addListener((obs, was, now) -> {
+            prefs.setLocale(now);
+            scene.setRoot(buildRoot());
+        });
+        main.fontSizeProperty().addListener((obs, was, now) -> {
+            prefs.setFontSize(now.doubleValue());
+            applyFontSize(scene.getRoot());
+        });
+        restoreBounds();
+        stage.setOnHiding(e -> prefs.setWindowBounds(stage.getX(), stage.getY(), stage.getWidth(),
+                stage.getHeight()));
+        stage.show();
+        chatView.focusComposer();
+    }
+
+    /** Loads the last model again, if it is still there. */
+    public void reloadLastModel() {
+        Path last = prefs.lastModel();
+        if (last != null && last.resolve("config.json").toFile().isFile()) {
+            main.models().load(last);
+        }
+    }
+
+    private Parent buildRoot() {
+        bundle = ViewLoader.bundle(main.localeProperty().get());
+        chatView = new ChatView(main, dialogs);
+        var settingsView = new SettingsView(main, dialogs);
+        var mainView = new MainView(main, inspector, dialogs, chatView);
+        Parent root = new ViewLoader(bundle, Map.of(MainView.class, mainView, ChatView.class, chatView,
+                SettingsView.class, settingsView)).load("MainView.fxml");
+        applyFontSize(root);
+        stage.setTitle(bundle.getString("app.title"));
+        return root;
+    }
+
+    private void applyTheme() {
+        Application.setUserAgentStylesheet(main.themeProperty().get() == Theme.DARK
+                ? new PrimerDark().getUserAgentStylesheet() : new PrimerLight().getUserAgentStylesheet());
+    }
+
+    private void applyFontSize(Parent root) {
+        root.setStyle(String.format(Locale.ROOT, "-fx-font-size: %.0fpx;", main.fontSizeProperty().get()));
+    }
+
+    private void installShortcuts(Scene scene) {
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.N, KeyCombination.SHORTCUT_DOWN), () -> {
+            main.newChat();
+            chatView.focusComposer();
+        });
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.L, KeyCombination.SHORTCUT_DOWN),
+                () -> chatView.focusComposer());
+        scene.getAccelerators().put(
+                new KeyCodeCombination(KeyCode.C, KeyCombination.SHORTCUT_DOWN, KeyCombination.SHIFT_DOWN),
+                () -> {
+                    var content = new ClipboardContent();
+                    content.putString(main.chat().lastAnswerText());
+                    Clipboard.getSystemClipboard().setContent(content);
+                });
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.ESCAPE), () -> main.chat().stop());
+    }
+
+    private void restoreBounds() {
+        double[] b = prefs.windowBounds();
+        if (b == null || b[2] < 400 || b[3] < 300
+                || Screen.getScreensForRectangle(new Rectangle2D(b[0], b[1], b[2], b[3])).isEmpty()) {
+            return;
+        }
+        stage.setX(b[0]);
+        stage.setY(b[1]);
+        stage.setWidth(b[2]);
+        stage.setHeight(b[3]);
+    }
+}

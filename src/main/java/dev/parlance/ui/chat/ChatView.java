@@ -1,0 +1,234 @@
+package dev.parlance.ui.chat;
+
+import dev.parlance.ui.DialogService;
+import dev.parlance.ui.MainViewModel;
+import dev.parlance.ui.models.ModelsViewModel;
+import java.nio.file.Path;
+import java.text.MessageFormat;
+import java.util.ResourceBundle;
+import javafx.application.Platform;
+import javafx.beans.binding.Bindings;
+import javafx.collections.ListChangeListener;
+import javafx.fxml.FXML;
+import javafx.geometry.Pos;
+import javafx.scene.AccessibleAttribute;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.skin.VirtualFlow;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyEvent;
+import javafx.scene.input.ScrollEvent;
+import javafx.scene.layout.FlowPane;
+import javafx.scene.layout.VBox;
+
+/** The transcript and the composer. */
+public final class ChatView {
+    private final MainViewModel main;
+    private final ChatViewModel chat;
+    private final ModelsViewModel models;
+    private final DialogService dialogs;
+    private Runnable openModelFolder = () -> { };
+    private boolean follow = true;   // the transcript follows the answer until the user scrolls up
+
+    @FXML private ResourceBundle resources;
+    @FXML private ListView<MessageViewModel> transcript;
+    @FXML private TextArea composer;
+    @FXML private Button sendButton;
+    @FXML private Label errorLabel;
+    @FXML private Label announcer;
+
+    /**
+     * @param main gives the quick starts of the empty state
+     * @param dialogs opens the edit dialog of a message
+     */
+    public ChatView(MainViewModel main, DialogService dialogs) {
+        this.main = main;
+        this.chat = main.chat();
+        this.models = main.models();
+        this.dialogs = dialogs;
+    }
+
+    @FXML
+    private void initialize() {
+        transcript.setItems(chat.getMessages());
+        transcript.setCellFactory(list -> new MessageCell(chat, resources, dialogs));
+        transcript.setAccessibleText(resources.getString("chat.transcript"));
+        transcript.addEventFilter(ScrollEvent.SCROLL, e -> follow = e.getDeltaY() < 0 && atBottom());
+        transcript.addEventFilter(KeyEvent.KEY_PRESSED, e -> follow = follow && !isUpKey(e.getCode()));
+        chat.getMessages().addListener((ListChangeListener<MessageViewModel>) change -> {
+            while (change.next()) {
+                for (MessageViewModel added : change.getAddedSubList()) {
+                    if (added.isStreaming()) {
+                        added.textProperty().addListener((obs, was, now) -> scrollToEnd());
+                    }
+                }
+            }
+            scrollToEnd();
+        });
+        chat.finishedAnswerProperty().addListener((obs, was, now) -> announce(now));
+        composer.textProperty().bindBidirectional(chat.draftProperty());
+        composer.disableProperty().bind(chat.stateProperty().isEqualTo(ChatViewModel.State.NO_MODEL)
+                .or(chat.stateProperty().isEqualTo(ChatViewModel.State.LOADING)));
+        composer.promptTextProperty().bind(Bindings.createStringBinding(() -> resources.getString(
+                chat.getState() == ChatViewModel.State.NO_MODEL ? "composer.hint.noModel"
+                        : chat.getState() == ChatViewModel.State.LOADING ? "composer.hint.loading"
+                        : "composer.hint"), chat.stateProperty()));
+        composer.setAccessibleText(resources.getString("composer.accessible"));
+        composer.addEventFilter(KeyEvent.KEY_PRESSED, this::composerKey);
+        sendButton.textProperty().bind(Bindings.when(chat.canStopProperty())
+                .then(resources.getString("chat.stop")).otherwise(resources.getString("chat.send")));
+        sendButton.accessibleTextProperty().bind(sendButton.textProperty());
+        sendButton.disableProperty().bind(chat.canSendProperty().not().and(chat.canStopProperty().not()));
+        errorLabel.textProperty().bind(Bindings.createStringBinding(() -> chat.errorProperty().get().isEmpty() ? ""
+                : MessageFormat.format(resources.getString("chat.error"), chat.errorProperty().get()),
+                chat.errorProperty()));
+        errorLabel.visibleProperty().bind(chat.errorProperty().isNotEmpty());
+        errorLabel.managedProperty().bind(errorLabel.visibleProperty());
+        models.statusProperty().addListener((obs, was, now) -> updatePlaceholder());
+        models.getFolders().addListener((ListChangeListener<Path>) change -> updatePlaceholder());
+        models.errorProperty().addListener((obs, was, now) -> updatePlaceholder());
+        updatePlaceholder();
+    }
+
+    /** What the empty state's "Open model folder…" button does. */
+    public void setOnOpenModelFolder(Runnable action) {
+        openModelFolder = action;
+        updatePlaceholder();
+    }
+
+    /** Moves the keyboard focus to the composer (Ctrl+L). */
+    public void focusComposer() {
+        composer.requestFocus();
+    }
+
+    @FXML
+    private void sendOrStop() {
+        if (chat.canStopProperty().get()) {
+            chat.stop();
+        } else {
+            follow = true;
+            chat.send();
+        }
+    }
+
+    private void composerKey(KeyEvent e) {
+        if (e.getCode() != KeyCode.ENTER) {
+            return;
+        }
+        if (e.isShiftDown()) {
+            composer.replaceSelection("\n");
+        } else if (!chat.canStopProperty().get()) {
+            follow = true;
+            chat.send();
+        }
+        e.consume();
+    }
+
+    private static boolean isUpKey(KeyCode code) {
+        return code == KeyCode.UP || code == KeyCode.PAGE_UP || code == KeyCode.HOME;
+    }
+
+    private VirtualFlow<?> flow() {
+        return (VirtualFlow<?>) transcript.lookup(".virtual-flow");
+    }
+
+    private boolean atBottom() {
+        VirtualFlow<?> flow = flow();
+        if (flow == null || flow.getLastVisibleCell() == null) {
+            return true;
+        }
+        var last = flow.getLastVisibleCell();
+        return last.getIndex() == transcript.getItems().size() - 1
+                && last.getLayoutY() + last.getHeight() <= flow.getHeight() + 2;
+    }
+
+    private void scrollToEnd() {
+        if (!follow || transcript.getItems().isEmpty()) {
+            return;
+        }
+        // after the next layout, when the growing cell knows its new height
+        Platform.runLater(() -> {
+            VirtualFlow<?> flow = flow();
+            if (follow && flow != null) {
+                flow.setPosition(1);
+            }
+        });
+    }
+
+    private void announce(MessageViewModel answer) {
+        if (answer == null) {
+            return;
+        }
+        String text = answer.getText();
+        String summary = MessageFormat.format(resources.getString("chat.announce"),
+                text.length() > 300 ? text.substring(0, 300) + "…" : text);
+        announcer.setText(resources.getString("chat.answered"));
+        announcer.setAccessibleText(summary);
+        announcer.notifyAccessibleAttributeChanged(AccessibleAttribute.TEXT);
+    }
+
+    private void updatePlaceholder() {
+        var box = new VBox(12);
+        box.setAlignment(Pos.CENTER);
+        box.getStyleClass().add("empty-state");
+        var title = new Label();
+        title.getStyleClass().add("empty-title");
+        var body = new Label();
+        body.setWrapText(true);
+        body.getStyleClass().add("empty-body");
+        box.getChildren().addAll(title, body);
+        switch (models.getStatus()) {
+            case LOADING:
+                Path loading = models.loadingProperty().get();
+                title.setText(MessageFormat.format(resources.getString("empty.loading"),
+                        loading == null ? "" : loading.getFileName()));
+                var progress = new ProgressIndicator();
+                progress.progressProperty().bind(models.progressProperty());
+                box.getChildren().add(progress);
+                break;
+            case READY:
+                title.setText(resources.getString("empty.ready.title"));
+                body.setText(resources.getString("empty.ready.body"));
+                var starts = new FlowPane(8, 8);
+                starts.setAlignment(Pos.CENTER);
+                for (QuickStart start : QuickStart.values()) {
+                    var button = new Button(resources.getString(start.nameKey()));
+                    button.setAccessibleText(resources.getString(start.nameKey()));
+                    button.setOnAction(e -> main.newChat(start, resources.getString(start.promptKey())));
+                    starts.getChildren().add(button);
+                }
+                box.getChildren().add(starts);
+                break;
+            case FAILED:
+                title.setText(resources.getString("empty.failed.title"));
+                body.setText(MessageFormat.format(resources.getString("model.error"), models.errorProperty().get()));
+                box.getChildren().add(openFolderButton());
+                break;
+            default:
+                boolean none = models.getFolders().isEmpty();
+                title.setText(resources.getString(none ? "empty.noModels.title" : "empty.pick.title"));
+                body.setText(MessageFormat.format(resources.getString(none ? "empty.noModels.body" : "empty.pick.body"),
+                        models.modelsDirectoryProperty().get()));
+                for (Path folder : models.getFolders()) {
+                    var button = new Button(folder.getFileName().toString());
+                    button.setOnAction(e -> models.load(folder));
+                    box.getChildren().add(button);
+                }
+                box.getChildren().add(openFolderButton());
+                break;
+        }
+        body.setMaxWidth(560);
+        transcript.setPlaceholder(box);
+    }
+
+    private Button openFolderButton() {
+        var open = new Button(resources.getString("model.open"));
+        open.getStyleClass().add("accent");
+        open.setAccessibleText(resources.getString("model.open"));
+        open.setOnAction(e -> openModelFolder.run());
+        return open;
+    }
+}

@@ -1,0 +1,443 @@
+package dev.parlance.ui.chat;
+
+import dev.parlance.chat.Message;
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import dev.parlance.inference.GenerationStats;
+import dev.parlance.service.ChatListener;
+import dev.parlance.service.Generation;
+import dev.parlance.service.InferenceService;
+import dev.parlance.service.ModelInfo;
+import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.store.MessageRecord;
+import dev.parlance.store.MessageStats;
+import dev.parlance.ui.FxTextBuffer;
+import dev.parlance.ui.models.ModelsViewModel;
+import dev.parlance.ui.settings.SettingsViewModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
+import javafx.beans.property.ReadOnlyIntegerProperty;
+import javafx.beans.property.ReadOnlyIntegerWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/**
+ * The open conversation: its messages, the composer's draft, and the answer being written.
+ * Commands run on the FX thread; the service's callbacks come back through {@code fxThread}.
+ */
+public final class ChatViewModel {
+    /** What the chat can do right now. */
+    public enum State { NO_MODEL, LOADING, IDLE, GENERATING, ERROR }
+
+    /** How many characters of the first message name a new conversation. */
+    static final int TITLE_LENGTH = 48;
+
+    private final InferenceService inference;
+    private final ConversationStore store;
+    private final SettingsViewModel settings;
+    private final ModelsViewModel models;
+    private final Executor fxThread;
+    private final Executor io;
+    private final Duration flushInterval;
+    private final Runnable conversationsChanged;
+    private final ReadOnlyStringWrapper conversationId = new ReadOnlyStringWrapper();
+    private final ObservableList<MessageViewModel> messages = FXCollections.observableArrayList();
+    private final StringProperty draft = new SimpleStringProperty("");
+    private final ReadOnlyObjectWrapper<State> state = new ReadOnlyObjectWrapper<>(State.NO_MODEL);
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyObjectWrapper<GenerationStats> lastStats = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyIntegerWrapper contextUsed = new ReadOnlyIntegerWrapper(0);
+    private final ReadOnlyIntegerWrapper droppedMessages = new ReadOnlyIntegerWrapper(0);
+    private final ReadOnlyObjectWrapper<MessageViewModel> finishedAnswer = new ReadOnlyObjectWrapper<>();
+    private final BooleanBinding canSend;
+    private final BooleanBinding generating;
+    private Generation current;          // FX thread only
+    private MessageViewModel currentReply; // FX thread only
+    private long currentId;              // FX thread only; guards against stale callbacks
+    private long openId;                 // FX thread only; guards against a slow read of an old conversation
+
+    /**
+     * @param inference writes the answers
+     * @param store where messages are saved as they are written
+     * @param settings the open conversation's system prompt and sampling
+     * @param models whether a model is loaded
+     * @param fxThread runs callbacks on the FX thread ({@code Platform::runLater} in the app)
+     * @param io reads conversations off the FX thread
+     * @param flushInterval the shortest time between two transcript updates while streaming
+     * @param conversationsChanged told when a conversation is created, renamed or updated
+     */
+    public ChatViewModel(InferenceService inference, ConversationStore store, SettingsViewModel settings,
+            ModelsViewModel models, Executor fxThread, Executor io, Duration flushInterval,
+            Runnable conversationsChanged) {
+        this.inference = inference;
+        this.store = store;
+        this.settings = settings;
+        this.models = models;
+        this.fxThread = fxThread;
+        this.io = io;
+        this.flushInterval = flushInterval;
+        this.conversationsChanged = conversationsChanged;
+        BooleanBinding ready = Bindings.createBooleanBinding(
+                () -> state.get() == State.IDLE || state.get() == State.ERROR, state);
+        canSend = ready.and(Bindings.createBooleanBinding(() -> !draft.get().isBlank(), draft));
+        generating = state.isEqualTo(State.GENERATING);
+        models.statusProperty().addListener((obs, was, now) -> followModel());
+        followModel();
+    }
+
+    public ObservableList<MessageViewModel> getMessages() {
+        return messages;
+    }
+
+    /** What the user is typing. */
+    public StringProperty draftProperty() {
+        return draft;
+    }
+
+    public ReadOnlyObjectProperty<State> stateProperty() {
+        return state.getReadOnlyProperty();
+    }
+
+    public State getState() {
+        return state.get();
+    }
+
+    public BooleanBinding canSendProperty() {
+        return canSend;
+    }
+
+    /** True while an answer is being written: Send becomes Stop. */
+    public BooleanBinding canStopProperty() {
+        return generating;
+    }
+
+    /** The open conversation's id, or null before the first message of a new chat. */
+    public ReadOnlyStringProperty conversationIdProperty() {
+        return conversationId.getReadOnlyProperty();
+    }
+
+    public String getConversationId() {
+        return conversationId.get();
+    }
+
+    /** Why the last answer failed; empty otherwise. */
+    public ReadOnlyStringProperty errorProperty() {
+        return error.getReadOnlyProperty();
+    }
+
+    /** Figures of the last finished answer, or null. */
+    public ReadOnlyObjectProperty<GenerationStats> lastStatsProperty() {
+        return lastStats.getReadOnlyProperty();
+    }
+
+    /** Tokens of context the last answer used (prompt plus answer). */
+    public ReadOnlyIntegerProperty contextUsedProperty() {
+        return contextUsed.getReadOnlyProperty();
+    }
+
+    /** How many old messages the last answer had to leave out to fit the context. */
+    public ReadOnlyIntegerProperty droppedMessagesProperty() {
+        return droppedMessages.getReadOnlyProperty();
+    }
+
+    /** The answer that just finished, for screen readers to announce. */
+    public ReadOnlyObjectProperty<MessageViewModel> finishedAnswerProperty() {
+        return finishedAnswer.getReadOnlyProperty();
+    }
+
+    /** The tokens the model may use: the conversation's limit, else the model's window; 0 if unknown. */
+    public int contextAvailable() {
+        int limit = settings.options().contextLimit();
+        ModelInfo model = models.getLoaded();
+        int own = model == null ? 0 : model.contextLength();
+        return limit > 0 && (own == 0 || limit < own) ? limit : own;
+    }
+
+    /** Shows a conversation (null: an empty new chat); a running answer is stopped and kept. */
+    public void open(String id) {
+        abandonCurrent();
+        long ticket = ++openId;
+        conversationId.set(id);
+        messages.clear();
+        error.set("");
+        if (id == null) {
+            return;
+        }
+        CompletableFuture.supplyAsync(() -> store.messages(id, 0, Integer.MAX_VALUE), io)
+                .thenAcceptAsync(records -> {
+                    if (ticket != openId) {
+                        return;
+                    }
+                    messages.setAll(records.stream().map(MessageViewModel::of).collect(Collectors.toList()));
+                    markLastAnswer();
+                }, fxThread);
+    }
+
+    /** Sends the draft and starts the answer. */
+    public void send() {
+        if (!canSend.get()) {
+            return;
+        }
+        String text = draft.get().strip();
+        String id = conversationId.get();
+        String title = text.length() > TITLE_LENGTH ? text.substring(0, TITLE_LENGTH) + "…" : text;
+        title = title.replace('\n', ' ');
+        if (id == null) {
+            ConversationRecord created = store.create(title, modelName(), settings.current());
+            id = created.id();
+            ++openId;
+            conversationId.set(id);
+            settings.load(created);
+        } else if (store.conversation(id).map(c -> c.title().isBlank()).orElse(false)) {
+            store.rename(id, title);
+        }
+        MessageViewModel user = MessageViewModel.user(text);
+        user.setId(store.append(id, Role.USER, text).id());
+        messages.add(user);
+        draft.set("");
+        startAnswer();
+        conversationsChanged.run();
+    }
+
+    /** Stops the answer before its next token; the text so far stays. */
+    public void stop() {
+        if (current != null) {
+            current.cancel();
+        }
+    }
+
+    /** Whether the last answer can be written again now. */
+    public boolean canRegenerate() {
+        return (state.get() == State.IDLE || state.get() == State.ERROR) && lastAnswer() != null;
+    }
+
+    /** Replaces the last answer with a new one. */
+    public void regenerate() {
+        if (!canRegenerate()) {
+            return;
+        }
+        MessageViewModel last = lastAnswer();
+        int index = messages.indexOf(last);
+        store.truncateFrom(last.getId());
+        messages.remove(index, messages.size());
+        startAnswer();
+    }
+
+    /** Whether a user message can be edited and sent again now. */
+    public boolean canEdit(MessageViewModel message) {
+        return message.getRole() == Role.USER && (state.get() == State.IDLE || state.get() == State.ERROR)
+                && messages.contains(message);
+    }
+
+    /** Changes a user message, drops everything after it, and asks again. */
+    public void editAndResend(MessageViewModel message, String newText) {
+        if (!canEdit(message) || newText == null || newText.isBlank()) {
+            return;
+        }
+        int index = messages.indexOf(message);
+        if (index + 1 < messages.size()) {
+            store.truncateFrom(messages.get(index + 1).getId());
+            messages.remove(index + 1, messages.size());
+        }
+        store.editMessage(message.getId(), newText.strip());
+        message.setText(newText.strip());
+        startAnswer();
+    }
+
+    /** Deletes one message (not the one being written). */
+    public void delete(MessageViewModel message) {
+        if (message.isStreaming() || !messages.contains(message)) {
+            return;
+        }
+        if (message.getId() != null) {
+            store.deleteMessage(message.getId());
+        }
+        messages.remove(message);
+        markLastAnswer();
+    }
+
+    /** The text of the last answer, or empty. */
+    public String lastAnswerText() {
+        MessageViewModel last = lastAnswer();
+        return last == null ? "" : last.getText();
+    }
+
+    /** The messages the model would see now: system prompt, history, and the draft if any. */
+    public List<Message> promptMessages() {
+        List<Message> list = history();
+        if (!draft.get().isBlank()) {
+            list.add(Message.user(draft.get().strip()));
+        }
+        return list;
+    }
+
+    private List<Message> history() {
+        List<Message> list = new ArrayList<>();
+        String system = settings.systemPromptProperty().get();
+        if (system != null && !system.isBlank()) {
+            list.add(Message.system(system));
+        }
+        for (MessageViewModel m : messages) {
+            boolean usable = m.getRole() != Role.ASSISTANT || (!m.isStreaming() && m.getError().isEmpty());
+            if (usable && m.getRole() != Role.SYSTEM) {
+                list.add(new Message(m.getRole(), m.getText()));
+            }
+        }
+        return list;
+    }
+
+    private void startAnswer() {
+        List<Message> history = history();
+        MessageViewModel reply = MessageViewModel.pendingAssistant();
+        MessageRecord saved = store.append(conversationId.get(), Role.ASSISTANT, "");
+        reply.setId(saved.id());
+        messages.add(reply);
+        markLastAnswer();
+        error.set("");
+        state.set(State.GENERATING);
+        long id = ++currentId;
+        currentReply = reply;
+        var text = new FxTextBuffer(fxThread, reply::appendText, flushInterval);
+        var reasoning = new FxTextBuffer(fxThread, reply::appendReasoning, flushInterval);
+        current = inference.chat(history, settings.options(), new ChatListener() {
+            @Override
+            public void onText(String delta) {
+                text.append(delta);
+            }
+
+            @Override
+            public void onReasoning(String delta) {
+                reasoning.append(delta);
+            }
+
+            @Override
+            public void onFinished(FinishReason reason, GenerationStats stats, int dropped) {
+                fxThread.execute(() -> {
+                    if (id == currentId) {
+                        reasoning.flush();
+                        text.flush();
+                        finish(reason, stats, dropped);
+                    }
+                });
+            }
+
+            @Override
+            public void onFailed(Throwable failure) {
+                fxThread.execute(() -> {
+                    if (id == currentId) {
+                        reasoning.flush();
+                        text.flush();
+                        fail(failure);
+                    }
+                });
+            }
+        });
+    }
+
+    private void finish(FinishReason reason, GenerationStats stats, int dropped) {
+        MessageViewModel reply = currentReply;
+        endCurrent();
+        reply.complete(reason, stats);
+        store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), statsOf(stats), reason);
+        lastStats.set(stats);
+        if (stats != null) {
+            contextUsed.set(stats.promptTokens() + stats.generatedTokens());
+        }
+        droppedMessages.set(dropped);
+        followModel();
+        finishedAnswer.set(reply);
+        conversationsChanged.run();
+    }
+
+    private void fail(Throwable failure) {
+        MessageViewModel reply = currentReply;
+        endCurrent();
+        String message = failure.getMessage() == null || failure.getMessage().isBlank()
+                ? failure.getClass().getSimpleName() : failure.getMessage();
+        reply.fail(message);
+        store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), MessageStats.NONE,
+                FinishReason.ERROR);
+        error.set(message);
+        state.set(State.ERROR);
+    }
+
+    /** Cancels a running answer when the user leaves its conversation, saving what it has so far. */
+    private void abandonCurrent() {
+        if (current == null) {
+            return;
+        }
+        MessageViewModel reply = currentReply;
+        Generation abandoned = current;
+        endCurrent();   // first, so that the cancelled generation's own callbacks are stale
+        abandoned.cancel();
+        reply.complete(FinishReason.CANCELLED, null);
+        store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), MessageStats.NONE,
+                FinishReason.CANCELLED);
+        followModel();
+    }
+
+    private void endCurrent() {
+        current = null;
+        currentReply = null;
+        ++currentId;
+    }
+
+    private void followModel() {
+        if (current != null) {
+            return;
+        }
+        switch (models.getStatus()) {
+            case READY:
+                state.set(State.IDLE);
+                break;
+            case LOADING:
+                state.set(State.LOADING);
+                break;
+            default:
+                state.set(State.NO_MODEL);
+                break;
+        }
+    }
+
+    private MessageViewModel lastAnswer() {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i).getRole() == Role.ASSISTANT) {
+                return i == messages.size() - 1 ? messages.get(i) : null;
+            }
+        }
+        return null;
+    }
+
+    private void markLastAnswer() {
+        MessageViewModel last = lastAnswer();
+        for (MessageViewModel m : messages) {
+            m.setLastAnswer(m == last);
+        }
+    }
+
+    private String modelName() {
+        ModelInfo model = models.getLoaded();
+        return model == null ? "" : model.name();
+    }
+
+    private static MessageStats statsOf(GenerationStats stats) {
+        if (stats == null) {
+            return MessageStats.NONE;
+        }
+        return new MessageStats(stats.generatedTokens(), stats.timeToFirstTokenMillis(),
+                stats.decodeTokensPerSecond());
+    }
+}

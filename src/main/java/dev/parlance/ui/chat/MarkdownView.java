@@ -1,0 +1,268 @@
+package dev.parlance.ui.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ResourceBundle;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.Separator;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.ClipboardContent;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.scene.text.TextFlow;
+import org.commonmark.ext.gfm.tables.TableBlock;
+import org.commonmark.ext.gfm.tables.TableCell;
+import org.commonmark.ext.gfm.tables.TableRow;
+import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.node.BlockQuote;
+import org.commonmark.node.BulletList;
+import org.commonmark.node.Code;
+import org.commonmark.node.Emphasis;
+import org.commonmark.node.FencedCodeBlock;
+import org.commonmark.node.HardLineBreak;
+import org.commonmark.node.Heading;
+import org.commonmark.node.HtmlBlock;
+import org.commonmark.node.HtmlInline;
+import org.commonmark.node.IndentedCodeBlock;
+import org.commonmark.node.Link;
+import org.commonmark.node.ListItem;
+import org.commonmark.node.Node;
+import org.commonmark.node.OrderedList;
+import org.commonmark.node.Paragraph;
+import org.commonmark.node.SoftLineBreak;
+import org.commonmark.node.SourceSpan;
+import org.commonmark.node.StrongEmphasis;
+import org.commonmark.node.Text;
+import org.commonmark.node.ThematicBreak;
+import org.commonmark.parser.IncludeSourceSpans;
+import org.commonmark.parser.Parser;
+
+/**
+ * Markdown as JavaFX nodes, built from commonmark-java's tree. While an answer streams only its
+ * last blocks change, so each top-level block's node is kept and reused as long as the block's
+ * source text is the same: a growing answer costs one block's rendering per update, not the
+ * whole answer's.
+ */
+public final class MarkdownView extends VBox {
+    private static final Parser PARSER = Parser.builder()
+            .extensions(List.of(TablesExtension.create()))
+            .includeSourceSpans(IncludeSourceSpans.BLOCKS)
+            .build();
+
+    private final ResourceBundle bundle;
+    private final List<String> sources = new ArrayList<>();
+    private String markdown = "";
+
+    /** @param bundle gives the code blocks' copy button its text */
+    public MarkdownView(ResourceBundle bundle) {
+        this.bundle = bundle;
+        getStyleClass().add("markdown");
+        setSpacing(8);
+    }
+
+    /** Shows this Markdown, rebuilding only the blocks whose source changed. */
+    public void setMarkdown(String text) {
+        if (text.equals(markdown)) {
+            return;
+        }
+        markdown = text;
+        List<Node> blocks = new ArrayList<>();
+        for (Node b = PARSER.parse(text).getFirstChild(); b != null; b = b.getNext()) {
+            blocks.add(b);
+        }
+        int i = 0;
+        for (; i < blocks.size(); i++) {
+            String source = sourceOf(blocks.get(i), text);
+            if (i < sources.size() && sources.get(i).equals(source)) {
+                continue;
+            }
+            javafx.scene.Node node = block(blocks.get(i));
+            if (i < sources.size()) {
+                sources.set(i, source);
+                getChildren().set(i, node);
+            } else {
+                sources.add(source);
+                getChildren().add(node);
+            }
+        }
+        if (i < sources.size()) {
+            sources.subList(i, sources.size()).clear();
+            getChildren().remove(i, getChildren().size());
+        }
+    }
+
+    private static String sourceOf(Node block, String text) {
+        List<SourceSpan> spans = block.getSourceSpans();
+        if (spans.isEmpty()) {
+            return block.getClass().getName() + System.identityHashCode(block);
+        }
+        SourceSpan first = spans.get(0);
+        SourceSpan last = spans.get(spans.size() - 1);
+        return text.substring(first.getInputIndex(), last.getInputIndex() + last.getLength());
+    }
+
+    private javafx.scene.Node block(Node b) {
+        if (b instanceof Heading) {
+            TextFlow flow = flow(b);
+            flow.getStyleClass().add("md-h" + ((Heading) b).getLevel());
+            return flow;
+        }
+        if (b instanceof BulletList || b instanceof OrderedList) {
+            return list(b);
+        }
+        if (b instanceof BlockQuote) {
+            VBox quote = children(b);
+            quote.getStyleClass().add("md-quote");
+            return quote;
+        }
+        if (b instanceof FencedCodeBlock) {
+            var code = (FencedCodeBlock) b;
+            return codeBlock(code.getInfo(), code.getLiteral());
+        }
+        if (b instanceof IndentedCodeBlock) {
+            return codeBlock("", ((IndentedCodeBlock) b).getLiteral());
+        }
+        if (b instanceof ThematicBreak) {
+            return new Separator();
+        }
+        if (b instanceof HtmlBlock) {
+            return new TextFlow(text(((HtmlBlock) b).getLiteral(), List.of()));
+        }
+        if (b instanceof TableBlock) {
+            return table(b);
+        }
+        if (b instanceof Paragraph) {
+            return flow(b);
+        }
+        return children(b);
+    }
+
+    private VBox children(Node parent) {
+        var box = new VBox(6);
+        for (Node c = parent.getFirstChild(); c != null; c = c.getNext()) {
+            box.getChildren().add(block(c));
+        }
+        return box;
+    }
+
+    private VBox list(Node listNode) {
+        var box = new VBox(4);
+        box.getStyleClass().add("md-list");
+        int number = listNode instanceof OrderedList ? startOf((OrderedList) listNode) : 0;
+        for (Node item = listNode.getFirstChild(); item != null; item = item.getNext()) {
+            if (!(item instanceof ListItem)) {
+                continue;
+            }
+            var marker = new Label(listNode instanceof OrderedList ? (number++) + "." : "•");
+            marker.getStyleClass().add("md-marker");
+            marker.setMinWidth(Region.USE_PREF_SIZE);
+            VBox content = children(item);
+            HBox.setHgrow(content, Priority.ALWAYS);
+            var row = new HBox(6, marker, content);
+            box.getChildren().add(row);
+        }
+        return box;
+    }
+
+    private static int startOf(OrderedList list) {
+        Integer start = list.getMarkerStartNumber();
+        return start == null ? 1 : start;
+    }
+
+    private javafx.scene.Node codeBlock(String info, String literal) {
+        String code = literal.endsWith("\n") ? literal.substring(0, literal.length() - 1) : literal;
+        var language = new Label(info == null ? "" : info.strip());
+        language.getStyleClass().add("md-code-language");
+        var spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        var copy = new Button(bundle.getString("message.copyCode"));
+        copy.getStyleClass().addAll("flat", "small", "md-code-copy");
+        copy.setAccessibleText(bundle.getString("message.copyCode"));
+        copy.setOnAction(e -> copy(code));
+        var header = new HBox(language, spacer, copy);
+        header.setAlignment(Pos.CENTER_LEFT);
+        var body = new TextFlow(text(code, List.of("md-code-text")));
+        var box = new VBox(4, header, body);
+        box.getStyleClass().add("md-code-block");
+        return box;
+    }
+
+    private javafx.scene.Node table(Node tableNode) {
+        var grid = new GridPane();
+        grid.getStyleClass().add("md-table");
+        int row = 0;
+        for (Node section = tableNode.getFirstChild(); section != null; section = section.getNext()) {
+            for (Node r = section.getFirstChild(); r != null; r = r.getNext()) {
+                if (!(r instanceof TableRow)) {
+                    continue;
+                }
+                int col = 0;
+                for (Node c = r.getFirstChild(); c != null; c = c.getNext()) {
+                    TextFlow cell = flow(c);
+                    cell.getStyleClass().add("md-table-cell");
+                    if (c instanceof TableCell && ((TableCell) c).isHeader()) {
+                        cell.getStyleClass().add("md-table-header");
+                    }
+                    grid.add(cell, col++, row);
+                }
+                row++;
+            }
+        }
+        return grid;
+    }
+
+    private TextFlow flow(Node parent) {
+        var flow = new TextFlow();
+        flow.getStyleClass().add("md-paragraph");
+        inlines(parent, List.of(), flow.getChildren());
+        return flow;
+    }
+
+    private void inlines(Node parent, List<String> styles, List<javafx.scene.Node> out) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNext()) {
+            if (n instanceof Text) {
+                out.add(text(((Text) n).getLiteral(), styles));
+            } else if (n instanceof Code) {
+                out.add(text(((Code) n).getLiteral(), plus(styles, "md-code")));
+            } else if (n instanceof Emphasis) {
+                inlines(n, plus(styles, "md-em"), out);
+            } else if (n instanceof StrongEmphasis) {
+                inlines(n, plus(styles, "md-strong"), out);
+            } else if (n instanceof Link) {
+                inlines(n, plus(styles, "md-link"), out);
+            } else if (n instanceof SoftLineBreak) {
+                out.add(text(" ", styles));
+            } else if (n instanceof HardLineBreak) {
+                out.add(text("\n", styles));
+            } else if (n instanceof HtmlInline) {
+                out.add(text(((HtmlInline) n).getLiteral(), styles));
+            } else {
+                inlines(n, styles, out);
+            }
+        }
+    }
+
+    private static List<String> plus(List<String> styles, String style) {
+        List<String> more = new ArrayList<>(styles);
+        more.add(style);
+        return more;
+    }
+
+    private static javafx.scene.text.Text text(String content, List<String> styles) {
+        var t = new javafx.scene.text.Text(content);
+        t.getStyleClass().add("md-text");
+        t.getStyleClass().addAll(styles);
+        return t;
+    }
+
+    private static void copy(String text) {
+        var content = new ClipboardContent();
+        content.putString(text);
+        Clipboard.getSystemClipboard().setContent(content);
+    }
+}

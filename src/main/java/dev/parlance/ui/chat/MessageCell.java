@@ -1,0 +1,186 @@
+package dev.parlance.ui.chat;
+
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import dev.parlance.inference.GenerationStats;
+import dev.parlance.ui.DialogService;
+import java.text.MessageFormat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ResourceBundle;
+import javafx.beans.InvalidationListener;
+import javafx.beans.Observable;
+import javafx.css.PseudoClass;
+import javafx.geometry.Pos;
+import javafx.scene.AccessibleRole;
+import javafx.scene.control.Button;
+import javafx.scene.control.ContentDisplay;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.TitledPane;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.ClipboardContent;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+
+/** One message card of the transcript: role, text (Markdown for answers), reasoning and actions. */
+final class MessageCell extends ListCell<MessageViewModel> {
+    private static final PseudoClass USER = PseudoClass.getPseudoClass("user");
+    private static final PseudoClass ASSISTANT = PseudoClass.getPseudoClass("assistant");
+    private static final PseudoClass STREAMING = PseudoClass.getPseudoClass("streaming");
+    private static final PseudoClass ERROR = PseudoClass.getPseudoClass("error");
+
+    private final ChatViewModel chat;
+    private final ResourceBundle bundle;
+    private final DialogService dialogs;
+    private final Label role = new Label();
+    private final Button copy;
+    private final Button edit;
+    private final Button regenerate;
+    private final Button delete;
+    private final Label reasoningText = new Label();
+    private final TitledPane reasoning;
+    private final Label userText = new Label();
+    private final MarkdownView answer;
+    private final Label footer = new Label();
+    private final VBox card;
+    private final List<Runnable> unbind = new ArrayList<>();
+
+    MessageCell(ChatViewModel chat, ResourceBundle bundle, DialogService dialogs) {
+        this.chat = chat;
+        this.bundle = bundle;
+        this.dialogs = dialogs;
+        answer = new MarkdownView(bundle);
+        copy = action("message.copy", () -> copyText(getItem().getText()));
+        edit = action("message.edit", this::editItem);
+        regenerate = action("message.regenerate", chat::regenerate);
+        delete = action("message.delete", () -> chat.delete(getItem()));
+        edit.disableProperty().bind(chat.canStopProperty());
+        regenerate.disableProperty().bind(chat.canStopProperty());
+        role.getStyleClass().add("message-role");
+        var spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        var header = new HBox(4, role, spacer, copy, edit, regenerate, delete);
+        header.setAlignment(Pos.CENTER_LEFT);
+        reasoningText.setWrapText(true);
+        reasoningText.getStyleClass().add("reasoning-text");
+        reasoning = new TitledPane(bundle.getString("message.reasoning"), reasoningText);
+        reasoning.setExpanded(false);
+        reasoning.getStyleClass().add("reasoning");
+        userText.setWrapText(true);
+        userText.getStyleClass().add("user-text");
+        footer.getStyleClass().add("message-footer");
+        card = new VBox(6, header, reasoning, userText, answer, footer);
+        card.getStyleClass().add("message-card");
+        card.setFocusTraversable(false);
+        getStyleClass().add("message-cell");
+        setPrefWidth(0);   // let the list's width, not the text's length, decide the cell's width
+        setContentDisplay(ContentDisplay.GRAPHIC_ONLY);
+        setAccessibleRole(AccessibleRole.LIST_ITEM);
+    }
+
+    private Button action(String key, Runnable run) {
+        var button = new Button(bundle.getString(key));
+        button.getStyleClass().addAll("flat", "small", "message-action");
+        button.setAccessibleText(bundle.getString(key));
+        button.setOnAction(e -> {
+            if (getItem() != null) {
+                run.run();
+            }
+        });
+        return button;
+    }
+
+    @Override
+    protected void updateItem(MessageViewModel item, boolean empty) {
+        super.updateItem(item, empty);
+        unbind.forEach(Runnable::run);
+        unbind.clear();
+        if (empty || item == null) {
+            setGraphic(null);
+            return;
+        }
+        boolean isUser = item.getRole() == Role.USER;
+        role.setText(bundle.getString(isUser ? "role.user" : item.getRole() == Role.SYSTEM ? "role.system"
+                : "role.assistant"));
+        card.pseudoClassStateChanged(USER, isUser);
+        card.pseudoClassStateChanged(ASSISTANT, !isUser);
+        show(userText, isUser);
+        show(answer, !isUser);
+        show(edit, isUser);
+        watch(() -> {
+            String text = item.getText();
+            if (isUser) {
+                userText.setText(text);
+            } else {
+                answer.setMarkdown(text);
+            }
+        }, item.textProperty());
+        watch(() -> {
+            reasoningText.setText(item.getReasoning());
+            show(reasoning, !item.getReasoning().isEmpty());
+        }, item.reasoningProperty());
+        watch(() -> {
+            boolean streaming = item.isStreaming();
+            card.pseudoClassStateChanged(STREAMING, streaming);
+            card.pseudoClassStateChanged(ERROR, !item.getError().isEmpty());
+            show(regenerate, item.isLastAnswer() && !streaming);
+            delete.setDisable(streaming);
+            footer.setText(footerOf(item));
+            show(footer, !footer.getText().isEmpty());
+            card.setAccessibleText(streaming ? role.getText() : role.getText() + ": " + item.getText());
+        }, item.streamingProperty(), item.errorProperty(), item.lastAnswerProperty(), item.statsProperty());
+        setGraphic(card);
+    }
+
+    private void watch(Runnable update, Observable... sources) {
+        InvalidationListener listener = obs -> update.run();
+        for (Observable source : sources) {
+            source.addListener(listener);
+            unbind.add(() -> source.removeListener(listener));
+        }
+        update.run();
+    }
+
+    private String footerOf(MessageViewModel item) {
+        if (!item.getError().isEmpty()) {
+            return MessageFormat.format(bundle.getString("message.failed"), item.getError());
+        }
+        if (item.getFinish() == FinishReason.CANCELLED) {
+            return bundle.getString("message.stopped");
+        }
+        if (item.getFinish() == FinishReason.LENGTH) {
+            return bundle.getString("message.length");
+        }
+        if (item.getFinish() == FinishReason.CONTEXT_FULL) {
+            return bundle.getString("message.contextFull");
+        }
+        GenerationStats stats = item.statsProperty().get();
+        if (stats != null && stats.generatedTokens() > 0) {
+            return MessageFormat.format(bundle.getString("message.stats"), stats.generatedTokens(),
+                    stats.decodeTokensPerSecond());
+        }
+        return "";
+    }
+
+    private void editItem() {
+        MessageViewModel item = getItem();
+        if (chat.canEdit(item)) {
+            dialogs.editText(bundle.getString("message.edit.title"), item.getText())
+                    .ifPresent(text -> chat.editAndResend(item, text));
+        }
+    }
+
+    private static void show(javafx.scene.Node node, boolean visible) {
+        node.setVisible(visible);
+        node.setManaged(visible);
+    }
+
+    static void copyText(String text) {
+        var content = new ClipboardContent();
+        content.putString(text);
+        Clipboard.getSystemClipboard().setContent(content);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.parlance.ui.chat;
+
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import dev.parlance.inference.GenerationStats;
+import dev.parlance.store.MessageRecord;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+
+/** One card of the transcript: a message, its reasoning, and whether it is still being written. */
+public final class MessageViewModel {
+    private final Role role;
+    private String id;
+    private final ReadOnlyStringWrapper text = new ReadOnlyStringWrapper("");
+    private final ReadOnlyStringWrapper reasoning = new ReadOnlyStringWrapper("");
+    private final ReadOnlyBooleanWrapper streaming = new ReadOnlyBooleanWrapper(false);
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyObjectWrapper<FinishReason> finish = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<GenerationStats> stats = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyBooleanWrapper lastAnswer = new ReadOnlyBooleanWrapper(false);
+
+    private MessageViewModel(Role role, String text) {
+        this.role = role;
+        this.text.set(text);
+    }
+
+    /** A message the user has written. */
+    public static MessageViewModel user(String text) {
+        return new MessageViewModel(Role.USER, text);
+    }
+
+    /** An answer about to stream in. */
+    public static MessageViewModel pendingAssistant() {
+        var m = new MessageViewModel(Role.ASSISTANT, "");
+        m.streaming.set(true);
+        return m;
+    }
+
+    /** A message read from the store. */
+    public static MessageViewModel of(MessageRecord record) {
+        var m = new MessageViewModel(record.role(), record.content());
+        m.id = record.id();
+        m.reasoning.set(record.reasoning() == null ? "" : record.reasoning());
+        m.finish.set(record.finish());
+        if (record.finish() == FinishReason.ERROR || record.finish() == FinishReason.INTERRUPTED) {
+            m.error.set(record.finish().name());
+        }
+        return m;
+    }
+
+    public Role getRole() {
+        return role;
+    }
+
+    /** The store's id of this message, or null before it is saved. */
+    public String getId() {
+        return id;
+    }
+
+    void setId(String id) {
+        this.id = id;
+    }
+
+    public ReadOnlyStringProperty textProperty() {
+        return text.getReadOnlyProperty();
+    }
+
+    public String getText() {
+        return text.get();
+    }
+
+    /** What a reasoning model thought before answering; empty for most models. */
+    public ReadOnlyStringProperty reasoningProperty() {
+        return reasoning.getReadOnlyProperty();
+    }
+
+    public String getReasoning() {
+        return reasoning.get();
+    }
+
+    public ReadOnlyBooleanProperty streamingProperty() {
+        return streaming.getReadOnlyProperty();
+    }
+
+    public boolean isStreaming() {
+        return streaming.get();
+    }
+
+    /** Why writing this answer failed, in plain words; empty if it did not. */
+    public ReadOnlyStringProperty errorProperty() {
+        return error.getReadOnlyProperty();
+    }
+
+    public String getError() {
+        return error.get();
+    }
+
+    /** Why the answer ended, or null while streaming and for user messages. */
+    public ReadOnlyObjectProperty<FinishReason> finishProperty() {
+        return finish.getReadOnlyProperty();
+    }
+
+    public FinishReason getFinish() {
+        return finish.get();
+    }
+
+    public ReadOnlyObjectProperty<GenerationStats> statsProperty() {
+        return stats.getReadOnlyProperty();
+    }
+
+    /** True for the last answer of the conversation, the one that can be regenerated. */
+    public ReadOnlyBooleanProperty lastAnswerProperty() {
+        return lastAnswer.getReadOnlyProperty();
+    }
+
+    public boolean isLastAnswer() {
+        return lastAnswer.get();
+    }
+
+    void setLastAnswer(boolean last) {
+        lastAnswer.set(last);
+    }
+
+    void appendText(String delta) {
+        text.set(text.get() + delta);
+    }
+
+    void appendReasoning(String delta) {
+        reasoning.set(reasoning.get() + delta);
+    }
+
+    void setText(String newText) {
+        text.set(newText);
+    }
+
+    void complete(FinishReason reason, GenerationStats generationStats) {
+        finish.set(reason);
+        stats.set(generationStats);
+        streaming.set(false);
+    }
+
+    void fail(String message) {
+        error.set(message);
+        finish.set(FinishReason.ERROR);
+        streaming.set(false);
+    }
+}

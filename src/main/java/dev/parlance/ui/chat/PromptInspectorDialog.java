@@ -1,0 +1,109 @@
+package dev.parlance.ui.chat;
+
+import dev.parlance.chat.Message;
+import dev.parlance.service.PromptInspection;
+import java.text.MessageFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.ResourceBundle;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.Dialog;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.VBox;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextFlow;
+import javafx.stage.Modality;
+import javafx.stage.Window;
+
+/** Shows the exact prompt: its text with special tokens highlighted, tokens per message, context use. */
+public final class PromptInspectorDialog {
+    private final PromptInspectorViewModel inspector;
+    private final ResourceBundle resources;
+    private final Dialog<Void> dialog = new Dialog<>();
+    private final Label context = new Label();
+    private final ProgressBar contextBar = new ProgressBar(0);
+    private final TextFlow prompt = new TextFlow();
+    private final GridPane perMessage = new GridPane();
+    private final Label error = new Label();
+    private final ProgressIndicator busy = new ProgressIndicator();
+
+    /**
+     * @param inspector whose inspection is shown, now and when it arrives
+     * @param resources the current language's strings
+     * @param owner the main window
+     */
+    public PromptInspectorDialog(PromptInspectorViewModel inspector, ResourceBundle resources, Window owner) {
+        this.inspector = inspector;
+        this.resources = resources;
+        dialog.initOwner(owner);
+        dialog.initModality(Modality.NONE);
+        dialog.setTitle(resources.getString("inspector.title"));
+        dialog.setResizable(true);
+        prompt.getStyleClass().add("prompt-text");
+        prompt.setAccessibleText(resources.getString("inspector.prompt"));
+        var scroll = new ScrollPane(prompt);
+        scroll.setFitToWidth(true);
+        scroll.setPrefSize(640, 360);
+        perMessage.setHgap(12);
+        perMessage.setVgap(4);
+        error.setWrapText(true);
+        error.getStyleClass().add("danger");
+        contextBar.setMaxWidth(Double.MAX_VALUE);
+        busy.visibleProperty().bind(inspector.busyProperty());
+        busy.managedProperty().bind(inspector.busyProperty());
+        busy.setPrefSize(32, 32);
+        var content = new VBox(8, busy, error, context, contextBar, new Label(resources.getString("inspector.prompt")),
+                scroll, new Label(resources.getString("inspector.perMessage")), perMessage);
+        content.getStyleClass().add("prompt-inspector");
+        dialog.getDialogPane().setContent(content);
+        dialog.getDialogPane().getButtonTypes().add(ButtonType.CLOSE);
+        dialog.getDialogPane().getStylesheets().add(
+                PromptInspectorDialog.class.getResource("chat.css").toExternalForm());
+        inspector.inspectionProperty().addListener((obs, was, now) -> show(now));
+        inspector.errorProperty().addListener((obs, was, now) -> showError(now));
+        show(inspector.inspectionProperty().get());
+    }
+
+    /** Opens the dialog without waiting for it to close. */
+    public void show() {
+        dialog.show();
+    }
+
+    private void showError(String message) {
+        error.setText(message.isEmpty() ? "" : MessageFormat.format(resources.getString("inspector.error"), message));
+        error.setVisible(!message.isEmpty());
+        error.setManaged(!message.isEmpty());
+    }
+
+    private void show(PromptInspection p) {
+        prompt.getChildren().clear();
+        perMessage.getChildren().clear();
+        if (p == null) {
+            context.setText("");
+            contextBar.setProgress(0);
+            return;
+        }
+        context.setText(MessageFormat.format(resources.getString("inspector.context"), p.tokenIds().size(),
+                p.contextLength()));
+        contextBar.setProgress(inspector.contextFraction());
+        for (int i = 0; i < p.pieces().size(); i++) {
+            var piece = new Text(p.pieces().get(i));
+            piece.getStyleClass().add(p.specialToken().get(i) ? "special-token" : "prompt-token");
+            prompt.getChildren().add(piece);
+        }
+        List<Message> messages = inspector.getInspectedMessages();
+        for (int i = 0; i < p.tokensPerMessage().size(); i++) {
+            String role = i < messages.size() ? messages.get(i).role().wireName() : "?";
+            String text = i < messages.size() ? messages.get(i).content().replace('\n', ' ') : "";
+            var roleLabel = new Label(resources.getString("role." + role.toLowerCase(Locale.ROOT)));
+            var textLabel = new Label(text.length() > 60 ? text.substring(0, 60) + "…" : text);
+            var tokens = new Label(MessageFormat.format(resources.getString("inspector.tokens"),
+                    p.tokensPerMessage().get(i)));
+            perMessage.addRow(i, roleLabel, textLabel, tokens);
+        }
+    }
+}

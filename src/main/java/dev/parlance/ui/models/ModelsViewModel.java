@@ -1,0 +1,163 @@
+package dev.parlance.ui.models;
+
+import dev.parlance.service.InferenceService;
+import dev.parlance.service.ModelInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyDoubleProperty;
+import javafx.beans.property.ReadOnlyDoubleWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/**
+ * The model picker: the model folders found in the models directory, and loading one off the FX
+ * thread with progress and a plain-words error.
+ */
+public final class ModelsViewModel {
+    /** Where the loaded model stands. */
+    public enum Status { NONE, LOADING, READY, FAILED }
+
+    private final InferenceService inference;
+    private final Executor fxThread;
+    private final Executor io;
+    private final ObjectProperty<Path> modelsDirectory = new SimpleObjectProperty<>();
+    private final ObservableList<Path> folders = FXCollections.observableArrayList();
+    private final ReadOnlyObjectWrapper<Status> status = new ReadOnlyObjectWrapper<>(Status.NONE);
+    private final ReadOnlyDoubleWrapper progress = new ReadOnlyDoubleWrapper(0);
+    private final ReadOnlyObjectWrapper<ModelInfo> loaded = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<Path> loading = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private long loadId;   // FX thread only; a newer load makes older callbacks stale
+    private long scanId;   // FX thread only
+
+    /**
+     * @param inference loads models on its worker thread
+     * @param fxThread runs property updates ({@code Platform::runLater} in the app)
+     * @param io scans the models directory, off the FX thread
+     * @param directory the models directory to start with
+     */
+    public ModelsViewModel(InferenceService inference, Executor fxThread, Executor io, Path directory) {
+        this.inference = inference;
+        this.fxThread = fxThread;
+        this.io = io;
+        modelsDirectory.set(directory);
+        modelsDirectory.addListener((obs, was, now) -> refresh());
+    }
+
+    /** The directory whose sub-folders are offered as models; the user may change it. */
+    public ObjectProperty<Path> modelsDirectoryProperty() {
+        return modelsDirectory;
+    }
+
+    /** Sub-folders of the models directory that look like models (they hold a {@code config.json}). */
+    public ObservableList<Path> getFolders() {
+        return folders;
+    }
+
+    public ReadOnlyObjectProperty<Status> statusProperty() {
+        return status.getReadOnlyProperty();
+    }
+
+    public Status getStatus() {
+        return status.get();
+    }
+
+    /** Loading progress, 0..1. */
+    public ReadOnlyDoubleProperty progressProperty() {
+        return progress.getReadOnlyProperty();
+    }
+
+    /** The loaded model, or null. */
+    public ReadOnlyObjectProperty<ModelInfo> loadedProperty() {
+        return loaded.getReadOnlyProperty();
+    }
+
+    public ModelInfo getLoaded() {
+        return loaded.get();
+    }
+
+    /** The folder being loaded, or null. */
+    public ReadOnlyObjectProperty<Path> loadingProperty() {
+        return loading.getReadOnlyProperty();
+    }
+
+    /** Why the last load failed, in words fit to show; empty when it did not. */
+    public ReadOnlyStringProperty errorProperty() {
+        return error.getReadOnlyProperty();
+    }
+
+    /** Lists the model folders again, off the FX thread. */
+    public void refresh() {
+        long id = ++scanId;
+        Path directory = modelsDirectory.get();
+        CompletableFuture.supplyAsync(() -> scan(directory), io)
+                .thenAcceptAsync(found -> {
+                    if (id == scanId) {
+                        folders.setAll(found);
+                    }
+                }, fxThread);
+    }
+
+    /** Loads a model folder; the previous model stays usable until the service swaps it. */
+    public void load(Path folder) {
+        long id = ++loadId;
+        status.set(Status.LOADING);
+        loading.set(folder);
+        progress.set(0);
+        error.set("");
+        inference.load(folder, fraction -> fxThread.execute(() -> {
+            if (id == loadId) {
+                progress.set(fraction);
+            }
+        })).whenComplete((info, failure) -> fxThread.execute(() -> {
+            if (id != loadId) {
+                return;
+            }
+            loading.set(null);
+            if (failure != null) {
+                loaded.set(null);
+                error.set(messageOf(failure));
+                status.set(Status.FAILED);
+            } else {
+                loaded.set(info);
+                progress.set(1);
+                status.set(Status.READY);
+            }
+        }));
+    }
+
+    private static List<Path> scan(Path directory) {
+        if (directory == null || !Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> children = Files.list(directory)) {
+            return children.filter(p -> Files.isRegularFile(p.resolve("config.json")))
+                    .sorted()
+                    .collect(Collectors.toList());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String messageOf(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    }
+}

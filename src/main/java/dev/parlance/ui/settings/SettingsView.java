@@ -1,0 +1,186 @@
+package dev.parlance.ui.settings;
+
+import dev.parlance.ui.DialogService;
+import dev.parlance.ui.MainViewModel;
+import dev.parlance.ui.Theme;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.ResourceBundle;
+import java.util.function.Function;
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.ObjectProperty;
+import javafx.fxml.FXML;
+import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.SpinnerValueFactory;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
+import javafx.scene.control.TextFormatter;
+import javafx.util.StringConverter;
+
+/** The collapsible settings panel: the open conversation's settings, and the app's look. */
+public final class SettingsView {
+    /** The languages offered; the first is used when the OS asks for another. */
+    public static final List<Locale> LANGUAGES = List.of(Locale.ENGLISH, Locale.SIMPLIFIED_CHINESE);
+
+    private final MainViewModel main;
+    private final SettingsViewModel settings;
+    private final DialogService dialogs;
+    // bidirectional bindings hold their ends weakly: these keep the boxed views alive
+    private ObjectProperty<Double> temperatureValue;
+    private ObjectProperty<Double> topPValue;
+    private ObjectProperty<Integer> topKValue;
+    private ObjectProperty<Double> minPValue;
+    private ObjectProperty<Double> repeatPenaltyValue;
+    private ObjectProperty<Integer> maxTokensValue;
+    private ObjectProperty<Integer> contextLengthValue;
+    private ObjectProperty<Long> seedValue;
+    private ObjectProperty<Double> fontSizeValue;
+
+    @FXML private ResourceBundle resources;
+    @FXML private Label modelLabel;
+    @FXML private TextArea systemPrompt;
+    @FXML private Spinner<Double> temperature;
+    @FXML private Spinner<Double> topP;
+    @FXML private Spinner<Integer> topK;
+    @FXML private Spinner<Double> minP;
+    @FXML private Spinner<Double> repeatPenalty;
+    @FXML private Spinner<Integer> maxTokens;
+    @FXML private Spinner<Integer> contextLength;
+    @FXML private TextField seed;
+    @FXML private Button resetButton;
+    @FXML private ComboBox<Theme> themeBox;
+    @FXML private ComboBox<Locale> languageBox;
+    @FXML private Spinner<Double> fontSize;
+    @FXML private Label modelsDirectoryLabel;
+
+    /**
+     * @param main the app's look and the model picker's directory
+     * @param dialogs picks the models directory
+     */
+    public SettingsView(MainViewModel main, DialogService dialogs) {
+        this.main = main;
+        this.settings = main.settings();
+        this.dialogs = dialogs;
+    }
+
+    @FXML
+    private void initialize() {
+        modelLabel.textProperty().bind(Bindings.createStringBinding(() -> settings.modelProperty().get().isEmpty()
+                ? resources.getString("settings.model.none") : settings.modelProperty().get(), settings.modelProperty()));
+        systemPrompt.textProperty().bindBidirectional(settings.systemPromptProperty());
+        temperatureValue = settings.temperatureProperty().asObject();
+        topPValue = settings.topPProperty().asObject();
+        topKValue = settings.topKProperty().asObject();
+        minPValue = settings.minPProperty().asObject();
+        repeatPenaltyValue = settings.repeatPenaltyProperty().asObject();
+        maxTokensValue = settings.maxTokensProperty().asObject();
+        contextLengthValue = settings.contextLengthProperty().asObject();
+        seedValue = settings.seedProperty().asObject();
+        fontSizeValue = main.fontSizeProperty().asObject();
+        decimal(temperature, 0, 2, 0.05, temperatureValue);
+        decimal(topP, 0.01, 1, 0.05, topPValue);
+        integer(topK, 0, 1000, 5, topKValue);
+        decimal(minP, 0, 0.99, 0.01, minPValue);
+        decimal(repeatPenalty, 0.5, 2, 0.05, repeatPenaltyValue);
+        integer(maxTokens, 1, 1 << 17, 64, maxTokensValue);
+        integer(contextLength, 0, 1 << 20, 256, contextLengthValue);
+        decimal(fontSize, 10, 28, 1, fontSizeValue);
+        var seedFormatter = new TextFormatter<>(new StringConverter<Long>() {
+            @Override
+            public String toString(Long value) {
+                return value == null ? "0" : value.toString();
+            }
+
+            @Override
+            public Long fromString(String text) {
+                try {
+                    return Long.parseLong(text.strip());
+                } catch (NumberFormatException e) {
+                    return settings.seedProperty().get();
+                }
+            }
+        }, settings.seedProperty().get());
+        seed.setTextFormatter(seedFormatter);
+        seedFormatter.valueProperty().bindBidirectional(seedValue);
+        resetButton.disableProperty().bind(settings.modelDefaultsProperty().isNull());
+        themeBox.getItems().setAll(Theme.values());
+        themeBox.setConverter(converter(t -> resources.getString("theme." + t.name().toLowerCase(Locale.ROOT))));
+        themeBox.valueProperty().bindBidirectional(main.themeProperty());
+        languageBox.getItems().setAll(LANGUAGES);
+        languageBox.setConverter(converter(l -> l.getDisplayName(l)));
+        languageBox.setValue(main.localeProperty().get());
+        languageBox.setOnAction(e -> {
+            if (languageBox.getValue() != null && !languageBox.getValue().equals(main.localeProperty().get())) {
+                main.localeProperty().set(languageBox.getValue());
+            }
+        });
+        modelsDirectoryLabel.textProperty().bind(Bindings.createStringBinding(
+                () -> String.valueOf(main.models().modelsDirectoryProperty().get()),
+                main.models().modelsDirectoryProperty()));
+    }
+
+    @FXML
+    private void precise() {
+        settings.applyPreset(Preset.PRECISE);
+    }
+
+    @FXML
+    private void balanced() {
+        settings.applyPreset(Preset.BALANCED);
+    }
+
+    @FXML
+    private void creative() {
+        settings.applyPreset(Preset.CREATIVE);
+    }
+
+    @FXML
+    private void resetToModel() {
+        settings.resetToModelDefaults();
+    }
+
+    @FXML
+    private void saveAsDefaults() {
+        settings.saveAsDefaults();
+    }
+
+    @FXML
+    private void changeModelsDirectory() {
+        Path current = main.models().modelsDirectoryProperty().get();
+        dialogs.chooseDirectory(resources.getString("settings.modelsDirectory"), current)
+                .ifPresent(dir -> main.models().modelsDirectoryProperty().set(dir));
+    }
+
+    private static void decimal(Spinner<Double> spinner, double min, double max, double step,
+            ObjectProperty<Double> value) {
+        var factory = new SpinnerValueFactory.DoubleSpinnerValueFactory(min, max, value.get(), step);
+        spinner.setValueFactory(factory);
+        spinner.setEditable(true);
+        factory.valueProperty().bindBidirectional(value);
+    }
+
+    private static void integer(Spinner<Integer> spinner, int min, int max, int step, ObjectProperty<Integer> value) {
+        var factory = new SpinnerValueFactory.IntegerSpinnerValueFactory(min, max, value.get(), step);
+        spinner.setValueFactory(factory);
+        spinner.setEditable(true);
+        factory.valueProperty().bindBidirectional(value);
+    }
+
+    private static <T> StringConverter<T> converter(Function<T, String> toText) {
+        return new StringConverter<>() {
+            @Override
+            public String toString(T value) {
+                return value == null ? "" : toText.apply(value);
+            }
+
+            @Override
+            public T fromString(String text) {
+                throw new UnsupportedOperationException("the list is not editable");
+            }
+        };
+    }
+}

@@ -1,0 +1,210 @@
+package dev.parlance.ui;
+
+import dev.parlance.chat.Message;
+import dev.parlance.inference.FinishReason;
+import dev.parlance.inference.GenerationStats;
+import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.SamplingConfig;
+import dev.parlance.service.ChatListener;
+import dev.parlance.service.Generation;
+import dev.parlance.service.InferenceService;
+import dev.parlance.service.ModelInfo;
+import dev.parlance.service.PromptInspection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A scripted {@link InferenceService}. By default every request waits for the test to drive its
+ * listener ({@link #lastRequest()}); with {@link #streamScript} each answer streams the script's
+ * tokens from a worker thread, as the real service does, until cancelled.
+ */
+public final class FakeInferenceService implements InferenceService {
+    /** One call of {@link #chat}. */
+    public static final class Request {
+        public final List<Message> messages;
+        public final ChatOptions options;
+        public final ChatListener listener;
+        public final AtomicBoolean cancelled = new AtomicBoolean();
+
+        Request(List<Message> messages, ChatOptions options, ChatListener listener) {
+            this.messages = List.copyOf(messages);
+            this.options = options;
+            this.listener = listener;
+        }
+    }
+
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        var t = new Thread(r, "fake-inference");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile List<String> script;
+    private volatile long tokenDelayNanos;
+    private volatile ModelInfo loaded;
+    private volatile CompletableFuture<ModelInfo> heldLoad;
+    private volatile boolean holdLoads;
+    private volatile Exception loadFailure;
+
+    /** The model info the fake reports for a folder. */
+    public static ModelInfo infoFor(Path folder) {
+        return new ModelInfo(folder, folder.getFileName().toString(), "LlamaForCausalLM", 260_000, 512,
+                new SamplingConfig(0.6, 20, 0.8, 0.0, 1.0, 7, 256, List.of()), 12);
+    }
+
+    /** Makes every answer stream these tokens, one per {@code delayNanos}, on a worker thread. */
+    public FakeInferenceService streamScript(List<String> tokens, long delayNanos) {
+        this.script = List.copyOf(tokens);
+        this.tokenDelayNanos = delayNanos;
+        return this;
+    }
+
+    /** Makes loads wait until {@link #completeLoad()}. */
+    public FakeInferenceService holdLoads() {
+        holdLoads = true;
+        return this;
+    }
+
+    /** Makes every load fail at once with this error. */
+    public FakeInferenceService failLoads(Exception failure) {
+        loadFailure = failure;
+        return this;
+    }
+
+    /** Finishes a held load successfully. */
+    public void completeLoad() {
+        CompletableFuture<ModelInfo> held = heldLoad;
+        if (held != null) {
+            held.complete(loaded);
+        }
+    }
+
+    /** The load waiting for {@link #completeLoad()}, or null. */
+    public CompletableFuture<ModelInfo> heldLoad() {
+        return heldLoad;
+    }
+
+    public List<Request> requests() {
+        return requests;
+    }
+
+    public Request lastRequest() {
+        return requests.get(requests.size() - 1);
+    }
+
+    /** Loads succeed for a folder with config.json and tokenizer.json and fail in words otherwise. */
+    @Override
+    public CompletableFuture<ModelInfo> load(Path folder, ProgressListener progress) {
+        if (loadFailure != null) {
+            return CompletableFuture.failedFuture(loadFailure);
+        }
+        if (holdLoads) {
+            loaded = infoFor(folder);
+            heldLoad = new CompletableFuture<>();
+            progress.onProgress(0.5);
+            return heldLoad;
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            progress.onProgress(0.25);
+            if (!Files.isRegularFile(folder.resolve("config.json"))) {
+                throw new CompletionException(new ModelLoadException(folder,
+                        "there is no config.json in this folder, so it is not a model folder"));
+            }
+            if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+                throw new CompletionException(new ModelLoadException(
+                        folder.resolve("tokenizer.json"), "the tokenizer file is missing"));
+            }
+            progress.onProgress(1);
+            loaded = infoFor(folder);
+            return loaded;
+        }, worker);
+    }
+
+    @Override
+    public ModelInfo loadedModel() {
+        return loaded;
+    }
+
+    @Override
+    public Generation chat(List<Message> messages, ChatOptions options, ChatListener listener) {
+        var request = new Request(messages, options, listener);
+        requests.add(request);
+        List<String> tokens = script;
+        if (tokens == null) {
+            return () -> {
+                if (!request.cancelled.getAndSet(true)) {
+                    listener.onFinished(FinishReason.CANCELLED, stats(0), 0);
+                }
+            };
+        }
+        worker.execute(() -> stream(request, tokens));
+        return () -> request.cancelled.set(true);
+    }
+
+    private void stream(Request request, List<String> tokens) {
+        long start = System.nanoTime();
+        int sent = 0;
+        for (String token : tokens) {
+            if (request.cancelled.get()) {
+                request.listener.onFinished(FinishReason.CANCELLED, stats(sent), 0);
+                return;
+            }
+            long until = start + (sent + 1) * tokenDelayNanos;
+            while (System.nanoTime() < until) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(until - System.nanoTime(), 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            request.listener.onText(token);
+            sent++;
+        }
+        request.listener.onFinished(FinishReason.STOP, stats(sent), 0);
+    }
+
+    /** Stats as if each token took 10 ms after a 50 ms first token. */
+    public static GenerationStats stats(int tokens) {
+        return new GenerationStats(20, 0, tokens, 50, 40, Math.max(0, tokens - 1) * 10.0);
+    }
+
+    @Override
+    public CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options) {
+        List<String> pieces = new ArrayList<>();
+        List<Boolean> special = new ArrayList<>();
+        List<Integer> perMessage = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        StringBuilder prompt = new StringBuilder();
+        for (Message m : messages) {
+            String[] words = m.content().split(" ");
+            pieces.add("<|" + m.role().wireName() + "|>");
+            special.add(true);
+            for (String w : words) {
+                pieces.add(w + " ");
+                special.add(false);
+            }
+            perMessage.add(words.length + 1);
+            prompt.append("<|").append(m.role().wireName()).append("|>").append(m.content()).append(' ');
+        }
+        for (int i = 0; i < pieces.size(); i++) {
+            ids.add(i);
+        }
+        return CompletableFuture.completedFuture(
+                new PromptInspection(prompt.toString(), ids, pieces, special, perMessage, 512));
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+    }
+}

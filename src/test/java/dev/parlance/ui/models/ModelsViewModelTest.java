@@ -1,0 +1,82 @@
+package dev.parlance.ui.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parlance.inference.ModelLoadException;
+import dev.parlance.ui.FakeInferenceService;
+import dev.parlance.ui.models.ModelsViewModel.Status;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelsViewModelTest {
+    private final Executor direct = Runnable::run;
+    @TempDir Path dir;
+
+    @Test
+    void listsOnlyFoldersThatHoldAConfig() throws IOException {
+        Files.createDirectories(dir.resolve("llama"));
+        Files.writeString(dir.resolve("llama/config.json"), "{}");
+        Files.createDirectories(dir.resolve("notes"));
+        var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir);
+        models.refresh();
+        assertThat(models.getFolders()).containsExactly(dir.resolve("llama"));
+    }
+
+    @Test
+    void aMissingModelsDirectoryListsNothing() {
+        var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir.resolve("absent"));
+        models.refresh();
+        assertThat(models.getFolders()).isEmpty();
+    }
+
+    @Test
+    void changingTheDirectoryListsItsFolders() throws IOException {
+        Files.createDirectories(dir.resolve("other/qwen"));
+        Files.writeString(dir.resolve("other/qwen/config.json"), "{}");
+        var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir.resolve("absent"));
+        models.modelsDirectoryProperty().set(dir.resolve("other"));
+        assertThat(models.getFolders()).containsExactly(dir.resolve("other/qwen"));
+    }
+
+    @Test
+    void loadingReportsProgressThenTheModel() {
+        var inference = new FakeInferenceService().holdLoads();
+        var models = new ModelsViewModel(inference, direct, direct, dir);
+        models.load(dir.resolve("tiny"));
+        assertThat(models.getStatus()).isEqualTo(Status.LOADING);
+        assertThat(models.progressProperty().get()).isEqualTo(0.5);
+        assertThat(models.loadingProperty().get()).isEqualTo(dir.resolve("tiny"));
+        inference.completeLoad();
+        assertThat(models.getStatus()).isEqualTo(Status.READY);
+        assertThat(models.getLoaded().name()).isEqualTo("tiny");
+        assertThat(models.loadingProperty().get()).isNull();
+    }
+
+    @Test
+    void aFailedLoadShowsTheServicesPlainMessage() {
+        var inference = new FakeInferenceService()
+                .failLoads(new ModelLoadException(dir, "there is no config.json in this folder"));
+        var models = new ModelsViewModel(inference, direct, direct, dir);
+        models.load(dir);
+        assertThat(models.getStatus()).isEqualTo(Status.FAILED);
+        assertThat(models.errorProperty().get()).isEqualTo(dir + ": there is no config.json in this folder");
+        assertThat(models.getLoaded()).isNull();
+    }
+
+    @Test
+    void anOlderLoadFinishingLateIsIgnored() {
+        var inference = new FakeInferenceService().holdLoads();
+        var models = new ModelsViewModel(inference, direct, direct, dir);
+        models.load(dir.resolve("first"));
+        var firstLoad = inference.heldLoad();
+        models.load(dir.resolve("second"));
+        firstLoad.complete(FakeInferenceService.infoFor(dir.resolve("first")));
+        assertThat(models.getStatus()).isEqualTo(Status.LOADING);
+        inference.completeLoad();
+        assertThat(models.getLoaded().name()).isEqualTo("second");
+    }
+}

@@ -1,0 +1,95 @@
+package dev.parlance.ui.settings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parlance.inference.SamplingConfig;
+import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.ConversationSettings;
+import dev.parlance.store.InMemoryConversationStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SettingsViewModelTest {
+    private final InMemoryConversationStore store = new InMemoryConversationStore();
+    private final List<ConversationSettings> savedDefaults = new ArrayList<>();
+    private final SettingsViewModel settings =
+            new SettingsViewModel(store, ConversationSettings.DEFAULTS, savedDefaults::add);
+
+    @Test
+    void startsFromTheBuiltInBalancedValues() {
+        assertThat(settings.temperatureProperty().get()).isEqualTo(Preset.BALANCED.temperature());
+        assertThat(settings.options().sampling().maxNewTokens()).isEqualTo(512);
+    }
+
+    @Test
+    void aPresetSetsTheSamplingValues() {
+        settings.applyPreset(Preset.PRECISE);
+        SamplingConfig s = settings.options().sampling();
+        assertThat(s.temperature()).isEqualTo(0.2);
+        assertThat(s.topK()).isEqualTo(40);
+    }
+
+    @Test
+    void changesAreSavedWithTheOpenConversation() {
+        ConversationRecord c = store.create("t", "m", ConversationSettings.DEFAULTS);
+        settings.load(c);
+        settings.temperatureProperty().set(1.3);
+        assertThat(store.conversation(c.id()).orElseThrow().settings().temperature()).isEqualTo(1.3);
+    }
+
+    @Test
+    void aConversationsOwnSettingsAreShownWhenOpened() {
+        var own = new ConversationSettings("Speak French.", 0.1, null, null, null, null, 64, null, 9L);
+        ConversationRecord c = store.create("t", "m", own);
+        settings.load(c);
+        assertThat(settings.systemPromptProperty().get()).isEqualTo("Speak French.");
+        assertThat(settings.maxTokensProperty().get()).isEqualTo(64);
+        assertThat(settings.topPProperty().get()).isEqualTo(Preset.BALANCED.topP());
+    }
+
+    @Test
+    void resettingTakesTheModelsDefaults() {
+        settings.modelDefaultsProperty().set(new SamplingConfig(0.6, 20, 0.8, 0.0, 1.0, 7, 256, List.of()));
+        settings.resetToModelDefaults();
+        assertThat(settings.temperatureProperty().get()).isEqualTo(0.6);
+        assertThat(settings.topKProperty().get()).isEqualTo(20);
+        assertThat(settings.maxTokensProperty().get()).isEqualTo(256);
+        assertThat(settings.seedProperty().get()).isEqualTo(7);
+    }
+
+    @Test
+    void withoutAModelThereIsNothingToResetTo() {
+        assertThat(settings.canResetToModelDefaults()).isFalse();
+    }
+
+    @Test
+    void savedDefaultsStartTheNextConversation() {
+        settings.temperatureProperty().set(1.5);
+        settings.saveAsDefaults();
+        settings.load(store.create("t", "m", ConversationSettings.DEFAULTS));
+        assertThat(settings.temperatureProperty().get()).isEqualTo(1.5);
+        assertThat(savedDefaults).hasSize(1);
+    }
+
+    @Test
+    void outOfRangeValuesAreClampedIntoValidOptions() {
+        settings.topPProperty().set(0);
+        settings.minPProperty().set(1);
+        settings.repeatPenaltyProperty().set(0);
+        SamplingConfig s = settings.options().sampling();
+        assertThat(s.topP()).isPositive();
+        assertThat(s.minP()).isLessThan(1);
+        assertThat(s.repeatPenalty()).isEqualTo(1);
+    }
+
+    @Test
+    void aQuickStartSetsItsPromptAndPreset() {
+        ConversationRecord c = store.create("", "m", ConversationSettings.DEFAULTS);
+        settings.load(c);
+        settings.applyQuickStart("Translate.", Preset.CREATIVE);
+        ConversationSettings saved = store.conversation(c.id()).orElseThrow().settings();
+        assertThat(saved.systemPrompt()).isEqualTo("Translate.");
+        assertThat(saved.temperature()).isEqualTo(Preset.CREATIVE.temperature());
+    }
+}
