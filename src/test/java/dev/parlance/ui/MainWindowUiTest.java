@@ -1,0 +1,256 @@
+package dev.parlance.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import atlantafx.base.theme.PrimerDark;
+import dev.parlance.store.InMemoryConversationStore;
+import dev.parlance.ui.chat.ChatViewModel;
+import dev.parlance.ui.chat.MessageViewModel;
+import dev.parlance.ui.models.ModelsViewModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javafx.application.Application;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Labeled;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+@Tag("ui")
+@ExtendWith(ApplicationExtension.class)
+class MainWindowUiTest {
+    static {
+        Headless.configure();
+    }
+
+    private static final List<String> STORY = story(40);
+
+    @TempDir Path dir;
+    private FakeInferenceService inference;
+    private final ScriptedDialogs dialogs = new ScriptedDialogs();
+    private MainWindow window;
+    private Stage stage;
+
+    static List<String> story(int tokens) {
+        List<String> list = new ArrayList<>();
+        list.add("Once");
+        for (int i = 1; i < tokens; i++) {
+            list.add(i % 10 == 0 ? " **upon**\n\n" : " time");
+        }
+        return list;
+    }
+
+    @Start
+    void start(Stage stage) throws IOException {
+        this.stage = stage;
+        Path tiny = dir.resolve("models/tiny");
+        Files.createDirectories(tiny);
+        Files.writeString(tiny.resolve("config.json"), "{}");
+        Files.writeString(tiny.resolve("tokenizer.json"), "{}");
+        Files.createDirectories(dir.resolve("broken"));
+        AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
+        prefs.setModelsDirectory(dir.resolve("models"));
+        prefs.setLocale(Locale.ENGLISH);
+        prefs.setTheme(Theme.LIGHT);
+        inference = new FakeInferenceService().streamScript(STORY, TimeUnit.MILLISECONDS.toNanos(15));
+        window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Runnable::run,
+                w -> dialogs);
+        window.show(stage);
+    }
+
+    @AfterEach
+    void closeService() {
+        inference.close();
+    }
+
+    private ChatViewModel chat() {
+        return window.viewModel().chat();
+    }
+
+    private static void waitUntil(Callable<Boolean> condition) throws TimeoutException {
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, condition);
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    private void loadTinyModel(FxRobot robot) throws TimeoutException {
+        waitUntil(() -> robot.lookup("tiny").tryQuery().isPresent());
+        robot.clickOn("tiny");
+        waitUntil(() -> window.viewModel().models().getStatus() == ModelsViewModel.Status.READY);
+    }
+
+    private void ask(FxRobot robot, String question) throws TimeoutException {
+        robot.clickOn("#composer").write(question).type(KeyCode.ENTER);
+        waitUntil(() -> chat().getState() == ChatViewModel.State.GENERATING
+                || chat().getState() == ChatViewModel.State.IDLE && chat().getMessages().size() >= 2);
+    }
+
+    private void awaitAnswer() throws TimeoutException {
+        waitUntil(() -> chat().getState() == ChatViewModel.State.IDLE);
+    }
+
+    private MessageViewModel lastMessage() {
+        return chat().getMessages().get(chat().getMessages().size() - 1);
+    }
+
+    private static String fullStory() {
+        return String.join("", STORY);
+    }
+
+    private Button button(FxRobot robot, String text) {
+        return robot.lookup((Node n) -> n instanceof Button && text.equals(((Button) n).getText()) && n.isVisible())
+                .queryButton();
+    }
+
+    @Test
+    void theTitleStartsWithParlance() {
+        assertThat(stage.getTitle()).startsWith("Parlance");
+    }
+
+    @Test
+    void withoutAModelTheComposerIsDisabledWithAHint(FxRobot robot) {
+        Node composer = robot.lookup("#composer").query();
+        assertThat(composer.isDisabled()).isTrue();
+        assertThat(robot.lookup("#composer").queryTextInputControl().getPromptText()).contains("Load a model");
+    }
+
+    @Test
+    void typingAndPressingEnterStreamsAnAnswer(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "Tell me a story");
+        awaitAnswer();
+        assertThat(chat().getMessages()).hasSize(2);
+        assertThat(chat().getMessages().get(0).getText()).isEqualTo("Tell me a story");
+        assertThat(lastMessage().getText()).isEqualTo(fullStory());
+        assertThat(robot.lookup(".md-strong").queryAll()).isNotEmpty();
+        assertThat(robot.lookup(".md-text").queryAllAs(javafx.scene.text.Text.class))
+                .anyMatch(t -> t.getText().startsWith("Once"));
+    }
+
+    @Test
+    void shiftEnterAddsANewLineInsteadOfSending(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        robot.clickOn("#composer").write("line one").press(KeyCode.SHIFT).type(KeyCode.ENTER).release(KeyCode.SHIFT)
+                .write("line two");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat().draftProperty().get()).isEqualTo("line one\nline two");
+        assertThat(chat().getMessages()).isEmpty();
+    }
+
+    @Test
+    void stopEndsTheAnswerMidwayAndKeepsItsText(FxRobot robot) throws TimeoutException {
+        inference.streamScript(story(400), TimeUnit.MILLISECONDS.toNanos(20));
+        loadTinyModel(robot);
+        ask(robot, "A long story please");
+        waitUntil(() -> lastMessage().getText().length() > 20);
+        assertThat(robot.lookup("#sendButton").queryButton().getText()).isEqualTo("Stop");
+        robot.clickOn("#sendButton");
+        awaitAnswer();
+        String partial = lastMessage().getText();
+        assertThat(partial).isNotEmpty().hasSizeLessThan(String.join("", story(400)).length());
+        assertThat(robot.lookup("#sendButton").queryButton().getText()).isEqualTo("Send");
+        assertThat(robot.lookup(".message-footer").queryAllAs(Labeled.class))
+                .anyMatch(l -> l.getText().startsWith("Stopped"));
+    }
+
+    @Test
+    void escapeStopsTheAnswer(FxRobot robot) throws TimeoutException {
+        inference.streamScript(story(400), TimeUnit.MILLISECONDS.toNanos(20));
+        loadTinyModel(robot);
+        ask(robot, "A long story please");
+        waitUntil(() -> lastMessage().getText().length() > 10);
+        robot.type(KeyCode.ESCAPE);
+        awaitAnswer();
+        assertThat(lastMessage().getText().length()).isLessThan(String.join("", story(400)).length());
+    }
+
+    @Test
+    void regenerateWritesTheLastAnswerAgain(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "Hi");
+        awaitAnswer();
+        robot.clickOn(button(robot, "Regenerate"));
+        awaitAnswer();
+        assertThat(inference.requests()).hasSize(2);
+        assertThat(chat().getMessages()).hasSize(2);
+        assertThat(lastMessage().getText()).isEqualTo(fullStory());
+    }
+
+    @Test
+    void editAndResendAsksTheEditedQuestion(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "Hi");
+        awaitAnswer();
+        dialogs.editedText = "Hello instead";
+        robot.clickOn(button(robot, "Edit"));
+        awaitAnswer();
+        assertThat(inference.lastRequest().messages.get(inference.lastRequest().messages.size() - 1).content())
+                .isEqualTo("Hello instead");
+        assertThat(chat().getMessages().get(0).getText()).isEqualTo("Hello instead");
+        assertThat(robot.lookup(".user-text").queryAllAs(Labeled.class))
+                .anyMatch(l -> l.getText().equals("Hello instead"));
+    }
+
+    @Test
+    void switchingConversationsShowsEachOnesMessages(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "First question");
+        awaitAnswer();
+        robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
+        waitUntil(() -> chat().getMessages().isEmpty());
+        ask(robot, "Second question");
+        awaitAnswer();
+        ListView<?> sidebar = robot.lookup("#conversationList").queryListView();
+        waitUntil(() -> sidebar.getItems().size() == 2);
+        robot.clickOn("First question");
+        waitUntil(() -> !chat().getMessages().isEmpty()
+                && chat().getMessages().get(0).getText().equals("First question"));
+        assertThat(chat().getMessages()).hasSize(2);
+        robot.clickOn("Second question");
+        waitUntil(() -> chat().getMessages().get(0).getText().equals("Second question"));
+    }
+
+    @Test
+    void themeAndLanguageCanBeSwitched(FxRobot robot) throws TimeoutException {
+        robot.clickOn("#settingsToggle");
+        ScrollPane panel = robot.lookup(".settings-view").query();
+        robot.interact(() -> panel.setVvalue(1));   // the appearance section is at the bottom of the panel
+        ComboBox<?> theme = robot.lookup("#themeBox").queryComboBox();
+        robot.clickOn(theme).clickOn("Dark");
+        waitUntil(() -> Application.getUserAgentStylesheet().equals(new PrimerDark().getUserAgentStylesheet()));
+        ComboBox<?> language = robot.lookup("#languageBox").queryComboBox();
+        robot.clickOn(language).clickOn(Locale.SIMPLIFIED_CHINESE.getDisplayName(Locale.SIMPLIFIED_CHINESE));
+        waitUntil(() -> window.viewModel().localeProperty().get().equals(Locale.SIMPLIFIED_CHINESE));
+        assertThat(robot.lookup("#sendButton").queryButton().getText()).isEqualTo("发送");
+        assertThat(robot.lookup("#newChatButton").queryButton().getText()).isEqualTo("新对话");
+        assertThat(stage.getTitle()).startsWith("Parlance");
+    }
+
+    @Test
+    void aBrokenModelFolderShowsWhatIsWrongAndWhatToDo(FxRobot robot) throws TimeoutException {
+        dialogs.directory = dir.resolve("broken");
+        robot.clickOn(button(robot, "Open model folder…"));
+        waitUntil(() -> window.viewModel().models().getStatus() == ModelsViewModel.Status.FAILED);
+        assertThat(robot.lookup(".empty-body").queryAllAs(Labeled.class)).anyMatch(l ->
+                l.getText().contains("no config.json") && l.getText().contains("Check that the folder"));
+        assertThat(robot.lookup("#modelStatus").queryLabeled().getText()).isEqualTo("The model could not be loaded");
+    }
+}

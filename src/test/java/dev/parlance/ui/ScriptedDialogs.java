@@ -1,0 +1,32 @@
+package dev.parlance.ui;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Answers the app's dialogs as a test tells it to, including the native folder chooser. */
+public final class ScriptedDialogs implements DialogService {
+    public volatile String editedText;
+    public volatile String line;
+    public volatile boolean confirmed = true;
+    public volatile Path directory;
+
+    @Override
+    public Optional<String> editText(String title, String initial) {
+        return Optional.ofNullable(editedText);
+    }
+
+    @Override
+    public Optional<String> askLine(String title, String initial) {
+        return Optional.ofNullable(line);
+    }
+
+    @Override
+    public boolean confirm(String title, String message) {
+        return confirmed;
+    }
+
+    @Override
+    public Optional<Path> chooseDirectory(String title, Path initial) {
+        return Optional.ofNullable(directory);
+    }
+}
