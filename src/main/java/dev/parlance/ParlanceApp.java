@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javafx.application.Application;
+import javafx.application.Platform;
 import javafx.stage.Stage;
 
 /** The desktop application: the composition root that builds services and views, and closes them. */
@@ -40,7 +41,7 @@ public final class ParlanceApp extends Application {
         });
         inference = EngineUnavailable.INSTANCE;
         store = new InMemoryConversationStore();
-        var window = new MainWindow(inference, store, prefs, osTheme, io,
+        var window = new MainWindow(inference, store, prefs, osTheme, Platform::runLater, io,
                 w -> new FxDialogService(() -> stage, w::bundle));
         window.show(stage);
         window.reloadLastModel();

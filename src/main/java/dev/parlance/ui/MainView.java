@@ -93,12 +93,19 @@ public final class MainView {
         conversationList.setItems(main.getConversations());
         conversationList.setAccessibleText(resources.getString("sidebar.conversations"));
         conversationList.setCellFactory(list -> new ConversationCell());
+        var noConversations = new Label(resources.getString("sidebar.empty"));
+        noConversations.setWrapText(true);
+        noConversations.getStyleClass().add("sidebar-empty");
+        conversationList.setPlaceholder(noConversations);
         conversationList.getSelectionModel().selectedItemProperty().addListener((obs, was, now) -> {
             if (now != null) {
                 main.selectedProperty().set(now);
             }
         });
         main.selectedProperty().addListener((obs, was, now) -> showSelection(now));
+        // a refreshed list clears the list's selection even when the selected conversation is unchanged
+        main.getConversations().addListener(
+                (ListChangeListener<ConversationRecord>) change -> showSelection(main.selectedProperty().get()));
         showSelection(main.selectedProperty().get());
         conversationList.setOnKeyPressed(e -> {
             if (e.getCode() == KeyCode.F2) {
@@ -221,6 +228,7 @@ public final class MainView {
     /** A sidebar row: the title, with rename and delete in its context menu. */
     private final class ConversationCell extends ListCell<ConversationRecord> {
         ConversationCell() {
+            setPrefWidth(0);   // the sidebar's width decides; long titles end in an ellipsis
             var renameItem = new MenuItem(resources.getString("sidebar.rename"));
             renameItem.setOnAction(e -> rename());
             var deleteItem = new MenuItem(resources.getString("sidebar.delete"));

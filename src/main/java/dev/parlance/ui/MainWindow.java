@@ -13,13 +13,13 @@ import dev.parlance.ui.settings.SettingsView;
 import dev.parlance.ui.settings.SettingsViewModel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ResourceBundle;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import javafx.application.Application;
-import javafx.application.Platform;
 import javafx.geometry.Rectangle2D;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -28,6 +28,7 @@ import javafx.scene.input.ClipboardContent;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCodeCombination;
 import javafx.scene.input.KeyCombination;
+import javafx.scene.text.Font;
 import javafx.stage.Screen;
 import javafx.stage.Stage;
 
@@ -39,6 +40,10 @@ import javafx.stage.Stage;
 public final class MainWindow {
     /** One frame at 60 Hz: streamed text reaches the transcript at most this often. */
     public static final Duration FRAME = Duration.ofMillis(16);
+
+    /** Chinese UI fonts of Linux, Windows and macOS, best first. */
+    private static final List<String> CHINESE_FONTS = List.of("Noto Sans CJK SC", "Source Han Sans SC",
+            "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei");
 
     private final AppPreferences prefs;
     private final MainViewModel main;
@@ -53,13 +58,13 @@ public final class MainWindow {
      * @param store the conversations
      * @param prefs the app's settings; updated as the user changes them (the caller saves them)
      * @param osTheme the OS's colour scheme, used when the user has not chosen one
+     * @param fxThread runs callbacks on the FX thread: {@code Platform::runLater}, or a wrapper that counts
      * @param io runs disk reads off the FX thread
      * @param dialogs builds the dialog service, given this window
      */
     public MainWindow(InferenceService inference, ConversationStore store, AppPreferences prefs, Theme osTheme,
-            Executor io, Function<MainWindow, DialogService> dialogs) {
+            Executor fxThread, Executor io, Function<MainWindow, DialogService> dialogs) {
         this.prefs = prefs;
-        Executor fxThread = Platform::runLater;
         Path modelsDirectory = prefs.modelsDirectory() != null ? prefs.modelsDirectory()
                 : AppDirectories.modelsDirectory();
         var models = new ModelsViewModel(inference, fxThread, io, modelsDirectory);
@@ -146,7 +151,23 @@ public final class MainWindow {
     }
 
     private void applyFontSize(Parent root) {
-        root.setStyle(String.format(Locale.ROOT, "-fx-font-size: %.0fpx;", main.fontSizeProperty().get()));
+        String family = main.localeProperty().get().getLanguage().equals("zh") ? chineseFamily() : null;
+        root.setStyle(String.format(Locale.ROOT, "-fx-font-size: %.0fpx;", main.fontSizeProperty().get())
+                + (family == null ? "" : "-fx-font-family: \"" + family + "\";"));
+    }
+
+    /**
+     * A font made for Simplified Chinese, if one is installed. JavaFX's fallback for CJK glyphs
+     * has no bold face, so without it headings and bold text look regular.
+     */
+    private static String chineseFamily() {
+        List<String> installed = Font.getFamilies();
+        for (String family : CHINESE_FONTS) {
+            if (installed.contains(family)) {
+                return family;
+            }
+        }
+        return null;
     }
 
     private void installShortcuts(Scene scene) {

@@ -49,6 +49,7 @@ public final class FakeInferenceService implements InferenceService {
         return t;
     });
     private volatile List<String> script;
+    private volatile List<String> reasoningScript = List.of();
     private volatile long tokenDelayNanos;
     private volatile ModelInfo loaded;
     private volatile CompletableFuture<ModelInfo> heldLoad;
@@ -65,6 +66,12 @@ public final class FakeInferenceService implements InferenceService {
     public FakeInferenceService streamScript(List<String> tokens, long delayNanos) {
         this.script = List.copyOf(tokens);
         this.tokenDelayNanos = delayNanos;
+        return this;
+    }
+
+    /** Makes every streamed answer think these tokens first (what a reasoning model writes in {@code <think>}). */
+    public FakeInferenceService streamReasoning(List<String> tokens) {
+        this.reasoningScript = List.copyOf(tokens);
         return this;
     }
 
@@ -151,6 +158,9 @@ public final class FakeInferenceService implements InferenceService {
     }
 
     private void stream(Request request, List<String> tokens) {
+        for (String thought : reasoningScript) {
+            request.listener.onReasoning(thought);
+        }
         long start = System.nanoTime();
         int sent = 0;
         for (String token : tokens) {

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javafx.application.Application;
+import javafx.application.Platform;
 import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
@@ -72,8 +73,8 @@ class MainWindowUiTest {
         prefs.setLocale(Locale.ENGLISH);
         prefs.setTheme(Theme.LIGHT);
         inference = new FakeInferenceService().streamScript(STORY, TimeUnit.MILLISECONDS.toNanos(15));
-        window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Runnable::run,
-                w -> dialogs);
+        window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Platform::runLater,
+                Runnable::run, w -> dialogs);
         window.show(stage);
     }
 

@@ -6,7 +6,6 @@ import dev.parlance.ui.models.ModelsViewModel;
 import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.util.ResourceBundle;
-import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -32,6 +31,8 @@ public final class ChatView {
     private final DialogService dialogs;
     private Runnable openModelFolder = () -> { };
     private boolean follow = true;   // the transcript follows the answer until the user scrolls up
+    private boolean scrollPending;
+    private final Runnable scroller = this::scrollAfterLayout;
 
     @FXML private ResourceBundle resources;
     @FXML private ListView<MessageViewModel> transcript;
@@ -68,6 +69,14 @@ public final class ChatView {
             }
             scrollToEnd();
         });
+        transcript.sceneProperty().addListener((obs, was, now) -> {
+            if (was != null) {
+                was.removePostLayoutPulseListener(scroller);
+            }
+            if (now != null) {
+                now.addPostLayoutPulseListener(scroller);
+            }
+        });
         chat.finishedAnswerProperty().addListener((obs, was, now) -> announce(now));
         composer.textProperty().bindBidirectional(chat.draftProperty());
         composer.disableProperty().bind(chat.stateProperty().isEqualTo(ChatViewModel.State.NO_MODEL)
@@ -78,6 +87,11 @@ public final class ChatView {
                         : "composer.hint"), chat.stateProperty()));
         composer.setAccessibleText(resources.getString("composer.accessible"));
         composer.addEventFilter(KeyEvent.KEY_PRESSED, this::composerKey);
+        chat.stateProperty().addListener((obs, was, now) -> {
+            if (was == ChatViewModel.State.LOADING && now == ChatViewModel.State.IDLE) {
+                composer.requestFocus();   // the model is ready: the next thing to do is type
+            }
+        });
         sendButton.textProperty().bind(Bindings.when(chat.canStopProperty())
                 .then(resources.getString("chat.stop")).otherwise(resources.getString("chat.send")));
         sendButton.accessibleTextProperty().bind(sendButton.textProperty());
@@ -146,16 +160,21 @@ public final class ChatView {
     }
 
     private void scrollToEnd() {
-        if (!follow || transcript.getItems().isEmpty()) {
+        if (follow && !transcript.getItems().isEmpty()) {
+            scrollPending = true;
+        }
+    }
+
+    /** Scrolls after the layout pass, when the growing cell knows its new height; no runLater needed. */
+    private void scrollAfterLayout() {
+        if (!scrollPending) {
             return;
         }
-        // after the next layout, when the growing cell knows its new height
-        Platform.runLater(() -> {
-            VirtualFlow<?> flow = flow();
-            if (follow && flow != null) {
-                flow.setPosition(1);
-            }
-        });
+        scrollPending = false;
+        VirtualFlow<?> flow = flow();
+        if (follow && flow != null) {
+            flow.setPosition(1);
+        }
     }
 
     private void announce(MessageViewModel answer) {

@@ -19,6 +19,7 @@ import javafx.scene.control.SpinnerValueFactory;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 import javafx.scene.control.TextFormatter;
+import javafx.scene.control.Tooltip;
 import javafx.util.StringConverter;
 
 /** The collapsible settings panel: the open conversation's settings, and the app's look. */
@@ -89,6 +90,7 @@ public final class SettingsView {
         integer(maxTokens, 1, 1 << 17, 64, maxTokensValue);
         integer(contextLength, 0, 1 << 20, 256, contextLengthValue);
         decimal(fontSize, 10, 28, 1, fontSizeValue);
+        contextLength.setTooltip(new Tooltip(resources.getString("settings.contextLength.help")));
         var seedFormatter = new TextFormatter<>(new StringConverter<Long>() {
             @Override
             public String toString(Long value) {

@@ -1,0 +1,172 @@
+package dev.parlance.ui;
+
+import dev.parlance.chat.Role;
+import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.ConversationSettings;
+import dev.parlance.store.InMemoryConversationStore;
+import dev.parlance.ui.chat.ChatViewModel;
+import dev.parlance.ui.models.ModelsViewModel;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javafx.animation.AnimationTimer;
+import javafx.application.Platform;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/**
+ * Not a timed test: measures how the FX thread fares while a scripted engine streams a long
+ * Markdown answer at 250 tokens/s into the real window (Monocle, software rendering). Reports the
+ * longest gap between two pulses, runLater calls per second (every call the window makes through
+ * its {@code fxThread}), and the time to open a conversation
+ * of 1,000 messages; writes them to {@code target/bench/ui-responsiveness.txt}. Run with
+ * {@code mvn -o test -Dtest=ResponsivenessBench -Dtest.excluded.groups=none}.
+ */
+@Tag("bench")
+@ExtendWith(ApplicationExtension.class)
+class ResponsivenessBench {
+    static {
+        Headless.configure();
+    }
+
+    private static final int TOKENS = 2500;
+    private static final int TOKENS_PER_SECOND = 250;
+
+    @TempDir Path dir;
+    private final AtomicLong runLaterCalls = new AtomicLong();
+    private final AtomicLong longestRunnableNanos = new AtomicLong();
+    private final InMemoryConversationStore store = new InMemoryConversationStore();
+    private FakeInferenceService inference;
+    private MainWindow window;
+
+    @Start
+    void start(Stage stage) throws IOException {
+        Path model = dir.resolve("models/bench");
+        Files.createDirectories(model);
+        Files.writeString(model.resolve("config.json"), "{}");
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
+        prefs.setModelsDirectory(dir.resolve("models"));
+        prefs.setLocale(Locale.ENGLISH);
+        inference = new FakeInferenceService();
+        Executor counting = r -> {
+            runLaterCalls.incrementAndGet();
+            Platform.runLater(() -> {
+                long t0 = System.nanoTime();
+                r.run();
+                longestRunnableNanos.accumulateAndGet(System.nanoTime() - t0, Math::max);
+            });
+        };
+        window = new MainWindow(inference, store, prefs, Theme.LIGHT, counting, Runnable::run, w -> dialogs());
+        window.show(stage);
+    }
+
+    private static DialogService dialogs() {
+        return new ScriptedDialogs();
+    }
+
+    /** A long answer with every kind of block, cut into 1-4 character tokens as a tokenizer would. */
+    static List<String> markdownTokens(int count) {
+        String[] pieces = {"## Section\n\n", "Some **bold** text, some *italic* and `code`. ",
+            "More words in a long paragraph that wraps. ", "\n\n- item one\n- item two\n\n",
+            "```java\nint x = 42;\nSystem.out.println(x);\n```\n\n", "| a | b |\n|---|---|\n| 1 | 2 |\n\n",
+            "> a quote\n\n"};
+        List<String> tokens = new ArrayList<>();
+        int p = 0;
+        while (tokens.size() < count) {
+            String piece = pieces[p++ % pieces.length];
+            for (int i = 0; i < piece.length() && tokens.size() < count; i += 3) {
+                tokens.add(piece.substring(i, Math.min(piece.length(), i + 3)));
+            }
+        }
+        return tokens;
+    }
+
+    @Test
+    void streamingALongMarkdownAnswerKeepsTheFxThreadResponsive() throws Exception {
+        var models = window.viewModel().models();
+        Platform.runLater(() -> models.load(dir.resolve("models/bench")));
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> models.getStatus() == ModelsViewModel.Status.READY);
+        ChatViewModel chat = window.viewModel().chat();
+        // warm up class loading and the JIT with one short answer, then measure the steady state
+        inference.streamScript(markdownTokens(300), TimeUnit.MILLISECONDS.toNanos(1));
+        WaitForAsyncUtils.asyncFx(() -> {
+            chat.draftProperty().set("Warm up");
+            chat.send();
+        }).get();
+        WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> chat.getState() == ChatViewModel.State.IDLE);
+        WaitForAsyncUtils.asyncFx(() -> window.viewModel().newChat()).get();
+        inference.streamScript(markdownTokens(TOKENS), TimeUnit.SECONDS.toNanos(1) / TOKENS_PER_SECOND);
+        List<Long> gaps = new ArrayList<>();
+        long[] lastPulse = {0};
+        var pulses = new AnimationTimer() {
+            @Override
+            public void handle(long now) {
+                if (lastPulse[0] != 0) {
+                    gaps.add(now - lastPulse[0]);
+                }
+                lastPulse[0] = now;
+            }
+        };
+        WaitForAsyncUtils.asyncFx(() -> {
+            chat.draftProperty().set("Write a long answer");
+            runLaterCalls.set(0);
+            longestRunnableNanos.set(0);
+            pulses.start();
+            chat.send();
+        }).get();
+        long start = System.nanoTime();
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> chat.getState() == ChatViewModel.State.IDLE);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        WaitForAsyncUtils.asyncFx(pulses::stop).get();
+        long calls = runLaterCalls.get();
+        long longestRunnable = longestRunnableNanos.get();
+        int answerLength = chat.lastAnswerText().length();
+        List<Long> sorted = new ArrayList<>(gaps);
+        sorted.sort(null);
+        long longestGap = sorted.get(sorted.size() - 1);
+        long p99 = sorted.get((int) (sorted.size() * 0.99));
+        long over50 = sorted.stream().filter(g -> g > 50_000_000L).count();
+
+        ConversationRecord big = store.create("Long conversation", "bench", ConversationSettings.DEFAULTS);
+        for (int i = 0; i < 500; i++) {
+            store.append(big.id(), Role.USER, "Question number " + i + " with **some** Markdown");
+            store.append(big.id(), Role.ASSISTANT, "Answer " + i + ":\n\n- a list\n- of things\n\n`code` and text.");
+        }
+        long openStart = System.nanoTime();
+        WaitForAsyncUtils.asyncFx(() -> window.viewModel().chat().open(big.id())).get();
+        WaitForAsyncUtils.waitForFxEvents();
+        double openMillis = (System.nanoTime() - openStart) / 1e6;
+
+        String report = String.format(Locale.ROOT,
+                "tokens streamed: %d at %d tokens/s in %.1f s%n"
+                        + "answer length: %d characters%n"
+                        + "frames: %d (%.1f per second)%n"
+                        + "longest gap between pulses: %.1f ms (99th percentile %.1f ms; %d gaps over 50 ms)%n"
+                        + "longest single FX-thread update (append + Markdown rebuild): %.1f ms%n"
+                        + "runLater calls: %d (%.1f per second)%n"
+                        + "open a conversation of 1000 messages: %.0f ms%n"
+                        + "machine load average while measuring: %.1f on %d cores%n",
+                TOKENS, TOKENS_PER_SECOND, seconds, answerLength, gaps.size() + 1, (gaps.size() + 1) / seconds,
+                longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis,
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                Runtime.getRuntime().availableProcessors());
+        System.out.print(report);
+        Files.createDirectories(Path.of("target/bench"));
+        Files.writeString(Path.of("target/bench/ui-responsiveness.txt"), report);
+        inference.close();
+    }
+}
