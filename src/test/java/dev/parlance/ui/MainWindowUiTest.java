@@ -24,6 +24,7 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Labeled;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ScrollPane;
+import javafx.scene.input.Clipboard;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -253,5 +254,43 @@ class MainWindowUiTest {
         assertThat(robot.lookup(".empty-body").queryAllAs(Labeled.class)).anyMatch(l ->
                 l.getText().contains("no config.json") && l.getText().contains("Check that the folder"));
         assertThat(robot.lookup("#modelStatus").queryLabeled().getText()).isEqualTo("The model could not be loaded");
+    }
+
+    @Test
+    void thePromptInspectorHighlightsSpecialTokensAndCountsThem(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "Hi there");
+        awaitAnswer();
+        robot.clickOn("#inspectButton");
+        waitUntil(() -> robot.lookup(".special-token").tryQuery().isPresent());
+        assertThat(robot.lookup(".special-token").queryAllAs(javafx.scene.text.Text.class))
+                .extracting(javafx.scene.text.Text::getText).contains("<|user|>", "<|assistant|>");
+        assertThat(robot.lookup(".prompt-inspector .label").queryAllAs(Labeled.class))
+                .anyMatch(l -> l.getText() != null && l.getText().matches("Context: \\d+ of 512 tokens"));
+        robot.type(KeyCode.ESCAPE);
+    }
+
+    @Test
+    void shortcutsFocusTheComposerAndCopyTheLastAnswer(FxRobot robot) throws Exception {
+        loadTinyModel(robot);
+        ask(robot, "Hi");
+        awaitAnswer();
+        robot.clickOn("#searchField");
+        robot.press(KeyCode.CONTROL).type(KeyCode.L).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#composer").query().isFocused()).isTrue();
+        robot.press(KeyCode.CONTROL, KeyCode.SHIFT).type(KeyCode.C).release(KeyCode.SHIFT, KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        String copied = WaitForAsyncUtils.asyncFx(() -> Clipboard.getSystemClipboard().getString()).get();
+        assertThat(copied).isEqualTo(fullStory());
+    }
+
+    @Test
+    void aFinishedAnswerIsAnnouncedToScreenReaders(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "Hi");
+        awaitAnswer();
+        Labeled announcer = robot.lookup("#announcer").queryLabeled();
+        assertThat(announcer.getAccessibleText()).startsWith("Answer finished: Once");
     }
 }
