@@ -291,7 +291,7 @@ public final class ChatViewModel {
             list.add(Message.system(system));
         }
         for (MessageViewModel m : messages) {
-            boolean usable = m.getRole() != Role.ASSISTANT || (!m.isStreaming() && m.getError().isEmpty());
+            boolean usable = m.getRole() != Role.ASSISTANT || (!m.isStreaming() && !m.isFailed());
             if (usable && m.getRole() != Role.SYSTEM) {
                 list.add(new Message(m.getRole(), m.getText()));
             }

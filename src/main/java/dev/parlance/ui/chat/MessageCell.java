@@ -125,13 +125,14 @@ final class MessageCell extends ListCell<MessageViewModel> {
         watch(() -> {
             boolean streaming = item.isStreaming();
             card.pseudoClassStateChanged(STREAMING, streaming);
-            card.pseudoClassStateChanged(ERROR, !item.getError().isEmpty());
+            card.pseudoClassStateChanged(ERROR, item.isFailed());
             show(regenerate, item.isLastAnswer() && !streaming);
             delete.setDisable(streaming);
             footer.setText(footerOf(item));
             show(footer, !footer.getText().isEmpty());
             card.setAccessibleText(streaming ? role.getText() : role.getText() + ": " + item.getText());
-        }, item.streamingProperty(), item.errorProperty(), item.lastAnswerProperty(), item.statsProperty());
+        }, item.streamingProperty(), item.errorProperty(), item.finishProperty(), item.lastAnswerProperty(),
+                item.statsProperty());
         setGraphic(card);
     }
 
@@ -147,6 +148,12 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private String footerOf(MessageViewModel item) {
         if (!item.getError().isEmpty()) {
             return MessageFormat.format(bundle.getString("message.failed"), item.getError());
+        }
+        if (item.getFinish() == FinishReason.ERROR) {
+            return bundle.getString("message.failedEarlier");
+        }
+        if (item.getFinish() == FinishReason.INTERRUPTED) {
+            return bundle.getString("message.interrupted");
         }
         if (item.getFinish() == FinishReason.CANCELLED) {
             return bundle.getString("message.stopped");

@@ -46,9 +46,6 @@ public final class MessageViewModel {
         m.id = record.id();
         m.reasoning.set(record.reasoning() == null ? "" : record.reasoning());
         m.finish.set(record.finish());
-        if (record.finish() == FinishReason.ERROR || record.finish() == FinishReason.INTERRUPTED) {
-            m.error.set(record.finish().name());
-        }
         return m;
     }
 
@@ -90,7 +87,12 @@ public final class MessageViewModel {
         return streaming.get();
     }
 
-    /** Why writing this answer failed, in plain words; empty if it did not. */
+    /** Whether writing this answer failed, now or in an earlier session. */
+    public boolean isFailed() {
+        return !error.get().isEmpty() || finish.get() == FinishReason.ERROR;
+    }
+
+    /** Why writing this answer failed just now, in plain words; empty otherwise (and for stored answers). */
     public ReadOnlyStringProperty errorProperty() {
         return error.getReadOnlyProperty();
     }

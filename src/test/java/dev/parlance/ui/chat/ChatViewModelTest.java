@@ -309,4 +309,16 @@ class ChatViewModelTest {
         inference.completeLoad();
         assertThat(chat.getState()).isEqualTo(State.IDLE);
     }
+
+    @Test
+    void anAnswerThatFailedInAnEarlierSessionIsLeftOutOfThePrompt() {
+        loadModel();
+        send("Hi").listener.onFailed(new IllegalStateException("boom"));
+        String id = chat.getConversationId();
+        chat.open(null);
+        chat.open(id);
+        assertThat(chat.getMessages().get(1).isFailed()).isTrue();
+        send("Again");
+        assertThat(inference.lastRequest().messages).containsExactly(Message.user("Hi"), Message.user("Again"));
+    }
 }
