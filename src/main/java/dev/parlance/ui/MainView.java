@@ -37,6 +37,7 @@ public final class MainView {
     private final PromptInspectorViewModel inspector;
     private final DialogService dialogs;
     private final ChatView chatView;
+    private PromptInspectorDialog inspectorDialog;   // one per view: it listens to the inspector for good
 
     @FXML private ResourceBundle resources;
     @FXML private MenuButton modelMenu;
@@ -156,7 +157,10 @@ public final class MainView {
 
     @FXML
     private void inspect() {
-        new PromptInspectorDialog(inspector, resources, conversationList.getScene().getWindow()).show();
+        if (inspectorDialog == null) {
+            inspectorDialog = new PromptInspectorDialog(inspector, resources, conversationList.getScene().getWindow());
+        }
+        inspectorDialog.show();
         inspector.inspect(chat.promptMessages(), main.settings().options());
     }
 

@@ -226,9 +226,9 @@ public final class MarkdownView extends VBox {
     private void inlines(Node parent, List<String> styles, List<javafx.scene.Node> out) {
         for (Node n = parent.getFirstChild(); n != null; n = n.getNext()) {
             if (n instanceof Text) {
-                out.add(text(((Text) n).getLiteral(), styles));
+                add(out, ((Text) n).getLiteral(), styles);
             } else if (n instanceof Code) {
-                out.add(text(((Code) n).getLiteral(), plus(styles, "md-code")));
+                add(out, ((Code) n).getLiteral(), plus(styles, "md-code"));
             } else if (n instanceof Emphasis) {
                 inlines(n, plus(styles, "md-em"), out);
             } else if (n instanceof StrongEmphasis) {
@@ -236,15 +236,32 @@ public final class MarkdownView extends VBox {
             } else if (n instanceof Link) {
                 inlines(n, plus(styles, "md-link"), out);
             } else if (n instanceof SoftLineBreak) {
-                out.add(text(" ", styles));
+                add(out, " ", styles);
             } else if (n instanceof HardLineBreak) {
-                out.add(text("\n", styles));
+                add(out, "\n", styles);
             } else if (n instanceof HtmlInline) {
-                out.add(text(((HtmlInline) n).getLiteral(), styles));
+                add(out, ((HtmlInline) n).getLiteral(), styles);
             } else {
                 inlines(n, styles, out);
             }
         }
+    }
+
+    /**
+     * Adds a run of text, joining it to the previous run when that has the same style: the
+     * transcript's list re-applies CSS to every node of a growing answer on each update, so fewer
+     * nodes make streaming cheaper.
+     */
+    private static void add(List<javafx.scene.Node> out, String content, List<String> styles) {
+        if (!out.isEmpty()) {
+            javafx.scene.Node last = out.get(out.size() - 1);
+            if (last instanceof javafx.scene.text.Text && last.getUserData().equals(styles)) {
+                var text = (javafx.scene.text.Text) last;
+                text.setText(text.getText() + content);
+                return;
+            }
+        }
+        out.add(text(content, styles));
     }
 
     private static List<String> plus(List<String> styles, String style) {
@@ -255,6 +272,7 @@ public final class MarkdownView extends VBox {
 
     private static javafx.scene.text.Text text(String content, List<String> styles) {
         var t = new javafx.scene.text.Text(content);
+        t.setUserData(styles);   // the styles, so that runs of the same style can be joined
         t.getStyleClass().add("md-text");
         t.getStyleClass().addAll(styles);
         return t;

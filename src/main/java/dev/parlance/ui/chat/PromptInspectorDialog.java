@@ -70,7 +70,9 @@ public final class PromptInspectorDialog {
 
     /** Opens the dialog without waiting for it to close. */
     public void show() {
-        dialog.show();
+        if (!dialog.isShowing()) {
+            dialog.show();
+        }
     }
 
     private void showError(String message) {
