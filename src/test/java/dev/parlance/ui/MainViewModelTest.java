@@ -112,4 +112,12 @@ class MainViewModelTest {
     void theLoadedModelsDefaultsReachTheSettings() {
         assertThat(main.settings().canResetToModelDefaults()).isTrue();
     }
+
+    @Test
+    void theFirstMessageNamesAQuickStartConversation() {
+        main.newChat(QuickStart.SUMMARIZE, "Summarize.");
+        String id = main.selectedProperty().get().id();
+        converse("Meeting notes from Monday");
+        assertThat(store.conversation(id).orElseThrow().title()).isEqualTo("Meeting notes from Monday");
+    }
 }

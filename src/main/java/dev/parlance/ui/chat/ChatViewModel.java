@@ -68,6 +68,7 @@ public final class ChatViewModel {
     private MessageViewModel currentReply; // FX thread only
     private long currentId;              // FX thread only; guards against stale callbacks
     private long openId;                 // FX thread only; guards against a slow read of an old conversation
+    private boolean untitled;            // FX thread only; the first message names the conversation
 
     /**
      * @param inference writes the answers
@@ -176,14 +177,29 @@ public final class ChatViewModel {
         if (id == null) {
             return;
         }
-        CompletableFuture.supplyAsync(() -> store.messages(id, 0, Integer.MAX_VALUE), io)
-                .thenAcceptAsync(records -> {
+        untitled = false;
+        CompletableFuture.supplyAsync(() -> new Opened(
+                        store.conversation(id).map(c -> c.title().isBlank()).orElse(false),
+                        store.messages(id, 0, Integer.MAX_VALUE)), io)
+                .thenAcceptAsync(opened -> {
                     if (ticket != openId) {
                         return;
                     }
-                    messages.setAll(records.stream().map(MessageViewModel::of).collect(Collectors.toList()));
+                    untitled = opened.untitled;
+                    messages.setAll(opened.messages.stream().map(MessageViewModel::of).collect(Collectors.toList()));
                     markLastAnswer();
                 }, fxThread);
+    }
+
+    /** What is read from the store, off the FX thread, when a conversation opens. */
+    private static final class Opened {
+        final boolean untitled;
+        final List<MessageRecord> messages;
+
+        Opened(boolean untitled, List<MessageRecord> messages) {
+            this.untitled = untitled;
+            this.messages = messages;
+        }
     }
 
     /** Sends the draft and starts the answer. */
@@ -201,9 +217,10 @@ public final class ChatViewModel {
             ++openId;
             conversationId.set(id);
             settings.load(created);
-        } else if (store.conversation(id).map(c -> c.title().isBlank()).orElse(false)) {
+        } else if (untitled) {
             store.rename(id, title);
         }
+        untitled = false;
         MessageViewModel user = MessageViewModel.user(text);
         user.setId(store.append(id, Role.USER, text).id());
         messages.add(user);

@@ -13,6 +13,7 @@ import javafx.beans.Observable;
 import javafx.css.PseudoClass;
 import javafx.geometry.Pos;
 import javafx.scene.AccessibleRole;
+import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.ContentDisplay;
 import javafx.scene.control.Label;
@@ -180,7 +181,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         }
     }
 
-    private static void show(javafx.scene.Node node, boolean visible) {
+    private static void show(Node node, boolean visible) {
         node.setVisible(visible);
         node.setManaged(visible);
     }
