@@ -1,0 +1,27 @@
+package dev.parlance.inference.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/** Leaf operations that every architecture shares. */
+public final class Ops {
+    private Ops() {}
+
+    /** {@code x [T, in] · weightᵀ [in, out] + bias}: one fused call into PyTorch. */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /** Additive mask {@code [T, L]}: query t (at position start + t) sees keys 0 .. start + t. */
+    public static NDArray causalMask(NDManager manager, int start, int n) {
+        int length = start + n;
+        float[] mask = new float[n * length];
+        for (int t = 0; t < n; t++) {
+            for (int l = start + t + 1; l < length; l++) {
+                mask[t * length + l] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return manager.create(mask, new Shape(n, length));
+    }
+}
