@@ -47,9 +47,15 @@ public final class Generator implements AutoCloseable {
      * @param extraStopIds ids that end generation besides the model's EOS ids (end-of-turn markers)
      * @param logprobs how many alternatives to report per token; 0 for no log-probabilities
      * @param cancelled polled after prefill and before each token
+     * @param ignoreEos keep going past EOS ids (benchmarks that need an exact token count)
      */
     public record Request(int[] prompt, SamplingConfig sampling, Set<Integer> extraStopIds, int logprobs,
-            BooleanSupplier cancelled) {
+            BooleanSupplier cancelled, boolean ignoreEos) {
+        public Request(int[] prompt, SamplingConfig sampling, Set<Integer> extraStopIds, int logprobs,
+                BooleanSupplier cancelled) {
+            this(prompt, sampling, extraStopIds, logprobs, cancelled, false);
+        }
+
         public static Request of(int[] prompt, SamplingConfig sampling) {
             return new Request(prompt, sampling, Set.of(), 0, () -> false);
         }
@@ -66,7 +72,7 @@ public final class Generator implements AutoCloseable {
         if (prompt.length == 0 || prompt.length >= cache.capacity()) {
             throw new ContextOverflowException(prompt.length, cache.capacity());
         }
-        Set<Integer> stopIds = new HashSet<>(model.defaults().eosIds());
+        Set<Integer> stopIds = new HashSet<>(request.ignoreEos() ? Set.of() : model.defaults().eosIds());
         stopIds.addAll(request.extraStopIds());
         int reused = reusablePrefix(prompt);
         cache.truncate(reused);

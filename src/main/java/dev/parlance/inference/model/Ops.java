@@ -2,7 +2,9 @@ package dev.parlance.inference.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.util.function.Supplier;
 
 /** Leaf operations that every architecture shares. */
 public final class Ops {
@@ -11,6 +13,22 @@ public final class Ops {
     /** {@code x [T, in] · weightᵀ [in, out] + bias}: one fused call into PyTorch. */
     public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /**
+     * Runs {@code step} in a scope of its own and frees every intermediate array it made except
+     * the result, which joins the caller's scope. Without this, a forward pass would hold every
+     * layer's activations until its end (gigabytes for a long prompt).
+     */
+    public static NDArray inOwnScope(Supplier<NDArray> step) {
+        NDArray result;
+        try (NDScope scope = new NDScope()) {
+            result = step.get();
+            NDScope.unregister(result);
+            scope.suppressNotUsedWarning();
+        }
+        NDScope.register(result);
+        return result;
     }
 
     /** Additive mask {@code [T, L]}: query t (at position start + t) sees keys 0 .. start + t. */

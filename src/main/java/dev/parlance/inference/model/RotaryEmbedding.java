@@ -73,6 +73,38 @@ public final class RotaryEmbedding {
         return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
     }
 
+    /** cos and sin of position {@code position}'s angles, {@code headDim / 2} each: {@code [cos..., sin...]}. */
+    public float[] angles(int position) {
+        int half = headDim / 2;
+        float[] cosSin = new float[headDim];
+        for (int i = 0; i < half; i++) {
+            float angle = position * invFreq[i];
+            cosSin[i] = (float) Math.cos(angle);
+            cosSin[half + i] = (float) Math.sin(angle);
+        }
+        return cosSin;
+    }
+
+    /**
+     * Rotates {@code heads} consecutive head vectors of {@code x} starting at {@code from}, in place,
+     * for the position whose {@link #angles} are given (the one-token decode path, done in Java
+     * because it is a few hundred multiplications).
+     */
+    public void rotate(float[] x, int from, int heads, float[] cosSin) {
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++) {
+            int base = from + h * headDim;
+            for (int i = 0; i < half; i++) {
+                float c = cosSin[i];
+                float s = cosSin[half + i];
+                float a = x[base + i];
+                float b = x[base + half + i];
+                x[base + i] = a * c - b * s;
+                x[base + half + i] = b * c + a * s;
+            }
+        }
+    }
+
     /**
      * Rotates {@code x} {@code [T, heads, headDim]}: {@code x * cos + swapHalves(x) * signedSin},
      * which equals HF's {@code x * cos + rotate_half(x) * sin}.

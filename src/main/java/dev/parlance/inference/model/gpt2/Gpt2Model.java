@@ -97,8 +97,12 @@ public final class Gpt2Model implements CausalLm {
         NDArray mask = n > 1 ? Ops.causalMask(manager, start, n) : null;
         for (int i = 0; i < blocks.length; i++) {
             Block b = blocks[i];
-            x = x.add(attention(i, b, layerNorm(x, b.ln1W(), b.ln1B()), cache, mask)); // residual
-            x = x.add(mlp(b, layerNorm(x, b.ln2W(), b.ln2B()))); // residual
+            int index = i;
+            NDArray input = x;
+            x = Ops.inOwnScope(() -> {
+                NDArray h = input.add(attention(index, b, layerNorm(input, b.ln1W(), b.ln1B()), cache, mask)); // residual
+                return h.add(mlp(b, layerNorm(h, b.ln2W(), b.ln2B()))); // residual
+            });
         }
         cache.advance(n);
         NDArray last = allPositions ? x : x.get(new NDIndex("{}:", n - 1));
@@ -111,11 +115,11 @@ public final class Gpt2Model implements CausalLm {
         long n = x.getShape().get(0);
         NDArray qkv = Ops.linear(x, b.attnW(), b.attnB()).reshape(n, 3L * heads, headDim); // [T, 3H, hd]
         NDArray q = qkv.get(":, :{}, :", heads).transpose(1, 0, 2).mul((float) (1 / Math.sqrt(headDim))); // [H, T, hd]
-        NDArray k = qkv.get(":, {}:{}, :", heads, 2 * heads).transpose(1, 0, 2); // [H, T, hd]
+        NDArray kT = qkv.get(":, {}:{}, :", heads, 2 * heads).transpose(1, 2, 0); // [H, hd, T]
         NDArray v = qkv.get(":, {}:, :", 2 * heads).transpose(1, 0, 2); // [H, T, hd]
-        cache.write(index, k, v);
+        cache.write(index, kT, v);
         int length = cache.length() + (int) n;
-        NDArray scores = q.matMul(cache.keys(index, length).transpose(0, 2, 1)); // [H, T, L]
+        NDArray scores = q.matMul(cache.keysTransposed(index, length)); // [H, T, L]
         if (mask != null) {
             scores = scores.add(mask); // causal
         }

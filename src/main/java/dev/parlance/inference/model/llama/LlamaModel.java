@@ -1,16 +1,21 @@
 package dev.parlance.inference.model.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.RotaryEmbedding;
 import dev.parlance.inference.model.Weights;
+import java.nio.FloatBuffer;
 import java.util.List;
+import java.util.function.DoubleConsumer;
 
 /**
  * The Llama family: Llama 2/3.x, Mistral, Qwen2 (q/k/v biases), SmolLM, TinyLlama.
@@ -18,9 +23,12 @@ import java.util.List;
  * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py} and
  * {@code modeling_qwen2.py}; Karpathy's llama2.c {@code run.c}.
  *
- * <p>Loading fuses q, k and v into one matrix and gate and up into another, so a layer costs
- * four matrix products, and folds the attention scale 1/sqrt(headDim) into the q rows (RoPE is
- * linear, so scaling before or after it is the same).
+ * <p>Loading prepares the weights so that a layer costs few tensor operations: q, k and v become
+ * one matrix and gate and up another; each RMSNorm weight is folded into the columns of the
+ * matrix that follows it, and the attention scale 1/sqrt(headDim) into the q rows (RoPE is
+ * linear, so scaling before it is the same). Decoding one token, where each tensor operation's
+ * fixed cost adds up, then does the norms' reductions, RoPE and the KV-cache writes in Java on the
+ * tensors' own memory; prompts take the batched tensor path.
  */
 public final class LlamaModel implements CausalLm {
     private static final String LAYER = "model.layers.%d.";
@@ -32,9 +40,11 @@ public final class LlamaModel implements CausalLm {
     private final NDArray lmHead; // [vocab, hidden]
     private final NDArray finalNorm; // [hidden]
     private final Layer[] layers;
+    private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
+    private final FloatBuffer decodeQueryData;
 
-    private record Layer(NDArray inputNorm, NDArray qkv, NDArray qkvBias, NDArray o,
-            NDArray postNorm, NDArray gateUp, NDArray down) {}
+    /** One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns. */
+    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down) {}
 
     private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, NDArray lmHead,
             NDArray finalNorm, Layer[] layers) {
@@ -45,6 +55,9 @@ public final class LlamaModel implements CausalLm {
         this.lmHead = lmHead;
         this.finalNorm = finalNorm;
         this.layers = layers;
+        this.decodeQuery = manager.create(new Shape(config.numKvHeads(), config.groupSize(), config.headDim()),
+                DataType.FLOAT32);
+        this.decodeQueryData = decodeQuery.toByteBuffer(true).asFloatBuffer();
     }
 
     /**
@@ -52,8 +65,8 @@ public final class LlamaModel implements CausalLm {
      *
      * @param progress told the fraction of layers loaded
      */
-    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
-            java.util.function.DoubleConsumer progress) throws ModelLoadException {
+    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, DoubleConsumer progress)
+            throws ModelLoadException {
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
         long qRows = (long) config.numHeads() * config.headDim();
@@ -69,6 +82,7 @@ public final class LlamaModel implements CausalLm {
                     List.of(p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"),
                     List.of(new long[] {qRows, hidden}, new long[] {kvRows, hidden}, new long[] {kvRows, hidden}));
             scaleRows(qkv, qRows, scale);
+            foldNorm(qkv, weights.get(p + "input_layernorm.weight", hidden));
             NDArray qkvBias = null;
             if (config.attentionBias()) {
                 qkvBias = weights.stackRows(
@@ -76,14 +90,12 @@ public final class LlamaModel implements CausalLm {
                         List.of(new long[] {qRows}, new long[] {kvRows}, new long[] {kvRows}));
                 scaleRows(qkvBias, qRows, scale);
             }
-            layers[i] = new Layer(
-                    weights.get(p + "input_layernorm.weight", hidden),
-                    qkv,
-                    qkvBias,
+            NDArray gateUp = weights.stackRows(List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+                    List.of(new long[] {inter, hidden}, new long[] {inter, hidden}));
+            foldNorm(gateUp, weights.get(p + "post_attention_layernorm.weight", hidden));
+            layers[i] = new Layer(qkv, qkvBias,
                     weights.get(p + "self_attn.o_proj.weight", hidden, qRows),
-                    weights.get(p + "post_attention_layernorm.weight", hidden),
-                    weights.stackRows(List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
-                            List.of(new long[] {inter, hidden}, new long[] {inter, hidden})),
+                    gateUp,
                     weights.get(p + "mlp.down_proj.weight", hidden, inter));
             progress.accept((i + 1.0) / layers.length);
         }
@@ -91,13 +103,28 @@ public final class LlamaModel implements CausalLm {
         return new LlamaModel(config, manager, embed, head, norm, layers);
     }
 
-    /** Multiplies the first {@code rows} rows in place, through the array's direct buffer. */
+    /** Multiplies the first {@code rows} rows (or elements) in place, through the array's memory. */
     private static void scaleRows(NDArray array, long rows, float scale) {
-        var data = array.toByteBuffer(true).asFloatBuffer();
+        FloatBuffer data = array.toByteBuffer(true).asFloatBuffer();
         long perRow = array.getShape().size() / array.getShape().get(0);
         int n = Math.toIntExact(rows * perRow);
         for (int i = 0; i < n; i++) {
             data.put(i, data.get(i) * scale);
+        }
+    }
+
+    /** {@code W · (x ⊙ w) = (W ⊙ w) · x}: multiplies every row of {@code matrix} by the norm weight, in place. */
+    private static void foldNorm(NDArray matrix, NDArray normWeight) {
+        float[] w = normWeight.toFloatArray();
+        FloatBuffer data = matrix.toByteBuffer(true).asFloatBuffer();
+        float[] row = new float[w.length];
+        int rows = Math.toIntExact(matrix.getShape().get(0));
+        for (int r = 0; r < rows; r++) {
+            data.get(r * w.length, row);
+            for (int c = 0; c < w.length; c++) {
+                row[c] *= w[c];
+            }
+            data.put(r * w.length, row);
         }
     }
 
@@ -115,28 +142,67 @@ public final class LlamaModel implements CausalLm {
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
         try (NDScope scope = new NDScope()) {
-            NDArray logits = forwardInScope(tokens, cache, allPositions);
+            NDArray logits = tokens.length == 1 ? decodeStep(tokens[0], cache) : prefill(tokens, cache, allPositions);
             scope.suppressNotUsedWarning();
             NDScope.unregister(logits);
             return logits;
         }
     }
 
-    private NDArray forwardInScope(int[] tokens, KvCache cache, boolean allPositions) {
+    /** One token: every small step that a tensor operation would make costly happens in Java. */
+    private NDArray decodeStep(int token, KvCache cache) {
+        int position = cache.length();
+        float[] cosSin = rope.angles(position);
+        float[] qkv = new float[(config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
+        NDArray x = embedTokens.get(new NDIndex().addSliceDim(token, token + 1)); // [1, hidden]
+        for (int i = 0; i < layers.length; i++) {
+            int index = i;
+            NDArray input = x;
+            x = Ops.inOwnScope(() -> decodeLayer(index, input, cache, cosSin, qkv));
+        }
+        cache.advance(1);
+        return Ops.linear(normalize(x).mul(finalNorm), lmHead, null); // [1, vocab]
+    }
+
+    /** One layer for the token at position {@code cache.length()}; {@code qkv} is scratch space. */
+    private NDArray decodeLayer(int index, NDArray x, KvCache cache, float[] cosSin, float[] qkv) {
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int headDim = config.headDim();
+        int length = cache.length() + 1;
+        Layer layer = layers[index];
+        Ops.linear(normalize(x), layer.qkv(), layer.qkvBias()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
+        rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
+        decodeQueryData.put(0, qkv, 0, heads * headDim);
+        cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
+        // query heads h = kv * group + j share kv head kv
+        NDArray y = decodeQuery.matMul(cache.keysTransposed(index, length)) // [KV, G, L]
+                .softmax(-1)
+                .matMul(cache.values(index, length)) // [KV, G, hd]
+                .reshape(1, (long) heads * headDim); // [1, H*hd]
+        NDArray h = x.add(Ops.linear(y, layer.o(), null)); // residual
+        return h.add(mlp(layer, normalize(h))); // residual
+    }
+
+    /** Several tokens at once: batched tensor operations, with the cache written by indexed copies. */
+    private NDArray prefill(int[] tokens, KvCache cache, boolean allPositions) {
         int n = tokens.length;
         int start = cache.length();
         NDArray[] cosSin = rope.tables(manager, start, n);
-        NDArray mask = n > 1 ? Ops.causalMask(manager, start, n) : null;
-        NDArray ids = manager.create(tokens);
-        NDArray x = embedTokens.get(ids); // [T, hidden]
+        NDArray mask = Ops.causalMask(manager, start, n);
+        NDArray x = embedTokens.get(manager.create(tokens)); // [T, hidden]
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
-            NDArray h = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm()), cache, cosSin, mask)); // residual
-            x = h.add(mlp(layer, rmsNorm(h, layer.postNorm()))); // residual
+            int index = i;
+            NDArray input = x;
+            x = Ops.inOwnScope(() -> {
+                NDArray h = input.add(attention(index, layer, normalize(input), cache, cosSin, mask)); // residual
+                return h.add(mlp(layer, normalize(h))); // residual
+            });
         }
         cache.advance(n);
         NDArray last = allPositions ? x : x.get(new NDIndex("{}:", n - 1)); // [T or 1, hidden]
-        return Ops.linear(rmsNorm(last, finalNorm), lmHead, null); // [T or 1, vocab]
+        return Ops.linear(normalize(last).mul(finalNorm), lmHead, null); // [T or 1, vocab]
     }
 
     private NDArray attention(int index, Layer layer, NDArray x, KvCache cache, NDArray[] cosSin, NDArray mask) {
@@ -147,35 +213,42 @@ public final class LlamaModel implements CausalLm {
         NDArray qkv = Ops.linear(x, layer.qkv(), layer.qkvBias()).reshape(n, heads + 2L * kvHeads, headDim); // [T, H+2KV, hd]
         NDArray qk = RotaryEmbedding.apply(qkv.get(":, :{}, :", heads + kvHeads), cosSin[0], cosSin[1]); // RoPE on q and k
         NDArray q = qk.get(":, :{}, :", heads).transpose(1, 0, 2); // [H, T, hd]
-        NDArray k = qk.get(":, {}:, :", heads).transpose(1, 0, 2); // [KV, T, hd]
+        NDArray kT = qk.get(":, {}:, :", heads).transpose(1, 2, 0); // [KV, hd, T]
         NDArray v = qkv.get(":, {}:, :", heads + kvHeads).transpose(1, 0, 2); // [KV, T, hd]
-        cache.write(index, k, v);
+        cache.write(index, kT, v);
         int length = cache.length() + (int) n;
-        NDArray keys = cache.keys(index, length); // [KV, L, hd]
-        NDArray values = cache.values(index, length); // [KV, L, hd]
         // query heads h = kv * group + j share kv head kv: group them as rows of one product
         NDArray scores = q.reshape(kvHeads, config.groupSize() * n, headDim)
-                .matMul(keys.transpose(0, 2, 1)); // [KV, G*T, L]
-        if (mask != null) {
-            scores = scores.reshape(kvHeads, config.groupSize(), n, length).add(mask)
-                    .reshape(kvHeads, config.groupSize() * n, length); // causal
-        }
-        NDArray y = scores.softmax(-1).matMul(values) // [KV, G*T, hd]
+                .matMul(cache.keysTransposed(index, length)) // [KV, G*T, L]
+                .reshape(kvHeads, config.groupSize(), n, length).add(mask) // causal
+                .reshape(kvHeads, config.groupSize() * n, length);
+        NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [KV, G*T, hd]
                 .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, H*hd]
         return Ops.linear(y, layer.o(), null);
     }
 
     private NDArray mlp(Layer layer, NDArray x) {
-        long inter = config.intermediateSize();
-        NDArray gateUp = Ops.linear(x, layer.gateUp(), null); // [T, 2I]
-        NDArray gate = gateUp.get(":, :{}", inter);
-        NDArray up = gateUp.get(":, {}:", inter);
-        return Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), layer.down(), null); // SwiGLU
+        NDList gateUp = Ops.linear(x, layer.gateUp(), null).split(2, 1); // [T, I] each
+        NDArray gate = gateUp.get(0);
+        return Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp.get(1)), layer.down(), null); // SwiGLU
     }
 
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray meanSquare = x.mul(x).mean(new int[] {-1}, true); // [T, 1]
-        return x.mul(meanSquare.add((float) config.rmsNormEps()).pow(-0.5f)).mul(weight);
+    /** RMSNorm without its weight (folded into the next matrix): each row times 1/sqrt(mean(x²) + eps). */
+    private NDArray normalize(NDArray x) {
+        FloatBuffer data = x.toByteBuffer(true).asFloatBuffer();
+        int hidden = config.hiddenSize();
+        int rows = data.remaining() / hidden;
+        float[] row = new float[hidden];
+        float[] scales = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            data.get(r * hidden, row);
+            double sum = 0;
+            for (float v : row) {
+                sum += v * v;
+            }
+            scales[r] = (float) (1.0 / Math.sqrt((float) (sum / hidden) + config.rmsNormEps()));
+        }
+        return rows == 1 ? x.mul(scales[0]) : x.mul(manager.create(scales, new Shape(rows, 1)));
     }
 
     @Override
