@@ -255,7 +255,8 @@ public final class SqliteConversationStore implements ConversationStore {
 
     /**
      * Tells {@code listener} whenever a queued write fails, on the writer thread. A temporary
-     * problem (such as a full disk) is reported once; the writes are kept and retried.
+     * problem (such as a full disk) is reported once; the writes are kept and retried. The
+     * listener must not wait on the store (reads and {@link #flush()} would wait for itself).
      */
     public void addErrorListener(Consumer<StoreException> listener) {
         errorListeners.add(listener);
@@ -293,7 +294,7 @@ public final class SqliteConversationStore implements ConversationStore {
         return conversations(0, Integer.MAX_VALUE);
     }
 
-    /** A page of {@link #conversations()}, for long lists. */
+    @Override
     public List<ConversationRecord> conversations(int offset, int limit) {
         return read("list your conversations", c -> conversationList(c,
                 "WHERE deleted IS NULL ORDER BY updated DESC, rowid DESC LIMIT ? OFFSET ?", limit, offset));

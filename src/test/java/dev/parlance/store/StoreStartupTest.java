@@ -45,6 +45,28 @@ class StoreStartupTest {
     }
 
     @Test
+    void aDatabaseWithDamagedPagesIsMovedAside() throws Exception {
+        try (var store = SqliteConversationStore.open(dir)) {
+            var conversation = store.create("Soon damaged", null, null);
+            for (int i = 0; i < 200; i++) {
+                store.append(conversation.id(), Role.USER, Filler.sentence(i));
+            }
+        }
+        Path file = dir.resolve(SqliteConversationStore.FILE_NAME);
+        byte[] bytes = Files.readAllBytes(file);
+        // keep page 1 (the header) so the file still looks like a database; scribble over the rest
+        byte[] noise = new byte[bytes.length - 4096];
+        new Random(3).nextBytes(noise);
+        System.arraycopy(noise, 0, bytes, 4096, noise.length);
+        Files.write(file, bytes);
+
+        try (var store = SqliteConversationStore.open(dir)) {
+            assertThat(store.movedAside()).get().satisfies(aside -> assertThat(Files.readAllBytes(aside)).isEqualTo(bytes));
+            assertThat(store.conversations()).isEmpty();
+        }
+    }
+
+    @Test
     void aSecondDamagedFileDoesNotOverwriteTheFirstOneMovedAside() throws Exception {
         Path file = dir.resolve(SqliteConversationStore.FILE_NAME);
         Files.writeString(file, "first garbage, long enough to be read as a database header...........");
