@@ -21,9 +21,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -511,6 +513,7 @@ public final class SqliteConversationStore implements ConversationStore {
 
     @Override
     public ConversationRecord create(String title, String model, ConversationSettings settings) {
+        Objects.requireNonNull(title, "title");
         Instant now = now();
         ConversationSettings kept = settings == null ? ConversationSettings.DEFAULTS : settings;
         ConversationRecord record = new ConversationRecord(UUID.randomUUID().toString(), title, now, now, model, kept);
@@ -536,6 +539,7 @@ public final class SqliteConversationStore implements ConversationStore {
 
     @Override
     public void rename(String conversationId, String title) {
+        Objects.requireNonNull(title, "title");
         long now = now().toEpochMilli();
         write(c -> update(c, "UPDATE conversations SET title = ?, updated = ? WHERE id = ?", title, now, conversationId));
     }
@@ -594,6 +598,8 @@ public final class SqliteConversationStore implements ConversationStore {
      */
     @Override
     public MessageRecord append(String conversationId, Role role, String content) {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(content, "content");
         int position;
         String model;
         synchronized (cursors) {
@@ -660,8 +666,12 @@ public final class SqliteConversationStore implements ConversationStore {
      */
     @Override
     public void updateMessage(String messageId, String content, String reasoning, MessageStats stats, FinishReason finish) {
+        Objects.requireNonNull(content, "content");
         String text = reasoning == null ? "" : reasoning;
         MessageStats figures = stats == null ? MessageStats.NONE : stats;
+        if (closed) {
+            throw new StoreException(StoreException.Reason.OTHER, "The conversation store is closed.");
+        }
         if (finish == null) {
             partials.put(messageId, new Partial(content, text, figures));
             // the finish guard keeps a late streaming write from undoing the final one
@@ -690,6 +700,7 @@ public final class SqliteConversationStore implements ConversationStore {
 
     @Override
     public void editMessage(String messageId, String content) {
+        Objects.requireNonNull(content, "content");
         partials.remove(messageId);
         writer.dropStream(messageId);
         long now = now().toEpochMilli();
@@ -749,14 +760,15 @@ public final class SqliteConversationStore implements ConversationStore {
     /**
      * Adds an exported conversation. It keeps its ids, times and figures, unless the store already
      * has a conversation or message with one of those ids (the same file imported twice): then it
-     * is added as a copy with new ids.
+     * is added as a copy with new ids. A file whose messages repeat an id gets new ids too.
      *
      * @return the conversation as stored
      */
     public ConversationRecord importConversation(ConversationArchive archive) {
         ConversationRecord original = archive.conversation();
         List<String> messageIds = archive.messages().stream().map(MessageRecord::id).toList();
-        boolean taken = read("import a conversation", c -> idsTaken(c, original.id(), messageIds));
+        boolean repeated = new HashSet<>(messageIds).size() < messageIds.size();
+        boolean taken = repeated || read("import a conversation", c -> idsTaken(c, original.id(), messageIds));
         String id = taken ? UUID.randomUUID().toString() : original.id();
         ConversationRecord conversation = new ConversationRecord(id, original.title(), original.created(),
                 original.updated(), original.model(),

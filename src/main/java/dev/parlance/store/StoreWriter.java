@@ -157,6 +157,12 @@ final class StoreWriter implements AutoCloseable {
             } catch (InterruptedException e) {
                 stopping = true;
             }
+            long now = System.nanoTime();
+            boolean streamDue = now - lastStreamWrite >= TimeUnit.MILLISECONDS.toNanos(STREAM_INTERVAL_MILLIS);
+            // taken before draining the queue, so the append that made a streamed message is in
+            // this batch too; a streamed write older than a queued final one is a no-op (see
+            // SqliteConversationStore.updateMessage)
+            List<Write> streamed = streamDue ? takeStreaming() : new ArrayList<>();
             queue.drainTo(items);
             List<Write> writes = new ArrayList<>();
             List<Barrier> barriers = new ArrayList<>();
@@ -172,11 +178,13 @@ final class StoreWriter implements AutoCloseable {
                     writes.add((Write) item);
                 }
             }
-            long now = System.nanoTime();
-            if (durable || now - lastStreamWrite >= TimeUnit.MILLISECONDS.toNanos(STREAM_INTERVAL_MILLIS)) {
-                writes.addAll(takeStreaming());
+            if (durable) {
+                streamed.addAll(takeStreaming());
+            }
+            if (streamDue || durable) {
                 lastStreamWrite = now;
             }
+            writes.addAll(streamed);
             held.addAll(writes);
             boolean retryDue = durable || now - lastFailure >= TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
             if (!held.isEmpty() && (lastError == null || retryDue)) {
