@@ -75,6 +75,7 @@ public final class SqliteConversationStore implements ConversationStore {
     /** Per conversation, what {@link #append} needs without waiting for the disk; guarded by itself. */
     private final Map<String, Cursor> cursors = new HashMap<>();
     private final Set<String> deletedThisSession = ConcurrentHashMap.newKeySet();
+    private final Thread flushAtExit;
     private volatile boolean closed;
 
     private record Partial(String content, String reasoning, MessageStats stats) {}
@@ -100,6 +101,17 @@ public final class SqliteConversationStore implements ConversationStore {
         this.reader = reader;
         this.writerConnection = writerConnection;
         this.writer = new StoreWriter(writerConnection, file, this::report);
+        // a logout or Ctrl+C (SIGTERM, SIGINT) runs shutdown hooks: save the last streamed text too
+        this.flushAtExit = new Thread(this::flushQuietly, "store-flush-at-exit");
+        Runtime.getRuntime().addShutdownHook(flushAtExit);
+    }
+
+    private void flushQuietly() {
+        try {
+            writer.flush();
+        } catch (StoreException e) {
+            // the process is ending; the listeners have already been told why writes are held
+        }
     }
 
     /** Opens the store in the user's data directory ({@link AppDirectories#dataDirectory()}). */
@@ -851,6 +863,11 @@ public final class SqliteConversationStore implements ConversationStore {
             });
         }
         closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(flushAtExit);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook is running or has run
+        }
         try {
             writer.close();
         } finally {

@@ -57,7 +57,7 @@ final class StoreWriter implements AutoCloseable {
     private volatile StoreException lastError;
 
     /**
-     * @param connection used by the writer thread only from now on
+     * @param connection the writer's own; nothing else writes through it
      * @param errors told of every failed write, on the writer thread
      */
     StoreWriter(Connection connection, Path file, Consumer<StoreException> errors) {
@@ -202,6 +202,15 @@ final class StoreWriter implements AutoCloseable {
             connection.close();
         } catch (SQLException e) {
             errors.accept(StoreException.from(e, "close the conversation database", file));
+        }
+        // a reader that queued a barrier while the store was closing must not wait forever
+        List<Object> late = new ArrayList<>();
+        queue.drainTo(late);
+        for (Object item : late) {
+            if (item instanceof Barrier) {
+                ((Barrier) item).done().completeExceptionally(
+                        new StoreException(StoreException.Reason.OTHER, "The conversation store is closed."));
+            }
         }
     }
 

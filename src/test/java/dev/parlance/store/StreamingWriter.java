@@ -6,11 +6,13 @@ import java.nio.file.Path;
 
 /**
  * The process that {@link CrashTest} kills: writes a short conversation, then streams an answer
- * word by word until it is killed. It announces each stage on standard output.
+ * word by word until it is killed. It announces each stage on standard output. With the argument
+ * {@code pause}, it stops streaming after {@link #PAUSE_AT} words and waits to be stopped.
  */
 public final class StreamingWriter {
     /** Earlier exchanges written before the answer that gets cut off. */
     static final int EXCHANGES = 3;
+    static final int PAUSE_AT = 60;
 
     private StreamingWriter() {}
 
@@ -34,11 +36,17 @@ public final class StreamingWriter {
         }
         store.append(conversation.id(), Role.USER, "Tell me a long story");
         MessageRecord answer = store.append(conversation.id(), Role.ASSISTANT, "");
+        boolean pause = args.length > 1 && args[1].equals("pause");
         for (int words = 1; ; words++) {
             store.updateMessage(answer.id(), story(words), "", new MessageStats(words, 30, 100), null);
             if (words == 50) {
                 System.out.println("streaming");
                 System.out.flush();
+            }
+            if (pause && words == PAUSE_AT) {
+                System.out.println("paused");
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
             }
             Thread.sleep(10);
         }
