@@ -24,7 +24,8 @@ public final class ExportCommand implements Callable<Integer> {
         @Option(names = "--all", required = true, description = "Export every conversation.")
         boolean all;
 
-        @Option(names = "--id", required = true, paramLabel = "ID", description = "Export the conversation with this id.")
+        @Option(names = "--id", required = true, paramLabel = "ID",
+                description = "Export the conversation with this id.")
         String id;
     }
 

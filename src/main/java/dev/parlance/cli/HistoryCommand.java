@@ -58,7 +58,8 @@ public final class HistoryCommand implements Callable<Integer> {
     /** {@code "; answers: 3 stop, 1 interrupted"}, or nothing when there are no answers. */
     private static String endings(Map<FinishReason, Integer> counts) {
         List<String> parts = new ArrayList<>();
-        counts.forEach((reason, n) -> parts.add(n + " " + reason.name().toLowerCase(Locale.ROOT).replace('_', ' ')));
+        counts.forEach((reason, n) ->
+                parts.add(n + " " + reason.name().toLowerCase(Locale.ROOT).replace('_', ' ')));
         return parts.isEmpty() ? "" : "; answers: " + String.join(", ", parts);
     }
 }

@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code parlance import}: adds conversations exported as JSON (or plain Chat Completion files). */
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = "Adds conversations from JSON files written by \"parlance export\" or holding a Chat Completion \"messages\" list.")
+        description = "Adds conversations from JSON files written by \"parlance export\""
+                + " or holding a Chat Completion \"messages\" list.")
 public final class ImportCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "JSON files to import.")
     private List<Path> files;

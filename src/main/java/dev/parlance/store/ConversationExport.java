@@ -255,7 +255,8 @@ public final class ConversationExport {
             try {
                 finish = FinishReason.valueOf(finishName.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw unreadable("message " + (position + 1) + " has the unknown finish reason \"" + finishName + "\"");
+                throw unreadable("message " + (position + 1) + " has the unknown finish reason \""
+                        + finishName + "\"");
             }
         }
         MessageStats stats = new MessageStats(
@@ -303,6 +304,7 @@ public final class ConversationExport {
     }
 
     private static StoreException unreadable(String why) {
-        return new StoreException(StoreException.Reason.OTHER, "This file cannot be imported as a conversation: " + why + ".");
+        return new StoreException(StoreException.Reason.OTHER,
+                "This file cannot be imported as a conversation: " + why + ".");
     }
 }

@@ -46,7 +46,10 @@ final class Migrations {
             )""",
             "CREATE INDEX messages_by_position ON messages (conversation_id, position)");
 
-    /** Version 2: app-wide settings, an index of unfinished answers, and a full-text index over message text, kept in step by triggers. */
+    /**
+     * Version 2: app-wide settings, an index of unfinished answers, and a full-text index over
+     * message text, kept in step by triggers.
+     */
     private static final List<String> V2 = List.of(
             "CREATE TABLE app_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             // answers still streaming: the start-up scan for interrupted ones reads only these

@@ -59,8 +59,8 @@ public final class SqliteConversationStore implements ConversationStore {
     private static final Duration LEFTOVER_DELETE_AGE = Duration.ofDays(1);
     private static final DateTimeFormatter ASIDE_STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
-    private static final String MESSAGE_COLUMNS = "id, conversation_id, position, role, content, reasoning, created,"
-            + " model, tokens, ttft_millis, tokens_per_second, finish";
+    private static final String MESSAGE_COLUMNS = "id, conversation_id, position, role, content, reasoning,"
+            + " created, model, tokens, ttft_millis, tokens_per_second, finish";
     private static final String CONVERSATION_COLUMNS = "id, title, created, updated, model, settings";
 
     private final Path file;
@@ -232,7 +232,8 @@ public final class SqliteConversationStore implements ConversationStore {
     /** Marks answers that a dead process left streaming, and purges soft deletes it left behind. */
     private static void tidyAfterLastSession(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement()) {
-            statement.executeUpdate("UPDATE messages SET finish = 'INTERRUPTED' WHERE role = 'ASSISTANT' AND finish IS NULL");
+            statement.executeUpdate(
+                    "UPDATE messages SET finish = 'INTERRUPTED' WHERE role = 'ASSISTANT' AND finish IS NULL");
         }
         try (PreparedStatement purge = connection.prepareStatement(
                 "DELETE FROM conversations WHERE deleted IS NOT NULL AND deleted < ?")) {
@@ -263,8 +264,8 @@ public final class SqliteConversationStore implements ConversationStore {
 
     /** A sentence for the user about what happened on opening, if anything did. */
     public Optional<String> startupNotice() {
-        return movedAside().map(aside -> "Your conversation database was damaged and could not be read. It was kept as "
-                + aside + " and Parlance started a new one.");
+        return movedAside().map(aside -> "Your conversation database was damaged and could not be read."
+                + " It was kept as " + aside + " and Parlance started a new one.");
     }
 
     /**
@@ -456,7 +457,8 @@ public final class SqliteConversationStore implements ConversationStore {
                 List<SearchHit> hits = new ArrayList<>();
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        hits.add(new SearchHit(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)));
+                        hits.add(new SearchHit(
+                                rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)));
                     }
                 }
                 return hits;
@@ -512,7 +514,8 @@ public final class SqliteConversationStore implements ConversationStore {
     public void putSetting(String key, String value) {
         write(c -> {
             String sql = value == null ? "DELETE FROM app_settings WHERE key = ?"
-                    : "INSERT INTO app_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+                    : "INSERT INTO app_settings (key, value) VALUES (?, ?)"
+                            + " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
             try (PreparedStatement statement = c.prepareStatement(sql)) {
                 statement.setString(1, key);
                 if (value != null) {
@@ -528,7 +531,8 @@ public final class SqliteConversationStore implements ConversationStore {
         Objects.requireNonNull(title, "title");
         Instant now = now();
         ConversationSettings kept = settings == null ? ConversationSettings.DEFAULTS : settings;
-        ConversationRecord record = new ConversationRecord(UUID.randomUUID().toString(), title, now, now, model, kept);
+        ConversationRecord record =
+                new ConversationRecord(UUID.randomUUID().toString(), title, now, now, model, kept);
         synchronized (cursors) {
             cursors.put(record.id(), new Cursor(model, 0));
         }
@@ -553,7 +557,8 @@ public final class SqliteConversationStore implements ConversationStore {
     public void rename(String conversationId, String title) {
         Objects.requireNonNull(title, "title");
         long now = now().toEpochMilli();
-        write(c -> update(c, "UPDATE conversations SET title = ?, updated = ? WHERE id = ?", title, now, conversationId));
+        write(c -> update(c, "UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
+                title, now, conversationId));
     }
 
     @Override
@@ -565,7 +570,8 @@ public final class SqliteConversationStore implements ConversationStore {
                 cursors.put(conversationId, new Cursor(model, cursor.nextPosition));
             }
         }
-        write(c -> update(c, "UPDATE conversations SET model = ?, settings = ? WHERE id = ?", model, json, conversationId));
+        write(c -> update(c, "UPDATE conversations SET model = ?, settings = ? WHERE id = ?",
+                model, json, conversationId));
     }
 
     @Override
@@ -677,7 +683,8 @@ public final class SqliteConversationStore implements ConversationStore {
      * kept and written about twice a second. The call with a finish reason is written at once.
      */
     @Override
-    public void updateMessage(String messageId, String content, String reasoning, MessageStats stats, FinishReason finish) {
+    public void updateMessage(
+            String messageId, String content, String reasoning, MessageStats stats, FinishReason finish) {
         Objects.requireNonNull(content, "content");
         String text = reasoning == null ? "" : reasoning;
         MessageStats figures = stats == null ? MessageStats.NONE : stats;
@@ -690,7 +697,8 @@ public final class SqliteConversationStore implements ConversationStore {
             writer.stream(messageId, c -> update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?,"
                     + " ttft_millis = ?, tokens_per_second = ?, finish = NULL"
                     + " WHERE id = ? AND (finish IS NULL OR finish = 'INTERRUPTED')",
-                    content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(), messageId));
+                    content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
+                    messageId));
             return;
         }
         partials.remove(messageId);
@@ -706,8 +714,8 @@ public final class SqliteConversationStore implements ConversationStore {
     }
 
     private static void touchConversationOf(Connection c, String messageId, long now) throws SQLException {
-        update(c, "UPDATE conversations SET updated = ? WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)",
-                now, messageId);
+        update(c, "UPDATE conversations SET updated = ?"
+                + " WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)", now, messageId);
     }
 
     @Override
@@ -728,7 +736,8 @@ public final class SqliteConversationStore implements ConversationStore {
         long now = now().toEpochMilli();
         write(c -> {
             touchConversationOf(c, messageId, now);
-            update(c, "DELETE FROM messages WHERE conversation_id = (SELECT conversation_id FROM messages WHERE id = ?)"
+            update(c, "DELETE FROM messages"
+                    + " WHERE conversation_id = (SELECT conversation_id FROM messages WHERE id = ?)"
                     + " AND position >= (SELECT position FROM messages WHERE id = ?)", messageId, messageId);
         });
     }
@@ -752,8 +761,8 @@ public final class SqliteConversationStore implements ConversationStore {
                     int position = row.getInt(2);
                     update(c, "DELETE FROM messages WHERE id = ?", messageId);
                     // positions stay 0..n-1, so the next append goes at the end
-                    update(c, "UPDATE messages SET position = position - 1 WHERE conversation_id = ? AND position > ?",
-                            conversationId, position);
+                    update(c, "UPDATE messages SET position = position - 1"
+                            + " WHERE conversation_id = ? AND position > ?", conversationId, position);
                 }
             }
         });
@@ -787,8 +796,9 @@ public final class SqliteConversationStore implements ConversationStore {
                 original.settings() == null ? ConversationSettings.DEFAULTS : original.settings());
         List<MessageRecord> messages = new ArrayList<>();
         for (MessageRecord m : archive.messages()) {
-            messages.add(new MessageRecord(taken ? UUID.randomUUID().toString() : m.id(), id, messages.size(), m.role(),
-                    m.content(), m.reasoning(), m.created(), m.model(), m.stats(), m.finish()));
+            String messageId = taken ? UUID.randomUUID().toString() : m.id();
+            messages.add(new MessageRecord(messageId, id, messages.size(), m.role(), m.content(), m.reasoning(),
+                    m.created(), m.model(), m.stats(), m.finish()));
         }
         synchronized (cursors) {
             cursors.put(id, new Cursor(conversation.model(), messages.size()));
@@ -802,7 +812,8 @@ public final class SqliteConversationStore implements ConversationStore {
         return conversation;
     }
 
-    private static boolean idsTaken(Connection c, String conversationId, List<String> messageIds) throws SQLException {
+    private static boolean idsTaken(Connection c, String conversationId, List<String> messageIds)
+            throws SQLException {
         try (PreparedStatement conversation = c.prepareStatement("SELECT 1 FROM conversations WHERE id = ?");
                 PreparedStatement message = c.prepareStatement("SELECT 1 FROM messages WHERE id = ?")) {
             conversation.setString(1, conversationId);

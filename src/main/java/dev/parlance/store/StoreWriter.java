@@ -115,7 +115,8 @@ final class StoreWriter implements AutoCloseable {
             barrier.done().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StoreException(StoreException.Reason.OTHER, "Stopped waiting for conversations to be saved.", e);
+            throw new StoreException(StoreException.Reason.OTHER,
+                    "Stopped waiting for conversations to be saved.", e);
         } catch (ExecutionException e) {
             throw (StoreException) e.getCause();
         }

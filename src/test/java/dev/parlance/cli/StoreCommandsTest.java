@@ -74,7 +74,8 @@ class StoreCommandsTest {
     void exportAllWritesMarkdownAndJsonForEveryConversation() throws Exception {
         Path folder = dir.resolve("backup");
 
-        int exit = ParlanceCommand.run("export", "--all", "--out", folder.toString(), "--data-dir", data.toString());
+        int exit = ParlanceCommand.run(
+                "export", "--all", "--out", folder.toString(), "--data-dir", data.toString());
 
         assertThat(exit).isEqualTo(0);
         assertThat(out()).contains("Wrote 4 files to " + folder);
@@ -99,13 +100,15 @@ class StoreCommandsTest {
 
         assertThat(out()).contains("Imported \"Trip to Lisbon\" as " + trip.id());
         try (var original = SqliteConversationStore.open(data); var copy = SqliteConversationStore.open(other)) {
-            assertThat(ConversationExport.read(copy, trip.id())).isEqualTo(ConversationExport.read(original, trip.id()));
+            assertThat(ConversationExport.read(copy, trip.id()))
+                    .isEqualTo(ConversationExport.read(original, trip.id()));
         }
     }
 
     @Test
     void exportOfAnUnknownIdSaysSoInPlainWords() {
-        int exit = ParlanceCommand.run("export", "--id", "nope", "--out", dir.toString(), "--data-dir", data.toString());
+        int exit = ParlanceCommand.run(
+                "export", "--id", "nope", "--out", dir.toString(), "--data-dir", data.toString());
 
         assertThat(exit).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("There is no conversation with the id nope");
@@ -113,7 +116,8 @@ class StoreCommandsTest {
 
     @Test
     void importOfAMissingFileSaysSo() {
-        int exit = ParlanceCommand.run("import", dir.resolve("missing.json").toString(), "--data-dir", data.toString());
+        int exit = ParlanceCommand.run(
+                "import", dir.resolve("missing.json").toString(), "--data-dir", data.toString());
 
         assertThat(exit).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("There is no file");

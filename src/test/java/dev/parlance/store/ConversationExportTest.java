@@ -108,7 +108,8 @@ class ConversationExportTest {
                 .isInstanceOf(StoreException.class).hasMessageContaining("has no \"messages\" list");
         assertThatThrownBy(() -> ConversationExport.fromJson("not json {"))
                 .isInstanceOf(StoreException.class).hasMessageContaining("not valid JSON");
-        assertThatThrownBy(() -> ConversationExport.fromJson("{\"messages\": [{\"role\": \"tool\", \"content\": \"\"}]}"))
+        String toolMessage = "{\"messages\": [{\"role\": \"tool\", \"content\": \"\"}]}";
+        assertThatThrownBy(() -> ConversationExport.fromJson(toolMessage))
                 .isInstanceOf(StoreException.class).hasMessageContaining("only system, user and assistant");
     }
 
@@ -121,7 +122,8 @@ class ConversationExportTest {
         assertThat(files).hasSize(4);
         assertThat(files).allSatisfy(file -> assertThat(file).exists());
         assertThat(files).extracting(file -> file.getFileName().toString())
-                .anySatisfy(name -> assertThat(name).matches("\\d{4}-\\d\\d-\\d\\d-rust-vs-java-ünïcode-[0-9a-f]{8}\\.md"));
+                .anySatisfy(name -> assertThat(name)
+                        .matches("\\d{4}-\\d\\d-\\d\\d-rust-vs-java-ünïcode-[0-9a-f]{8}\\.md"));
         Path json = files.stream().filter(f -> f.toString().endsWith(".json")
                 && f.getFileName().toString().contains("rust")).findFirst().orElseThrow();
         assertThat(ConversationExport.fromJson(Files.readString(json)))

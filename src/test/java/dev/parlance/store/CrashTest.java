@@ -56,8 +56,8 @@ class CrashTest {
 
     private Process startWriter(String... extra) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                StreamingWriter.class.getName(), dir.toString()));
+        List<String> command = new ArrayList<>(List.of(java.toString(),
+                "-cp", System.getProperty("java.class.path"), StreamingWriter.class.getName(), dir.toString()));
         command.addAll(List.of(extra));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }

@@ -49,7 +49,8 @@ class MigrationsTest {
                 assertThat(m.stats()).isEqualTo(new MessageStats(5, 40.0, 12.5));
                 assertThat(m.finish()).isEqualTo(FinishReason.STOP);
             });
-            assertThat(store.search("armadillos", 10)).extracting(SearchHit::messageId).containsExactlyInAnyOrder("m1", "m2");
+            assertThat(store.search("armadillos", 10)).extracting(SearchHit::messageId)
+                    .containsExactlyInAnyOrder("m1", "m2");
             store.putSetting("theme", "dark");
             assertThat(store.setting("theme")).contains("dark");
             assertThat(store.append("c1", Role.USER, "and pangolins?").position()).isEqualTo(2);

@@ -2,6 +2,7 @@ package dev.parlance.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
@@ -98,7 +99,8 @@ class SqliteConversationStoreTest {
         Thread.sleep(5);
         store.append(older.id(), Role.USER, "back to this one");
 
-        assertThat(store.conversations()).extracting(ConversationRecord::id).containsExactly(older.id(), newer.id());
+        assertThat(store.conversations()).extracting(ConversationRecord::id)
+                .containsExactly(older.id(), newer.id());
         assertThat(store.conversations(1, 5)).extracting(ConversationRecord::id).containsExactly(newer.id());
     }
 
@@ -162,10 +164,9 @@ class SqliteConversationStoreTest {
 
         reopen();
 
-        assertThat(store.messages(conversation.id(), 0, 5)).extracting(MessageRecord::content, MessageRecord::finish)
-                .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("Tell me a story", null),
-                        org.assertj.core.groups.Tuple.tuple("Once upon", FinishReason.INTERRUPTED));
+        assertThat(store.messages(conversation.id(), 0, 5))
+                .extracting(MessageRecord::content, MessageRecord::finish)
+                .containsExactly(tuple("Tell me a story", null), tuple("Once upon", FinishReason.INTERRUPTED));
     }
 
     @Test
@@ -189,7 +190,8 @@ class SqliteConversationStoreTest {
         var conversation = store.create("Keep me", null, null);
         store.delete(conversation.id());
         assertThat(store.conversations()).isEmpty();
-        assertThat(store.deletedConversations()).extracting(ConversationRecord::id).containsExactly(conversation.id());
+        assertThat(store.deletedConversations()).extracting(ConversationRecord::id)
+                .containsExactly(conversation.id());
 
         store.undoDelete(conversation.id());
 
@@ -249,10 +251,7 @@ class SqliteConversationStoreTest {
 
         assertThat(store.messages(conversation.id(), 0, 10))
                 .extracting(MessageRecord::content, MessageRecord::position)
-                .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("a", 0),
-                        org.assertj.core.groups.Tuple.tuple("c", 1),
-                        org.assertj.core.groups.Tuple.tuple("d", 2));
+                .containsExactly(tuple("a", 0), tuple("c", 1), tuple("d", 2));
     }
 
     @Test
@@ -392,7 +391,8 @@ class SqliteConversationStoreTest {
         assertThatThrownBy(() -> SqliteConversationStore.open(blocked))
                 .isInstanceOfSatisfying(StoreException.class, e -> {
                     assertThat(e.reason()).isEqualTo(StoreException.Reason.NOT_WRITABLE);
-                    assertThat(e.getMessage()).contains(blocked.toString()).contains("a file of that name is in the way");
+                    assertThat(e.getMessage()).contains(blocked.toString())
+                            .contains("a file of that name is in the way");
                 });
     }
 

@@ -25,7 +25,8 @@ class StoreExceptionTest {
     })
     void databaseErrorsAreTranslatedIntoPlainWords(
             SQLiteErrorCode code, StoreException.Reason reason, boolean temporary, String words) {
-        StoreException e = StoreException.from(new SQLiteException("[SQLITE] raw", code), "save your conversations", FILE);
+        StoreException e = StoreException.from(
+                new SQLiteException("[SQLITE] raw", code), "save your conversations", FILE);
 
         assertThat(e.reason()).isEqualTo(reason);
         assertThat(e.isTemporary()).isEqualTo(temporary);

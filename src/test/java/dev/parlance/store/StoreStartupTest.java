@@ -61,7 +61,8 @@ class StoreStartupTest {
         Files.write(file, bytes);
 
         try (var store = SqliteConversationStore.open(dir)) {
-            assertThat(store.movedAside()).get().satisfies(aside -> assertThat(Files.readAllBytes(aside)).isEqualTo(bytes));
+            assertThat(store.movedAside()).get()
+                    .satisfies(aside -> assertThat(Files.readAllBytes(aside)).isEqualTo(bytes));
             assertThat(store.conversations()).isEmpty();
         }
     }
