@@ -13,13 +13,10 @@ final class DataDirOption {
                     + ", else the per-user data folder).")
     private Path dataDir;
 
-    Path directory() {
-        return dataDir != null ? dataDir : AppDirectories.dataDirectory();
-    }
-
     /** Opens the store, telling {@code err} if a damaged database had to be moved aside. */
     SqliteConversationStore open(PrintWriter err) {
-        SqliteConversationStore store = SqliteConversationStore.open(directory());
+        SqliteConversationStore store =
+                dataDir != null ? SqliteConversationStore.open(dataDir) : SqliteConversationStore.openDefault();
         store.startupNotice().ifPresent(err::println);
         return store;
     }
