@@ -2,6 +2,8 @@ package dev.parlance.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.parlance.AppDirectories;
+import dev.parlance.Launcher;
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.store.ConversationExport;
@@ -13,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,6 +71,21 @@ class StoreCommandsTest {
         assertThat(out()).contains("2 conversations in " + data.resolve(SqliteConversationStore.FILE_NAME))
                 .containsPattern("Trip to Lisbon\\s+4 messages; answers: 1 stop, 1 interrupted  " + trip.id())
                 .containsPattern("Empty one\\s+0 messages  ");
+    }
+
+    @Test
+    void historyFindsTheDataFolderNamedByTheEnvironment() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                Launcher.class.getName(), "history").redirectErrorStream(true);
+        builder.environment().put(AppDirectories.DATA_DIR_ENV, data.toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(0);
+        assertThat(output).contains("2 conversations in " + data.resolve(SqliteConversationStore.FILE_NAME))
+                .contains("Trip to Lisbon");
     }
 
     @Test
