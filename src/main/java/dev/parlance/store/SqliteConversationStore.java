@@ -144,7 +144,7 @@ public final class SqliteConversationStore implements ConversationStore {
         Connection reader = null;
         try {
             writerConnection = connect(file);
-            Migrations.migrate(writerConnection, file, Migrations.LATEST);
+            upgrade(writerConnection, file);
             tidyAfterLastSession(writerConnection);
             reader = connect(file);
             return new SqliteConversationStore(file, movedAside, writerConnection, reader);
@@ -156,6 +156,21 @@ public final class SqliteConversationStore implements ConversationStore {
             closeQuietly(writerConnection);
             closeQuietly(reader);
             throw e;
+        }
+    }
+
+    private static void upgrade(Connection connection, Path file) throws SQLException {
+        int from = Migrations.version(connection);
+        try {
+            Migrations.migrate(connection, file, Migrations.LATEST);
+        } catch (SQLException e) {
+            StoreException problem = StoreException.from(e, "upgrade your conversations", file);
+            if (problem.isTemporary()) {
+                throw problem;
+            }
+            throw new StoreException(StoreException.Reason.OTHER, "Could not upgrade the conversations in " + file
+                    + " from database version " + from + " to " + Migrations.LATEST + " (" + e.getMessage()
+                    + "). The file was left as it was; an older Parlance can still open it.", e);
         }
     }
 

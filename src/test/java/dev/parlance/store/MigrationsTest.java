@@ -1,12 +1,14 @@
 package dev.parlance.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +56,38 @@ class MigrationsTest {
             store.putSetting("theme", "dark");
             assertThat(store.setting("theme")).contains("dark");
             assertThat(store.append("c1", Role.USER, "and pangolins?").position()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aStepThatFailsLeavesTheDatabaseAtItsOldVersion() throws Exception {
+        Path file = dir.resolve(SqliteConversationStore.FILE_NAME);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            Migrations.migrate(c, file, 1);
+            try (Statement s = c.createStatement()) {
+                // a table that step 2 will try to create, so step 2 fails halfway
+                s.execute("CREATE TABLE app_settings (anything TEXT)");
+                s.execute("INSERT INTO conversations (id, title, created, updated) VALUES ('c1', 'Kept', 1, 1)");
+            }
+        }
+
+        assertThatThrownBy(() -> SqliteConversationStore.open(dir))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("Could not upgrade the conversations")
+                .hasMessageContaining("from database version 1 to " + Migrations.LATEST)
+                .hasMessageContaining("left as it was");
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement s = c.createStatement()) {
+            assertThat(Migrations.version(c)).isEqualTo(1);
+            try (ResultSet rows = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'")) {
+                rows.next();
+                assertThat(rows.getInt(1)).isZero();
+            }
+            try (ResultSet rows = s.executeQuery("SELECT title FROM conversations")) {
+                rows.next();
+                assertThat(rows.getString(1)).isEqualTo("Kept");
+            }
         }
     }
 

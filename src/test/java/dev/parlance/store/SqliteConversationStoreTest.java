@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -78,6 +79,47 @@ class SqliteConversationStoreTest {
             assertThat(store.append(conversation.id(), Role.USER, "m" + i).position()).isEqualTo(i);
         }
         assertThat(store.messageCount(conversation.id())).isEqualTo(5);
+    }
+
+    @Test
+    void appendsFromManyThreadsAllLandInOrderPerConversation() throws Exception {
+        List<ConversationRecord> conversations = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            conversations.add(store.create("Thread " + t, null, null));
+        }
+        List<Thread> threads = new ArrayList<>();
+        for (ConversationRecord conversation : conversations) {
+            threads.add(new Thread(() -> {
+                for (int i = 0; i < 250; i++) {
+                    store.append(conversation.id(), Role.USER, "m" + i);
+                    if (i % 50 == 0) {
+                        store.messageCount(conversation.id());
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+
+        for (ConversationRecord conversation : conversations) {
+            List<MessageRecord> messages = store.messages(conversation.id(), 0, 1000);
+            assertThat(messages).hasSize(250);
+            for (int i = 0; i < 250; i++) {
+                assertThat(messages.get(i).position()).isEqualTo(i);
+                assertThat(messages.get(i).content()).isEqualTo("m" + i);
+            }
+        }
+    }
+
+    @Test
+    void aClosedStoreSaysSo() {
+        store.close();
+
+        assertThatThrownBy(store::conversations).isInstanceOf(StoreException.class).hasMessage(
+                "The conversation store is closed.");
+        store = SqliteConversationStore.open(dir);
     }
 
     @Test
