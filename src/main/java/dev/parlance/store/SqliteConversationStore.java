@@ -362,12 +362,12 @@ public final class SqliteConversationStore implements ConversationStore {
                 SettingsJson.fromText(row.getString(6)));
     }
 
-    /** The conversation with this id, whether or not it is soft-deleted. */
+    /** The conversation with this id, unless it is soft-deleted (see {@link #deletedConversations()}). */
     @Override
     public Optional<ConversationRecord> conversation(String id) {
         return read("read a conversation", c -> {
             try (PreparedStatement select = c.prepareStatement(
-                    "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ?")) {
+                    "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ? AND deleted IS NULL")) {
                 select.setString(1, id);
                 try (ResultSet rows = select.executeQuery()) {
                     return rows.next() ? Optional.of(conversation(rows)) : Optional.<ConversationRecord>empty();

@@ -232,12 +232,14 @@ class SqliteConversationStoreTest {
         var conversation = store.create("Keep me", null, null);
         store.delete(conversation.id());
         assertThat(store.conversations()).isEmpty();
+        assertThat(store.conversation(conversation.id())).isEmpty();
         assertThat(store.deletedConversations()).extracting(ConversationRecord::id)
                 .containsExactly(conversation.id());
 
         store.undoDelete(conversation.id());
 
         assertThat(store.conversations()).extracting(ConversationRecord::id).containsExactly(conversation.id());
+        assertThat(store.conversation(conversation.id())).isPresent();
         assertThat(store.deletedConversations()).isEmpty();
     }
 
