@@ -245,7 +245,7 @@ public final class ConversationExport {
             throw unreadable("message " + (position + 1) + " has the role \"" + roleName
                     + "\"; only system, user and assistant are known");
         }
-        String content = string(json, "content", "");
+        String content = content(json.get("content"));
         String reasoning = string(json, "reasoning_content", "");
         JsonObject metadata = json.has("metadata") && json.get("metadata").isJsonObject()
                 ? json.getAsJsonObject("metadata") : new JsonObject();
@@ -274,6 +274,23 @@ public final class ConversationExport {
                 string(metadata, "model", null),
                 stats,
                 finish);
+    }
+
+    /** Message text, given as a string or, as Chat Completion also allows, as a list of text parts. */
+    private static String content(JsonElement value) {
+        if (value == null || value.isJsonNull()) {
+            return "";
+        }
+        if (!value.isJsonArray()) {
+            return value.getAsString();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonElement part : value.getAsJsonArray()) {
+            if (part.isJsonObject() && part.getAsJsonObject().has("text")) {
+                text.append(part.getAsJsonObject().get("text").getAsString());
+            }
+        }
+        return text.toString();
     }
 
     /** A title from the start of a message: its first line, cut at a word near 60 characters. */

@@ -103,6 +103,15 @@ class ConversationExportTest {
     }
 
     @Test
+    void contentGivenAsTextPartsIsJoined() {
+        String json = "{\"messages\": [{\"role\": \"user\", \"content\": ["
+                + "{\"type\": \"text\", \"text\": \"Hello \"}, {\"type\": \"text\", \"text\": \"there\"}]}]}";
+
+        assertThat(ConversationExport.fromJson(json).messages()).singleElement()
+                .extracting(MessageRecord::content).isEqualTo("Hello there");
+    }
+
+    @Test
     void aFileThatIsNotAConversationIsRefusedInPlainWords() {
         assertThatThrownBy(() -> ConversationExport.fromJson("{\"hello\": 1}"))
                 .isInstanceOf(StoreException.class).hasMessageContaining("has no \"messages\" list");
