@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
+            HistoryCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
         })
 public final class ParlanceCommand implements Runnable {
     @CommandLine.Spec
