@@ -6,9 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.SafeTensors.TensorInfo;
+import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 
@@ -49,17 +51,15 @@ public final class Weights {
      */
     public NDArray stackRows(List<String> names, List<long[]> expectedShapes) throws ModelLoadException {
         long rows = 0;
-        long[] first = expectedShapes.get(0);
         for (long[] shape : expectedShapes) {
             rows += shape[0];
         }
-        long[] stacked = first.clone();
+        long[] stacked = expectedShapes.get(0).clone();
         stacked[0] = rows;
         NDArray out = manager.create(new Shape(stacked), DataType.FLOAT32);
-        FloatBuffer target = out.toByteBuffer(true).asFloatBuffer();
+        ByteBuffer target = out.toByteBuffer(true);
         for (int i = 0; i < names.size(); i++) {
-            TensorInfo info = info(names.get(i), expectedShapes.get(i));
-            readAsFloat(info, target);
+            readAsFloat(info(names.get(i), expectedShapes.get(i)), target);
         }
         return out;
     }
@@ -76,34 +76,48 @@ public final class Weights {
         return info;
     }
 
-    /** Appends the tensor's values to {@code target} as float32, a chunk at a time. */
-    private static void readAsFloat(TensorInfo info, FloatBuffer target) throws ModelLoadException {
-        ByteBuffer source = SafeTensors.map(info);
-        switch (info.dtype()) {
-            case F32:
-                target.put(source.asFloatBuffer());
-                break;
-            case BF16:
-                widen(source.asShortBuffer(), target, true);
-                break;
-            case F16:
-                widen(source.asShortBuffer(), target, false);
-                break;
-            default:
-                throw new IllegalStateException(info.dtype().toString());
+    /**
+     * Writes the tensor's values as float32 at {@code target}'s position and advances it. The file
+     * is read, not mapped, so a copied tensor occupies memory once rather than also as mapped pages.
+     */
+    private static void readAsFloat(TensorInfo info, ByteBuffer target) throws ModelLoadException {
+        try (FileChannel channel = FileChannel.open(info.file(), StandardOpenOption.READ)) {
+            if (info.dtype() == SafeTensors.DType.F32) {
+                readFully(channel, target.slice().limit((int) info.length()), info.offset());
+                target.position(target.position() + (int) info.length());
+                return;
+            }
+            boolean bfloat16 = info.dtype() == SafeTensors.DType.BF16;
+            ByteBuffer chunk = ByteBuffer.allocate(2 * CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            short[] in = new short[CHUNK];
+            float[] out = new float[CHUNK];
+            long position = info.offset();
+            long end = info.offset() + info.length();
+            while (position < end) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), end - position));
+                readFully(channel, chunk, position);
+                position += chunk.limit();
+                int n = chunk.limit() / 2;
+                chunk.flip().asShortBuffer().get(in, 0, n);
+                for (int i = 0; i < n; i++) {
+                    out[i] = bfloat16 ? Float.intBitsToFloat((in[i] & 0xffff) << 16) : halfToFloat(in[i]);
+                }
+                target.asFloatBuffer().put(out, 0, n);
+                target.position(target.position() + n * Float.BYTES);
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException(info.file(), "cannot read tensor " + info.name() + ": " + e.getMessage(), e);
         }
     }
 
-    private static void widen(ShortBuffer source, FloatBuffer target, boolean bfloat16) {
-        short[] in = new short[Math.min(CHUNK, source.remaining())];
-        float[] out = new float[in.length];
-        while (source.hasRemaining()) {
-            int n = Math.min(in.length, source.remaining());
-            source.get(in, 0, n);
-            for (int i = 0; i < n; i++) {
-                out[i] = bfloat16 ? Float.intBitsToFloat((in[i] & 0xffff) << 16) : halfToFloat(in[i]);
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        long at = position;
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, at);
+            if (read < 0) {
+                throw new IOException("unexpected end of file");
             }
-            target.put(out, 0, n);
+            at += read;
         }
     }
 
