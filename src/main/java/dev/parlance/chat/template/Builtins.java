@@ -1,7 +1,6 @@
 package dev.parlance.chat.template;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +89,7 @@ final class Builtins {
 
     private static List<Object> items(Map<?, ?> map) {
         List<Object> out = new ArrayList<>();
-        map.forEach((key, value) -> out.add(Arrays.asList(key, value)));
+        map.forEach((key, value) -> out.add(Tuple.of(key, value)));
         return out;
     }
 

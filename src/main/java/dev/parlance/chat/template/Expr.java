@@ -24,15 +24,12 @@ interface Expr {
         }
     }
 
-    /** A list or tuple literal; both become (fresh) Java lists. */
-    record ListLiteral(List<Expr> items) implements Expr {
+    /** A list literal (a fresh mutable list each time) or a tuple literal. */
+    record ListLiteral(List<Expr> items, boolean isTuple) implements Expr {
         @Override
         public Object eval(Scope scope) {
-            List<Object> out = new ArrayList<>();
-            for (Expr e : items) {
-                out.add(e.eval(scope));
-            }
-            return out;
+            List<Object> out = evalAll(items, scope);
+            return isTuple ? new Tuple(out) : out;
         }
     }
 

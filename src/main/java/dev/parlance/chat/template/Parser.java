@@ -232,7 +232,7 @@ final class Parser {
             }
             items.add(withConditional ? expression() : or());
         }
-        return new Expr.ListLiteral(items);
+        return new Expr.ListLiteral(items, true);
     }
 
     private boolean atExpressionEnd() {
@@ -372,7 +372,7 @@ final class Parser {
             case OP:
                 if (t.value().equals("(")) {
                     if (acceptOp(")")) {
-                        return new Expr.ListLiteral(List.of());
+                        return new Expr.ListLiteral(List.of(), true);
                     }
                     Expr inner = tuple(true);
                     expectOp(")");
@@ -389,7 +389,7 @@ final class Parser {
                         }
                         items.add(expression());
                     }
-                    return new Expr.ListLiteral(items);
+                    return new Expr.ListLiteral(items, false);
                 }
                 if (t.value().equals("{")) {
                     List<Expr> keys = new ArrayList<>();

@@ -297,6 +297,14 @@ final class Py {
         if (v instanceof String) {
             return stringRepr((String) v);
         }
+        if (v instanceof Tuple) {
+            List<?> t = (List<?>) v;
+            StringBuilder sb = new StringBuilder("(");
+            for (int i = 0; i < t.size(); i++) {
+                sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
+            }
+            return sb.append(t.size() == 1 ? ",)" : ")").toString();
+        }
         if (v instanceof List) {
             StringBuilder sb = new StringBuilder("[");
             Iterator<?> it = ((List<?>) v).iterator();

@@ -172,7 +172,7 @@ interface Stmt {
                     inner.set(p, new Undefined(p));
                 }
             }
-            inner.set("varargs", varargs);
+            inner.set("varargs", new Tuple(varargs));
             StringBuilder sb = new StringBuilder();
             renderAll(body, inner, sb);
             return sb.toString();
