@@ -20,9 +20,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ChatTemplateTest {
-    private static final Path TINY_QWEN2 = Path.of("..", "shared", "fixtures", "tiny-qwen2");
+    private static final Path SHARED = Path.of("..", "shared");
+    private static final Path FIXTURES = SHARED.resolve("fixtures");
 
     @TempDir
     Path folder;
@@ -31,13 +34,15 @@ class ChatTemplateTest {
         Files.writeString(folder.resolve(name), text, StandardCharsets.UTF_8);
     }
 
-    @Test
-    void rendersTheTinyQwen2GoldenPromptsFromItsModelFolder() throws IOException {
-        Assumptions.assumeTrue(Files.isDirectory(TINY_QWEN2),
-                "fixture not found at " + TINY_QWEN2.toAbsolutePath().normalize() + "; skipping");
-        ChatTemplate template = ChatTemplate.fromModelFolder(TINY_QWEN2);
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen2", "tiny-llama"})
+    void rendersTheFixtureGoldenPromptsFromTheModelFolder(String fixture) throws IOException {
+        Path model = FIXTURES.resolve(fixture);
+        Assumptions.assumeTrue(Files.isDirectory(model),
+                "fixture not found at " + model.toAbsolutePath().normalize() + "; skipping");
+        ChatTemplate template = ChatTemplate.fromModelFolder(model);
         JsonObject golden = JsonParser.parseString(
-                Files.readString(TINY_QWEN2.resolve("golden.json"), StandardCharsets.UTF_8)).getAsJsonObject();
+                Files.readString(model.resolve("golden.json"), StandardCharsets.UTF_8)).getAsJsonObject();
 
         int checked = 0;
         for (JsonElement e : golden.getAsJsonObject("tokenizer").getAsJsonArray("chat")) {
@@ -54,9 +59,31 @@ class ChatTemplateTest {
             checked++;
         }
         assertThat(checked).isPositive();
-        assertThat(template.specialTokens()).containsEntry("eos_token", "<|im_end|>")
-                .containsEntry("pad_token", "<|endoftext|>").doesNotContainKey("bos_token");
+        assertThat(template.isPlainCompletion()).isFalse();
+        assertThat(template.specialTokens()).containsEntry("eos_token", "<|im_end|>");
         assertThat(template.endOfTurnMarkers()).containsExactly("<|im_end|>");
+    }
+
+    @Test
+    void readsTokensOfTheTinyQwen2FolderLeavingNullOnesUnbound() throws IOException {
+        Path model = FIXTURES.resolve("tiny-qwen2");
+        Assumptions.assumeTrue(Files.isDirectory(model),
+                "fixture not found at " + model.toAbsolutePath().normalize() + "; skipping");
+
+        assertThat(ChatTemplate.fromModelFolder(model).specialTokens())
+                .containsEntry("pad_token", "<|endoftext|>").doesNotContainKeys("bos_token", "unk_token");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixtures/tiny-gpt2", "models/stories260K"})
+    void treatsSharedBaseModelsAsPlainCompletion(String folder) throws IOException {
+        Path model = SHARED.resolve(folder);
+        Assumptions.assumeTrue(Files.isDirectory(model),
+                "model not found at " + model.toAbsolutePath().normalize() + "; skipping");
+        ChatTemplate template = ChatTemplate.fromModelFolder(model);
+
+        assertThat(template.isPlainCompletion()).isTrue();
+        assertThat(template.render(List.of(Message.user("Once upon a time")), true)).isEqualTo("Once upon a time");
     }
 
     @Test
