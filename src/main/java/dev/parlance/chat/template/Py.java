@@ -20,10 +20,6 @@ final class Py {
     private Py() {
     }
 
-    static boolean isUndefined(Object v) {
-        return v instanceof Undefined;
-    }
-
     /** Python truthiness; undefined is falsy. */
     static boolean truthy(Object v) {
         if (v == null || v instanceof Undefined) {
@@ -442,6 +438,7 @@ final class Py {
         return chars == null ? isSpace(cp) : chars.indexOf(new String(Character.toChars(cp))) >= 0;
     }
 
+    /** Python's {@code is} (the {@code sameas} test): identity, except that None and booleans are singletons. */
     static boolean sameObject(Object a, Object b) {
         if (a == null || b == null || a instanceof Boolean || b instanceof Boolean) {
             return Objects.equals(a, b);
