@@ -18,6 +18,7 @@ final class Builtins {
         g.put("namespace", (Callable) Builtins::namespace);
         g.put("range", (Callable) (a, k) -> range(a));
         g.put("dict", (Callable) (a, k) -> new LinkedHashMap<Object, Object>(k));
+        g.put("joiner", (Callable) (a, k) -> joiner(a.isEmpty() ? k.getOrDefault("sep", ", ") : a.get(0)));
         return g;
     }
 
@@ -31,6 +32,18 @@ final class Builtins {
         }
         ns.attributes.putAll(kwargs);
         return ns;
+    }
+
+    /** jinja2's {@code joiner(sep)}: a callable returning "" the first time and sep afterwards. */
+    private static Callable joiner(Object separator) {
+        boolean[] used = {false};
+        return (a, k) -> {
+            if (used[0]) {
+                return separator;
+            }
+            used[0] = true;
+            return "";
+        };
     }
 
     private static List<Object> range(List<Object> a) {
@@ -211,14 +224,17 @@ final class Builtins {
                     throw new TemplateException("items filter needs a mapping, got " + Py.typeName(value));
                 }
                 return items((Map<?, ?>) value);
+            // jinja2 yields nothing for a falsy sequence here (None included) instead of failing
             case "selectattr":
             case "rejectattr":
-                return selectAttr(value, args, name.equals("selectattr"));
+                return Py.truthy(value) ? selectAttr(value, args, name.equals("selectattr")) : new ArrayList<>();
             case "select":
             case "reject":
-                return select(value, args, name.equals("select"));
+                return Py.truthy(value) ? select(value, args, name.equals("select")) : new ArrayList<>();
             case "map":
-                return map(value, args, kwargs);
+                return Py.truthy(value) ? map(value, args, kwargs) : new ArrayList<>();
+            case "dictsort":
+                return dictsort(value, a);
             case "int":
                 return toInt(value, a.get(0, "default", 0L));
             case "float":
@@ -247,8 +263,12 @@ final class Builtins {
                 return out;
             }
             case "sort": {
+                boolean caseSensitive = Py.truthy(a.get(1, "case_sensitive", false));
+                Object attribute = a.get(2, "attribute", null);
                 List<Object> out = Py.iterate(value);
-                out.sort(Py::compare);
+                out.sort((x, y) -> Py.compare(
+                        sortKey(attribute == null ? x : attributeOf(x, Py.str(attribute)), caseSensitive),
+                        sortKey(attribute == null ? y : attributeOf(y, Py.str(attribute)), caseSensitive)));
                 if (Py.truthy(a.get(0, "reverse", false))) {
                     Collections.reverse(out);
                 }
@@ -294,6 +314,26 @@ final class Builtins {
             seps = List.of(Py.str(parts.get(0)), Py.str(parts.get(1)));
         }
         return new Json(indentText, seps, Py.truthy(a.get(-1, "sort_keys", false))).dumps(value);
+    }
+
+    /** jinja2's {@code dictsort(case_sensitive=False, by='key', reverse=False)}: sorted (key, value) pairs. */
+    private static List<Object> dictsort(Object value, Args a) {
+        if (!(value instanceof Map)) {
+            throw new TemplateException("dictsort needs a mapping, got " + Py.typeName(value));
+        }
+        boolean caseSensitive = Py.truthy(a.get(0, "case_sensitive", false));
+        int part = "value".equals(a.get(1, "by", "key")) ? 1 : 0;
+        List<Object> pairs = items((Map<?, ?>) value);
+        pairs.sort((x, y) -> Py.compare(sortKey(((List<?>) x).get(part), caseSensitive),
+                sortKey(((List<?>) y).get(part), caseSensitive)));
+        if (Py.truthy(a.get(2, "reverse", false))) {
+            Collections.reverse(pairs);
+        }
+        return pairs;
+    }
+
+    private static Object sortKey(Object v, boolean caseSensitive) {
+        return !caseSensitive && v instanceof String ? ((String) v).toLowerCase(Locale.ROOT) : v;
     }
 
     private static Object reverse(Object value) {

@@ -75,14 +75,7 @@ interface Expr {
     record Call(Expr function, List<Expr> args, Map<String, Expr> kwargs) implements Expr {
         @Override
         public Object eval(Scope scope) {
-            Object f = function.eval(scope);
-            if (!(f instanceof Callable)) {
-                if (f instanceof Undefined) {
-                    throw ((Undefined) f).error();
-                }
-                throw new TemplateException("'" + Py.typeName(f) + "' object is not callable");
-            }
-            return ((Callable) f).call(evalAll(args, scope), evalAll(kwargs, scope));
+            return invoke(function.eval(scope), evalAll(args, scope), evalAll(kwargs, scope));
         }
     }
 
@@ -153,19 +146,52 @@ interface Expr {
         }
     }
 
+    /** {@code *items} or {@code **mapping} in a call's arguments, spread when the call is evaluated. */
+    record Splat(Expr value) implements Expr {
+        @Override
+        public Object eval(Scope scope) {
+            return value.eval(scope);
+        }
+    }
+
+    /** Evaluates positional arguments, spreading {@code *items}. */
     static List<Object> evalAll(List<Expr> exprs, Scope scope) {
         List<Object> out = new ArrayList<>(exprs.size());
         for (Expr e : exprs) {
-            out.add(e.eval(scope));
+            if (e instanceof Splat) {
+                out.addAll(Py.iterate(e.eval(scope)));
+            } else {
+                out.add(e.eval(scope));
+            }
         }
         return out;
     }
 
+    /** Evaluates keyword arguments, spreading {@code **mapping} (held under keys starting with "**"). */
     static Map<String, Object> evalAll(Map<String, Expr> exprs, Scope scope) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<String, Expr> e : exprs.entrySet()) {
-            out.put(e.getKey(), e.getValue().eval(scope));
+            Object value = e.getValue().eval(scope);
+            if (e.getValue() instanceof Splat) {
+                if (!(value instanceof Map)) {
+                    throw new TemplateException("argument after ** must be a mapping, not " + Py.typeName(value));
+                }
+                ((Map<?, ?>) value).forEach((k, v) -> out.put(Py.str(k), v));
+            } else {
+                out.put(e.getKey(), value);
+            }
         }
         return out;
+    }
+
+    /** Calls a value, failing as Python does when it is not callable. */
+    static Object invoke(Object f, List<Object> args, Map<String, Object> kwargs) {
+        if (!(f instanceof Callable)) {
+            if (f instanceof Undefined) {
+                throw ((Undefined) f).error();
+            }
+            throw new TemplateException("'" + Py.typeName(f) + "' object is not callable");
+        }
+        return ((Callable) f).call(args, kwargs);
     }
 }

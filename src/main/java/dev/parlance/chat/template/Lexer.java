@@ -2,6 +2,8 @@ package dev.parlance.chat.template;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Splits template source into text and tag tokens, applying whitespace control the way jinja2's
@@ -36,6 +38,9 @@ final class Lexer {
         "//", "**", "==", "!=", "<=", ">=",
         "+", "-", "*", "/", "%", "~", "<", ">", "=", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|", ";",
     };
+
+    private static final Pattern RAW_BEGIN = Pattern.compile("\\{%[-+]?\\s*raw\\s*(-?)%}");
+    private static final Pattern RAW_END = Pattern.compile("\\{%([-+]?)\\s*endraw\\s*([-+]?)%}");
 
     private final String src;
     private final List<Token> tokens = new ArrayList<>();
@@ -81,6 +86,8 @@ final class Lexer {
             pos = open + 2 + (sign == '-' || sign == '+' ? 1 : 0);
             if (type == '#') {
                 comment(open);
+            } else if (type == '%' && raw(open)) {
+                continue;
             } else {
                 tag(type == '{');
             }
@@ -116,6 +123,35 @@ final class Lexer {
         if (!text.isEmpty()) {
             tokens.add(new Token(Kind.TEXT, text, line));
         }
+    }
+
+    /**
+     * {@code {% raw %}...{% endraw %}}: the content is text, never parsed. Returns false (consuming
+     * nothing) when the tag at {@code open} is not {@code raw}.
+     */
+    private boolean raw(int open) {
+        Matcher begin = RAW_BEGIN.matcher(src).region(open, src.length());
+        if (!begin.lookingAt()) {
+            return false;
+        }
+        Matcher end = RAW_END.matcher(src);
+        if (!end.find(begin.end())) {
+            throw new TemplateException("line " + line + ": missing endraw");
+        }
+        String content = src.substring(begin.end(), end.start());
+        if (begin.group(1).equals("-")) {
+            content = Py.strip(content, null, true, false);
+        }
+        if (end.group(1).equals("-")) {
+            content = Py.strip(content, null, false, true);
+        } else if (!end.group(1).equals("+")) {
+            content = lstripBlock(content);
+        }
+        emitText(content);
+        line += countNewlines(src, pos, end.end());
+        pos = end.end();
+        afterBlockEnd(end.group(2).isEmpty() ? ' ' : end.group(2).charAt(0));
+        return true;
     }
 
     private void comment(int open) {

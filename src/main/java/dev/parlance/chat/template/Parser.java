@@ -85,6 +85,8 @@ final class Parser {
             case "for": return forStatement();
             case "set": return setStatement();
             case "macro": return macroStatement();
+            case "call": return callBlock();
+            case "filter": return filterBlock();
             case "generation": {
                 endOfTag();
                 List<Stmt> body = body(Set.of("endgeneration"));
@@ -182,9 +184,51 @@ final class Parser {
 
     private Stmt macroStatement() {
         String name = name();
-        expectOp("(");
         List<String> params = new ArrayList<>();
         Map<String, Expr> defaults = new LinkedHashMap<>();
+        parameters(params, defaults);
+        endOfTag();
+        List<Stmt> body = body(Set.of("endmacro"));
+        closeTag("endmacro");
+        return new Stmt.Macro(name, params, defaults, body);
+    }
+
+    /** {@code {% call(params) macro(args) %}body{% endcall %}}: the body becomes the macro's caller(). */
+    private Stmt callBlock() {
+        List<String> params = new ArrayList<>();
+        Map<String, Expr> defaults = new LinkedHashMap<>();
+        if (peek().isOp("(")) {
+            parameters(params, defaults);
+        }
+        Token at = peek();
+        Expr call = expression();
+        if (!(call instanceof Expr.Call)) {
+            throw error(at, "expected a call after 'call'");
+        }
+        endOfTag();
+        List<Stmt> body = body(Set.of("endcall"));
+        closeTag("endcall");
+        return new Stmt.CallBlock((Expr.Call) call, new Stmt.Macro("caller", params, defaults, body));
+    }
+
+    /** {@code {% filter upper | trim %}body{% endfilter %}}: the filters apply to the rendered body. */
+    private Stmt filterBlock() {
+        Expr body = new Expr.Name(Stmt.FilterBlock.BODY);
+        String name = dottedName();
+        List<Expr> args = new ArrayList<>();
+        Map<String, Expr> kwargs = new LinkedHashMap<>();
+        if (peek().isOp("(")) {
+            callArguments(args, kwargs);
+        }
+        Expr filters = filters(new Expr.Filter(body, name, args, kwargs));
+        endOfTag();
+        List<Stmt> content = body(Set.of("endfilter"));
+        closeTag("endfilter");
+        return new Stmt.FilterBlock(filters, content);
+    }
+
+    private void parameters(List<String> params, Map<String, Expr> defaults) {
+        expectOp("(");
         while (!acceptOp(")")) {
             if (!params.isEmpty()) {
                 expectOp(",");
@@ -198,10 +242,6 @@ final class Parser {
                 defaults.put(param, expression());
             }
         }
-        endOfTag();
-        List<Stmt> body = body(Set.of("endmacro"));
-        closeTag("endmacro");
-        return new Stmt.Macro(name, params, defaults, body);
     }
 
     private void closeTag(String name) {
@@ -479,7 +519,11 @@ final class Parser {
                 }
             }
             first = false;
-            if (peek().kind() == Kind.NAME && tokens.get(pos + 1).isOp("=")) {
+            if (acceptOp("**")) {
+                kwargs.put("**" + kwargs.size(), new Expr.Splat(expression()));
+            } else if (acceptOp("*")) {
+                args.add(new Expr.Splat(expression()));
+            } else if (peek().kind() == Kind.NAME && tokens.get(pos + 1).isOp("=")) {
                 String key = next().value();
                 pos++;
                 kwargs.put(key, expression());

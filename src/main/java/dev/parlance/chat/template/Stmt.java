@@ -1,6 +1,7 @@
 package dev.parlance.chat.template;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -149,11 +150,22 @@ interface Stmt {
     record Macro(String name, List<String> params, Map<String, Expr> defaults, List<Stmt> body) implements Stmt {
         @Override
         public void render(Scope scope, StringBuilder out) {
-            scope.set(name, (Callable) (args, kwargs) -> call(scope, args, kwargs));
+            scope.set(name, bind(scope));
+        }
+
+        /** This macro as a callable whose free names resolve in {@code definedIn}. */
+        Callable bind(Scope definedIn) {
+            return (args, kwargs) -> call(definedIn, args, kwargs);
         }
 
         private String call(Scope definedIn, List<Object> args, Map<String, Object> kwargs) {
             Scope inner = definedIn.child();
+            Map<String, Object> extraKeywords = new LinkedHashMap<>(kwargs);
+            params.forEach(extraKeywords::remove);
+            if (extraKeywords.containsKey("caller")) {
+                inner.set("caller", extraKeywords.remove("caller"));
+            }
+            inner.set("kwargs", extraKeywords);
             List<Object> varargs = new ArrayList<>();
             for (int i = 0; i < args.size(); i++) {
                 if (i < params.size()) {
@@ -176,6 +188,31 @@ interface Stmt {
             StringBuilder sb = new StringBuilder();
             renderAll(body, inner, sb);
             return sb.toString();
+        }
+    }
+
+    /** {@code {% call macro(args) %}body{% endcall %}}: calls the macro with the body as {@code caller}. */
+    record CallBlock(Expr.Call call, Macro caller) implements Stmt {
+        @Override
+        public void render(Scope scope, StringBuilder out) {
+            Map<String, Object> kwargs = Expr.evalAll(call.kwargs(), scope);
+            kwargs.put("caller", caller.bind(scope));
+            out.append(Py.str(Expr.invoke(call.function().eval(scope), Expr.evalAll(call.args(), scope), kwargs)));
+        }
+    }
+
+    /** {@code {% filter f %}body{% endfilter %}}: renders the body, then applies the filters to it. */
+    record FilterBlock(Expr filters, List<Stmt> body) implements Stmt {
+        /** The name the rendered body is bound to; not an identifier, so no template can shadow it. */
+        static final String BODY = "(filter body)";
+
+        @Override
+        public void render(Scope scope, StringBuilder out) {
+            StringBuilder captured = new StringBuilder();
+            renderAll(body, scope, captured);
+            Scope inner = scope.child();
+            inner.set(BODY, captured.toString());
+            out.append(Py.str(filters.eval(inner)));
         }
     }
 
