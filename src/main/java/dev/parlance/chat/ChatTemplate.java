@@ -40,6 +40,19 @@ public final class ChatTemplate {
             "<｜end▁of▁sentence｜>", "<|end_of_turn|>", "[|endofturn|]", "<|endoftext|>", "<|end_of_text|>",
             "</s>");
 
+    /**
+     * Headers that open the user's (or the tool's) next turn, keyed by how the template source
+     * shows them: a model that starts writing one has finished its own turn. This covers formats
+     * without an end-of-turn token (Falcon's "User:", SOLAR's "### User:", CodeLlama-70b's
+     * {@code <step>}, GLM-4's {@code <|user|>}).
+     */
+    private static final Map<String, String> NEXT_TURN_HEADERS = orderedMap(
+            "<|user|>", "<|user|>",
+            "<|observation|>", "<|observation|>",
+            "<step>", "<step>",
+            "### User:", "### User:",
+            "User:", "\nUser:");
+
     private static final List<String> TOKEN_KEYS = List.of(
             "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
 
@@ -252,8 +265,9 @@ public final class ChatTemplate {
 
     /**
      * The strings that end an assistant turn in this format, so that generation can stop on them
-     * and keep them out of the answer: the known end-of-turn markers the template writes, then the
-     * EOS token. For {@link ChatFormat#PLAIN} these are transcript stops such as {@code "\nUser:"}.
+     * and keep them out of the answer: the known end-of-turn markers the template writes, the EOS
+     * token, then headers of a next user turn ({@code "\nUser:"}, {@code <|user|>}). For
+     * {@link ChatFormat#PLAIN} these are transcript stops such as {@code "\nUser:"}.
      */
     public List<String> endOfTurnMarkers() {
         Set<String> markers = new LinkedHashSet<>();
@@ -270,7 +284,21 @@ public final class ChatTemplate {
             if (eos != null && !eos.isEmpty()) {
                 markers.add(eos);
             }
+            for (Map.Entry<String, String> header : NEXT_TURN_HEADERS.entrySet()) {
+                boolean coveredByLongerHeader = header.getKey().equals("User:") && source.contains("### User:");
+                if (source.contains(header.getKey()) && !coveredByLongerHeader) {
+                    markers.add(header.getValue());
+                }
+            }
         }
         return List.copyOf(markers);
+    }
+
+    private static Map<String, String> orderedMap(String... keysAndValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return Collections.unmodifiableMap(map);
     }
 }

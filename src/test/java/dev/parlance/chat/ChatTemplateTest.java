@@ -211,4 +211,15 @@ class ChatTemplateTest {
         assertThat(gemma.endOfTurnMarkers()).containsExactly("<end_of_turn>", "<eos>");
         assertThat(deepSeek.endOfTurnMarkers()).containsExactly("<｜end▁of▁sentence｜>");
     }
+
+    @Test
+    void stopsWhereATextFormatWouldStartTheNextUserTurn() {
+        ChatTemplate falconLike = ChatTemplate.fromSource(
+                "{% for m in messages %}{{ 'User: ' + m.content + '\\n' }}{% endfor %}Falcon:",
+                Map.of("eos_token", "<|endoftext|>"));
+        ChatTemplate solarLike = ChatTemplate.fromSource("{{ '### User:\\n' + messages[0].content }}", Map.of());
+
+        assertThat(falconLike.endOfTurnMarkers()).containsExactly("<|endoftext|>", "\nUser:");
+        assertThat(solarLike.endOfTurnMarkers()).containsExactly("### User:");
+    }
 }
