@@ -9,6 +9,9 @@ import java.util.Map;
 
 /** jinja2's attribute and item lookup, its built-in filters and tests, and its global functions. */
 final class Builtins {
+    /** The largest range() the sandbox allows, as jinja2's {@code sandbox.MAX_RANGE}. */
+    private static final long MAX_RANGE = 100_000;
+
     private Builtins() {
     }
 
@@ -52,6 +55,11 @@ final class Builtins {
         long step = a.size() > 2 ? Py.toLong(a.get(2)) : 1;
         if (step == 0) {
             throw new TemplateException("range() arg 3 must not be zero");
+        }
+        long size = step > 0 ? (stop - start + step - 1) / step : (start - stop - step - 1) / -step;
+        if (size > MAX_RANGE) {
+            // jinja2's sandbox refuses such ranges too, so a template cannot exhaust memory
+            throw new TemplateException("range too big: " + size + " items, the limit is " + MAX_RANGE);
         }
         List<Object> out = new ArrayList<>();
         for (long i = start; step > 0 ? i < stop : i > stop; i += step) {

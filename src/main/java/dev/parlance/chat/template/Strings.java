@@ -31,8 +31,8 @@ final class Strings {
             case "capitalize": return (a, k) -> capitalize(s);
             case "replace": return (a, k) -> replace(s, (String) arg(a, k, 0, "old"), (String) arg(a, k, 1, "new"),
                     a.size() > 2 ? Py.toLong(a.get(2)) : -1);
-            case "find": return (a, k) -> (long) s.indexOf((String) arg(a, k, 0, "sub"));
-            case "rfind": return (a, k) -> (long) s.lastIndexOf((String) arg(a, k, 0, "sub"));
+            case "find": return (a, k) -> codePointIndex(s, s.indexOf((String) arg(a, k, 0, "sub")));
+            case "rfind": return (a, k) -> codePointIndex(s, s.lastIndexOf((String) arg(a, k, 0, "sub")));
             case "count": return (a, k) -> count(s, (String) arg(a, k, 0, "sub"));
             case "join": return (a, k) -> join(s, Py.iterate(arg(a, k, 0, "iterable")));
             case "format": return (a, k) -> format(s, a, k);
@@ -54,6 +54,11 @@ final class Strings {
                     && s.equals(s.toUpperCase(Locale.ROOT));
             default: return null;
         }
+    }
+
+    /** Python indexes strings by code point, Java by UTF-16 unit; -1 stays -1. */
+    private static long codePointIndex(String s, int utf16Index) {
+        return utf16Index < 0 ? -1 : s.codePointCount(0, utf16Index);
     }
 
     private static Object arg(List<Object> args, Map<String, Object> kwargs, int index, String name) {

@@ -213,6 +213,33 @@ class TemplateTest {
     }
 
     @Test
+    void callBlocksPassTheirBodyAsCaller() {
+        assertThat(render("{% macro list(items) %}<{% for i in items %}{{ caller(i) }}{% endfor %}>{% endmacro %}"
+                + "{% call(x) list([1, 2]) %}[{{ x }}]{% endcall %}")).isEqualTo("<[1][2]>");
+    }
+
+    @Test
+    void filterBlocksFilterTheirRenderedBody() {
+        assertThat(render("{% filter upper | trim %}  hi {{ 'there' }}  {% endfilter %}!")).isEqualTo("HI THERE!");
+    }
+
+    @Test
+    void rawBlocksAreNotParsed() {
+        assertThat(render("a {% raw %}{{ x }}{% if %}{% endraw %} b")).isEqualTo("a {{ x }}{% if %} b");
+    }
+
+    @Test
+    void starArgumentsSpreadIntoCalls() {
+        assertThat(render("{{ range(*[1, 4]) | list }} {{ dict(**{'a': 1}) }}")).isEqualTo("[1, 2, 3] {'a': 1}");
+    }
+
+    @Test
+    void hugeRangesAreRefusedAsInTheSandbox() {
+        assertThatThrownBy(() -> render("{% for i in range(10000000000) %}{% endfor %}"))
+                .isInstanceOf(TemplateException.class).hasMessageContaining("range too big");
+    }
+
+    @Test
     void generationBlockRendersItsBody() {
         assertThat(render("{% generation %}answer{% endgeneration %}")).isEqualTo("answer");
     }
