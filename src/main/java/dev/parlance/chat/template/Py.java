@@ -1,5 +1,6 @@
 package dev.parlance.chat.template;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -341,20 +342,28 @@ final class Py {
         if (Double.isInfinite(d)) {
             return d > 0 ? "inf" : "-inf";
         }
+        if (d == 0 && 1 / d < 0) {
+            return "-0.0";
+        }
         if (d == Math.rint(d) && Math.abs(d) < 1e16) {
             return (long) d + ".0";
         }
+        // Both print the shortest digits that round-trip, but switch to exponent notation at
+        // different magnitudes: Python below 1e-4 and from 1e16, Java below 1e-3 and from 1e7.
         String s = Double.toString(d);
-        // Java writes 1.0E-5 where Python writes 1e-05
         int e = s.indexOf('E');
         if (e < 0) {
             return s;
+        }
+        int exp = Integer.parseInt(s.substring(e + 1));
+        if (exp >= -4 && exp < 16) {
+            String plain = new BigDecimal(s).stripTrailingZeros().toPlainString();
+            return plain.contains(".") ? plain : plain + ".0";
         }
         String mantissa = s.substring(0, e);
         if (mantissa.endsWith(".0")) {
             mantissa = mantissa.substring(0, mantissa.length() - 2);
         }
-        int exp = Integer.parseInt(s.substring(e + 1));
         return mantissa + "e" + (exp < 0 ? "-" : "+") + String.format("%02d", Math.abs(exp));
     }
 

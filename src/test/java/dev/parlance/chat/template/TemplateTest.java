@@ -136,6 +136,12 @@ class TemplateTest {
     }
 
     @Test
+    void floatsPrintAsPythonRepr() {
+        assertThat(render("{{ 0.0001 }} {{ 1e-05 }} {{ 12345678.5 }} {{ 1e16 }} {{ -0.0 }} {{ 0.1 + 0.2 }} {{ 1 / 4 }}"))
+                .isEqualTo("0.0001 1e-05 12345678.5 1e+16 -0.0 0.30000000000000004 0.25");
+    }
+
+    @Test
     void undefinedPrintsEmptyIsFalsyAndHasNoLength() {
         assertThat(render("[{{ missing }}]{% if not missing %}falsy{% endif %}{{ missing|length }}"
                 + "{{ 'a' in missing }}{{ missing is defined }}{{ not missing is defined }}"))
