@@ -6,11 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** jinja2's attribute and item lookup, its built-in filters and tests, and its global functions. */
 final class Builtins {
     /** The largest range() the sandbox allows, as jinja2's {@code sandbox.MAX_RANGE}. */
     private static final long MAX_RANGE = 100_000;
+
+    /** What the {@code wordcount} filter counts, as jinja2's {@code \w+}. */
+    private static final Pattern WORD = Pattern.compile("\\w+", Pattern.UNICODE_CHARACTER_CLASS);
 
     private Builtins() {
     }
@@ -204,7 +208,7 @@ final class Builtins {
             case "upper":
                 return Py.str(value).toUpperCase(Locale.ROOT);
             case "title":
-                return Strings.title(Py.str(value));
+                return titleFilter(Py.str(value));
             case "capitalize":
                 return Strings.capitalize(Py.str(value));
             case "replace":
@@ -298,11 +302,15 @@ final class Builtins {
                 return best;
             }
             case "indent":
-                return indent(Py.str(value), a);
+                if (!(value instanceof String)) {
+                    throw new TemplateException("indent needs a string, got " + Py.typeName(value));
+                }
+                return indent((String) value, a);
             case "wordcount":
-                return (long) Strings.split(Py.str(value), null, -1).size();
+                return WORD.matcher(Py.str(value)).results().count();
             case "safe":
-                return value;
+                // Markup(value): a string, since templates here are never autoescaped
+                return Py.str(value);
             case "escape":
             case "e":
                 return escapeHtml(Py.str(value));
@@ -418,7 +426,27 @@ final class Builtins {
         return out;
     }
 
+    /**
+     * The {@code title} filter, which is not {@code str.title()}: words start after whitespace or
+     * one of {@code - ( [ { <}, so {@code they're} stays {@code They're}.
+     */
+    private static String titleFilter(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        boolean wordStart = true;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            boolean separator = Py.isSpace(cp) || "-([{<".indexOf(cp) >= 0;
+            sb.appendCodePoint(separator ? cp : wordStart ? Character.toUpperCase(cp) : Character.toLowerCase(cp));
+            wordStart = separator;
+            i += Character.charCount(cp);
+        }
+        return sb.toString();
+    }
+
     private static Object toInt(Object value, Object fallback) {
+        if (value instanceof Undefined) {
+            throw ((Undefined) value).error();
+        }
         if (value instanceof Boolean || value instanceof Long) {
             return Py.toLong(value);
         }
@@ -441,6 +469,9 @@ final class Builtins {
     }
 
     private static Object toFloat(Object value, Object fallback) {
+        if (value instanceof Undefined) {
+            throw ((Undefined) value).error();
+        }
         if (Py.isNumber(value)) {
             return Py.toDouble(value);
         }
@@ -505,8 +536,8 @@ final class Builtins {
             case "odd": return Py.toLong(value) % 2 != 0;
             case "even": return Py.toLong(value) % 2 == 0;
             case "divisibleby": return Py.toLong(value) % Py.toLong(args.get(0)) == 0;
-            case "lower": return Py.str(value).equals(Py.str(value).toLowerCase(Locale.ROOT));
-            case "upper": return Py.str(value).equals(Py.str(value).toUpperCase(Locale.ROOT));
+            case "lower": return Strings.isLower(Py.str(value));
+            case "upper": return Strings.isUpper(Py.str(value));
             case "in": return Py.contains(args.get(0), value);
             case "eq": case "equalto": case "==": return Py.equal(value, args.get(0));
             case "ne": case "!=": return !Py.equal(value, args.get(0));

@@ -44,15 +44,12 @@ final class Operators {
             }
         }
         if (op.equals("*")) {
-            if (a instanceof String && Py.isInteger(b)) {
-                return ((String) a).repeat((int) Math.max(0, Py.toLong(b)));
+            // sequence repetition works with the count on either side, as in Python
+            if ((a instanceof String || a instanceof List) && Py.isInteger(b)) {
+                return repeat(a, Py.toLong(b));
             }
-            if (a instanceof List && Py.isInteger(b)) {
-                List<Object> out = new ArrayList<>();
-                for (long i = 0; i < Py.toLong(b); i++) {
-                    out.addAll((List<?>) a);
-                }
-                return out;
+            if ((b instanceof String || b instanceof List) && Py.isInteger(a)) {
+                return repeat(b, Py.toLong(a));
             }
         }
         if (op.equals("%") && a instanceof String) {
@@ -94,6 +91,17 @@ final class Operators {
             default:
                 throw new TemplateException("unknown operator " + op);
         }
+    }
+
+    private static Object repeat(Object sequence, long times) {
+        if (sequence instanceof String) {
+            return ((String) sequence).repeat((int) Math.max(0, times));
+        }
+        List<Object> out = new ArrayList<>();
+        for (long i = 0; i < times; i++) {
+            out.addAll((List<?>) sequence);
+        }
+        return out;
     }
 
     private static void checkDivisor(Object b) {

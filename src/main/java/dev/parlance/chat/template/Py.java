@@ -177,6 +177,9 @@ final class Py {
             return false;
         }
         if (container instanceof Map) {
+            if (item instanceof List || item instanceof Map) {
+                throw new TemplateException("unhashable type: '" + typeName(item) + "'");
+            }
             return ((Map<?, ?>) container).containsKey(normalizeKey(item));
         }
         if (container instanceof Namespace) {
@@ -214,7 +217,7 @@ final class Py {
     /** The items a for loop or {@code list()} sees: list items, dict keys, string characters. */
     static List<Object> iterate(Object v) {
         if (v instanceof Undefined) {
-            return List.of();
+            return new ArrayList<>();
         }
         if (v instanceof List) {
             return new ArrayList<>((List<?>) v);

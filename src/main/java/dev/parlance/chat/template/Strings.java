@@ -48,10 +48,8 @@ final class Strings {
             case "isalpha": return (a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isLetter);
             case "isalnum": return (a, k) -> !s.isEmpty() && s.codePoints().allMatch(Character::isLetterOrDigit);
             case "isspace": return (a, k) -> !s.isEmpty() && s.codePoints().allMatch(Py::isSpace);
-            case "islower": return (a, k) -> s.chars().anyMatch(Character::isLowerCase)
-                    && s.equals(s.toLowerCase(Locale.ROOT));
-            case "isupper": return (a, k) -> s.chars().anyMatch(Character::isUpperCase)
-                    && s.equals(s.toUpperCase(Locale.ROOT));
+            case "islower": return (a, k) -> isLower(s);
+            case "isupper": return (a, k) -> isUpper(s);
             default: return null;
         }
     }
@@ -293,10 +291,11 @@ final class Strings {
         return sb.toString();
     }
 
-    /** Python {@code "..." % values} for %s, %d, %r and %% (the forms templates use). */
+    /** Python {@code "..." % values} for %s, %d, %i, %r and %% (the forms templates use). */
     static String percentFormat(String format, Object values) {
+        // only a tuple spreads into several arguments; a list or dict is one argument
         List<Object> args = new ArrayList<>();
-        if (values instanceof List) {
+        if (values instanceof Tuple) {
             args.addAll((List<?>) values);
         } else {
             args.add(values);
@@ -325,6 +324,23 @@ final class Strings {
                 default: throw new TemplateException("unsupported format character '" + spec + "'");
             }
         }
+        // Python skips this check when the right side is subscriptable (a dict or a list)
+        boolean subscriptable = values instanceof Map || (values instanceof List && !(values instanceof Tuple));
+        if (next < args.size() && !subscriptable) {
+            throw new TemplateException("not all arguments converted during string formatting");
+        }
         return sb.toString();
+    }
+
+    /** Python's {@code str.islower()}: some cased character, and none upper-case. */
+    static boolean isLower(String s) {
+        return s.codePoints().anyMatch(Character::isLowerCase)
+                && s.codePoints().noneMatch(cp -> Character.isUpperCase(cp) || Character.isTitleCase(cp));
+    }
+
+    /** Python's {@code str.isupper()}: some cased character, and none lower-case. */
+    static boolean isUpper(String s) {
+        return s.codePoints().anyMatch(Character::isUpperCase)
+                && s.codePoints().noneMatch(cp -> Character.isLowerCase(cp) || Character.isTitleCase(cp));
     }
 }
