@@ -166,6 +166,10 @@ interface Stmt {
                 inner.set("caller", extraKeywords.remove("caller"));
             }
             inner.set("kwargs", extraKeywords);
+            // parameters shadow outer names even inside defaults: m(x=x) defaults to undefined
+            for (String p : params) {
+                inner.set(p, new Undefined(p));
+            }
             List<Object> varargs = new ArrayList<>();
             for (int i = 0; i < args.size(); i++) {
                 if (i < params.size()) {
@@ -180,8 +184,6 @@ interface Stmt {
                     inner.set(p, kwargs.get(p));
                 } else if (defaults.containsKey(p)) {
                     inner.set(p, defaults.get(p).eval(inner));
-                } else {
-                    inner.set(p, new Undefined(p));
                 }
             }
             inner.set("varargs", new Tuple(varargs));

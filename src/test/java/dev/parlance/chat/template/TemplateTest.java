@@ -246,6 +246,18 @@ class TemplateTest {
     }
 
     @Test
+    void titleFilterDiffersFromTheTitleMethodAsInJinja2() {
+        assertThat(render("{{ \"they're here\" | title }} {{ \"they're here\".title() }}"))
+                .isEqualTo("They're Here They'Re Here");
+    }
+
+    @Test
+    void macroParametersShadowOuterNamesInTheirDefaults() {
+        assertThat(render("{% set x = 5 %}{% macro m(x=x) %}[{{ x }}]{% endmacro %}{{ m() }}{{ m(1) }}"))
+                .isEqualTo("[][1]");
+    }
+
+    @Test
     void generationBlockRendersItsBody() {
         assertThat(render("{% generation %}answer{% endgeneration %}")).isEqualTo("answer");
     }
