@@ -5,11 +5,14 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.stream.JsonReader;
 import dev.parlance.inference.ModelLoadException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A model's tokenizer: DJL's Hugging Face tokenizer loaded from the folder's {@code tokenizer.json}
@@ -21,12 +24,15 @@ public final class TextTokenizer implements AutoCloseable {
     private final String bosToken;
     private final int bosId;
     private final Boolean addBosToken;
+    private final Set<Integer> specialIds;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer, String bosToken, int bosId, Boolean addBosToken) {
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, String bosToken, int bosId, Boolean addBosToken,
+            Set<Integer> specialIds) {
         this.tokenizer = tokenizer;
         this.bosToken = bosToken;
         this.bosId = bosId;
         this.addBosToken = addBosToken;
+        this.specialIds = specialIds;
     }
 
     /** Loads {@code tokenizer.json} and reads {@code tokenizer_config.json} if present. */
@@ -63,7 +69,36 @@ public final class TextTokenizer implements AutoCloseable {
             long[] ids = tokenizer.encode(bosToken, false, false).getIds();
             bosId = ids.length == 1 ? (int) ids[0] : -1;
         }
-        return new TextTokenizer(tokenizer, bosToken, bosId, addBos);
+        return new TextTokenizer(tokenizer, bosToken, bosId, addBos, specialIds(file));
+    }
+
+    /** Ids of the added tokens that {@code tokenizer.json} marks special (control tokens). */
+    private static Set<Integer> specialIds(Path file) throws ModelLoadException {
+        Set<Integer> ids = new HashSet<>();
+        try (JsonReader reader = new JsonReader(Files.newBufferedReader(file))) {
+            reader.beginObject();
+            while (reader.hasNext()) {
+                if (!reader.nextName().equals("added_tokens")) {
+                    reader.skipValue();
+                    continue;
+                }
+                for (JsonElement token : JsonParser.parseReader(reader).getAsJsonArray()) {
+                    JsonObject entry = token.getAsJsonObject();
+                    if (entry.has("special") && entry.get("special").getAsBoolean()) {
+                        ids.add(entry.get("id").getAsInt());
+                    }
+                }
+                break;
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(file, "cannot read the tokenizer's added tokens: " + e.getMessage(), e);
+        }
+        return Set.copyOf(ids);
+    }
+
+    /** Whether {@code id} is a special (control) token such as BOS or an end-of-turn marker. */
+    public boolean isSpecial(int id) {
+        return specialIds.contains(id);
     }
 
     /** A special token as {@code tokenizer_config.json} writes it: a string or {@code {"content": ...}}. */
