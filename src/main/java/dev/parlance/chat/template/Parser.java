@@ -52,7 +52,7 @@ final class Parser {
                     break;
                 case VAR_BEGIN:
                     pos++;
-                    out.add(new Stmt.Output(tuple(true)));
+                    out.add(new Stmt.Located(t.line(), new Stmt.Output(tuple(true))));
                     expect(Kind.VAR_END, "end of print statement '}}'");
                     break;
                 case BLOCK_BEGIN: {
@@ -61,7 +61,7 @@ final class Parser {
                         return out;
                     }
                     pos++;
-                    out.add(statement());
+                    out.add(new Stmt.Located(t.line(), statement()));
                     break;
                 }
                 case EOF:
