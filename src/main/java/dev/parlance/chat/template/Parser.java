@@ -29,13 +29,7 @@ final class Parser {
 
     /** Parses a template into its top-level statements. */
     static List<Stmt> parse(String source) {
-        Parser p = new Parser(Lexer.tokenize(source));
-        List<Stmt> body = p.body(Set.of());
-        if (p.peek().kind() != Kind.EOF) {
-            Token t = p.tokens.get(p.pos + 1);
-            throw p.error(t, "unexpected '" + t.value() + "' tag");
-        }
-        return body;
+        return new Parser(Lexer.tokenize(source)).body(Set.of());
     }
 
     // ---- statements ----
@@ -98,6 +92,9 @@ final class Parser {
                 endOfTag();
                 return new Stmt.Control(tag.value().equals("break"));
             default:
+                if (tag.value().startsWith("end") || tag.value().equals("else") || tag.value().equals("elif")) {
+                    throw error(tag, "unexpected '" + tag.value() + "' with no open block it belongs to");
+                }
                 throw error(tag, "unknown tag '" + tag.value() + "'");
         }
     }

@@ -316,5 +316,7 @@ class TemplateTest {
                 .isInstanceOf(TemplateException.class).hasMessageContaining("line 3");
         assertThatThrownBy(() -> render("{% for x in y %}never closed"))
                 .isInstanceOf(TemplateException.class).hasMessageContaining("endfor");
+        assertThatThrownBy(() -> render("text\n{% endif %}"))
+                .isInstanceOf(TemplateException.class).hasMessageContaining("line 2").hasMessageContaining("'endif'");
     }
 }
