@@ -191,6 +191,16 @@ public final class ChatTemplate {
     }
 
     /**
+     * The same model with another template, for a user's per-model override; the special tokens
+     * and the clock are kept.
+     *
+     * @throws TemplateException if the source does not parse
+     */
+    public ChatTemplate withSource(String jinja) {
+        return new ChatTemplate(jinja, specialTokens, null, clock);
+    }
+
+    /**
      * A copy whose {@code strftime_now} reads this clock (the app uses the system clock; tests
      * freeze it).
      */

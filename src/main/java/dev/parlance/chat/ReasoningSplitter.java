@@ -9,8 +9,8 @@ package dev.parlance.chat;
  * starts with {@code <think>}; a prompt that already opened {@code <think>} (DeepSeek-R1 and QwQ
  * templates end the generation prompt with {@code "<think>\n"}, so the model writes only the
  * closing tag, see {@link #forPrompt}); and an answer with no reasoning at all, which passes
- * through unchanged. Whitespace between {@code </think>} and the answer, and at the start of the
- * reasoning, is dropped. Not thread-safe: feed it from the one thread that decodes.
+ * through unchanged. Whitespace around the reasoning and between {@code </think>} and the answer
+ * is dropped. Not thread-safe: feed it from the one thread that decodes.
  */
 public final class ReasoningSplitter {
     private static final String OPEN = "<think>";
@@ -67,7 +67,7 @@ public final class ReasoningSplitter {
         StringBuilder newReasoning = new StringBuilder();
         StringBuilder newAnswer = new StringBuilder();
         if (state == State.REASONING) {
-            emit(newReasoning, pending.toString());
+            emit(newReasoning, pending.toString().stripTrailing());
         } else if (state == State.START) {
             newAnswer.append(pending);
         }
@@ -109,14 +109,19 @@ public final class ReasoningSplitter {
             case REASONING: {
                 int close = text.indexOf(CLOSE);
                 if (close >= 0) {
-                    emit(newReasoning, text.substring(0, close));
+                    emit(newReasoning, text.substring(0, close).stripTrailing());
                     pending.setLength(0);
                     pending.append(text.substring(close + CLOSE.length()));
                     state = State.ANSWER;
                     atSectionStart = true;
                     return true;
                 }
+                // hold back a possible "</think>" start and the whitespace before it, which is
+                // dropped if the block closes right after it
                 int keep = partialTagLength(text, CLOSE);
+                while (keep < text.length() && Character.isWhitespace(text.charAt(text.length() - keep - 1))) {
+                    keep++;
+                }
                 emit(newReasoning, text.substring(0, text.length() - keep));
                 pending.delete(0, text.length() - keep);
                 return false;

@@ -143,6 +143,15 @@ class ChatTemplateTest {
     }
 
     @Test
+    void overridingTheTemplateKeepsTheModelsTokens() throws IOException {
+        write("tokenizer_config.json", "{\"chat_template\": \"model\", \"eos_token\": \"</s>\"}");
+
+        ChatTemplate overridden = ChatTemplate.fromModelFolder(folder).withSource("mine{{ eos_token }}");
+
+        assertThat(overridden.render(List.of(), false)).isEqualTo("mine</s>");
+    }
+
+    @Test
     void treatsAFolderWithoutTokenizerConfigAsPlainCompletion() throws IOException {
         assertThat(ChatTemplate.fromModelFolder(folder).isPlainCompletion()).isTrue();
     }

@@ -19,7 +19,7 @@ class ReasoningSplitterTest {
     void separatesAThinkBlockFromTheAnswer() {
         ReasoningSplitter s = feed(new ReasoningSplitter(false), "<think>\nLet me add.\n</think>\n\nIt is 4.");
 
-        assertThat(s.reasoning()).isEqualTo("Let me add.\n");
+        assertThat(s.reasoning()).isEqualTo("Let me add.");
         assertThat(s.answer()).isEqualTo("It is 4.");
     }
 
@@ -43,6 +43,22 @@ class ReasoningSplitterTest {
 
         assertThat(s.reasoning()).isEqualTo("abc");
         assertThat(s.answer()).isEqualTo("xyz");
+    }
+
+    @Test
+    void givesTheSameResultHoweverTheTextIsCut() {
+        String text = " <think>\nplan: a < b </thin> c\n</think>\n\nAnswer </think> too";
+        ReasoningSplitter whole = feed(new ReasoningSplitter(false), text);
+        for (int i = 0; i <= text.length(); i++) {
+            for (int j = i; j <= text.length(); j++) {
+                ReasoningSplitter cut = feed(new ReasoningSplitter(false),
+                        text.substring(0, i), text.substring(i, j), text.substring(j));
+                assertThat(cut.reasoning()).as("cut at %d and %d", i, j).isEqualTo(whole.reasoning());
+                assertThat(cut.answer()).as("cut at %d and %d", i, j).isEqualTo(whole.answer());
+            }
+        }
+        assertThat(whole.reasoning()).isEqualTo("plan: a < b </thin> c");
+        assertThat(whole.answer()).isEqualTo("Answer </think> too");
     }
 
     @Test
@@ -88,6 +104,15 @@ class ReasoningSplitterTest {
 
         assertThat(s.reasoning()).isEqualTo("still thinking </th");
         assertThat(s.answer()).isEmpty();
+    }
+
+    @Test
+    void keepsWhitespaceInsideTheReasoningWhileDroppingItAtTheEdges() {
+        ReasoningSplitter s = feed(new ReasoningSplitter(false),
+                "<think>\n", "one ", " \n", "two", "\n\n", "</think>", "\n\nok");
+
+        assertThat(s.reasoning()).isEqualTo("one  \ntwo");
+        assertThat(s.answer()).isEqualTo("ok");
     }
 
     @Test

@@ -29,13 +29,7 @@ final class Parser {
 
     /** Parses a template into its top-level statements. */
     static List<Stmt> parse(String source) {
-        Parser p = new Parser(Lexer.tokenize(source));
-        List<Stmt> body = p.body(Set.of());
-        if (p.peek().kind() != Kind.EOF) {
-            Token t = p.tokens.get(p.pos + 1);
-            throw p.error(t, "unexpected '" + t.value() + "' tag");
-        }
-        return body;
+        return new Parser(Lexer.tokenize(source)).body(Set.of());
     }
 
     // ---- statements ----
@@ -52,7 +46,7 @@ final class Parser {
                     break;
                 case VAR_BEGIN:
                     pos++;
-                    out.add(new Stmt.Output(tuple(true)));
+                    out.add(new Stmt.Located(t.line(), new Stmt.Output(tuple(true))));
                     expect(Kind.VAR_END, "end of print statement '}}'");
                     break;
                 case BLOCK_BEGIN: {
@@ -61,7 +55,7 @@ final class Parser {
                         return out;
                     }
                     pos++;
-                    out.add(statement());
+                    out.add(new Stmt.Located(t.line(), statement()));
                     break;
                 }
                 case EOF:
@@ -98,6 +92,9 @@ final class Parser {
                 endOfTag();
                 return new Stmt.Control(tag.value().equals("break"));
             default:
+                if (tag.value().startsWith("end") || tag.value().equals("else") || tag.value().equals("elif")) {
+                    throw error(tag, "unexpected '" + tag.value() + "' with no open block it belongs to");
+                }
                 throw error(tag, "unknown tag '" + tag.value() + "'");
         }
     }

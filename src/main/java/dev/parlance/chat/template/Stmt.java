@@ -15,6 +15,23 @@ interface Stmt {
         }
     }
 
+    /** A statement with the template line it starts on, so that rendering errors can name it. */
+    record Located(int line, Stmt inner) implements Stmt {
+        @Override
+        public void render(Scope scope, StringBuilder out) {
+            try {
+                inner.render(scope, out);
+            } catch (TemplateException e) {
+                throw e.at(line);
+            } catch (LoopControl c) {
+                throw c;
+            } catch (RuntimeException e) {
+                // a value of the wrong type reached a method or filter (Python would raise TypeError)
+                throw new TemplateException("template error: " + e, e).at(line);
+            }
+        }
+    }
+
     /** Literal template text; message content never becomes one of these, so it is never evaluated. */
     record Text(String text) implements Stmt {
         @Override

@@ -47,13 +47,8 @@ public final class Template {
         StringBuilder out = new StringBuilder();
         try {
             Stmt.renderAll(body, Scope.root(all), out);
-        } catch (TemplateException e) {
-            throw e;
         } catch (LoopControl c) {
             throw new TemplateException("'break' or 'continue' outside of a loop");
-        } catch (RuntimeException e) {
-            // a value of the wrong type reached a method or filter (Python would raise TypeError)
-            throw new TemplateException("template error: " + e, e);
         } catch (StackOverflowError e) {
             throw new TemplateException("template recursion too deep");
         }

@@ -287,10 +287,36 @@ class TemplateTest {
     }
 
     @Test
+    void renderingErrorsTellTheLineButKeepTheMessage() {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("raise_exception", (Callable) (a, k) -> {
+            throw new TemplateException((String) a.get(0));
+        });
+        TemplateException raised = catchTemplateException(
+                () -> render("a\n{% if true %}\n  {{ raise_exception('No system role') }}\n{% endif %}", vars));
+        TemplateException undefined = catchTemplateException(() -> render("a\n\n{{ missing.name }}"));
+
+        assertThat(raised.getMessage()).isEqualTo("No system role");
+        assertThat(raised.line()).hasValue(3);
+        assertThat(undefined.line()).hasValue(3);
+    }
+
+    private static TemplateException catchTemplateException(Runnable r) {
+        try {
+            r.run();
+        } catch (TemplateException e) {
+            return e;
+        }
+        throw new AssertionError("no TemplateException thrown");
+    }
+
+    @Test
     void syntaxErrorsNameTheLine() {
         assertThatThrownBy(() -> render("line one\n{% if x %}\n{{ x + }}\n{% endif %}"))
                 .isInstanceOf(TemplateException.class).hasMessageContaining("line 3");
         assertThatThrownBy(() -> render("{% for x in y %}never closed"))
                 .isInstanceOf(TemplateException.class).hasMessageContaining("endfor");
+        assertThatThrownBy(() -> render("text\n{% endif %}"))
+                .isInstanceOf(TemplateException.class).hasMessageContaining("line 2").hasMessageContaining("'endif'");
     }
 }
