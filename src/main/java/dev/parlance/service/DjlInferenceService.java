@@ -125,7 +125,7 @@ public final class DjlInferenceService implements InferenceService {
                 session.close();
             }
             ChatTemplate template = options.templateOverride() == null ? modelTemplate
-                    : ChatTemplate.fromSource(options.templateOverride(), modelTemplate.specialTokens());
+                    : modelTemplate.withSource(options.templateOverride());
             session = new ChatSession(model, template, options.contextLimit());
             sessionTemplateOverride = options.templateOverride();
         }
