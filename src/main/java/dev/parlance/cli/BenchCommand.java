@@ -118,20 +118,22 @@ public final class BenchCommand implements Callable<Integer> {
                 result = generator.generate(new Generator.Request(prompt, sampling, Set.of(), 0, () -> false, true),
                         (id, t, l) -> { });
             }
+            long peakRss = SystemMemory.peakResidentBytes();
             long weightBytes = config.parameterCount() * Float.BYTES;
             double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20));
             double gemmFlops = gemmThroughput();
-            print(report(folder, config, loadSeconds, result, weightBytes, gemvBytesPerSecond, gemmFlops));
+            print(report(folder, config, loadSeconds, result, peakRss, weightBytes, gemvBytesPerSecond, gemmFlops));
             return 0;
         }
     }
 
     private JsonObject report(Path folder, ModelConfig config, double loadSeconds, GenerationResult result,
-            long weightBytes, double gemvBytesPerSecond, double gemmFlops) {
+            long peakRss, long weightBytes, double gemvBytesPerSecond, double gemmFlops) {
         var stats = result.stats();
         double decodeMsPerToken = stats.decodeTokensPerSecond() > 0 ? 1000 / stats.decodeTokensPerSecond() : 0;
         double rooflineMs = weightBytes / gemvBytesPerSecond * 1000;
-        double prefillFlops = 2.0 * config.parameterCount() * stats.prefillTokensPerSecond();
+        // a prompt token passes through every matrix but the output projection (only the last one does)
+        double prefillFlops = 2.0 * config.prefillParametersPerToken() * stats.prefillTokensPerSecond();
         JsonObject r = new JsonObject();
         r.addProperty("model", source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString());
         r.addProperty("architecture", config.architecture());
@@ -145,7 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.addProperty("prefill_tok_s", stats.prefillTokensPerSecond());
         r.addProperty("decode_tok_s", stats.decodeTokensPerSecond());
         r.addProperty("decode_ms_per_token", decodeMsPerToken);
-        r.addProperty("peak_rss_mb", SystemMemory.peakResidentBytes() / 1e6);
+        r.addProperty("peak_rss_mb", peakRss / 1e6);
         r.addProperty("kv_cache_mb", config.kvBytesPerToken() * (double) (stats.promptTokens() + stats.generatedTokens()) / 1e6);
         r.addProperty("gemv_gb_s", gemvBytesPerSecond / 1e9);
         r.addProperty("roofline_decode_ms", rooflineMs);

@@ -20,6 +20,9 @@ public interface ModelConfig {
     /** Parameters, counting tied matrices once. */
     long parameterCount();
 
+    /** Parameters a prompt token multiplies: all but the embeddings and the output projection. */
+    long prefillParametersPerToken();
+
     /** Bytes of float32 key and value cache per token. */
     default long kvBytesPerToken() {
         return 2L * numLayers() * numKvHeads() * headDim() * Float.BYTES;

@@ -41,6 +41,11 @@ public record Gpt2Config(int hiddenSize, int innerSize, int numLayers, int numHe
         return numLayers * perLayer + (long) (vocabSize + contextLength) * hiddenSize + 2L * hiddenSize;
     }
 
+    @Override
+    public long prefillParametersPerToken() {
+        return parameterCount() - (long) (vocabSize + contextLength) * hiddenSize;
+    }
+
     /** Parses a Hugging Face {@code config.json}. */
     public static Gpt2Config fromHuggingFace(JsonObject json, Path file) throws ModelLoadException {
         var config = new ConfigJson(json, file);

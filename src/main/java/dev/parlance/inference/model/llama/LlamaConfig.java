@@ -68,6 +68,11 @@ public record LlamaConfig(
         return numLayers * perLayer + embeddings + hiddenSize;
     }
 
+    @Override
+    public long prefillParametersPerToken() {
+        return parameterCount() - (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2);
+    }
+
     /** Parses a Hugging Face {@code config.json}. */
     public static LlamaConfig fromHuggingFace(JsonObject json, Path file) throws ModelLoadException {
         var config = new ConfigJson(json, file);
