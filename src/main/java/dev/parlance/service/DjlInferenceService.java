@@ -7,6 +7,7 @@ import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptBreakdown;
 import dev.parlance.chat.template.TemplateException;
+import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.ModelLoadException;
 import java.io.IOException;
@@ -44,6 +45,15 @@ public final class DjlInferenceService implements InferenceService {
     private volatile ModelInfo loaded;
     /** Cancel flags of generations queued or running, so that close() stops them all. */
     private final Set<AtomicBoolean> active = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A service whose matrix products use all cores but one, which stays free for the window: on
+     * this kind of machine a decode that shares its cores with a busy UI slows down several times.
+     */
+    public DjlInferenceService() {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        worker.execute(() -> ComputeThreads.set(threads));
+    }
 
     @Override
     public CompletableFuture<ModelInfo> load(Path folder, ProgressListener progress) {
