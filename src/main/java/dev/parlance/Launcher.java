@@ -19,7 +19,7 @@ public final class Launcher {
     }
 
     /** DJL reads these system properties when its classes first load. */
-    static void makeDjlOffline() {
+    public static void makeDjlOffline() {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
         if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {

@@ -11,6 +11,11 @@ import picocli.CommandLine.Command;
         description = "An offline AI assistant. With no command, opens the desktop app.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
+            HistoryCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
         })
 public final class ParlanceCommand implements Runnable {
     @CommandLine.Spec

@@ -15,6 +15,16 @@ public interface ConversationStore extends AutoCloseable {
     /** Conversations that are not deleted, most recently updated first. */
     List<ConversationRecord> conversations();
 
+    /**
+     * A page of {@link #conversations()}, for long lists. This default pages the full list;
+     * stores that can page cheaply override it.
+     */
+    default List<ConversationRecord> conversations(int offset, int limit) {
+        List<ConversationRecord> all = conversations();
+        int from = Math.min(offset, all.size());
+        return all.subList(from, (int) Math.min(all.size(), (long) from + limit));
+    }
+
     Optional<ConversationRecord> conversation(String id);
 
     /** Creates a conversation and returns it (with a new id). */

@@ -1,0 +1,179 @@
+package dev.parlance.chat;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import dev.parlance.inference.ContextOverflowException;
+import dev.parlance.inference.GenerationResult;
+import dev.parlance.inference.Generator;
+import dev.parlance.inference.LanguageModel;
+import dev.parlance.inference.SamplingConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A conversation with one model: renders the messages with the model's chat template, fits them
+ * into the context window, and asks the engine to continue. The session keeps one KV cache, so a
+ * new turn only computes the tokens that differ from what the previous turn left in the cache (the
+ * new user message and the template's few tokens around it); an edited or regenerated history
+ * reuses the common start and recomputes the rest. Use from one thread.
+ */
+public final class ChatSession implements AutoCloseable {
+    private final LanguageModel model;
+    private final ChatTemplate template;
+    private final Generator generator;
+
+    /**
+     * @param contextLimit the most tokens of context to use; 0 or more than the model's means the model's
+     */
+    public ChatSession(LanguageModel model, ChatTemplate template, int contextLimit) {
+        this.model = model;
+        this.template = template;
+        int modelContext = model.config().contextLength();
+        this.generator = new Generator(model, contextLimit <= 0 ? modelContext : Math.min(contextLimit, modelContext));
+    }
+
+    public ChatTemplate template() {
+        return template;
+    }
+
+    /** Tokens the context window holds. */
+    public int contextLength() {
+        return generator.contextLength();
+    }
+
+    /**
+     * Answers the conversation.
+     *
+     * @param conversation messages, oldest first, normally ending with a user message; not mutated
+     * @param sampling how to choose tokens; the template's end-of-turn markers are added as stops
+     * @param listener receives answer and reasoning deltas
+     * @param cancelled polled before every token
+     * @throws ContextOverflowException when the system prompt and the last message alone do not fit
+     * @throws dev.parlance.chat.template.TemplateException when the template rejects the conversation
+     */
+    public ChatReply reply(List<Message> conversation, SamplingConfig sampling, ChatStreamListener listener,
+            BooleanSupplier cancelled) {
+        int budget = answerBudget(sampling);
+        List<Message> fitted = new ArrayList<>(conversation);
+        String prompt = template.render(fitted, true);
+        int[] ids = model.tokenizer().encode(prompt);
+        int dropped = 0;
+        while (ids.length + budget > contextLength()) {
+            int oldest = firstDroppable(fitted);
+            if (oldest < 0) {
+                throw new ContextOverflowException(ids.length, contextLength() - budget);
+            }
+            dropped += dropTurn(fitted, oldest);
+            prompt = template.render(fitted, true);
+            ids = model.tokenizer().encode(prompt);
+        }
+        var splitter = ReasoningSplitter.forPrompt(prompt);
+        var request = new Generator.Request(ids, withTurnStops(sampling), stopIds(), 0, cancelled);
+        GenerationResult result = generator.generate(request, (id, text, logprob) -> emit(splitter.accept(text), listener));
+        emit(splitter.finish(), listener);
+        return new ChatReply(splitter.answer(), splitter.reasoning(), result.finish(), result.stats(), dropped);
+    }
+
+    /** Tokens kept free for the answer: its maximum, but never more than half the window. */
+    private int answerBudget(SamplingConfig sampling) {
+        return Math.max(1, Math.min(sampling.maxNewTokens(), contextLength() / 2));
+    }
+
+    /** The oldest message that may go: never a system message, never the last message. */
+    private static int firstDroppable(List<Message> messages) {
+        for (int i = 0; i < messages.size() - 1; i++) {
+            if (messages.get(i).role() != Role.SYSTEM) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Removes the message at {@code index} and the answer that followed it, so turns stay paired. */
+    private static int dropTurn(List<Message> messages, int index) {
+        Message removed = messages.remove(index);
+        if (removed.role() == Role.USER && index < messages.size() - 1
+                && messages.get(index).role() == Role.ASSISTANT) {
+            messages.remove(index);
+            return 2;
+        }
+        return 1;
+    }
+
+    private static void emit(ReasoningSplitter.Delta delta, ChatStreamListener listener) {
+        if (!delta.reasoning().isEmpty()) {
+            listener.onReasoning(delta.reasoning());
+        }
+        if (!delta.answer().isEmpty()) {
+            listener.onText(delta.answer());
+        }
+    }
+
+    private SamplingConfig withTurnStops(SamplingConfig sampling) {
+        Set<String> stops = new LinkedHashSet<>(sampling.stopStrings());
+        stops.addAll(template.endOfTurnMarkers());
+        return sampling.withStopStrings(List.copyOf(stops));
+    }
+
+    /** End-of-turn markers that are single tokens stop generation as ids, before any text. */
+    private Set<Integer> stopIds() {
+        Set<Integer> ids = new HashSet<>();
+        for (String marker : template.endOfTurnMarkers()) {
+            int[] tokens = model.tokenizer().encodeRaw(marker);
+            if (tokens.length == 1 && marker.strip().length() > 1 && marker.startsWith("<")) {
+                ids.add(tokens[0]);
+            }
+        }
+        return ids;
+    }
+
+    /** The exact prompt for {@code conversation} (with the generation prompt), token by token. */
+    public PromptBreakdown inspect(List<Message> conversation) {
+        String prompt = template.render(conversation, true);
+        int[] ids = model.tokenizer().encode(prompt);
+        Encoding encoding = model.tokenizer().encoding(prompt);
+        List<Integer> idList = new ArrayList<>();
+        for (int id : ids) {
+            idList.add(id);
+        }
+        List<String> pieces = new ArrayList<>();
+        List<Boolean> special = new ArrayList<>();
+        String[] tokens = encoding.getTokens();
+        int skip = tokens.length - ids.length; // a double BOS that encode() dropped
+        for (int i = 0; i < ids.length; i++) {
+            pieces.add(i + skip >= 0 && i + skip < tokens.length ? tokens[i + skip] : "");
+            special.add(model.tokenizer().isSpecial(ids[i]));
+        }
+        return new PromptBreakdown(prompt, idList, pieces, special, tokensPerMessage(conversation, ids.length),
+                contextLength());
+    }
+
+    /** Each message's share of the prompt, from the lengths of the prompts of ever longer prefixes. */
+    private List<Integer> tokensPerMessage(List<Message> conversation, int total) {
+        List<Integer> counts = new ArrayList<>();
+        int previous = 0;
+        for (int i = 1; i <= conversation.size(); i++) {
+            int length;
+            if (i == conversation.size()) {
+                length = total;
+            } else {
+                try {
+                    length = model.tokenizer().encode(template.render(conversation.subList(0, i), false)).length;
+                } catch (RuntimeException templateRejectsPrefix) {
+                    length = previous;
+                }
+            }
+            counts.add(Math.max(0, length - previous));
+            previous = Math.max(previous, length);
+        }
+        return counts;
+    }
+
+    @Override
+    public void close() {
+        generator.close();
+    }
+}

@@ -1,0 +1,239 @@
+package dev.parlance.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.parlance.inference.ComputeThreads;
+import dev.parlance.inference.GenerationResult;
+import dev.parlance.inference.Generator;
+import dev.parlance.inference.LanguageModel;
+import dev.parlance.inference.SamplingConfig;
+import dev.parlance.inference.SystemMemory;
+import dev.parlance.inference.model.ModelConfig;
+import dev.parlance.inference.model.Ops;
+import dev.parlance.inference.model.SafeTensors;
+import dev.parlance.inference.model.SyntheticModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code parlance bench}: load time, prefill and decode speed, time to first token and peak
+ * memory, next to this machine's own limits: the time one fp32 matrix-vector product takes over as
+ * many bytes as the model's weights (the decode roofline), and one large fp32 GEMM's throughput.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure load, prefill and decode speed against this machine's matrix-product limits.")
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--model", paramLabel = "DIR", description = "A Hugging Face model folder.")
+        Path model;
+
+        @Option(names = "--synthetic", paramLabel = "SHAPE",
+                description = "Random weights at a real shape: smollm2-135m, qwen2.5-0.5b, tinyllama-1.1b.")
+        String synthetic;
+    }
+
+    @Option(names = "--dtype", description = "Stored dtype of synthetic weights: F32, F16, BF16 (default: ${DEFAULT-VALUE}).")
+    SafeTensors.DType dtype = SafeTensors.DType.F32;
+
+    @Option(names = "--prompt-tokens", description = "Prompt length (default: ${DEFAULT-VALUE}).")
+    int promptTokens = 512;
+
+    @Option(names = "--decode-tokens", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    int decodeTokens = 128;
+
+    @Option(names = "--threads", description = "Compute threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        ComputeThreads.set(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        Path folder = source.model;
+        Path temp = null;
+        if (source.synthetic != null) {
+            SyntheticModel.Shape shape;
+            try {
+                shape = SyntheticModel.Shape.parse(source.synthetic);
+            } catch (IllegalArgumentException e) {
+                return CliSupport.fail(spec, "unknown shape " + source.synthetic
+                        + "; use smollm2-135m, qwen2.5-0.5b or tinyllama-1.1b");
+            }
+            temp = Files.createTempDirectory("parlance-bench");
+            folder = SyntheticModel.write(temp.resolve(shape.name().toLowerCase()), shape, dtype, 1, 1);
+        }
+        try {
+            return run(folder);
+        } finally {
+            if (temp != null) {
+                deleteTree(temp);
+            }
+        }
+    }
+
+    private int run(Path folder) {
+        long loadStart = System.nanoTime();
+        try (LanguageModel model = CliSupport.loadModel(folder, spec)) {
+            if (model == null) {
+                return CliSupport.EXIT_MODEL;
+            }
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            ModelConfig config = model.config();
+            int context = promptTokens + decodeTokens + 1;
+            if (context > config.contextLength()) {
+                return CliSupport.fail(spec, "prompt and decode tokens exceed the model's context of "
+                        + config.contextLength());
+            }
+            int[] prompt = randomPrompt(config.vocabSize(), model.defaults().bosId());
+            var sampling = SamplingConfig.greedy(decodeTokens);
+            try (Generator warmup = new Generator(model, 64)) {
+                warmup.generate(new Generator.Request(java.util.Arrays.copyOf(prompt, 16), SamplingConfig.greedy(8),
+                        Set.of(), 0, () -> false, true), (id, t, l) -> { });
+            }
+            GenerationResult result;
+            try (Generator generator = new Generator(model, context)) {
+                result = generator.generate(new Generator.Request(prompt, sampling, Set.of(), 0, () -> false, true),
+                        (id, t, l) -> { });
+            }
+            long peakRss = SystemMemory.peakResidentBytes();
+            long weightBytes = config.parameterCount() * Float.BYTES;
+            double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20));
+            double gemmFlops = gemmThroughput();
+            print(report(folder, config, loadSeconds, result, peakRss, weightBytes, gemvBytesPerSecond, gemmFlops));
+            return 0;
+        }
+    }
+
+    private JsonObject report(Path folder, ModelConfig config, double loadSeconds, GenerationResult result,
+            long peakRss, long weightBytes, double gemvBytesPerSecond, double gemmFlops) {
+        var stats = result.stats();
+        double decodeMsPerToken = stats.decodeTokensPerSecond() > 0 ? 1000 / stats.decodeTokensPerSecond() : 0;
+        double rooflineMs = weightBytes / gemvBytesPerSecond * 1000;
+        // a prompt token passes through every matrix but the output projection (only the last one does)
+        double prefillFlops = 2.0 * config.prefillParametersPerToken() * stats.prefillTokensPerSecond();
+        JsonObject r = new JsonObject();
+        r.addProperty("model", source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString());
+        r.addProperty("architecture", config.architecture());
+        r.addProperty("parameters", config.parameterCount());
+        r.addProperty("weight_mb", weightBytes / 1e6);
+        r.addProperty("threads", ComputeThreads.get());
+        r.addProperty("prompt_tokens", stats.promptTokens());
+        r.addProperty("decode_tokens", stats.generatedTokens());
+        r.addProperty("load_s", loadSeconds);
+        r.addProperty("ttft_ms", stats.timeToFirstTokenMillis());
+        r.addProperty("prefill_tok_s", stats.prefillTokensPerSecond());
+        r.addProperty("decode_tok_s", stats.decodeTokensPerSecond());
+        r.addProperty("decode_ms_per_token", decodeMsPerToken);
+        r.addProperty("peak_rss_mb", peakRss / 1e6);
+        r.addProperty("kv_cache_mb", config.kvBytesPerToken() * (double) (stats.promptTokens() + stats.generatedTokens()) / 1e6);
+        r.addProperty("gemv_gb_s", gemvBytesPerSecond / 1e9);
+        r.addProperty("roofline_decode_ms", rooflineMs);
+        r.addProperty("decode_vs_roofline", decodeMsPerToken / rooflineMs);
+        r.addProperty("gemm_gflops", gemmFlops / 1e9);
+        r.addProperty("prefill_gflops", prefillFlops / 1e9);
+        r.addProperty("prefill_vs_gemm", prefillFlops / gemmFlops);
+        return r;
+    }
+
+    private void print(JsonObject r) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(r));
+        } else {
+            out.printf("model           %s (%s, %,d parameters, %.0f MB fp32)%n", r.get("model").getAsString(),
+                    r.get("architecture").getAsString(), r.get("parameters").getAsLong(), r.get("weight_mb").getAsDouble());
+            out.printf("threads         %d%n", r.get("threads").getAsInt());
+            out.printf("load            %.2f s%n", r.get("load_s").getAsDouble());
+            out.printf("prefill         %.1f tok/s over %d tokens (%.1f GFLOP/s, %.2f of one large GEMM's %.1f)%n",
+                    r.get("prefill_tok_s").getAsDouble(), r.get("prompt_tokens").getAsInt(),
+                    r.get("prefill_gflops").getAsDouble(), r.get("prefill_vs_gemm").getAsDouble(),
+                    r.get("gemm_gflops").getAsDouble());
+            out.printf("time to first   %.1f ms%n", r.get("ttft_ms").getAsDouble());
+            out.printf("decode          %.1f tok/s = %.2f ms/token (roofline %.2f ms at %.1f GB/s: %.2fx)%n",
+                    r.get("decode_tok_s").getAsDouble(), r.get("decode_ms_per_token").getAsDouble(),
+                    r.get("roofline_decode_ms").getAsDouble(), r.get("gemv_gb_s").getAsDouble(),
+                    r.get("decode_vs_roofline").getAsDouble());
+            out.printf("peak memory     %.0f MB resident (KV cache %.1f MB)%n", r.get("peak_rss_mb").getAsDouble(),
+                    r.get("kv_cache_mb").getAsDouble());
+        }
+        out.flush();
+    }
+
+    private int[] randomPrompt(int vocab, int bos) {
+        Random random = new Random(1);
+        int[] prompt = new int[promptTokens];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = random.nextInt(Math.min(vocab, 256));
+        }
+        if (bos >= 0) {
+            prompt[0] = bos;
+        }
+        return prompt;
+    }
+
+    /** Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes}, best of several. */
+    static double gemvBandwidth(long bytes) {
+        int cols = 2048;
+        long rows = Math.max(1, bytes / Float.BYTES / cols);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, cols));
+            NDArray vector = manager.randomUniform(-1, 1, new Shape(1, cols));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 12; i++) {
+                long start = System.nanoTime();
+                Ops.linear(vector, matrix, null).close();
+                best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            }
+            return rows * cols * (double) Float.BYTES / best;
+        }
+    }
+
+    /** Floating-point operations per second of one large fp32 matrix product, best of several. */
+    static double gemmThroughput() {
+        int m = 512;
+        int k = 2048;
+        int n = 2048;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray a = manager.randomUniform(-1, 1, new Shape(m, k));
+            NDArray b = manager.randomUniform(-1, 1, new Shape(n, k));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+                long start = System.nanoTime();
+                Ops.linear(a, b, null).close();
+                best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            }
+            return 2.0 * m * k * n / best;
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

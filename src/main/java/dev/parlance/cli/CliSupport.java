@@ -1,0 +1,40 @@
+package dev.parlance.cli;
+
+import com.google.gson.JsonArray;
+import dev.parlance.inference.LanguageModel;
+import dev.parlance.inference.ModelLoadException;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What the commands share: loading a model with a readable error, exit codes. */
+final class CliSupport {
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_MODEL = 2;
+
+    private CliSupport() {}
+
+    /** Loads the folder, or prints why not to stderr and returns null. */
+    static LanguageModel loadModel(Path folder, CommandSpec spec) {
+        try {
+            return LanguageModel.load(folder, fraction -> { });
+        } catch (ModelLoadException e) {
+            spec.commandLine().getErr().println("parlance: cannot load the model: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return null;
+        }
+    }
+
+    static int fail(CommandSpec spec, String message) {
+        spec.commandLine().getErr().println("parlance: " + message);
+        spec.commandLine().getErr().flush();
+        return EXIT_FAILED;
+    }
+
+    static JsonArray jsonInts(int[] values) {
+        JsonArray array = new JsonArray();
+        for (int v : values) {
+            array.add(v);
+        }
+        return array;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.parlance.inference;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a model's authors recommend: end-of-sequence ids and sampling settings, from
+ * {@code generation_config.json} (falling back to {@code config.json}).
+ *
+ * @param eosIds every id that ends generation (generation_config.json may list several)
+ * @param bosId the beginning-of-sequence id, or -1
+ * @param sampling recommended sampling; greedy when the config says {@code do_sample: false}
+ */
+public record GenerationDefaults(Set<Integer> eosIds, int bosId, SamplingConfig sampling) {
+    /** The answer budget when a model recommends none. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 1024;
+
+    public GenerationDefaults {
+        eosIds = Set.copyOf(eosIds);
+    }
+
+    /** Reads both files (either may be null). */
+    public static GenerationDefaults from(JsonObject generationConfig, JsonObject config) {
+        Set<Integer> eos = new LinkedHashSet<>();
+        JsonObject source = generationConfig != null && generationConfig.has("eos_token_id") ? generationConfig : config;
+        addIds(source == null ? null : source.get("eos_token_id"), eos);
+        int bos = -1;
+        JsonObject bosSource = generationConfig != null && generationConfig.has("bos_token_id") ? generationConfig : config;
+        if (bosSource != null && bosSource.has("bos_token_id") && bosSource.get("bos_token_id").isJsonPrimitive()) {
+            bos = bosSource.get("bos_token_id").getAsInt();
+        }
+        JsonObject g = generationConfig == null ? new JsonObject() : generationConfig;
+        boolean sample = bool(g, "do_sample", false);
+        var sampling = new SamplingConfig(
+                sample ? number(g, "temperature", 1.0) : 0.0,
+                sample ? (int) number(g, "top_k", 50) : 0,
+                sample ? clampTopP(number(g, "top_p", 1.0)) : 1.0,
+                sample ? number(g, "min_p", 0.0) : 0.0,
+                number(g, "repetition_penalty", 1.0),
+                0,
+                (int) number(g, "max_new_tokens", DEFAULT_MAX_NEW_TOKENS),
+                List.of());
+        return new GenerationDefaults(eos, bos, sampling);
+    }
+
+    private static double clampTopP(double topP) {
+        return topP <= 0 || topP > 1 ? 1.0 : topP;
+    }
+
+    private static void addIds(JsonElement element, Set<Integer> into) {
+        if (element == null || element.isJsonNull()) {
+            return;
+        }
+        if (element.isJsonArray()) {
+            JsonArray array = element.getAsJsonArray();
+            for (JsonElement id : array) {
+                into.add(id.getAsInt());
+            }
+        } else {
+            into.add(element.getAsInt());
+        }
+    }
+
+    private static double number(JsonObject json, String key, double fallback) {
+        JsonElement value = json.get(key);
+        return value == null || value.isJsonNull() ? fallback : value.getAsDouble();
+    }
+
+    private static boolean bool(JsonObject json, String key, boolean fallback) {
+        JsonElement value = json.get(key);
+        return value == null || value.isJsonNull() ? fallback : value.getAsBoolean();
+    }
+}

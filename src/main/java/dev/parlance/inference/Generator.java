@@ -1,0 +1,207 @@
+package dev.parlance.inference;
+
+import ai.djl.ndarray.NDArray;
+import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.sampling.Sampler;
+import dev.parlance.inference.tokenizer.StreamingDecoder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Generates text for one session: prefill the prompt, then decode one token at a time. Holds a
+ * KV cache allocated once; when a new prompt starts with tokens already in the cache (the
+ * previous turn of a conversation), only the rest is computed. Use from one thread.
+ */
+public final class Generator implements AutoCloseable {
+    /** Prompt tokens per forward pass while prefilling: big enough for fast matrix products. */
+    static final int PREFILL_CHUNK = 512;
+
+    private final LanguageModel model;
+    private final KvCache cache;
+    private int[] cached = new int[0];
+
+    /** A session whose context holds {@code contextTokens} (capped at the model's). */
+    public Generator(LanguageModel model, int contextTokens) {
+        this.model = model;
+        this.cache = model.network().newCache(contextTokens);
+    }
+
+    /** Tokens the context window holds. */
+    public int contextLength() {
+        return cache.capacity();
+    }
+
+    /** Tokens whose keys and values are in the cache now. */
+    public int cachedTokens() {
+        return cache.length();
+    }
+
+    /**
+     * A generation request.
+     *
+     * @param prompt token ids, not mutated
+     * @param extraStopIds ids that end generation besides the model's EOS ids (end-of-turn markers)
+     * @param logprobs how many alternatives to report per token; 0 for no log-probabilities
+     * @param cancelled polled after prefill and before each token
+     * @param ignoreEos keep going past EOS ids (benchmarks that need an exact token count)
+     */
+    public record Request(int[] prompt, SamplingConfig sampling, Set<Integer> extraStopIds, int logprobs,
+            BooleanSupplier cancelled, boolean ignoreEos) {
+        public Request(int[] prompt, SamplingConfig sampling, Set<Integer> extraStopIds, int logprobs,
+                BooleanSupplier cancelled) {
+            this(prompt, sampling, extraStopIds, logprobs, cancelled, false);
+        }
+
+        public static Request of(int[] prompt, SamplingConfig sampling) {
+            return new Request(prompt, sampling, Set.of(), 0, () -> false);
+        }
+    }
+
+    /**
+     * Runs a request to its end.
+     *
+     * @throws ContextOverflowException when the prompt leaves no room for one new token
+     */
+    public GenerationResult generate(Request request, TokenListener listener) {
+        long start = System.nanoTime();
+        int[] prompt = request.prompt();
+        if (prompt.length == 0 || prompt.length >= cache.capacity()) {
+            throw new ContextOverflowException(prompt.length, cache.capacity());
+        }
+        Set<Integer> stopIds = new HashSet<>(request.ignoreEos() ? Set.of() : model.defaults().eosIds());
+        stopIds.addAll(request.extraStopIds());
+        int reused = reusablePrefix(prompt);
+        cache.truncate(reused);
+        int[] history = Arrays.copyOf(prompt, cache.capacity());
+        float[] logits = prefill(prompt, reused, request.cancelled());
+        double prefillMillis = (System.nanoTime() - start) / 1e6;
+        cached = Arrays.copyOf(prompt, prompt.length);
+
+        var sampler = new Sampler(request.sampling());
+        var decoder = new StreamingDecoder(model.tokenizer(), prompt);
+        var stops = new StopStrings(request.sampling().stopStrings());
+        var text = new StringBuilder();
+        List<TokenLogprob> logprobs = new ArrayList<>();
+        int length = prompt.length;
+        int generated = 0;
+        double firstTokenMillis = 0;
+        long decodeStart = 0;
+        FinishReason finish;
+        while (true) {
+            if (logits == null || request.cancelled().getAsBoolean()) {
+                finish = FinishReason.CANCELLED;
+                break;
+            }
+            float[] raw = request.logprobs() > 0 ? logits.clone() : null;
+            int id = sampler.sample(logits, history, length);
+            if (generated == 0) {
+                firstTokenMillis = (System.nanoTime() - start) / 1e6;
+                decodeStart = System.nanoTime();
+            }
+            if (stopIds.contains(id)) {
+                finish = FinishReason.STOP;
+                break;
+            }
+            history[length++] = id;
+            generated++;
+            String safe = stops.accept(decoder.next(id));
+            text.append(safe);
+            TokenLogprob logprob = raw == null ? null : logprobOf(raw, id, request.logprobs());
+            if (logprob != null) {
+                logprobs.add(logprob);
+            }
+            listener.onToken(id, safe, logprob);
+            if (stops.stopped()) {
+                finish = FinishReason.STOP;
+                break;
+            }
+            if (generated >= request.sampling().maxNewTokens()) {
+                finish = FinishReason.LENGTH;
+                break;
+            }
+            if (length >= cache.capacity()) {
+                finish = FinishReason.CONTEXT_FULL;
+                break;
+            }
+            logits = step(id);
+            cached = Arrays.copyOf(history, length);
+        }
+        if (!stops.stopped()) {
+            String rest = stops.accept(decoder.finish()) + stops.flush();
+            if (!rest.isEmpty()) {
+                text.append(rest);
+                listener.onToken(-1, rest, null);
+            }
+        }
+        double decodeMillis = generated > 1 ? (System.nanoTime() - decodeStart) / 1e6 : 0;
+        var stats = new GenerationStats(prompt.length, reused, generated, firstTokenMillis, prefillMillis, decodeMillis);
+        return new GenerationResult(Arrays.copyOfRange(history, prompt.length, length), text.toString(), finish,
+                stats, logprobs);
+    }
+
+    /** Tokens at the start of {@code prompt} already in the cache; at least one token is always recomputed. */
+    private int reusablePrefix(int[] prompt) {
+        int limit = Math.min(Math.min(cached.length, cache.length()), prompt.length - 1);
+        int n = 0;
+        while (n < limit && cached[n] == prompt[n]) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Computes prompt[from..] in chunks; returns the last position's logits, or null if cancelled. */
+    private float[] prefill(int[] prompt, int from, BooleanSupplier cancelled) {
+        float[] logits = null;
+        for (int at = from; at < prompt.length; at += PREFILL_CHUNK) {
+            if (cancelled.getAsBoolean()) {
+                cached = Arrays.copyOf(prompt, cache.length());
+                return null;
+            }
+            int[] chunk = Arrays.copyOfRange(prompt, at, Math.min(prompt.length, at + PREFILL_CHUNK));
+            try (NDArray out = model.network().forward(chunk, cache, false)) {
+                logits = out.toFloatArray();
+            }
+        }
+        return logits;
+    }
+
+    private float[] step(int id) {
+        try (NDArray out = model.network().forward(new int[] {id}, cache, false)) {
+            return out.toFloatArray();
+        }
+    }
+
+    /** Log-probability of {@code chosen} and the {@code top} best tokens under the raw logits. */
+    private TokenLogprob logprobOf(float[] raw, int chosen, int top) {
+        double max = raw[Sampler.argmax(raw)];
+        double sum = 0;
+        for (float l : raw) {
+            sum += Math.exp(l - max);
+        }
+        double logZ = max + Math.log(sum);
+        Integer[] order = new Integer[raw.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(raw[b], raw[a]));
+        List<TokenLogprob.Alternative> alternatives = new ArrayList<>();
+        for (int i = 0; i < Math.min(top, order.length); i++) {
+            int id = order[i];
+            alternatives.add(new TokenLogprob.Alternative(id, piece(id), raw[id] - logZ));
+        }
+        return new TokenLogprob(chosen, piece(chosen), raw[chosen] - logZ, alternatives);
+    }
+
+    private String piece(int id) {
+        return model.tokenizer().decode(new int[] {id}, false);
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.parlance.inference;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.parlance.inference.model.CausalLm;
+import dev.parlance.inference.model.ModelConfig;
+import dev.parlance.inference.model.SafeTensors;
+import dev.parlance.inference.model.Weights;
+import dev.parlance.inference.model.gpt2.Gpt2Config;
+import dev.parlance.inference.model.gpt2.Gpt2Model;
+import dev.parlance.inference.model.llama.LlamaConfig;
+import dev.parlance.inference.model.llama.LlamaModel;
+import dev.parlance.inference.tokenizer.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.DoubleConsumer;
+
+/**
+ * A loaded Hugging Face model folder: the network, its tokenizer and its generation defaults.
+ * Load and use it on one thread (DJL's scopes are thread-local).
+ */
+public final class LanguageModel implements AutoCloseable {
+    /** Architectures this engine runs. */
+    public static final List<String> SUPPORTED_ARCHITECTURES =
+            List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "GPT2LMHeadModel");
+
+    /** Memory kept free beside the weights for activations, the KV cache and the app. */
+    private static final long HEADROOM_BYTES = 512L << 20;
+
+    private final Path folder;
+    private final CausalLm network;
+    private final TextTokenizer tokenizer;
+    private final GenerationDefaults defaults;
+
+    private LanguageModel(Path folder, CausalLm network, TextTokenizer tokenizer, GenerationDefaults defaults) {
+        this.folder = folder;
+        this.network = network;
+        this.tokenizer = tokenizer;
+        this.defaults = defaults;
+    }
+
+    /**
+     * Loads a model folder.
+     *
+     * @param progress told the fraction loaded, 0 to 1
+     * @throws ModelLoadException naming the file and the problem when the folder cannot be used
+     */
+    public static LanguageModel load(Path folder, DoubleConsumer progress) throws ModelLoadException {
+        if (!Files.isDirectory(folder)) {
+            throw new ModelLoadException(folder, "not a folder");
+        }
+        Path configFile = folder.resolve("config.json");
+        JsonObject json = readJson(configFile, true);
+        ModelConfig config = parseConfig(json, configFile);
+        SafeTensors files = SafeTensors.open(folder);
+        requireMemory(folder, config);
+        JsonObject generation = readJson(folder.resolve("generation_config.json"), false);
+        GenerationDefaults defaults = GenerationDefaults.from(generation, json);
+        TextTokenizer tokenizer = TextTokenizer.load(folder);
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            Weights weights = new Weights(files, manager);
+            CausalLm network = config instanceof LlamaConfig
+                    ? LlamaModel.load((LlamaConfig) config, weights, manager, progress)
+                    : Gpt2Model.load((Gpt2Config) config, weights, manager, progress);
+            return new LanguageModel(folder, network, tokenizer, defaults);
+        } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {
+            manager.close();
+            tokenizer.close();
+            if (e instanceof ModelLoadException) {
+                ModelLoadException problem = (ModelLoadException) e;
+                throw problem.file() == null ? new ModelLoadException(folder, problem.getMessage(), e) : problem;
+            }
+            throw new ModelLoadException(folder, "loading failed: " + e, e);
+        }
+    }
+
+    static ModelConfig parseConfig(JsonObject json, Path file) throws ModelLoadException {
+        if (!json.has("architectures") || !json.get("architectures").isJsonArray()
+                || json.getAsJsonArray("architectures").isEmpty()) {
+            throw new ModelLoadException(file, "no \"architectures\" entry, so the model type is unknown");
+        }
+        String architecture = json.getAsJsonArray("architectures").get(0).getAsString();
+        switch (architecture) {
+            case "LlamaForCausalLM":
+            case "MistralForCausalLM":
+            case "Qwen2ForCausalLM":
+                return LlamaConfig.fromHuggingFace(json, file);
+            case "GPT2LMHeadModel":
+                return Gpt2Config.fromHuggingFace(json, file);
+            default:
+                throw new ModelLoadException(file, "the architecture " + architecture
+                        + " is not supported; Parlance runs " + String.join(", ", SUPPORTED_ARCHITECTURES));
+        }
+    }
+
+    private static JsonObject readJson(Path file, boolean required) throws ModelLoadException {
+        try {
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (NoSuchFileException e) {
+            if (required) {
+                throw new ModelLoadException(file, "missing " + file.getFileName()
+                        + " (is this a Hugging Face model folder?)", e);
+            }
+            return null;
+        } catch (IOException e) {
+            throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new ModelLoadException(file, "not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses, before any allocation, a model whose float32 weights would not fit in free memory. */
+    private static void requireMemory(Path folder, ModelConfig config) throws ModelLoadException {
+        long needed = config.parameterCount() * Float.BYTES + HEADROOM_BYTES;
+        long available = SystemMemory.availableBytes();
+        if (available > 0 && needed > available) {
+            throw new ModelLoadException(folder, String.format(
+                    "this model needs about %.1f GB of memory (%,d parameters as float32) but only %.1f GB is free; "
+                            + "close other programs or choose a smaller model",
+                    needed / 1e9, config.parameterCount(), available / 1e9));
+        }
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    public CausalLm network() {
+        return network;
+    }
+
+    public ModelConfig config() {
+        return network.config();
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public GenerationDefaults defaults() {
+        return defaults;
+    }
+
+    @Override
+    public void close() {
+        network.close();
+        tokenizer.close();
+    }
+}

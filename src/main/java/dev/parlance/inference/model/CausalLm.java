@@ -1,0 +1,25 @@
+package dev.parlance.inference.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** A decoder-only language model: tokens in, next-token logits out. */
+public interface CausalLm extends AutoCloseable {
+    ModelConfig config();
+
+    /** A key/value cache for up to {@code maxTokens} positions (at most the context length). */
+    KvCache newCache(int maxTokens);
+
+    /**
+     * Runs {@code tokens} at positions {@code cache.length() ..}, appending their keys and values
+     * to the cache.
+     *
+     * @param tokens token ids, at least one
+     * @param cache mutated: grows by {@code tokens.length}
+     * @param allPositions whether to return logits of every position or only the last
+     * @return float32 logits {@code [T, vocab]} or {@code [1, vocab]}, owned by the caller
+     */
+    NDArray forward(int[] tokens, KvCache cache, boolean allPositions);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,119 @@
+package dev.parlance.inference.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
+
+/**
+ * Keys and values of every layer for the positions computed so far, allocated once for a
+ * session. Layout per layer: keys {@code [kvHeads, headDim, capacity]} (already transposed for
+ * {@code q · kᵀ}, so attention needs no transpose), values {@code [kvHeads, capacity, headDim]}.
+ * One decoded token is written straight into this memory from Java ({@link #keyData}), which costs
+ * far less than the several tensor operations an indexed copy takes. Truncating it (for
+ * prompt-prefix reuse) only moves {@link #length()}: entries beyond it are overwritten before they
+ * are read again.
+ */
+public final class KvCache implements AutoCloseable {
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final FloatBuffer[] keyData;
+    private final FloatBuffer[] valueData;
+    private final int capacity;
+    private final int headDim;
+    private int length;
+
+    public KvCache(NDManager parent, int layers, int kvHeads, int capacity, int headDim) {
+        this.manager = parent.newSubManager();
+        this.capacity = capacity;
+        this.headDim = headDim;
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+        this.keyData = new FloatBuffer[layers];
+        this.valueData = new FloatBuffer[layers];
+        for (int layer = 0; layer < layers; layer++) {
+            // uninitialised: pages are only touched once positions are written
+            keys[layer] = manager.create(new Shape(kvHeads, headDim, capacity), DataType.FLOAT32);
+            values[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
+            keyData[layer] = keys[layer].toByteBuffer(true).asFloatBuffer();
+            valueData[layer] = values[layer].toByteBuffer(true).asFloatBuffer();
+        }
+    }
+
+    /** Positions held. */
+    public int length() {
+        return length;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Forgets every position from {@code newLength} on. */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a cache of " + length + " to " + newLength);
+        }
+        length = newLength;
+    }
+
+    /**
+     * Writes keys {@code [kvHeads, headDim, T]} and values {@code [kvHeads, T, headDim]} of one
+     * layer at positions {@code length() .. length() + T - 1}. The length advances in
+     * {@link #advance}, once every layer has written.
+     */
+    public void write(int layer, NDArray keysT, NDArray v) {
+        long tokens = v.getShape().get(1);
+        requireRoom(tokens);
+        keys[layer].set(new NDIndex(":, :, {}:{}", length, length + tokens), keysT);
+        values[layer].set(new NDIndex(":, {}:{}, :", length, length + tokens), v);
+    }
+
+    /**
+     * Writes one position's key and value of one layer from Java arrays {@code [kvHeads * headDim]},
+     * starting at {@code offset} in each.
+     */
+    public void writeOne(int layer, float[] k, int kOffset, float[] v, int vOffset) {
+        requireRoom(1);
+        FloatBuffer kd = keyData[layer];
+        FloatBuffer vd = valueData[layer];
+        int kvHeads = (int) keys[layer].getShape().get(0);
+        for (int h = 0; h < kvHeads; h++) {
+            int src = h * headDim;
+            int keyBase = h * headDim * capacity + length;
+            for (int d = 0; d < headDim; d++) {
+                kd.put(keyBase + d * capacity, k[kOffset + src + d]);
+            }
+            vd.put(h * capacity * headDim + length * headDim, v, vOffset + src, headDim);
+        }
+    }
+
+    private void requireRoom(long tokens) {
+        if (length + tokens > capacity) {
+            throw new IllegalStateException("KV cache full: " + capacity + " positions");
+        }
+    }
+
+    /** Keys of one layer for positions {@code 0 .. upTo - 1}, transposed: {@code [kvHeads, headDim, upTo]}. */
+    public NDArray keysTransposed(int layer, int upTo) {
+        return keys[layer].get(new NDIndex().addAllDim().addAllDim().addSliceDim(0, upTo));
+    }
+
+    /** Values of one layer for positions {@code 0 .. upTo - 1}: {@code [kvHeads, upTo, headDim]}. */
+    public NDArray values(int layer, int upTo) {
+        return values[layer].get(new NDIndex().addAllDim().addSliceDim(0, upTo));
+    }
+
+    /** Marks {@code tokens} more positions as held, after every layer wrote them. */
+    public void advance(int tokens) {
+        length += tokens;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.parlance.inference.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.function.Supplier;
+
+/** Leaf operations that every architecture shares. */
+public final class Ops {
+    private Ops() {}
+
+    /** {@code x [T, in] · weightᵀ [in, out] + bias}: one fused call into PyTorch. */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /**
+     * Runs {@code step} in a scope of its own and frees every intermediate array it made except
+     * the result, which joins the caller's scope. Without this, a forward pass would hold every
+     * layer's activations until its end (gigabytes for a long prompt).
+     */
+    public static NDArray inOwnScope(Supplier<NDArray> step) {
+        NDArray result;
+        try (NDScope scope = new NDScope()) {
+            result = step.get();
+            NDScope.unregister(result);
+            scope.suppressNotUsedWarning();
+        }
+        NDScope.register(result);
+        return result;
+    }
+
+    /** Additive mask {@code [T, L]}: query t (at position start + t) sees keys 0 .. start + t. */
+    public static NDArray causalMask(NDManager manager, int start, int n) {
+        int length = start + n;
+        float[] mask = new float[n * length];
+        for (int t = 0; t < n; t++) {
+            for (int l = start + t + 1; l < length; l++) {
+                mask[t * length + l] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return manager.create(mask, new Shape(n, length));
+    }
+}

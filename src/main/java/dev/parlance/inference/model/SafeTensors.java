@@ -1,0 +1,187 @@
+package dev.parlance.inference.model;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.parlance.inference.ModelLoadException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The tensors of a model folder's safetensors files ({@code model.safetensors}, or the shards a
+ * {@code model.safetensors.index.json} names). Only the JSON headers are read; tensor data is
+ * memory-mapped on demand, so a file of several GiB never passes through the Java heap.
+ *
+ * <p>Format: 8-byte little-endian header length, a JSON header mapping each name to
+ * {@code {dtype, shape, data_offsets: [begin, end]}} relative to the end of the header, then data.
+ */
+public final class SafeTensors {
+    /** Element types this engine reads; everything is widened to float32. */
+    public enum DType {
+        F32(4), F16(2), BF16(2);
+
+        final int bytes;
+
+        DType(int bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /** Where one tensor's bytes are. */
+    public record TensorInfo(String name, DType dtype, long[] shape, Path file, long offset, long length) {
+        public long elements() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    private static final long MAX_HEADER_BYTES = 100L << 20;
+
+    private final Map<String, TensorInfo> tensors;
+
+    private SafeTensors(Map<String, TensorInfo> tensors) {
+        this.tensors = Collections.unmodifiableMap(tensors);
+    }
+
+    /** Reads the headers of the folder's weights, sharded or not. */
+    public static SafeTensors open(Path folder) throws ModelLoadException {
+        Path single = folder.resolve("model.safetensors");
+        Path index = folder.resolve("model.safetensors.index.json");
+        Map<String, TensorInfo> all = new LinkedHashMap<>();
+        if (Files.isRegularFile(single)) {
+            readHeader(single, all);
+        } else if (Files.isRegularFile(index)) {
+            for (Path shard : shardsOf(index)) {
+                readHeader(shard, all);
+            }
+        } else {
+            throw new ModelLoadException(folder, "no weights found: expected model.safetensors or "
+                    + "model.safetensors.index.json in this folder");
+        }
+        return new SafeTensors(all);
+    }
+
+    private static Iterable<Path> shardsOf(Path index) throws ModelLoadException {
+        JsonObject weightMap;
+        try {
+            weightMap = JsonParser.parseString(Files.readString(index)).getAsJsonObject()
+                    .getAsJsonObject("weight_map");
+        } catch (IOException | JsonParseException | IllegalStateException | ClassCastException e) {
+            throw new ModelLoadException(index, "cannot read the shard index: " + e.getMessage(), e);
+        }
+        if (weightMap == null) {
+            throw new ModelLoadException(index, "the shard index has no \"weight_map\"");
+        }
+        var shards = new java.util.LinkedHashSet<Path>();
+        for (var entry : weightMap.entrySet()) {
+            shards.add(index.resolveSibling(entry.getValue().getAsString()));
+        }
+        return shards;
+    }
+
+    private static void readHeader(Path file, Map<String, TensorInfo> into) throws ModelLoadException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size < 8) {
+                throw new ModelLoadException(file, "truncated safetensors file (" + size + " bytes)");
+            }
+            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(lengthBytes, 0);
+            long headerLength = lengthBytes.flip().getLong();
+            if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
+                throw new ModelLoadException(file, "not a safetensors file, or truncated: header length "
+                        + headerLength + " for a file of " + size + " bytes");
+            }
+            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+            channel.read(headerBytes, 8);
+            JsonObject header = JsonParser.parseString(
+                    new String(headerBytes.array(), StandardCharsets.UTF_8)).getAsJsonObject();
+            long dataStart = 8 + headerLength;
+            for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
+                if (entry.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                TensorInfo info = parseEntry(file, entry.getKey(), entry.getValue().getAsJsonObject(), dataStart);
+                if (info.offset() + info.length() > size) {
+                    throw new ModelLoadException(file, "truncated: tensor " + info.name() + " ends at byte "
+                            + (info.offset() + info.length()) + " but the file has " + size + " bytes");
+                }
+                into.put(info.name(), info);
+            }
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException(file, "missing weights file", e);
+        } catch (IOException e) {
+            throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
+        } catch (JsonParseException | IllegalStateException | UnsupportedOperationException | NullPointerException e) {
+            throw new ModelLoadException(file, "damaged safetensors header: " + e.getMessage(), e);
+        }
+    }
+
+    private static TensorInfo parseEntry(Path file, String name, JsonObject entry, long dataStart)
+            throws ModelLoadException {
+        String dtypeName = entry.get("dtype").getAsString();
+        DType dtype;
+        try {
+            dtype = DType.valueOf(dtypeName);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(file, "tensor " + name + " has dtype " + dtypeName
+                    + ", which is not supported (F32, F16 and BF16 are)");
+        }
+        var shapeJson = entry.getAsJsonArray("shape");
+        long[] shape = new long[shapeJson.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = shapeJson.get(i).getAsLong();
+        }
+        var offsets = entry.getAsJsonArray("data_offsets");
+        long begin = offsets.get(0).getAsLong();
+        long end = offsets.get(1).getAsLong();
+        var info = new TensorInfo(name, dtype, shape, file, dataStart + begin, end - begin);
+        if (end < begin || info.elements() * dtype.bytes != end - begin) {
+            throw new ModelLoadException(file, "tensor " + name + " of shape " + Arrays.toString(shape)
+                    + " and dtype " + dtype + " does not match its " + (end - begin) + " bytes");
+        }
+        return info;
+    }
+
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    public boolean contains(String name) {
+        return tensors.containsKey(name);
+    }
+
+    /** Total bytes of all tensors as stored. */
+    public long storedBytes() {
+        return tensors.values().stream().mapToLong(TensorInfo::length).sum();
+    }
+
+    /** Maps a tensor's bytes read-only, little-endian. Tensors larger than 2 GiB are not supported. */
+    public static ByteBuffer map(TensorInfo info) throws ModelLoadException {
+        if (info.length() > Integer.MAX_VALUE) {
+            throw new ModelLoadException(info.file(), "tensor " + info.name() + " is larger than 2 GiB");
+        }
+        try (FileChannel channel = FileChannel.open(info.file(), StandardOpenOption.READ)) {
+            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, info.offset(), info.length());
+            return mapped.order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new ModelLoadException(info.file(), "cannot map tensor " + info.name() + ": " + e.getMessage(), e);
+        }
+    }
+}

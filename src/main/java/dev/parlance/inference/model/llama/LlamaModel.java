@@ -1,0 +1,258 @@
+package dev.parlance.inference.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.model.CausalLm;
+import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.model.Ops;
+import dev.parlance.inference.model.RotaryEmbedding;
+import dev.parlance.inference.model.Weights;
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.function.DoubleConsumer;
+
+/**
+ * The Llama family: Llama 2/3.x, Mistral, Qwen2 (q/k/v biases), SmolLM, TinyLlama.
+ *
+ * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py} and
+ * {@code modeling_qwen2.py}; Karpathy's llama2.c {@code run.c}.
+ *
+ * <p>Loading prepares the weights so that a layer costs few tensor operations: q, k and v become
+ * one matrix and gate and up another; each RMSNorm weight is folded into the columns of the
+ * matrix that follows it, and the attention scale 1/sqrt(headDim) into the q rows (RoPE is
+ * linear, so scaling before it is the same). Decoding one token, where each tensor operation's
+ * fixed cost adds up, then does the norms' reductions, RoPE and the KV-cache writes in Java on the
+ * tensors' own memory; prompts take the batched tensor path.
+ */
+public final class LlamaModel implements CausalLm {
+    private static final String LAYER = "model.layers.%d.";
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final RotaryEmbedding rope;
+    private final NDArray embedTokens; // [vocab, hidden]
+    private final NDArray lmHead; // [vocab, hidden]
+    private final NDArray finalNorm; // [hidden]
+    private final Layer[] layers;
+    private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
+    private final FloatBuffer decodeQueryData;
+
+    /** One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns. */
+    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down) {}
+
+    private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, NDArray lmHead,
+            NDArray finalNorm, Layer[] layers) {
+        this.config = config;
+        this.manager = manager;
+        this.rope = new RotaryEmbedding(config.rope(), config.headDim());
+        this.embedTokens = embedTokens;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        this.decodeQuery = manager.create(new Shape(config.numKvHeads(), config.groupSize(), config.headDim()),
+                DataType.FLOAT32);
+        this.decodeQueryData = decodeQuery.toByteBuffer(true).asFloatBuffer();
+    }
+
+    /**
+     * Loads the weights into {@code manager}, which the model then owns.
+     *
+     * @param progress told the fraction of layers loaded
+     */
+    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, DoubleConsumer progress)
+            throws ModelLoadException {
+        long hidden = config.hiddenSize();
+        long inter = config.intermediateSize();
+        long qRows = (long) config.numHeads() * config.headDim();
+        long kvRows = (long) config.numKvHeads() * config.headDim();
+        float scale = (float) (1.0 / Math.sqrt(config.headDim()));
+        NDArray embed = weights.get("model.embed_tokens.weight", config.vocabSize(), hidden);
+        NDArray head = config.tieWordEmbeddings() || !weights.has("lm_head.weight")
+                ? embed : weights.get("lm_head.weight", config.vocabSize(), hidden);
+        Layer[] layers = new Layer[config.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = String.format(LAYER, i);
+            NDArray qkv = weights.stackRows(
+                    List.of(p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"),
+                    List.of(new long[] {qRows, hidden}, new long[] {kvRows, hidden}, new long[] {kvRows, hidden}));
+            scaleRows(qkv, qRows, scale);
+            foldNorm(qkv, weights.get(p + "input_layernorm.weight", hidden));
+            NDArray qkvBias = null;
+            if (config.attentionBias()) {
+                qkvBias = weights.stackRows(
+                        List.of(p + "self_attn.q_proj.bias", p + "self_attn.k_proj.bias", p + "self_attn.v_proj.bias"),
+                        List.of(new long[] {qRows}, new long[] {kvRows}, new long[] {kvRows}));
+                scaleRows(qkvBias, qRows, scale);
+            }
+            NDArray gateUp = weights.stackRows(List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+                    List.of(new long[] {inter, hidden}, new long[] {inter, hidden}));
+            foldNorm(gateUp, weights.get(p + "post_attention_layernorm.weight", hidden));
+            layers[i] = new Layer(qkv, qkvBias,
+                    weights.get(p + "self_attn.o_proj.weight", hidden, qRows),
+                    gateUp,
+                    weights.get(p + "mlp.down_proj.weight", hidden, inter));
+            progress.accept((i + 1.0) / layers.length);
+        }
+        NDArray norm = weights.get("model.norm.weight", hidden);
+        return new LlamaModel(config, manager, embed, head, norm, layers);
+    }
+
+    /** Multiplies the first {@code rows} rows (or elements) in place, through the array's memory. */
+    private static void scaleRows(NDArray array, long rows, float scale) {
+        FloatBuffer data = array.toByteBuffer(true).asFloatBuffer();
+        long perRow = array.getShape().size() / array.getShape().get(0);
+        int n = Math.toIntExact(rows * perRow);
+        for (int i = 0; i < n; i++) {
+            data.put(i, data.get(i) * scale);
+        }
+    }
+
+    /** {@code W · (x ⊙ w) = (W ⊙ w) · x}: multiplies every row of {@code matrix} by the norm weight, in place. */
+    private static void foldNorm(NDArray matrix, NDArray normWeight) {
+        float[] w = normWeight.toFloatArray();
+        FloatBuffer data = matrix.toByteBuffer(true).asFloatBuffer();
+        float[] row = new float[w.length];
+        int rows = Math.toIntExact(matrix.getShape().get(0));
+        for (int r = 0; r < rows; r++) {
+            data.get(r * w.length, row);
+            for (int c = 0; c < w.length; c++) {
+                row[c] *= w[c];
+            }
+            data.put(r * w.length, row);
+        }
+    }
+
+    @Override
+    public LlamaConfig config() {
+        return config;
+    }
+
+    @Override
+    public KvCache newCache(int maxTokens) {
+        int capacity = Math.min(maxTokens, config.contextLength());
+        return new KvCache(manager, config.numLayers(), config.numKvHeads(), capacity, config.headDim());
+    }
+
+    @Override
+    public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
+        try (NDScope scope = new NDScope()) {
+            NDArray logits = tokens.length == 1 ? decodeStep(tokens[0], cache) : prefill(tokens, cache, allPositions);
+            scope.suppressNotUsedWarning();
+            NDScope.unregister(logits);
+            return logits;
+        }
+    }
+
+    /** One token: every small step that a tensor operation would make costly happens in Java. */
+    private NDArray decodeStep(int token, KvCache cache) {
+        int position = cache.length();
+        float[] cosSin = rope.angles(position);
+        float[] qkv = new float[(config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
+        NDArray x = embedTokens.get(new NDIndex().addSliceDim(token, token + 1)); // [1, hidden]
+        for (int i = 0; i < layers.length; i++) {
+            int index = i;
+            NDArray input = x;
+            x = Ops.inOwnScope(() -> decodeLayer(index, input, cache, cosSin, qkv));
+        }
+        cache.advance(1);
+        return Ops.linear(normalize(x).mul(finalNorm), lmHead, null); // [1, vocab]
+    }
+
+    /** One layer for the token at position {@code cache.length()}; {@code qkv} is scratch space. */
+    private NDArray decodeLayer(int index, NDArray x, KvCache cache, float[] cosSin, float[] qkv) {
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int headDim = config.headDim();
+        int length = cache.length() + 1;
+        Layer layer = layers[index];
+        Ops.linear(normalize(x), layer.qkv(), layer.qkvBias()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
+        rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
+        decodeQueryData.put(0, qkv, 0, heads * headDim);
+        cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
+        // query heads h = kv * group + j share kv head kv
+        NDArray y = decodeQuery.matMul(cache.keysTransposed(index, length)) // [KV, G, L]
+                .softmax(-1)
+                .matMul(cache.values(index, length)) // [KV, G, hd]
+                .reshape(1, (long) heads * headDim); // [1, H*hd]
+        NDArray h = x.add(Ops.linear(y, layer.o(), null)); // residual
+        return h.add(mlp(layer, normalize(h))); // residual
+    }
+
+    /** Several tokens at once: batched tensor operations, with the cache written by indexed copies. */
+    private NDArray prefill(int[] tokens, KvCache cache, boolean allPositions) {
+        int n = tokens.length;
+        int start = cache.length();
+        NDArray[] cosSin = rope.tables(manager, start, n);
+        NDArray mask = Ops.causalMask(manager, start, n);
+        NDArray x = embedTokens.get(manager.create(tokens)); // [T, hidden]
+        for (int i = 0; i < layers.length; i++) {
+            Layer layer = layers[i];
+            int index = i;
+            NDArray input = x;
+            x = Ops.inOwnScope(() -> {
+                NDArray h = input.add(attention(index, layer, normalize(input), cache, cosSin, mask)); // residual
+                return h.add(mlp(layer, normalize(h))); // residual
+            });
+        }
+        cache.advance(n);
+        NDArray last = allPositions ? x : x.get(new NDIndex("{}:", n - 1)); // [T or 1, hidden]
+        return Ops.linear(normalize(last).mul(finalNorm), lmHead, null); // [T or 1, vocab]
+    }
+
+    private NDArray attention(int index, Layer layer, NDArray x, KvCache cache, NDArray[] cosSin, NDArray mask) {
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int headDim = config.headDim();
+        long n = x.getShape().get(0);
+        NDArray qkv = Ops.linear(x, layer.qkv(), layer.qkvBias()).reshape(n, heads + 2L * kvHeads, headDim); // [T, H+2KV, hd]
+        NDArray qk = RotaryEmbedding.apply(qkv.get(":, :{}, :", heads + kvHeads), cosSin[0], cosSin[1]); // RoPE on q and k
+        NDArray q = qk.get(":, :{}, :", heads).transpose(1, 0, 2); // [H, T, hd]
+        NDArray kT = qk.get(":, {}:, :", heads).transpose(1, 2, 0); // [KV, hd, T]
+        NDArray v = qkv.get(":, {}:, :", heads + kvHeads).transpose(1, 0, 2); // [KV, T, hd]
+        cache.write(index, kT, v);
+        int length = cache.length() + (int) n;
+        // query heads h = kv * group + j share kv head kv: group them as rows of one product
+        NDArray scores = q.reshape(kvHeads, config.groupSize() * n, headDim)
+                .matMul(cache.keysTransposed(index, length)) // [KV, G*T, L]
+                .reshape(kvHeads, config.groupSize(), n, length).add(mask) // causal
+                .reshape(kvHeads, config.groupSize() * n, length);
+        NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [KV, G*T, hd]
+                .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, H*hd]
+        return Ops.linear(y, layer.o(), null);
+    }
+
+    private NDArray mlp(Layer layer, NDArray x) {
+        NDList gateUp = Ops.linear(x, layer.gateUp(), null).split(2, 1); // [T, I] each
+        NDArray gate = gateUp.get(0);
+        return Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp.get(1)), layer.down(), null); // SwiGLU
+    }
+
+    /** RMSNorm without its weight (folded into the next matrix): each row times 1/sqrt(mean(x²) + eps). */
+    private NDArray normalize(NDArray x) {
+        FloatBuffer data = x.toByteBuffer(true).asFloatBuffer();
+        int hidden = config.hiddenSize();
+        int rows = data.remaining() / hidden;
+        float[] row = new float[hidden];
+        float[] scales = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            data.get(r * hidden, row);
+            double sum = 0;
+            for (float v : row) {
+                sum += v * v;
+            }
+            scales[r] = (float) (1.0 / Math.sqrt((float) (sum / hidden) + config.rmsNormEps()));
+        }
+        return rows == 1 ? x.mul(scales[0]) : x.mul(manager.create(scales, new Shape(rows, 1)));
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,173 @@
+package dev.parlance.service;
+
+import dev.parlance.chat.ChatReply;
+import dev.parlance.chat.ChatSession;
+import dev.parlance.chat.ChatStreamListener;
+import dev.parlance.chat.ChatTemplate;
+import dev.parlance.chat.Message;
+import dev.parlance.chat.PromptBreakdown;
+import dev.parlance.chat.template.TemplateException;
+import dev.parlance.inference.ComputeThreads;
+import dev.parlance.inference.LanguageModel;
+import dev.parlance.inference.ModelLoadException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The inference service on DJL: one named daemon thread owns the model, so loading, prefill and
+ * decode never run on the caller's thread (DJL's scopes are thread-local, and one thread
+ * serialises access to the model). Requests queue in order. Cancellation is a flag the engine
+ * polls before every token.
+ */
+public final class DjlInferenceService implements InferenceService {
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "inference");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    // worker thread only
+    private LanguageModel model;
+    private ChatTemplate modelTemplate;
+    private ChatSession session;
+    private String sessionTemplateOverride;
+
+    private volatile ModelInfo loaded;
+    /** Cancel flags of generations queued or running, so that close() stops them all. */
+    private final Set<AtomicBoolean> active = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A service whose matrix products use all cores but one, which stays free for the window: on
+     * this kind of machine a decode that shares its cores with a busy UI slows down several times.
+     */
+    public DjlInferenceService() {
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        worker.execute(() -> ComputeThreads.set(threads));
+    }
+
+    @Override
+    public CompletableFuture<ModelInfo> load(Path folder, ProgressListener progress) {
+        return CompletableFuture.supplyAsync(() -> {
+            unload();
+            long start = System.nanoTime();
+            try {
+                LanguageModel next = LanguageModel.load(folder, progress::onProgress);
+                try {
+                    modelTemplate = ChatTemplate.fromModelFolder(folder);
+                } catch (IOException | TemplateException e) {
+                    next.close();
+                    throw new ModelLoadException(folder.resolve("tokenizer_config.json"),
+                            "the chat template cannot be used: " + e.getMessage(), e);
+                }
+                model = next;
+                double millis = (System.nanoTime() - start) / 1e6;
+                loaded = new ModelInfo(folder, folder.getFileName().toString(), model.config().architecture(),
+                        model.config().parameterCount(), model.config().contextLength(),
+                        model.defaults().sampling(), millis);
+                return loaded;
+            } catch (ModelLoadException e) {
+                throw new CompletionException(e);
+            }
+        }, worker);
+    }
+
+    @Override
+    public ModelInfo loadedModel() {
+        return loaded;
+    }
+
+    @Override
+    public Generation chat(List<Message> messages, ChatOptions options, ChatListener listener) {
+        List<Message> conversation = List.copyOf(messages);
+        AtomicBoolean cancelled = new AtomicBoolean();
+        active.add(cancelled);
+        worker.execute(() -> {
+            try {
+                ChatReply reply = sessionFor(options).reply(conversation, options.sampling(), new ChatStreamListener() {
+                    @Override
+                    public void onText(String delta) {
+                        listener.onText(delta);
+                    }
+
+                    @Override
+                    public void onReasoning(String delta) {
+                        listener.onReasoning(delta);
+                    }
+                }, cancelled::get);
+                listener.onFinished(reply.finish(), reply.stats(), reply.droppedMessages());
+            } catch (RuntimeException | OutOfMemoryError e) {
+                listener.onFailed(e);
+            } finally {
+                active.remove(cancelled);
+            }
+        });
+        return () -> cancelled.set(true);
+    }
+
+    @Override
+    public CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options) {
+        List<Message> conversation = List.copyOf(messages);
+        return CompletableFuture.supplyAsync(() -> {
+            PromptBreakdown view = sessionFor(options).inspect(conversation);
+            return new PromptInspection(view.prompt(), view.tokenIds(), view.pieces(), view.special(),
+                    view.tokensPerMessage(), view.contextLength());
+        }, worker);
+    }
+
+    /** The session for these options, rebuilt (losing the KV cache) only when they change it. */
+    private ChatSession sessionFor(ChatOptions options) {
+        if (model == null) {
+            throw new IllegalStateException("No model is loaded. Choose a model folder first.");
+        }
+        if (session == null || session.contextLength() != contextFor(options.contextLimit())
+                || !Objects.equals(sessionTemplateOverride, options.templateOverride())) {
+            if (session != null) {
+                session.close();
+            }
+            ChatTemplate template = options.templateOverride() == null ? modelTemplate
+                    : modelTemplate.withSource(options.templateOverride());
+            session = new ChatSession(model, template, options.contextLimit());
+            sessionTemplateOverride = options.templateOverride();
+        }
+        return session;
+    }
+
+    private int contextFor(int limit) {
+        int modelContext = model.config().contextLength();
+        return limit <= 0 ? modelContext : Math.min(limit, modelContext);
+    }
+
+    private void unload() {
+        if (session != null) {
+            session.close();
+            session = null;
+        }
+        if (model != null) {
+            model.close();
+            model = null;
+        }
+        loaded = null;
+    }
+
+    @Override
+    public void close() {
+        active.forEach(cancel -> cancel.set(true));
+        worker.execute(this::unload);
+        worker.shutdown();
+        try {
+            worker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

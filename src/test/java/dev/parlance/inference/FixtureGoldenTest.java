@@ -1,0 +1,123 @@
+package dev.parlance.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.parlance.inference.model.KvCache;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The engine against independent reference implementations' logits and greedy continuations. */
+class FixtureGoldenTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    void logitsMatchTheReferenceToOneTenThousandth(String fixture) throws Exception {
+        Path folder = SharedData.require("fixtures/" + fixture);
+        JsonObject golden = SharedData.json(folder.resolve("golden.json"));
+        try (LanguageModel model = LanguageModel.load(folder, f -> { })) {
+            for (JsonElement element : golden.getAsJsonArray("cases")) {
+                JsonObject c = element.getAsJsonObject();
+                int[] ids = ints(c.getAsJsonArray("input_ids"));
+                assertThat(model.tokenizer().encode(c.get("text").getAsString())).as("ids of " + c.get("name")).containsExactly(ids);
+                float[][] logits = allLogits(model, ids);
+                assertClose(logits[0], floats(c.getAsJsonArray("first_logits")), c + " first");
+                assertClose(logits[ids.length - 1], floats(c.getAsJsonArray("last_logits")), "last");
+                JsonArray top5 = c.getAsJsonArray("top5");
+                int startIndex = c.get("top5_start_index").getAsInt();
+                for (int i = 0; i < top5.size(); i++) {
+                    for (JsonElement pair : top5.get(i).getAsJsonArray()) {
+                        int id = pair.getAsJsonArray().get(0).getAsInt();
+                        float expected = pair.getAsJsonArray().get(1).getAsFloat();
+                        assertThat(logits[startIndex + i][id]).as("position %d token %d", startIndex + i, id)
+                                .isCloseTo(expected, within(1e-4f));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    void greedyContinuationWithTheKvCacheIsTheReferences(String fixture) throws Exception {
+        Path folder = SharedData.require("fixtures/" + fixture);
+        JsonObject golden = SharedData.json(folder.resolve("golden.json"));
+        try (LanguageModel model = LanguageModel.load(folder, f -> { })) {
+            for (JsonElement element : golden.getAsJsonArray("cases")) {
+                JsonObject c = element.getAsJsonObject();
+                if (!c.has("greedy") || c.get("greedy").isJsonNull()) {
+                    continue;
+                }
+                JsonObject greedy = c.getAsJsonObject("greedy");
+                int[] expected = ints(greedy.getAsJsonArray("new_tokens"));
+                int[] prompt = ints(c.getAsJsonArray("input_ids"));
+                assertThat(greedyWithCache(model, prompt, expected.length)).containsExactly(expected);
+            }
+        }
+    }
+
+    static int[] greedyWithCache(LanguageModel model, int[] prompt, int count) {
+        int[] result = new int[count];
+        try (KvCache cache = model.network().newCache(prompt.length + count)) {
+            int[] next = prompt;
+            for (int i = 0; i < count; i++) {
+                try (NDArray logits = model.network().forward(next, cache, false)) {
+                    result[i] = argmax(logits.toFloatArray());
+                }
+                next = new int[] {result[i]};
+            }
+        }
+        return result;
+    }
+
+    static float[][] allLogits(LanguageModel model, int[] ids) {
+        try (KvCache cache = model.network().newCache(ids.length);
+                NDArray logits = model.network().forward(ids, cache, true)) {
+            float[] flat = logits.toFloatArray();
+            int vocab = model.config().vocabSize();
+            float[][] rows = new float[ids.length][vocab];
+            for (int t = 0; t < ids.length; t++) {
+                System.arraycopy(flat, t * vocab, rows[t], 0, vocab);
+            }
+            return rows;
+        }
+    }
+
+    static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static void assertClose(float[] actual, float[] expected, String what) {
+        assertThat(actual).as(what).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).as("%s logit %d", what, i).isCloseTo(expected[i], within(1e-4f));
+        }
+    }
+
+    static int[] ints(JsonArray array) {
+        int[] result = new int[array.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = array.get(i).getAsInt();
+        }
+        return result;
+    }
+
+    static float[] floats(JsonArray array) {
+        float[] result = new float[array.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = array.get(i).getAsFloat();
+        }
+        return result;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.parlance.inference;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.parlance.inference.model.SafeTensors;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every kind of unusable folder gets a typed error that names the file and the problem. */
+class ModelLoadErrorTest {
+    @TempDir
+    Path dir;
+
+    private Path folder;
+
+    @BeforeEach
+    void writeModel() {
+        folder = TinyModels.write(dir.resolve("model"), SafeTensors.DType.F32, 1);
+    }
+
+    private void editConfig(Consumer<JsonObject> edit) throws IOException {
+        Path file = folder.resolve("config.json");
+        JsonObject config = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        edit.accept(config);
+        Files.writeString(file, config.toString());
+    }
+
+    @Test
+    void aMissingFolderIsNamed() {
+        assertThatThrownBy(() -> TinyModels.load(dir.resolve("nowhere")))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("nowhere").hasMessageContaining("not a folder");
+    }
+
+    @Test
+    void aMissingConfigIsNamed() throws IOException {
+        Files.delete(folder.resolve("config.json"));
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("config.json").hasMessageContaining("missing");
+    }
+
+    @Test
+    void aConfigThatIsNotJsonIsNamed() throws IOException {
+        Files.writeString(folder.resolve("config.json"), "{ not json");
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("config.json").hasMessageContaining("not valid JSON");
+    }
+
+    @Test
+    void anUnknownArchitectureListsTheSupportedOnes() throws IOException {
+        editConfig(c -> c.add("architectures", JsonParser.parseString("[\"BertForMaskedLM\"]")));
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("BertForMaskedLM is not supported").hasMessageContaining("Qwen2ForCausalLM");
+    }
+
+    @Test
+    void missingWeightsAreNamed() throws IOException {
+        Files.delete(folder.resolve("model.safetensors"));
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("no weights found");
+    }
+
+    @Test
+    void aShapeMismatchNamesTheTensorAndBothShapes() throws IOException {
+        editConfig(c -> c.addProperty("intermediate_size", 80));
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model.layers.0.mlp.gate_proj.weight has shape [64, 32]")
+                .hasMessageContaining("[80, 32]");
+    }
+
+    @Test
+    void aTruncatedWeightsFileIsNamed() throws IOException {
+        Path weights = folder.resolve("model.safetensors");
+        try (var file = new RandomAccessFile(weights.toFile(), "rw")) {
+            file.setLength(file.length() - 100);
+        }
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model.safetensors").hasMessageContaining("truncated");
+    }
+
+    @Test
+    void anUnsupportedDtypeIsNamed() throws IOException {
+        Path weights = folder.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
+        // "I32" is as long as "F32", so every offset stays valid
+        String edited = header.replaceFirst("\"F32\"", "\"I32\"");
+        System.arraycopy(edited.getBytes(StandardCharsets.UTF_8), 0, bytes, 8, (int) headerLength);
+        Files.write(weights, bytes);
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("dtype I32, which is not supported");
+    }
+
+    @Test
+    void aMissingTokenizerIsNamed() throws IOException {
+        Files.delete(folder.resolve("tokenizer.json"));
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("missing tokenizer.json");
+    }
+
+    @Test
+    void aModelTooLargeForFreeMemoryIsRefusedWithTheNumbersBeforeLoading() throws IOException {
+        editConfig(c -> {
+            c.addProperty("hidden_size", 65536);
+            c.addProperty("intermediate_size", 262144);
+            c.addProperty("num_hidden_layers", 200);
+            c.addProperty("num_attention_heads", 512);
+            c.addProperty("num_key_value_heads", 512);
+        });
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("this model needs about").hasMessageContaining("GB is free");
+    }
+}

@@ -1,0 +1,141 @@
+package dev.parlance.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConversationExportTest {
+    @TempDir
+    Path dir;
+
+    private SqliteConversationStore store;
+    private ConversationRecord conversation;
+
+    @BeforeEach
+    void fill() {
+        store = SqliteConversationStore.open(dir.resolve("a"));
+        var settings = new ConversationSettings("You are terse.", 0.6, 0.95, 50, 0.05, 1.1, 512, 8192, 1234L);
+        conversation = store.create("Rust vs \"Java\" / ünïcode", "qwen2.5-1.5b-instruct", settings);
+        store.append(conversation.id(), Role.SYSTEM, "You are terse.");
+        store.append(conversation.id(), Role.USER, "Which is faster?\n\nBe honest.");
+        var answer = store.append(conversation.id(), Role.ASSISTANT, "");
+        store.updateMessage(answer.id(), "It depends on the *workload*.", "The user wants a comparison.",
+                new MessageStats(7, 123.25, 18.5), FinishReason.LENGTH);
+        store.append(conversation.id(), Role.USER, "Go on");
+        var cut = store.append(conversation.id(), Role.ASSISTANT, "");
+        store.updateMessage(cut.id(), "Well", "", new MessageStats(1, 99, 3), FinishReason.CANCELLED);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void exportingToJsonAndImportingGivesTheSameConversation() {
+        ConversationArchive original = ConversationExport.read(store, conversation.id());
+
+        try (var other = SqliteConversationStore.open(dir.resolve("b"))) {
+            ConversationArchive parsed = ConversationExport.fromJson(ConversationExport.toJson(original));
+            var imported = other.importConversation(parsed);
+
+            assertThat(imported).isEqualTo(original.conversation());
+            assertThat(ConversationExport.read(other, imported.id())).isEqualTo(original);
+        }
+    }
+
+    @Test
+    void importingIntoAStoreThatHasTheConversationAddsACopy() {
+        ConversationArchive original = ConversationExport.read(store, conversation.id());
+
+        var copy = store.importConversation(ConversationExport.fromJson(ConversationExport.toJson(original)));
+
+        assertThat(copy.id()).isNotEqualTo(conversation.id());
+        assertThat(store.conversations()).hasSize(2);
+        assertThat(store.messages(copy.id(), 0, 10)).extracting(MessageRecord::content)
+                .isEqualTo(original.messages().stream().map(MessageRecord::content).toList());
+    }
+
+    @Test
+    void jsonIsAChatCompletionMessagesListWithMetadata() {
+        String json = ConversationExport.toJson(ConversationExport.read(store, conversation.id()));
+
+        assertThat(json).contains("\"format\": \"parlance-conversation\"")
+                .contains("\"role\": \"user\"")
+                .contains("\"content\": \"Which is faster?\\n\\nBe honest.\"")
+                .contains("\"reasoning_content\": \"The user wants a comparison.\"")
+                .contains("\"finish_reason\": \"length\"")
+                .contains("\"top_p\": 0.95")
+                .contains("\"tokens_per_second\": 18.5");
+    }
+
+    @Test
+    void markdownReadsAsADocument() {
+        String markdown = ConversationExport.toMarkdown(ConversationExport.read(store, conversation.id()));
+
+        assertThat(markdown).startsWith("# Rust vs \"Java\" / ünïcode\n")
+                .contains("- Model: qwen2.5-1.5b-instruct")
+                .contains("## You\n\nWhich is faster?\n\nBe honest.\n")
+                .contains("<details><summary>Reasoning</summary>\n\nThe user wants a comparison.")
+                .contains("*7 tokens · 18.5 tokens/s · first token after 123 ms · length*")
+                .contains("cancelled");
+    }
+
+    @Test
+    void aPlainChatCompletionFileCanBeImported() {
+        String json = "{\"messages\": [{\"role\": \"user\", \"content\": \"Plan a picnic for Sunday\"},"
+                + " {\"role\": \"assistant\", \"content\": \"Bring bread.\"}]}";
+
+        var imported = store.importConversation(ConversationExport.fromJson(json));
+
+        assertThat(imported.title()).isEqualTo("Plan a picnic for Sunday");
+        assertThat(store.messages(imported.id(), 0, 10)).extracting(MessageRecord::role)
+                .containsExactly(Role.USER, Role.ASSISTANT);
+    }
+
+    @Test
+    void contentGivenAsTextPartsIsJoined() {
+        String json = "{\"messages\": [{\"role\": \"user\", \"content\": ["
+                + "{\"type\": \"text\", \"text\": \"Hello \"}, {\"type\": \"text\", \"text\": \"there\"}]}]}";
+
+        assertThat(ConversationExport.fromJson(json).messages()).singleElement()
+                .extracting(MessageRecord::content).isEqualTo("Hello there");
+    }
+
+    @Test
+    void aFileThatIsNotAConversationIsRefusedInPlainWords() {
+        assertThatThrownBy(() -> ConversationExport.fromJson("{\"hello\": 1}"))
+                .isInstanceOf(StoreException.class).hasMessageContaining("has no \"messages\" list");
+        assertThatThrownBy(() -> ConversationExport.fromJson("not json {"))
+                .isInstanceOf(StoreException.class).hasMessageContaining("not valid JSON");
+        String toolMessage = "{\"messages\": [{\"role\": \"tool\", \"content\": \"\"}]}";
+        assertThatThrownBy(() -> ConversationExport.fromJson(toolMessage))
+                .isInstanceOf(StoreException.class).hasMessageContaining("only system, user and assistant");
+    }
+
+    @Test
+    void exportingEverythingWritesMarkdownAndJsonPerConversation() throws Exception {
+        store.create("Second one", null, null);
+
+        List<Path> files = ConversationExport.exportAll(store, dir.resolve("out"));
+
+        assertThat(files).hasSize(4);
+        assertThat(files).allSatisfy(file -> assertThat(file).exists());
+        assertThat(files).extracting(file -> file.getFileName().toString())
+                .anySatisfy(name -> assertThat(name)
+                        .matches("\\d{4}-\\d\\d-\\d\\d-rust-vs-java-ünïcode-[0-9a-f]{8}\\.md"));
+        Path json = files.stream().filter(f -> f.toString().endsWith(".json")
+                && f.getFileName().toString().contains("rust")).findFirst().orElseThrow();
+        assertThat(ConversationExport.fromJson(Files.readString(json)))
+                .isEqualTo(ConversationExport.read(store, conversation.id()));
+    }
+}
