@@ -1,15 +1,19 @@
 package dev.parlance;
 
+import dev.parlance.service.DjlInferenceService;
 import dev.parlance.service.InferenceService;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.store.InMemoryConversationStore;
+import dev.parlance.store.SqliteConversationStore;
+import dev.parlance.store.StoreException;
 import dev.parlance.ui.AppPreferences;
 import dev.parlance.ui.FxDialogService;
 import dev.parlance.ui.MainWindow;
 import dev.parlance.ui.OsTheme;
 import dev.parlance.ui.Theme;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -24,12 +28,27 @@ public final class ParlanceApp extends Application {
     private ExecutorService io;
     private InferenceService inference;
     private ConversationStore store;
+    /** What the user must hear about opening the store (a damaged file moved aside, or no store at all). */
+    private final List<String> storeNotices = new ArrayList<>();
 
-    /** Runs on the launcher thread, so reading settings and asking the OS for its theme never delay a frame. */
+    /**
+     * Runs on the launcher thread, so reading settings, asking the OS for its theme, starting the
+     * engine and opening (and perhaps repairing) the database never delay a frame.
+     */
     @Override
     public void init() {
-        prefs = AppPreferences.load(settingsFile());
+        prefs = AppPreferences.load(AppDirectories.dataDirectory().resolve("settings.properties"));
         osTheme = OsTheme.detect();
+        inference = new DjlInferenceService();
+        try {
+            SqliteConversationStore sqlite = SqliteConversationStore.openDefault();
+            sqlite.startupNotice().ifPresent(storeNotices::add);
+            store = sqlite;
+        } catch (StoreException e) {
+            // the window still opens: this session's conversations live in memory, and the user is told
+            storeNotices.add(e.getMessage());
+            store = new InMemoryConversationStore();
+        }
     }
 
     @Override
@@ -39,12 +58,15 @@ public final class ParlanceApp extends Application {
             t.setDaemon(true);
             return t;
         });
-        inference = EngineUnavailable.INSTANCE;
-        store = new InMemoryConversationStore();
         var window = new MainWindow(inference, store, prefs, osTheme, Platform::runLater, io,
                 w -> new FxDialogService(() -> stage, w::bundle));
         window.show(stage);
         window.reloadLastModel();
+        if (store instanceof SqliteConversationStore) {
+            ((SqliteConversationStore) store).addErrorListener(
+                    e -> Platform.runLater(() -> window.showStoreProblem(e.getMessage())));
+        }
+        storeNotices.forEach(window::showStoreProblem);
     }
 
     @Override
@@ -54,9 +76,5 @@ public final class ParlanceApp extends Application {
         io.shutdown();
         io.awaitTermination(2, TimeUnit.SECONDS);
         prefs.save();
-    }
-
-    private static Path settingsFile() {
-        return AppDirectories.dataDirectory().resolve("settings.properties");
     }
 }

@@ -14,6 +14,9 @@ public interface DialogService {
     /** Asks a yes/no question. */
     boolean confirm(String title, String message);
 
+    /** Tells the user something went wrong, without waiting for them to close the message. */
+    void warn(String title, String message);
+
     /** Lets the user pick a folder; empty if cancelled. */
     Optional<Path> chooseDirectory(String title, Path initial);
 }

@@ -65,6 +65,15 @@ public final class FxDialogService implements DialogService {
     }
 
     @Override
+    public void warn(String title, String message) {
+        var alert = new Alert(Alert.AlertType.WARNING, message, ButtonType.OK);
+        alert.initOwner(owner.get());
+        alert.setTitle(title);
+        alert.setHeaderText(null);
+        alert.show();
+    }
+
+    @Override
     public Optional<Path> chooseDirectory(String title, Path initial) {
         var chooser = new DirectoryChooser();
         chooser.setTitle(title);

@@ -125,6 +125,11 @@ public final class MainWindow {
         chatView.focusComposer();
     }
 
+    /** Tells the user that conversations cannot be saved as they should, in the store's own words. */
+    public void showStoreProblem(String message) {
+        dialogs.warn(bundle.getString("store.problem.title"), message);
+    }
+
     /** Loads the last model again, if it is still there. */
     public void reloadLastModel() {
         Path last = prefs.lastModel();

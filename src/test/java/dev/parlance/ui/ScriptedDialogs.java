@@ -1,7 +1,9 @@
 package dev.parlance.ui;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Answers the app's dialogs as a test tells it to, including the native folder chooser. */
 public final class ScriptedDialogs implements DialogService {
@@ -23,6 +25,13 @@ public final class ScriptedDialogs implements DialogService {
     @Override
     public boolean confirm(String title, String message) {
         return confirmed;
+    }
+
+    public final List<String> warnings = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void warn(String title, String message) {
+        warnings.add(message);
     }
 
     @Override
