@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Launches the app in its own JVM on a virtual X display (Xvfb), with the real GTK window and
  * fonts rather than Monocle, and saves what the screen shows to {@code target/screenshots/}:
- * light and dark, English and Chinese, mid-conversation and on first run. Look at them.
+ * light and dark, English and Chinese, mid-conversation (scripted engine), on first run, and with
+ * the real stories260K model loaded. Look at them.
  */
 @Tag("ui")
 class ScreenshotTest {
@@ -86,6 +87,24 @@ class ScreenshotTest {
             capture(name);
             stop(app);
         }
+    }
+
+    @Test
+    void theRealAppWithTheStoriesModelLoadedIsCaptured() throws Exception {
+        Path model = Path.of("../shared/models/stories260K").toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(model.resolve("config.json")), "Skipped: no stories260K model at " + model);
+        String name = "real-model-light-en";
+        Path dataDir = dataDir(name, Theme.LIGHT, Locale.ENGLISH);
+        AppPreferences prefs = AppPreferences.load(dataDir.resolve("settings.properties"));
+        prefs.setModelsDirectory(model.getParent());
+        prefs.setLastModel(model);
+        prefs.save();
+        Process app = launch(name, dataDir, "dev.parlance.Launcher");
+        waitFor(() -> windowShown() || !app.isAlive(), 60_000);
+        assertThat(app.isAlive()).as("the app is running; see target/screenshots/" + name + ".log").isTrue();
+        Thread.sleep(5000);   // the model loads on the inference thread
+        capture(name);
+        stop(app);
     }
 
     private static Path dataDir(String name, Theme theme, Locale locale) throws IOException {
