@@ -27,6 +27,7 @@ import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyEvent;
 import javafx.scene.layout.Region;
 
 /** The main window: toolbar with the model picker, sidebar of conversations, status bar. */
@@ -98,9 +99,12 @@ public final class MainView {
         noConversations.setWrapText(true);
         noConversations.getStyleClass().add("sidebar-empty");
         conversationList.setPlaceholder(noConversations);
-        conversationList.getSelectionModel().selectedItemProperty().addListener((obs, was, now) -> {
-            if (now != null) {
-                main.selectedProperty().set(now);
+        // only the user's clicks and keys open a conversation: the list also moves its selection by
+        // itself, for example to a neighbour when the selected conversation is deleted
+        conversationList.setOnMouseClicked(e -> openSelected());
+        conversationList.addEventHandler(KeyEvent.KEY_RELEASED, e -> {
+            if (e.getCode().isNavigationKey() || e.getCode() == KeyCode.ENTER || e.getCode() == KeyCode.SPACE) {
+                openSelected();
             }
         });
         main.selectedProperty().addListener((obs, was, now) -> showSelection(now));
@@ -129,6 +133,13 @@ public final class MainView {
                 chat.contextUsedProperty(), models.loadedProperty()));
         models.refresh();
         main.refreshConversations();
+    }
+
+    private void openSelected() {
+        ConversationRecord item = conversationList.getSelectionModel().getSelectedItem();
+        if (item != null && !item.equals(main.selectedProperty().get())) {
+            main.selectedProperty().set(item);
+        }
     }
 
     @FXML

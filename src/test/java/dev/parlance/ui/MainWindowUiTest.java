@@ -51,6 +51,7 @@ class MainWindowUiTest {
     private final ScriptedDialogs dialogs = new ScriptedDialogs();
     private MainWindow window;
     private Stage stage;
+    private AppPreferences prefs;
 
     static List<String> story(int tokens) {
         List<String> list = new ArrayList<>();
@@ -69,7 +70,7 @@ class MainWindowUiTest {
         Files.writeString(tiny.resolve("config.json"), "{}");
         Files.writeString(tiny.resolve("tokenizer.json"), "{}");
         Files.createDirectories(dir.resolve("broken"));
-        AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
+        prefs = AppPreferences.load(dir.resolve("settings.properties"));
         prefs.setModelsDirectory(dir.resolve("models"));
         prefs.setLocale(Locale.ENGLISH);
         prefs.setTheme(Theme.LIGHT);
@@ -292,5 +293,60 @@ class MainWindowUiTest {
         awaitAnswer();
         Labeled announcer = robot.lookup("#announcer").queryLabeled();
         assertThat(announcer.getAccessibleText()).startsWith("Answer finished: Once");
+    }
+
+    @Test
+    void aQuickStartOpensAConversationWithItsSystemPrompt(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        robot.clickOn(button(robot, "Translate Chinese ↔ English"));
+        waitUntil(() -> window.viewModel().selectedProperty().get() != null);
+        ask(robot, "你好");
+        awaitAnswer();
+        assertThat(inference.lastRequest().messages.get(0).content()).startsWith("You are a translator");
+        assertThat(robot.lookup("#conversationList").queryListView().getItems()).hasSize(1);
+    }
+
+    @Test
+    void conversationsCanBeSearchedRenamedAndDeleted(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "Paris in spring");
+        awaitAnswer();
+        robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
+        ask(robot, "Budget for May");
+        awaitAnswer();
+        ListView<?> sidebar = robot.lookup("#conversationList").queryListView();
+        waitUntil(() -> sidebar.getItems().size() == 2);
+        robot.clickOn("#searchField").write("paris");
+        waitUntil(() -> sidebar.getItems().size() == 1);
+        robot.clickOn("Paris in spring");
+        dialogs.line = "Trip";
+        robot.clickOn("#renameButton");
+        waitUntil(() -> robot.lookup("Trip").tryQuery().isPresent() || sidebar.getItems().isEmpty());
+        robot.doubleClickOn("#searchField").eraseText(5);
+        waitUntil(() -> sidebar.getItems().size() == 2);
+        robot.clickOn("Trip");
+        robot.clickOn("#deleteButton");
+        waitUntil(() -> sidebar.getItems().size() == 1);
+        assertThat(chat().getMessages()).isEmpty();
+        assertThat(chat().getConversationId()).isNull();
+    }
+
+    @Test
+    void theFontSizeApplies(FxRobot robot) {
+        robot.interact(() -> window.viewModel().fontSizeProperty().set(18));
+        assertThat(stage.getScene().getRoot().getStyle()).contains("-fx-font-size: 18px");
+        assertThat(robot.lookup("#sendButton").queryButton().getFont().getSize()).isEqualTo(18);
+    }
+
+    @Test
+    void theWindowRemembersItsBounds(FxRobot robot) {
+        robot.interact(() -> {
+            stage.setX(40);
+            stage.setY(30);
+            stage.setWidth(900);
+            stage.setHeight(640);
+            stage.hide();
+        });
+        assertThat(prefs.windowBounds()).containsExactly(40, 30, 900, 640);
     }
 }
