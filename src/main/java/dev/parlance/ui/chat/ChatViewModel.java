@@ -42,6 +42,9 @@ public final class ChatViewModel {
     /** What the chat can do right now. */
     public enum State { NO_MODEL, LOADING, IDLE, GENERATING, ERROR }
 
+    /** How often a growing answer is saved, so that a crash loses at most this much of it. */
+    static final long SAVE_INTERVAL_NANOS = 1_000_000_000L;
+
     /** How many characters of the first message name a new conversation. */
     static final int TITLE_LENGTH = 48;
 
@@ -69,6 +72,7 @@ public final class ChatViewModel {
     private long currentId;              // FX thread only; guards against stale callbacks
     private long openId;                 // FX thread only; guards against a slow read of an old conversation
     private boolean untitled;            // FX thread only; the first message names the conversation
+    private long lastSaveNanos;          // FX thread only; when the growing answer was last saved
 
     /**
      * @param inference writes the answers
@@ -327,7 +331,11 @@ public final class ChatViewModel {
         state.set(State.GENERATING);
         long id = ++currentId;
         currentReply = reply;
-        var text = new FxTextBuffer(fxThread, reply::appendText, flushInterval);
+        lastSaveNanos = System.nanoTime() - SAVE_INTERVAL_NANOS;   // the first text is saved at once
+        var text = new FxTextBuffer(fxThread, delta -> {
+            reply.appendText(delta);
+            saveGrowing(id, reply);
+        }, flushInterval);
         var reasoning = new FxTextBuffer(fxThread, reply::appendReasoning, flushInterval);
         current = inference.chat(history, settings.options(), new ChatListener() {
             @Override
@@ -362,6 +370,15 @@ public final class ChatViewModel {
                 });
             }
         });
+    }
+
+    /** Saves the answer so far (finish null: still being written) at most once per interval. */
+    private void saveGrowing(long id, MessageViewModel reply) {
+        long now = System.nanoTime();
+        if (id == currentId && now - lastSaveNanos >= SAVE_INTERVAL_NANOS) {
+            lastSaveNanos = now;
+            store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), MessageStats.NONE, null);
+        }
     }
 
     private void finish(FinishReason reason, GenerationStats stats, int dropped) {

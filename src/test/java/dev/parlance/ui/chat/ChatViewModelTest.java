@@ -321,4 +321,14 @@ class ChatViewModelTest {
         send("Again");
         assertThat(inference.lastRequest().messages).containsExactly(Message.user("Hi"), Message.user("Again"));
     }
+
+    @Test
+    void theGrowingAnswerIsSavedBeforeItFinishes() {
+        loadModel();
+        Request r = send("Hi");
+        r.listener.onText("Par");
+        MessageRecord saved = store.messages(chat.getConversationId(), 0, 10).get(1);
+        assertThat(saved.content()).isEqualTo("Par");
+        assertThat(saved.finish()).isNull();
+    }
 }
