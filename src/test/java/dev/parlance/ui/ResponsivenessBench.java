@@ -13,11 +13,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
+import javafx.scene.control.skin.VirtualFlow;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -31,8 +33,8 @@ import org.testfx.util.WaitForAsyncUtils;
  * Not a timed test: measures how the FX thread fares while a scripted engine streams a long
  * Markdown answer at 250 tokens/s into the real window (Monocle, software rendering). Reports the
  * longest gap between two pulses, runLater calls per second (every call the window makes through
- * its {@code fxThread}), and the time to open a conversation
- * of 1,000 messages; writes them to {@code target/bench/ui-responsiveness.txt}. Run with
+ * its {@code fxThread}), the time to open a conversation of 1,000 messages and the frame rate
+ * while scrolling through it; writes them to {@code target/bench/ui-responsiveness.txt}. Run with
  * {@code mvn -o test -Dtest=ResponsivenessBench -Dtest.excluded.groups=none}.
  */
 @Tag("bench")
@@ -51,9 +53,11 @@ class ResponsivenessBench {
     private final InMemoryConversationStore store = new InMemoryConversationStore();
     private FakeInferenceService inference;
     private MainWindow window;
+    private Stage stage;
 
     @Start
     void start(Stage stage) throws IOException {
+        this.stage = stage;
         Path model = dir.resolve("models/bench");
         Files.createDirectories(model);
         Files.writeString(model.resolve("config.json"), "{}");
@@ -151,6 +155,31 @@ class ResponsivenessBench {
         WaitForAsyncUtils.waitForFxEvents();
         double openMillis = (System.nanoTime() - openStart) / 1e6;
 
+        // scroll the long conversation from the bottom up, one step of 120 px per frame
+        List<Long> scrollGaps = new ArrayList<>();
+        long[] lastScrollPulse = {0};
+        int[] steps = {0};
+        var done = new CountDownLatch(1);
+        var scroller = new AnimationTimer() {
+            @Override
+            public void handle(long now) {
+                if (lastScrollPulse[0] != 0) {
+                    scrollGaps.add(now - lastScrollPulse[0]);
+                }
+                lastScrollPulse[0] = now;
+                VirtualFlow<?> flow = (VirtualFlow<?>) stage.getScene().lookup(".transcript .virtual-flow");
+                flow.scrollPixels(-120);
+                if (++steps[0] == 600) {
+                    stop();
+                    done.countDown();
+                }
+            }
+        };
+        WaitForAsyncUtils.asyncFx(scroller::start).get();
+        done.await(60, TimeUnit.SECONDS);
+        long longestScrollGap = scrollGaps.stream().mapToLong(Long::longValue).max().orElse(0);
+        double scrollFps = scrollGaps.size() * 1e9 / scrollGaps.stream().mapToLong(Long::longValue).sum();
+
         String report = String.format(Locale.ROOT,
                 "tokens streamed: %d at %d tokens/s in %.1f s%n"
                         + "answer length: %d characters%n"
@@ -159,9 +188,10 @@ class ResponsivenessBench {
                         + "longest single FX-thread update (append + Markdown rebuild): %.1f ms%n"
                         + "runLater calls: %d (%.1f per second)%n"
                         + "open a conversation of 1000 messages: %.0f ms%n"
+                        + "scroll it up 600 steps of 120 px, one per frame: %.1f frames per second, longest gap %.1f ms%n"
                         + "machine load average while measuring: %.1f on %d cores%n",
                 TOKENS, TOKENS_PER_SECOND, seconds, answerLength, gaps.size() + 1, (gaps.size() + 1) / seconds,
-                longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis,
+                longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis, scrollFps, longestScrollGap / 1e6,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors());
         System.out.print(report);
