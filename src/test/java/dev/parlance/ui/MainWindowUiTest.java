@@ -24,6 +24,7 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Labeled;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ScrollPane;
+import javafx.scene.control.TitledPane;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -348,5 +349,19 @@ class MainWindowUiTest {
             stage.hide();
         });
         assertThat(prefs.windowBounds()).containsExactly(40, 30, 900, 640);
+    }
+
+    @Test
+    void reasoningIsShownFolded(FxRobot robot) throws TimeoutException {
+        inference.streamReasoning(List.of("The user ", "wants a story."));
+        loadTinyModel(robot);
+        ask(robot, "Hi");
+        awaitAnswer();
+        TitledPane reasoning = robot.lookup(".reasoning").queryAllAs(TitledPane.class).stream()
+                .filter(Node::isVisible).findFirst().orElseThrow();
+        assertThat(reasoning.isExpanded()).isFalse();
+        assertThat(lastMessage().getReasoning()).isEqualTo("The user wants a story.");
+        robot.clickOn(reasoning);
+        waitUntil(reasoning::isExpanded);
     }
 }

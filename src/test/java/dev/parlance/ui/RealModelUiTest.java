@@ -133,4 +133,16 @@ class RealModelUiTest {
         assertThat(robot.lookup(".empty-body").queryAllAs(Labeled.class))
                 .anyMatch(l -> l.getText().contains(error) && l.getText().contains("Check that the folder"));
     }
+
+    @Test
+    void thePromptInspectorShowsTheRealModelsPrompt(FxRobot robot) throws TimeoutException {
+        loadStories(robot);
+        robot.clickOn("#composer").write("Once upon a time");
+        robot.clickOn("#inspectButton");
+        waitUntil(30, () -> robot.lookup(".prompt-token").tryQuery().isPresent()
+                || !window.viewModel().chat().errorProperty().get().isEmpty());
+        assertThat(robot.lookup(".prompt-inspector .label").queryAllAs(Labeled.class))
+                .anyMatch(l -> l.getText() != null && l.getText().matches("Context: \\d+ of 512 tokens"));
+        robot.type(KeyCode.ESCAPE);
+    }
 }
