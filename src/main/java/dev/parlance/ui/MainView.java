@@ -130,7 +130,7 @@ public final class MainView {
                 models.statusProperty(), models.loadedProperty(), models.loadingProperty()));
         speedStatus.textProperty().bind(Bindings.createStringBinding(this::speedText, chat.lastStatsProperty()));
         contextStatus.textProperty().bind(Bindings.createStringBinding(this::contextText,
-                chat.contextUsedProperty(), models.loadedProperty()));
+                chat.contextUsedProperty(), chat.droppedMessagesProperty(), models.loadedProperty()));
         models.refresh();
         main.refreshConversations();
     }
@@ -236,8 +236,13 @@ public final class MainView {
 
     private String contextText() {
         int available = chat.contextAvailable();
-        return available == 0 ? "" : MessageFormat.format(resources.getString("status.context"),
-                chat.contextUsedProperty().get(), available);
+        if (available == 0) {
+            return "";
+        }
+        String used = MessageFormat.format(resources.getString("status.context"), chat.contextUsedProperty().get(),
+                available);
+        int dropped = chat.droppedMessagesProperty().get();
+        return dropped == 0 ? used : used + " " + MessageFormat.format(resources.getString("status.dropped"), dropped);
     }
 
     /** A sidebar row: the title, with rename and delete in its context menu. */

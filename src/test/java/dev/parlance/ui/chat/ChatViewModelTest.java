@@ -331,4 +331,11 @@ class ChatViewModelTest {
         assertThat(saved.content()).isEqualTo("Par");
         assertThat(saved.finish()).isNull();
     }
+
+    @Test
+    void messagesLeftOutOfTheContextAreCounted() {
+        loadModel();
+        send("Hi").listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(3), 2);
+        assertThat(chat.droppedMessagesProperty().get()).isEqualTo(2);
+    }
 }
