@@ -64,7 +64,8 @@ public final class InMemoryConversationStore implements ConversationStore {
     public synchronized void rename(String conversationId, String title) {
         ConversationRecord c = conversations.get(conversationId);
         if (c != null) {
-            conversations.put(c.id(), new ConversationRecord(c.id(), title, c.created(), clock.instant(), c.model(), c.settings()));
+            conversations.put(c.id(),
+                    new ConversationRecord(c.id(), title, c.created(), clock.instant(), c.model(), c.settings()));
         }
     }
 
@@ -72,7 +73,8 @@ public final class InMemoryConversationStore implements ConversationStore {
     public synchronized void updateSettings(String conversationId, String model, ConversationSettings settings) {
         ConversationRecord c = conversations.get(conversationId);
         if (c != null) {
-            conversations.put(c.id(), new ConversationRecord(c.id(), c.title(), c.created(), c.updated(), model, settings));
+            conversations.put(c.id(),
+                    new ConversationRecord(c.id(), c.title(), c.created(), c.updated(), model, settings));
         }
     }
 
@@ -162,8 +164,9 @@ public final class InMemoryConversationStore implements ConversationStore {
             for (MessageRecord m : messages.get(c.id())) {
                 int at = m.content().toLowerCase(Locale.ROOT).indexOf(needle);
                 if (!needle.isEmpty() && at >= 0 && hits.size() < limit) {
-                    String snippet = m.content().substring(0, at) + "[[" + m.content().substring(at, at + needle.length())
-                            + "]]" + m.content().substring(at + needle.length());
+                    String text = m.content();
+                    String snippet = text.substring(0, at) + "[[" + text.substring(at, at + needle.length()) + "]]"
+                            + text.substring(at + needle.length());
                     hits.add(new SearchHit(c.id(), c.title(), m.id(), snippet));
                 }
             }
@@ -184,7 +187,8 @@ public final class InMemoryConversationStore implements ConversationStore {
     private void touch(String conversationId) {
         ConversationRecord c = conversationId == null ? null : conversations.get(conversationId);
         if (c != null) {
-            conversations.put(c.id(), new ConversationRecord(c.id(), c.title(), c.created(), clock.instant(), c.model(), c.settings()));
+            conversations.put(c.id(),
+                    new ConversationRecord(c.id(), c.title(), c.created(), clock.instant(), c.model(), c.settings()));
         }
     }
 

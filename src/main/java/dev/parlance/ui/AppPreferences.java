@@ -13,7 +13,8 @@ import java.util.function.Function;
 
 /**
  * The app's own settings, kept in a small properties file in the data directory: theme, language,
- * font size, window bounds, models directory and the defaults of new conversations. Read once at
+ * font size, window bounds, models directory, the defaults of new conversations and the user's own
+ * version of each quick start. Read once at
  * start and written once at exit, off the FX thread.
  */
 public final class AppPreferences {
@@ -116,28 +117,49 @@ public final class AppPreferences {
 
     /** Defaults of new conversations; fields never saved are null. */
     public synchronized ConversationSettings conversationDefaults() {
-        return new ConversationSettings(
-                values.getProperty("defaults.systemPrompt"),
-                parse("defaults.temperature", Double::valueOf),
-                parse("defaults.topP", Double::valueOf),
-                parse("defaults.topK", Integer::valueOf),
-                parse("defaults.minP", Double::valueOf),
-                parse("defaults.repeatPenalty", Double::valueOf),
-                parse("defaults.maxTokens", Integer::valueOf),
-                parse("defaults.contextLength", Integer::valueOf),
-                parse("defaults.seed", Long::valueOf));
+        return settings("defaults.");
     }
 
     public synchronized void setConversationDefaults(ConversationSettings s) {
-        put("defaults.systemPrompt", s.systemPrompt());
-        put("defaults.temperature", s.temperature());
-        put("defaults.topP", s.topP());
-        put("defaults.topK", s.topK());
-        put("defaults.minP", s.minP());
-        put("defaults.repeatPenalty", s.repeatPenalty());
-        put("defaults.maxTokens", s.maxTokens());
-        put("defaults.contextLength", s.contextLength());
-        put("defaults.seed", s.seed());
+        putSettings("defaults.", s);
+    }
+
+    /**
+     * The settings the user saved for a quick start (by its name, such as {@code TRANSLATE}), or
+     * null if they never did.
+     */
+    public synchronized ConversationSettings quickStartSettings(String quickStart) {
+        String prefix = "quickstart." + quickStart + ".";
+        return values.stringPropertyNames().stream().anyMatch(k -> k.startsWith(prefix)) ? settings(prefix) : null;
+    }
+
+    public synchronized void setQuickStartSettings(String quickStart, ConversationSettings s) {
+        putSettings("quickstart." + quickStart + ".", s);
+    }
+
+    private ConversationSettings settings(String prefix) {
+        return new ConversationSettings(
+                values.getProperty(prefix + "systemPrompt"),
+                parse(prefix + "temperature", Double::valueOf),
+                parse(prefix + "topP", Double::valueOf),
+                parse(prefix + "topK", Integer::valueOf),
+                parse(prefix + "minP", Double::valueOf),
+                parse(prefix + "repeatPenalty", Double::valueOf),
+                parse(prefix + "maxTokens", Integer::valueOf),
+                parse(prefix + "contextLength", Integer::valueOf),
+                parse(prefix + "seed", Long::valueOf));
+    }
+
+    private void putSettings(String prefix, ConversationSettings s) {
+        put(prefix + "systemPrompt", s.systemPrompt());
+        put(prefix + "temperature", s.temperature());
+        put(prefix + "topP", s.topP());
+        put(prefix + "topK", s.topK());
+        put(prefix + "minP", s.minP());
+        put(prefix + "repeatPenalty", s.repeatPenalty());
+        put(prefix + "maxTokens", s.maxTokens());
+        put(prefix + "contextLength", s.contextLength());
+        put(prefix + "seed", s.seed());
     }
 
     private void put(String key, Object value) {

@@ -1,6 +1,7 @@
 package dev.parlance.ui;
 
 import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.QuickStart;
@@ -13,6 +14,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
@@ -36,6 +39,8 @@ public final class MainViewModel {
     private final FilteredList<ConversationRecord> visible = new FilteredList<>(conversations);
     private final StringProperty search = new SimpleStringProperty("");
     private final ObjectProperty<ConversationRecord> selected = new SimpleObjectProperty<>();
+    private final ReadOnlyObjectWrapper<QuickStart> quickStart = new ReadOnlyObjectWrapper<>();
+    private final AppPreferences prefs;
     private final ObjectProperty<Theme> theme = new SimpleObjectProperty<>(Theme.LIGHT);
     private final ObjectProperty<Locale> locale = new SimpleObjectProperty<>(Locale.ENGLISH);
     private final DoubleProperty fontSize = new SimpleDoubleProperty(AppPreferences.DEFAULT_FONT_SIZE);
@@ -43,15 +48,18 @@ public final class MainViewModel {
 
     /**
      * @param store the conversations
+     * @param prefs keeps the user's own version of each quick start
      * @param models the model picker
      * @param settings the settings panel
      * @param chatFactory builds the chat, given the callback that refreshes the sidebar
      * @param fxThread runs callbacks on the FX thread
      * @param io reads the store off the FX thread
      */
-    public MainViewModel(ConversationStore store, ModelsViewModel models, SettingsViewModel settings,
+    public MainViewModel(ConversationStore store, AppPreferences prefs, ModelsViewModel models,
+            SettingsViewModel settings,
             Function<Runnable, ChatViewModel> chatFactory, Executor fxThread, Executor io) {
         this.store = store;
+        this.prefs = prefs;
         this.models = models;
         this.settings = settings;
         this.fxThread = fxThread;
@@ -64,6 +72,9 @@ public final class MainViewModel {
         });
         selected.addListener((obs, was, now) -> {
             String id = now == null ? null : now.id();
+            if (was != null && (now == null || !now.id().equals(was.id()))) {
+                quickStart.set(null);
+            }
             if (id == null || !id.equals(chat.getConversationId())) {
                 chat.open(id);
                 settings.load(now);
@@ -105,6 +116,11 @@ public final class MainViewModel {
         return selected;
     }
 
+    /** The quick start the open conversation began from, in this session; null for others. */
+    public ReadOnlyObjectProperty<QuickStart> quickStartProperty() {
+        return quickStart.getReadOnlyProperty();
+    }
+
     public ObjectProperty<Theme> themeProperty() {
         return theme;
     }
@@ -124,13 +140,30 @@ public final class MainViewModel {
         settings.load(null);
     }
 
-    /** Opens a new conversation with a quick start's system prompt and preset. */
+    /**
+     * Opens a new conversation with a quick start's system prompt and preset, or with the user's own
+     * version of the quick start if they saved one.
+     *
+     * @param systemPrompt the quick start's system prompt in the user's language
+     */
     public void newChat(QuickStart start, String systemPrompt) {
         ConversationRecord created = store.create("", models.getLoaded() == null ? "" : models.getLoaded().name(),
                 settings.defaults());
         conversations.add(0, created);
         selected.set(created);
+        quickStart.set(start);
         settings.applyQuickStart(systemPrompt, start.preset());
+        ConversationSettings own = prefs.quickStartSettings(start.name());
+        if (own != null) {
+            settings.use(own);
+        }
+    }
+
+    /** Makes the open conversation's settings what its quick start opens with from now on. */
+    public void saveQuickStart() {
+        if (quickStart.get() != null) {
+            prefs.setQuickStartSettings(quickStart.get().name(), settings.current());
+        }
     }
 
     public void rename(ConversationRecord conversation, String title) {

@@ -69,8 +69,9 @@ public final class MainWindow {
                 : AppDirectories.modelsDirectory();
         var models = new ModelsViewModel(inference, fxThread, io, modelsDirectory);
         var settings = new SettingsViewModel(store, prefs.conversationDefaults(), prefs::setConversationDefaults);
-        main = new MainViewModel(store, models, settings, changed -> new ChatViewModel(inference, store, settings,
-                models, fxThread, io, FRAME, changed), fxThread, io);
+        main = new MainViewModel(store, prefs, models, settings,
+                changed -> new ChatViewModel(inference, store, settings, models, fxThread, io, FRAME, changed),
+                fxThread, io);
         inspector = new PromptInspectorViewModel(inference, fxThread);
         main.themeProperty().set(prefs.theme() != null ? prefs.theme() : osTheme);
         main.localeProperty().set(prefs.locale() != null ? prefs.locale() : osLocale());

@@ -66,7 +66,8 @@ class FxTextBufferTest {
         }
         assertThat(done.await(2, TimeUnit.SECONDS)).isTrue();
         for (int i = 1; i < flushTimes.size(); i++) {
-            assertThat(flushTimes.get(i) - flushTimes.get(i - 1)).isGreaterThanOrEqualTo(Duration.ofMillis(19).toNanos());
+            assertThat(flushTimes.get(i) - flushTimes.get(i - 1))
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(19).toNanos());
         }
         assertThat(flushTimes.size()).isLessThan(200);
     }

@@ -15,19 +15,25 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainViewModelTest {
     private final Executor direct = Runnable::run;
     private final FakeInferenceService inference = new FakeInferenceService().holdLoads();
     private final InMemoryConversationStore store = new InMemoryConversationStore();
     private MainViewModel main;
+    @TempDir Path dir;
+    private AppPreferences prefs;
 
     @BeforeEach
     void setUp() {
         var models = new ModelsViewModel(inference, direct, direct, Path.of("models"));
         var settings = new SettingsViewModel(store, ConversationSettings.DEFAULTS, s -> { });
-        main = new MainViewModel(store, models, settings, changed -> new ChatViewModel(inference, store, settings,
-                models, direct, direct, Duration.ZERO, changed), direct, direct);
+        prefs = AppPreferences.load(dir.resolve("settings.properties"));
+        main = new MainViewModel(store, prefs, models, settings,
+                changed -> new ChatViewModel(inference, store, settings, models, direct, direct, Duration.ZERO,
+                        changed),
+                direct, direct);
         models.load(Path.of("models/tiny"));
         inference.completeLoad();
     }
@@ -119,5 +125,30 @@ class MainViewModelTest {
         String id = main.selectedProperty().get().id();
         converse("Meeting notes from Monday");
         assertThat(store.conversation(id).orElseThrow().title()).isEqualTo("Meeting notes from Monday");
+    }
+
+    @Test
+    void aQuickStartSavedByTheUserOpensWithTheirSettings() {
+        main.newChat(QuickStart.DRAFT, "Write drafts.");
+        assertThat(main.quickStartProperty().get()).isEqualTo(QuickStart.DRAFT);
+        main.settings().systemPromptProperty().set("Write drafts in a warm, short style.");
+        main.settings().temperatureProperty().set(0.4);
+        main.saveQuickStart();
+        main.newChat();
+        assertThat(main.quickStartProperty().get()).isNull();
+        main.newChat(QuickStart.DRAFT, "Write drafts.");
+        assertThat(main.settings().systemPromptProperty().get()).isEqualTo("Write drafts in a warm, short style.");
+        assertThat(main.settings().temperatureProperty().get()).isEqualTo(0.4);
+        assertThat(store.conversation(main.selectedProperty().get().id()).orElseThrow().settings().temperature())
+                .isEqualTo(0.4);
+    }
+
+    @Test
+    void otherQuickStartsKeepTheirOwnPrompts() {
+        main.newChat(QuickStart.DRAFT, "Write drafts.");
+        main.settings().systemPromptProperty().set("Mine.");
+        main.saveQuickStart();
+        main.newChat(QuickStart.SUMMARIZE, "Summarize.");
+        assertThat(main.settings().systemPromptProperty().get()).isEqualTo("Summarize.");
     }
 }

@@ -51,7 +51,8 @@ class RealModelUiTest {
     @BeforeAll
     static void needsTheModel() {
         assumeTrue(Files.isRegularFile(MODEL.resolve("config.json")),
-                "Skipped: the stories260K model is not at " + MODEL + " (it comes with the shared folder beside the project)");
+                "Skipped: the stories260K model is not at " + MODEL
+                        + " (it comes with the shared folder beside the project)");
     }
 
     @Start

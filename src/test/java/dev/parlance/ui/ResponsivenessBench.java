@@ -188,10 +188,12 @@ class ResponsivenessBench {
                         + "longest single FX-thread update (append + Markdown rebuild): %.1f ms%n"
                         + "runLater calls: %d (%.1f per second)%n"
                         + "open a conversation of 1000 messages: %.0f ms%n"
-                        + "scroll it up 600 steps of 120 px, one per frame: %.1f frames per second, longest gap %.1f ms%n"
+                        + "scroll it up 600 steps of 120 px, one per frame: %.1f frames per second, "
+                        + "longest gap %.1f ms%n"
                         + "machine load average while measuring: %.1f on %d cores%n",
                 TOKENS, TOKENS_PER_SECOND, seconds, answerLength, gaps.size() + 1, (gaps.size() + 1) / seconds,
-                longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis, scrollFps, longestScrollGap / 1e6,
+                longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis,
+                scrollFps, longestScrollGap / 1e6,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors());
         System.out.print(report);

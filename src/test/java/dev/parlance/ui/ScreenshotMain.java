@@ -34,47 +34,50 @@ public final class ScreenshotMain {
 
     /** The window under test. */
     public static final class App extends Application {
-    private FakeInferenceService inference;
+        private FakeInferenceService inference;
 
-    @Override
-    public void start(Stage stage) {
-        AppPreferences prefs = AppPreferences.load(AppDirectories.dataDirectory().resolve("settings.properties"));
-        boolean chinese = Locale.SIMPLIFIED_CHINESE.equals(prefs.locale());
-        inference = new FakeInferenceService()
-                .streamReasoning(List.of(chinese ? "用户想要读取文件。" : "The user wants to read a file."))
-                .streamScript(tokens(chinese ? ANSWER_ZH : ANSWER_EN), TimeUnit.MILLISECONDS.toNanos(2));
-        var store = new InMemoryConversationStore();
-        for (String title : chinese ? List.of("周末杭州行程", "给房东的邮件", "总结会议记录")
-                : List.of("Weekend in Hangzhou", "Email to the landlord", "Summary of the meeting notes")) {
-            ConversationRecord c = store.create(title, "stories260K", ConversationSettings.DEFAULTS);
-            store.append(c.id(), Role.USER, title);
+        @Override
+        public void start(Stage stage) {
+            AppPreferences prefs =
+                    AppPreferences.load(AppDirectories.dataDirectory().resolve("settings.properties"));
+            boolean chinese = Locale.SIMPLIFIED_CHINESE.equals(prefs.locale());
+            inference = new FakeInferenceService()
+                    .streamReasoning(List.of(chinese ? "用户想要读取文件。" : "The user wants to read a file."))
+                    .streamScript(tokens(chinese ? ANSWER_ZH : ANSWER_EN),
+                            TimeUnit.MILLISECONDS.toNanos(2));
+            var store = new InMemoryConversationStore();
+            for (String title : chinese ? List.of("周末杭州行程", "给房东的邮件", "总结会议记录")
+                    : List.of("Weekend in Hangzhou", "Email to the landlord", "Summary of the meeting notes")) {
+                ConversationRecord c = store.create(title, "stories260K", ConversationSettings.DEFAULTS);
+                store.append(c.id(), Role.USER, title);
+            }
+            var window = new MainWindow(inference, store, prefs, Theme.LIGHT, Platform::runLater, Runnable::run,
+                    w -> new FxDialogService(() -> stage, w::bundle));
+            window.show(stage);
+            MainViewModel main = window.viewModel();
+            main.settings().expandedProperty().set(true);
+            main.models().statusProperty().addListener((obs, was, now) -> {
+                if (now == ModelsViewModel.Status.READY) {
+                    main.chat().draftProperty().set(
+                            chinese ? "如何用 Java 读取文本文件？" : "How do I read a text file in Java?");
+                    main.chat().send();
+                }
+            });
+            main.chat().stateProperty().addListener((obs, was, now) -> {
+                if (was == ChatViewModel.State.GENERATING && now == ChatViewModel.State.IDLE) {
+                    var settle = new PauseTransition(Duration.millis(800));
+                    settle.setOnFinished(e -> System.out.println("READY"));
+                    settle.play();
+                }
+            });
+            main.models().load(Path.of(getParameters().getRaw().isEmpty() ? "stories260K"
+                    : getParameters().getRaw().get(0)));
         }
-        var window = new MainWindow(inference, store, prefs, Theme.LIGHT, Platform::runLater, Runnable::run,
-                w -> new FxDialogService(() -> stage, w::bundle));
-        window.show(stage);
-        MainViewModel main = window.viewModel();
-        main.settings().expandedProperty().set(true);
-        main.models().statusProperty().addListener((obs, was, now) -> {
-            if (now == ModelsViewModel.Status.READY) {
-                main.chat().draftProperty().set(chinese ? "如何用 Java 读取文本文件？" : "How do I read a text file in Java?");
-                main.chat().send();
-            }
-        });
-        main.chat().stateProperty().addListener((obs, was, now) -> {
-            if (was == ChatViewModel.State.GENERATING && now == ChatViewModel.State.IDLE) {
-                var settle = new PauseTransition(Duration.millis(800));
-                settle.setOnFinished(e -> System.out.println("READY"));
-                settle.play();
-            }
-        });
-        main.models().load(Path.of(getParameters().getRaw().isEmpty() ? "stories260K"
-                : getParameters().getRaw().get(0)));
-    }
 
-    @Override
-    public void stop() {
-        inference.close();
-    }
+        @Override
+        public void stop() {
+            inference.close();
+        }
 
     }
 
@@ -101,7 +104,8 @@ public final class ScreenshotMain {
             + "如果文件*很大*，请逐行读取。\n\n"
             + "```java\nPath path = Path.of(\"notes.txt\");\nString text = Files.readString(path);\n"
             + "try (var lines = Files.lines(path)) {\n    lines.forEach(System.out::println);\n}\n```\n\n"
-            + "1. 小文件用 `readString`\n2. 大文件用 `lines`\n3. 需要完全控制时用 `newBufferedReader`\n\n"
+            + "1. 小文件用 `readString`\n2. 大文件用 `lines`\n"
+            + "3. 需要完全控制时用 `newBufferedReader`\n\n"
             + "| 方法 | 内存 | 版本 |\n|---|---|---|\n| `readString` | 整个文件 | Java 11 |\n"
             + "| `lines` | 一行 | Java 8 |\n\n"
             + "> 文件不是 UTF-8 时，请务必指定字符集。\n";

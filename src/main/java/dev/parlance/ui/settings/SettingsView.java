@@ -4,6 +4,7 @@ import dev.parlance.ui.DialogService;
 import dev.parlance.ui.MainViewModel;
 import dev.parlance.ui.Theme;
 import java.nio.file.Path;
+import java.text.MessageFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.ResourceBundle;
@@ -53,6 +54,7 @@ public final class SettingsView {
     @FXML private Spinner<Integer> contextLength;
     @FXML private TextField seed;
     @FXML private Button resetButton;
+    @FXML private Button saveQuickStartButton;
     @FXML private ComboBox<Theme> themeBox;
     @FXML private ComboBox<Locale> languageBox;
     @FXML private Spinner<Double> fontSize;
@@ -70,8 +72,10 @@ public final class SettingsView {
 
     @FXML
     private void initialize() {
-        modelLabel.textProperty().bind(Bindings.createStringBinding(() -> settings.modelProperty().get().isEmpty()
-                ? resources.getString("settings.model.none") : settings.modelProperty().get(), settings.modelProperty()));
+        modelLabel.textProperty().bind(Bindings.createStringBinding(
+                () -> settings.modelProperty().get().isEmpty() ? resources.getString("settings.model.none")
+                        : settings.modelProperty().get(),
+                settings.modelProperty()));
         systemPrompt.textProperty().bindBidirectional(settings.systemPromptProperty());
         temperatureValue = settings.temperatureProperty().asObject();
         topPValue = settings.topPProperty().asObject();
@@ -109,6 +113,14 @@ public final class SettingsView {
         seed.setTextFormatter(seedFormatter);
         seedFormatter.valueProperty().bindBidirectional(seedValue);
         resetButton.disableProperty().bind(settings.modelDefaultsProperty().isNull());
+        saveQuickStartButton.visibleProperty().bind(main.quickStartProperty().isNotNull());
+        saveQuickStartButton.managedProperty().bind(saveQuickStartButton.visibleProperty());
+        saveQuickStartButton.textProperty().bind(Bindings.createStringBinding(
+                () -> main.quickStartProperty().get() == null ? ""
+                        : MessageFormat.format(resources.getString("settings.saveQuickStart"),
+                                resources.getString(main.quickStartProperty().get().nameKey())),
+                main.quickStartProperty()));
+        saveQuickStartButton.accessibleTextProperty().bind(saveQuickStartButton.textProperty());
         themeBox.getItems().setAll(Theme.values());
         themeBox.setConverter(converter(t -> resources.getString("theme." + t.name().toLowerCase(Locale.ROOT))));
         themeBox.valueProperty().bindBidirectional(main.themeProperty());
@@ -148,6 +160,11 @@ public final class SettingsView {
     @FXML
     private void saveAsDefaults() {
         settings.saveAsDefaults();
+    }
+
+    @FXML
+    private void saveQuickStart() {
+        main.saveQuickStart();
     }
 
     @FXML

@@ -190,6 +190,12 @@ public final class SettingsViewModel {
         applyPreset(preset);
     }
 
+    /** Takes every value that {@code s} sets (a saved quick start), and saves them with the conversation. */
+    public void use(ConversationSettings s) {
+        apply(merge(s, current()));
+        save();
+    }
+
     /** The options for the next answer. */
     public ChatOptions options() {
         var sampling = new SamplingConfig(
