@@ -364,4 +364,28 @@ class MainWindowUiTest {
         robot.clickOn(reasoning);
         waitUntil(reasoning::isExpanded);
     }
+
+    @Test
+    void messageActionsAreReachableFromTheKeyboard(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        ask(robot, "Hi");
+        awaitAnswer();
+        ListView<?> transcript = robot.lookup("#transcript").queryListView();
+        robot.interact(() -> {
+            transcript.requestFocus();
+            transcript.getSelectionModel().select(1);
+        });
+        robot.press(KeyCode.CONTROL).type(KeyCode.R).release(KeyCode.CONTROL);
+        waitUntil(() -> inference.requests().size() == 2);
+        awaitAnswer();
+        dialogs.editedText = "Hello again";
+        robot.interact(() -> transcript.getSelectionModel().select(0));
+        robot.type(KeyCode.F2);
+        waitUntil(() -> inference.requests().size() == 3);
+        awaitAnswer();
+        assertThat(chat().getMessages().get(0).getText()).isEqualTo("Hello again");
+        robot.interact(() -> transcript.getSelectionModel().select(1));
+        robot.type(KeyCode.DELETE);
+        waitUntil(() -> chat().getMessages().size() == 1);
+    }
 }

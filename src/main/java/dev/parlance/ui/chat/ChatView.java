@@ -18,6 +18,8 @@ import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.skin.VirtualFlow;
 import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyCodeCombination;
+import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.ScrollEvent;
 import javafx.scene.layout.FlowPane;
@@ -25,6 +27,10 @@ import javafx.scene.layout.VBox;
 
 /** The transcript and the composer. */
 public final class ChatView {
+    private static final KeyCombination COPY = new KeyCodeCombination(KeyCode.C, KeyCombination.SHORTCUT_DOWN);
+    private static final KeyCombination REGENERATE =
+            new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN);
+
     private final MainViewModel main;
     private final ChatViewModel chat;
     private final ModelsViewModel models;
@@ -59,6 +65,7 @@ public final class ChatView {
         transcript.setAccessibleText(resources.getString("chat.transcript"));
         transcript.addEventFilter(ScrollEvent.SCROLL, e -> follow = e.getDeltaY() < 0 && atBottom());
         transcript.addEventFilter(KeyEvent.KEY_PRESSED, e -> follow = follow && !isUpKey(e.getCode()));
+        transcript.addEventHandler(KeyEvent.KEY_PRESSED, this::messageKey);
         chat.getMessages().addListener((ListChangeListener<MessageViewModel>) change -> {
             while (change.next()) {
                 for (MessageViewModel added : change.getAddedSubList()) {
@@ -137,6 +144,26 @@ public final class ChatView {
         } else if (!chat.canStopProperty().get()) {
             follow = true;
             chat.send();
+        }
+        e.consume();
+    }
+
+    /** The card actions for the selected message: Ctrl+C copy, F2 edit, Ctrl+R regenerate, Delete. */
+    private void messageKey(KeyEvent e) {
+        MessageViewModel message = transcript.getSelectionModel().getSelectedItem();
+        if (message == null) {
+            return;
+        }
+        if (COPY.match(e)) {
+            MessageCell.copyText(message.getText());
+        } else if (e.getCode() == KeyCode.F2) {
+            MessageCell.edit(chat, dialogs, resources, message);
+        } else if (REGENERATE.match(e) && message.isLastAnswer()) {
+            chat.regenerate();
+        } else if (e.getCode() == KeyCode.DELETE) {
+            chat.delete(message);
+        } else {
+            return;
         }
         e.consume();
     }

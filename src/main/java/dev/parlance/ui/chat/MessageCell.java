@@ -16,8 +16,10 @@ import javafx.scene.AccessibleRole;
 import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.ContentDisplay;
+import javafx.scene.control.ContextMenu;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
+import javafx.scene.control.MenuItem;
 import javafx.scene.control.TitledPane;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
@@ -80,6 +82,21 @@ final class MessageCell extends ListCell<MessageViewModel> {
         setPrefWidth(0);   // let the list's width, not the text's length, decide the cell's width
         setContentDisplay(ContentDisplay.GRAPHIC_ONLY);
         setAccessibleRole(AccessibleRole.LIST_ITEM);
+        // the same actions from the context menu (right click, or the menu key where the platform sends it)
+        var menu = new ContextMenu(menuItem(copy), menuItem(edit), menuItem(regenerate), menuItem(delete));
+        menu.setOnShowing(e -> menu.getItems().forEach(item -> {
+            Button button = (Button) item.getUserData();
+            item.setVisible(button.isVisible());
+            item.setDisable(button.isDisable());
+        }));
+        setContextMenu(menu);
+    }
+
+    private static MenuItem menuItem(Button button) {
+        var item = new MenuItem(button.getText());
+        item.setUserData(button);
+        item.setOnAction(e -> button.fire());
+        return item;
     }
 
     private Button action(String key, Runnable run) {
@@ -174,7 +191,11 @@ final class MessageCell extends ListCell<MessageViewModel> {
     }
 
     private void editItem() {
-        MessageViewModel item = getItem();
+        edit(chat, dialogs, bundle, getItem());
+    }
+
+    /** Asks for the new text of a user message, then sends it again. */
+    static void edit(ChatViewModel chat, DialogService dialogs, ResourceBundle bundle, MessageViewModel item) {
         if (chat.canEdit(item)) {
             dialogs.editText(bundle.getString("message.edit.title"), item.getText())
                     .ifPresent(text -> chat.editAndResend(item, text));
