@@ -120,9 +120,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
             long peakRss = SystemMemory.peakResidentBytes();
             long weightBytes = config.parameterCount() * Float.BYTES;
-            double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20));
+            double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
+            double narrowGemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
             double gemmFlops = gemmThroughput();
-            print(report(folder, config, loadSeconds, result, peakRss, weightBytes, gemvBytesPerSecond, gemmFlops));
+            JsonObject report = report(folder, config, loadSeconds, result, peakRss, weightBytes, gemvBytesPerSecond, gemmFlops);
+            report.addProperty("gemv_model_width_gb_s", narrowGemvBytesPerSecond / 1e9);
+            report.addProperty("roofline_model_width_ms", weightBytes / narrowGemvBytesPerSecond * 1000);
+            print(report);
             return 0;
         }
     }
@@ -138,6 +142,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.addProperty("model", source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString());
         r.addProperty("architecture", config.architecture());
         r.addProperty("parameters", config.parameterCount());
+        r.addProperty("hidden_size", config.hiddenSize());
         r.addProperty("weight_mb", weightBytes / 1e6);
         r.addProperty("threads", ComputeThreads.get());
         r.addProperty("prompt_tokens", stats.promptTokens());
@@ -176,6 +181,9 @@ public final class BenchCommand implements Callable<Integer> {
                     r.get("decode_tok_s").getAsDouble(), r.get("decode_ms_per_token").getAsDouble(),
                     r.get("roofline_decode_ms").getAsDouble(), r.get("gemv_gb_s").getAsDouble(),
                     r.get("decode_vs_roofline").getAsDouble());
+            out.printf("                (rows as wide as the model's hidden size, %d: %.1f GB/s, roofline %.2f ms)%n",
+                    r.get("hidden_size").getAsInt(), r.get("gemv_model_width_gb_s").getAsDouble(),
+                    r.get("roofline_model_width_ms").getAsDouble());
             out.printf("peak memory     %.0f MB resident (KV cache %.1f MB)%n", r.get("peak_rss_mb").getAsDouble(),
                     r.get("kv_cache_mb").getAsDouble());
         }
@@ -194,9 +202,8 @@ public final class BenchCommand implements Callable<Integer> {
         return prompt;
     }
 
-    /** Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes}, best of several. */
-    static double gemvBandwidth(long bytes) {
-        int cols = 2048;
+    /** Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes} with rows of {@code cols}, best of several. */
+    static double gemvBandwidth(long bytes, int cols) {
         long rows = Math.max(1, bytes / Float.BYTES / cols);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, cols));
