@@ -118,6 +118,7 @@ final class ChatTurnsBench {
             JsonObject t = new JsonObject();
             t.addProperty("turn", turn.number());
             t.addProperty("ttft_ms", turn.stats().timeToFirstTokenMillis());
+            t.addProperty("prefill_ms", turn.stats().prefillMillis());
             t.addProperty("prompt_tokens", turn.stats().promptTokens());
             t.addProperty("computed_tokens", turn.computedTokens());
             t.addProperty("reused_tokens", turn.stats().reusedTokens());
