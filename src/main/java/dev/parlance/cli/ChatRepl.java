@@ -222,7 +222,8 @@ final class ChatRepl {
 
     private void report(ChatReply reply) {
         if (reply.droppedMessages() > 0) {
-            note("(" + reply.droppedMessages() + (reply.droppedMessages() == 1 ? " older message was" : " older messages were")
+            int n = reply.droppedMessages();
+            note("(" + n + (n == 1 ? " older message was" : " older messages were")
                     + " left out to fit the context of " + session.contextLength() + " tokens)");
         }
         switch (reply.finish()) {
@@ -230,7 +231,8 @@ final class ChatRepl {
                 note("(stopped)");
                 break;
             case LENGTH:
-                note("(the answer reached its limit of " + sampling.maxNewTokens() + " tokens; --max-tokens raises it)");
+                note("(the answer reached its limit of " + sampling.maxNewTokens()
+                        + " tokens; --max-tokens raises it)");
                 break;
             case CONTEXT_FULL:
                 note("(the context of " + session.contextLength() + " tokens is full; /reset starts afresh)");
@@ -240,7 +242,8 @@ final class ChatRepl {
         }
         if (console) {
             GenerationStats stats = reply.stats();
-            note(String.format(Locale.ROOT, "(%d tokens, %.0f ms to the first, %.1f tokens/s; %d of %d prompt tokens reused)",
+            note(String.format(Locale.ROOT,
+                    "(%d tokens, %.0f ms to the first, %.1f tokens/s; %d of %d prompt tokens reused)",
                     stats.generatedTokens(), stats.timeToFirstTokenMillis(), stats.decodeTokensPerSecond(),
                     stats.reusedTokens(), stats.promptTokens()));
         }

@@ -7,9 +7,13 @@ import dev.parlance.chat.ChatSession;
 import dev.parlance.chat.ChatStreamListener;
 import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.Message;
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SharedData;
+import dev.parlance.store.MessageRecord;
+import dev.parlance.store.SqliteConversationStore;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -45,12 +49,8 @@ class ChatCommandTest {
     }
 
     /** The answers the engine gives, turn by turn, to these user messages (greedy, as the test's chats are). */
-    private static List<Message> conversation(Path folder, String system, List<String> userMessages)
-            throws Exception {
+    private static List<Message> conversation(Path folder, List<String> userMessages) throws Exception {
         List<Message> conversation = new ArrayList<>();
-        if (system != null) {
-            conversation.add(Message.system(system));
-        }
         try (LanguageModel model = LanguageModel.load(folder, f -> { });
                 ChatSession session = new ChatSession(model, ChatTemplate.fromModelFolder(folder), 0)) {
             SamplingOptions options = new SamplingOptions();
@@ -104,7 +104,7 @@ class ChatCommandTest {
     @Test
     void holdsAFiveTurnConversationWithTheStoryModelAndInspectShowsItsTemplatesExactPrompt() throws Exception {
         Path model = SharedData.require("models/stories260K");
-        List<Message> expected = conversation(model, null, FIVE_MESSAGES);
+        List<Message> expected = conversation(model, FIVE_MESSAGES);
         List<String> input = new ArrayList<>(FIVE_MESSAGES);
         input.add("/inspect");
 
@@ -119,14 +119,15 @@ class ChatCommandTest {
         String prompt = ChatTemplate.fromModelFolder(model).render(expected.subList(0, expected.size() - 1), true);
         assertThat(inspectedPrompt(result.out())).isEqualTo(prompt).startsWith("User: Once upon a time\nAssistant:");
         assertThat(tokenTableRoles(result.out()))
-                .containsExactly("user", "assistant", "user", "assistant", "user", "assistant", "user", "assistant", "user");
+                .containsExactly("user", "assistant", "user", "assistant", "user", "assistant", "user", "assistant",
+                        "user");
         assertThat(result.err()).doesNotContain("rejects", "too long", "failed");
     }
 
     @Test
     void holdsAFiveTurnConversationWithAChatMlModelAndInspectShowsItsTemplatesExactPrompt() throws Exception {
         Path model = SharedData.require("fixtures/tiny-qwen2");
-        List<Message> expected = conversation(model, null, FIVE_MESSAGES);
+        List<Message> expected = conversation(model, FIVE_MESSAGES);
         List<String> input = new ArrayList<>(FIVE_MESSAGES);
         input.add("/inspect");
 
@@ -143,7 +144,7 @@ class ChatCommandTest {
     @Test
     void regenerateWritesTheLastAnswerAgainInsteadOfAddingOne() throws Exception {
         Path model = SharedData.require("models/stories260K");
-        String answer = conversation(model, null, List.of("Once upon a time")).get(1).content();
+        String answer = conversation(model, List.of("Once upon a time")).get(1).content();
 
         CliRun.Result result = chat(model, lines(List.of("Once upon a time", "/regenerate", "/inspect")));
 
@@ -200,8 +201,9 @@ class ChatCommandTest {
     @Test
     void aTemplateThatRejectsTheConversationIsReportedAndTheChatGoesOn() throws IOException {
         Path model = modelWithTemplate(SharedData.require("fixtures/tiny-qwen2"),
-                "{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
-                        + "{% endif %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
+                "{% for m in messages %}{% if m['role'] == 'system' %}"
+                        + "{{ raise_exception('System role not supported') }}{% endif %}"
+                        + "{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
                         + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
 
         CliRun.Result result = chat(model, lines(List.of("/system Be brief.", "Hello", "/system", "Hello again",
@@ -209,7 +211,8 @@ class ChatCommandTest {
 
         assertThat(result.exit()).isZero();
         assertThat(result.err()).contains("The chat template rejects this conversation: System role not supported");
-        assertThat(inspectedPrompt(result.out())).isEqualTo("<|im_start|>user\nHello again<|im_end|>\n<|im_start|>assistant\n");
+        assertThat(inspectedPrompt(result.out()))
+                .isEqualTo("<|im_start|>user\nHello again<|im_end|>\n<|im_start|>assistant\n");
     }
 
     @Test
@@ -231,18 +234,21 @@ class ChatCommandTest {
         CliRun.Result result = chat(model, lines(FIVE_MESSAGES), "--context", "80");
 
         assertThat(result.exit()).isZero();
-        assertThat(result.err()).containsPattern("\\(\\d+ older messages? (was|were) left out to fit the context of 80 tokens\\)");
+        assertThat(result.err())
+                .containsPattern("\\(\\d+ older messages? (was|were) left out to fit the context of 80 tokens\\)");
     }
 
     @Test
     void reasoningIsShownApartFromTheAnswer() throws IOException {
         // a generation prompt that opens <think>, as DeepSeek-R1's does: what the model writes is reasoning
         Path model = modelWithTemplate(SharedData.require("models/stories260K"),
-                "{% for m in messages %}{{ m['content'] }}{% endfor %}{% if add_generation_prompt %}<think>\n{% endif %}");
+                "{% for m in messages %}{{ m['content'] }}{% endfor %}"
+                        + "{% if add_generation_prompt %}<think>\n{% endif %}");
 
         CliRun.Result result = chat(model, lines(List.of("Once upon a time")));
 
-        assertThat(result.out()).startsWith(ChatRepl.REASONING_START + "\n").contains("\n" + ChatRepl.REASONING_END + "\n");
+        assertThat(result.out()).startsWith(ChatRepl.REASONING_START + "\n")
+                .contains("\n" + ChatRepl.REASONING_END + "\n");
     }
 
     @Test
@@ -299,6 +305,17 @@ class ChatCommandTest {
         assertThat(history.exit()).isZero();
         assertThat(history.out()).contains("1 conversation in ")
                 .containsPattern("Once upon a time\\s+4 messages; answers: 2 length");
+        try (SqliteConversationStore store = SqliteConversationStore.open(data)) {
+            String id = store.conversations().get(0).id();
+            List<MessageRecord> messages = store.messages(id, 0, 10);
+            assertThat(messages).extracting(MessageRecord::role)
+                    .containsExactly(Role.USER, Role.ASSISTANT, Role.USER, Role.ASSISTANT);
+            MessageRecord regenerated = messages.get(3);
+            assertThat(regenerated.content()).isNotEmpty();
+            assertThat(regenerated.finish()).isEqualTo(FinishReason.LENGTH);
+            assertThat(regenerated.stats().tokens()).isEqualTo(MAX_TOKENS);
+            assertThat(regenerated.stats().timeToFirstTokenMillis()).isPositive();
+        }
     }
 
     @Test
@@ -306,7 +323,8 @@ class ChatCommandTest {
         Path model = SharedData.require("models/stories260K");
         Path data = dir.resolve("data");
 
-        chat(model, lines(List.of("Once upon a time", "/reset", "Lily saw a dog")), "--save", "--data-dir", data.toString());
+        chat(model, lines(List.of("Once upon a time", "/reset", "Lily saw a dog")),
+                "--save", "--data-dir", data.toString());
         CliRun.Result history = CliRun.run("", "history", "--data-dir", data.toString());
 
         assertThat(history.out()).contains("2 conversations in ")
