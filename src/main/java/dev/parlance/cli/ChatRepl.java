@@ -192,11 +192,12 @@ final class ChatRepl {
                     + ". Start a new conversation (/reset) or shorten the message.");
             return false;
         } catch (RuntimeException e) {
-            stream.end();
-            note("The answer failed: " + e.getMessage());
             if (!stream.started) {
+                note("The answer failed: " + e);
                 return false;
             }
+            stream.end();
+            note("The answer failed: " + e);
             if (recorder != null) {
                 recorder.answerFinished(stream.answer.toString(), stream.reasoning.toString(), null,
                         FinishReason.ERROR);

@@ -319,6 +319,39 @@ class ChatCommandTest {
     }
 
     @Test
+    void systemWithSaveUpdatesTheSavedSystemPrompt() {
+        Path model = SharedData.require("fixtures/tiny-qwen2");
+        Path data = dir.resolve("data");
+
+        chat(model, lines(List.of("Hello", "/system Be brief.")), "--system", "Be kind.", "--save",
+                "--data-dir", data.toString());
+
+        try (SqliteConversationStore store = SqliteConversationStore.open(data)) {
+            assertThat(store.conversations().get(0).settings().systemPrompt()).isEqualTo("Be brief.");
+        }
+    }
+
+    @Test
+    void aMessageTheTemplateRejectsIsNotSaved() throws IOException {
+        Path model = modelWithTemplate(SharedData.require("fixtures/tiny-qwen2"),
+                "{% for m in messages %}{% if m['role'] == 'system' %}"
+                        + "{{ raise_exception('System role not supported') }}{% endif %}"
+                        + "{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
+                        + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
+        Path data = dir.resolve("data");
+
+        chat(model, lines(List.of("/system Be brief.", "Rejected", "/system", "Accepted")), "--save",
+                "--data-dir", data.toString());
+
+        try (SqliteConversationStore store = SqliteConversationStore.open(data)) {
+            assertThat(store.conversations()).hasSize(1);
+            List<MessageRecord> messages = store.messages(store.conversations().get(0).id(), 0, 10);
+            assertThat(messages).extracting(MessageRecord::content).first().isEqualTo("Accepted");
+            assertThat(messages).hasSize(2);
+        }
+    }
+
+    @Test
     void resetWithSaveStartsASecondSavedConversation() {
         Path model = SharedData.require("models/stories260K");
         Path data = dir.resolve("data");
