@@ -1,7 +1,10 @@
 package dev.parlance.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.parlance.AppDirectories;
+import dev.parlance.Launcher;
 import dev.parlance.chat.ChatReply;
 import dev.parlance.chat.ChatSession;
 import dev.parlance.chat.ChatStreamListener;
@@ -15,7 +18,9 @@ import dev.parlance.inference.SharedData;
 import dev.parlance.store.MessageRecord;
 import dev.parlance.store.SqliteConversationStore;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +31,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sun.misc.Signal;
 
 /** {@code parlance chat} driven through stdin, as a script would drive it. */
 class ChatCommandTest {
@@ -260,36 +264,59 @@ class ChatCommandTest {
     }
 
     @Test
-    void ctrlCStopsTheAnswerBeingWrittenAndTheChatGoesOn() {
+    void ctrlCStopsTheAnswerBeingWrittenAndTheChatGoesOnThenAtThePromptItQuits() throws Exception {
         Path model = SharedData.require("models/stories260K");
-        // stdout that presses Ctrl+C when the first answer starts to stream, then gives the signal thread time to act
-        StringWriter out = new StringWriter() {
-            private boolean pressed;
-
-            @Override
-            public void write(String text, int offset, int length) {
-                super.write(text, offset, length);
-                if (!pressed && length > 0) {
-                    pressed = true;
-                    Signal.raise(new Signal("INT"));
-                    sleep(300);
+        assumeTrue(Files.isExecutable(Path.of("/bin/kill")), "skipped: no /bin/kill to send SIGINT with");
+        // a process of its own: Ctrl+C at the prompt ends the JVM, which must not be the test's
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xss4m", "-cp",
+                System.getProperty("java.class.path"), Launcher.class.getName(), "chat", "--model", model.toString(),
+                "--temperature", "0", "--max-tokens", "400").redirectErrorStream(true);
+        builder.environment().put(AppDirectories.DATA_DIR_ENV, dir.toString());
+        Process process = builder.start();
+        StringBuffer output = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (InputStreamReader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+                char[] buffer = new char[256];
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    output.append(buffer, 0, n);
                 }
+            } catch (IOException e) {
+                output.append(e);
             }
-        };
+        });
+        reader.start();
+        try (Writer stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
+            stdin.write("Once upon a time\n");
+            stdin.flush();
+            awaitOutput(output, ", there was");
+            interrupt(process);
+            awaitOutput(output, "(stopped)");
+            stdin.write("Lily saw a dog\n/inspect\n");
+            stdin.flush();
+            awaitOutput(output, "of 512 in the context");
+            interrupt(process);
 
-        CliRun.Result result = CliRun.run(lines(List.of("Once upon a time", "Lily saw a dog")), out,
-                "chat", "--model", model.toString(), "--temperature", "0", "--max-tokens", "400");
-
-        assertThat(result.exit()).isZero();
-        assertThat(result.err()).containsOnlyOnce("(stopped)");
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            process.destroyForcibly();
+        }
+        reader.join(5000);
+        assertThat(process.exitValue()).isEqualTo(130);
+        assertThat(output.toString()).containsOnlyOnce("(stopped)").contains("User: Lily saw a dog");
     }
 
-    private static void sleep(long millis) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    private static void awaitOutput(StringBuffer output, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (output.indexOf(text) < 0) {
+            assertThat(System.nanoTime()).as("waited for \"%s\" in:%n%s", text, output).isLessThan(deadline);
+            TimeUnit.MILLISECONDS.sleep(10);
         }
+    }
+
+    private static void interrupt(Process process) throws Exception {
+        Process kill = new ProcessBuilder("/bin/kill", "-INT", String.valueOf(process.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
