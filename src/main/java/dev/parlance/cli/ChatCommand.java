@@ -90,21 +90,22 @@ public final class ChatCommand implements Callable<Integer> {
             }
             try (store; ChatSession session = new ChatSession(lm, template, context)) {
                 ChatRecorder recorder = store == null ? null
-                        : new ChatRecorder(store, model.getFileName().toString(), settings(config));
+                        : new ChatRecorder(store, modelName(), settings(config));
                 ChatRepl repl = new ChatRepl(session, config, recorder, spec.commandLine().getOut(), err,
                         System.console() != null);
                 repl.setSystemPrompt(system);
-                return runWithCtrlC(repl, store);
+                runWithCtrlC(repl, store);
+                return 0;
             }
         }
     }
 
     /**
      * Runs the REPL with Ctrl+C stopping the current answer. The handler runs on the JVM's signal
-     * thread; with no answer running it ends the process as Ctrl+C normally does, after the
-     * store has written what was queued.
+     * thread; with no answer running it ends the process as Ctrl+C normally does (exit code 130),
+     * after the store has written what was queued.
      */
-    private int runWithCtrlC(ChatRepl repl, SqliteConversationStore store) throws IOException {
+    private static void runWithCtrlC(ChatRepl repl, SqliteConversationStore store) throws IOException {
         Signal interrupt = new Signal("INT");
         SignalHandler previous = Signal.handle(interrupt, signal -> {
             if (!repl.stopAnswer()) {
@@ -117,10 +118,16 @@ public final class ChatCommand implements Callable<Integer> {
         try {
             Console console = System.console();
             Charset charset = console != null ? console.charset() : StandardCharsets.UTF_8;
-            return repl.run(new BufferedReader(new InputStreamReader(System.in, charset)));
+            repl.run(new BufferedReader(new InputStreamReader(System.in, charset)));
         } finally {
             Signal.handle(interrupt, previous);
         }
+    }
+
+    /** The folder's name ({@code --model .} names the current folder). */
+    private String modelName() {
+        Path name = model.toAbsolutePath().normalize().getFileName();
+        return name != null ? name.toString() : model.toString();
     }
 
     private ConversationSettings settings(SamplingConfig config) {

@@ -35,7 +35,7 @@ final class ChatRepl {
             "/system TEXT    set the system prompt (/system alone removes it)",
             "/regenerate     write the last answer again",
             "/inspect        show the exact prompt of the last answer and its tokens per message",
-            "/exit           leave (so does end of input)",
+            "/exit, /quit    leave (so does end of input)",
             "Ctrl+C stops an answer while it is written; at the prompt it quits.");
     private static final int PREVIEW_LENGTH = 48;
 
@@ -72,7 +72,7 @@ final class ChatRepl {
     }
 
     /** Reads lines until end of input or /exit. */
-    int run(BufferedReader in) throws IOException {
+    void run(BufferedReader in) throws IOException {
         if (console) {
             note("Chatting in the model's template with a context of " + session.contextLength()
                     + " tokens. /help lists the commands.");
@@ -84,14 +84,14 @@ final class ChatRepl {
             }
             String line = in.readLine();
             if (line == null) {
-                return 0;
+                return;
             }
             if (line.isBlank()) {
                 continue;
             }
             if (line.startsWith("/")) {
                 if (!command(line.strip())) {
-                    return 0;
+                    return;
                 }
             } else {
                 ask(line);
