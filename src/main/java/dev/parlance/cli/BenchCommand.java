@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.parlance.chat.ChatTemplate;
 import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.GenerationResult;
 import dev.parlance.inference.Generator;
@@ -35,9 +36,12 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code parlance bench}: load time, prefill and decode speed, time to first token and peak
  * memory, next to this machine's own limits: the time one fp32 matrix-vector product takes over as
  * many bytes as the model's weights (the decode roofline), and one large fp32 GEMM's throughput.
+ * With {@code --chat-turns N} it holds an N-turn chat instead and reports each turn's time to first
+ * token and prompt tokens computed and reused (see {@link ChatTurnsBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure load, prefill and decode speed against this machine's matrix-product limits.")
+        description = {"Measure load, prefill and decode speed against this machine's matrix-product limits.",
+            "With --chat-turns: time to first token turn by turn in one chat, with its KV cache reused."})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -69,6 +73,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--chat-turns", paramLabel = "N",
+            description = "Instead, hold an N-turn chat and report each turn's time to first token and the prompt "
+                    + "tokens computed and reused.")
+    Integer chatTurns;
+
+    @Option(names = "--message-chars", paramLabel = "N",
+            description = "With --chat-turns: the length of every user message (default: ${DEFAULT-VALUE}).")
+    int messageChars = 64;
+
+    @Option(names = "--answer-tokens", paramLabel = "N",
+            description = "With --chat-turns: the most tokens of every answer (default: ${DEFAULT-VALUE}).")
+    int answerTokens = 32;
+
     @Override
     public Integer call() throws IOException {
         ComputeThreads.set(threads != null ? threads : Runtime.getRuntime().availableProcessors());
@@ -86,7 +103,7 @@ public final class BenchCommand implements Callable<Integer> {
             folder = SyntheticModel.write(temp.resolve(shape.name().toLowerCase()), shape, dtype, 1, 1);
         }
         try {
-            return run(folder);
+            return chatTurns != null ? runChat(folder) : run(folder);
         } finally {
             if (temp != null) {
                 deleteTree(temp);
@@ -120,9 +137,45 @@ public final class BenchCommand implements Callable<Integer> {
             }
             long peakRss = SystemMemory.peakResidentBytes();
             long weightBytes = config.parameterCount() * Float.BYTES;
-            double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20));
+            double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
+            double narrowGemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
             double gemmFlops = gemmThroughput();
-            print(report(folder, config, loadSeconds, result, peakRss, weightBytes, gemvBytesPerSecond, gemmFlops));
+            JsonObject report = report(folder, config, loadSeconds, result, peakRss, weightBytes, gemvBytesPerSecond, gemmFlops);
+            report.addProperty("gemv_model_width_gb_s", narrowGemvBytesPerSecond / 1e9);
+            report.addProperty("roofline_model_width_ms", weightBytes / narrowGemvBytesPerSecond * 1000);
+            print(report);
+            return 0;
+        }
+    }
+
+    private int runChat(Path folder) throws IOException {
+        if (chatTurns < 1 || messageChars < 1 || answerTokens < 1) {
+            return CliSupport.fail(spec, "--chat-turns, --message-chars and --answer-tokens must be at least 1");
+        }
+        try (LanguageModel model = CliSupport.loadModel(folder, spec)) {
+            if (model == null) {
+                return CliSupport.EXIT_MODEL;
+            }
+            ChatTurnsBench bench = new ChatTurnsBench(chatTurns, messageChars, answerTokens);
+            if (bench.contextTokens() > model.config().contextLength()) {
+                return CliSupport.fail(spec, chatTurns + " turns need about " + bench.contextTokens()
+                        + " tokens of context but the model has " + model.config().contextLength());
+            }
+            List<ChatTurnsBench.Turn> turns = bench.run(model, ChatTemplate.fromModelFolder(folder));
+            String name = source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                JsonObject report = bench.toJson(turns);
+                report.addProperty("model", name);
+                report.addProperty("threads", ComputeThreads.get());
+                out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(report));
+            } else {
+                out.printf("model           %s (%s, %,d parameters)%n", name, model.config().architecture(),
+                        model.config().parameterCount());
+                out.printf("threads         %d%n", ComputeThreads.get());
+                bench.print(turns, out);
+            }
+            out.flush();
             return 0;
         }
     }
@@ -138,6 +191,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.addProperty("model", source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString());
         r.addProperty("architecture", config.architecture());
         r.addProperty("parameters", config.parameterCount());
+        r.addProperty("hidden_size", config.hiddenSize());
         r.addProperty("weight_mb", weightBytes / 1e6);
         r.addProperty("threads", ComputeThreads.get());
         r.addProperty("prompt_tokens", stats.promptTokens());
@@ -176,6 +230,9 @@ public final class BenchCommand implements Callable<Integer> {
                     r.get("decode_tok_s").getAsDouble(), r.get("decode_ms_per_token").getAsDouble(),
                     r.get("roofline_decode_ms").getAsDouble(), r.get("gemv_gb_s").getAsDouble(),
                     r.get("decode_vs_roofline").getAsDouble());
+            out.printf("                (rows as wide as the model's hidden size, %d: %.1f GB/s, roofline %.2f ms)%n",
+                    r.get("hidden_size").getAsInt(), r.get("gemv_model_width_gb_s").getAsDouble(),
+                    r.get("roofline_model_width_ms").getAsDouble());
             out.printf("peak memory     %.0f MB resident (KV cache %.1f MB)%n", r.get("peak_rss_mb").getAsDouble(),
                     r.get("kv_cache_mb").getAsDouble());
         }
@@ -194,9 +251,8 @@ public final class BenchCommand implements Callable<Integer> {
         return prompt;
     }
 
-    /** Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes}, best of several. */
-    static double gemvBandwidth(long bytes) {
-        int cols = 2048;
+    /** Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes} with rows of {@code cols}, best of several. */
+    static double gemvBandwidth(long bytes, int cols) {
         long rows = Math.max(1, bytes / Float.BYTES / cols);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, cols));

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
+            ChatCommand.class,
+            PromptCommand.class,
             HistoryCommand.class,
             ExportCommand.class,
             ImportCommand.class,

@@ -11,6 +11,9 @@ public interface ModelConfig {
     /** The longest sequence the model supports. */
     int contextLength();
 
+    /** Width of the residual stream: the input size of most matrices. */
+    int hiddenSize();
+
     int numLayers();
 
     int numKvHeads();

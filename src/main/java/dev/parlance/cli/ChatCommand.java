@@ -1,0 +1,137 @@
+package dev.parlance.cli;
+
+import dev.parlance.chat.ChatSession;
+import dev.parlance.chat.ChatTemplate;
+import dev.parlance.chat.template.TemplateException;
+import dev.parlance.inference.LanguageModel;
+import dev.parlance.inference.SamplingConfig;
+import dev.parlance.store.ConversationSettings;
+import dev.parlance.store.SqliteConversationStore;
+import dev.parlance.store.StoreException;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * {@code parlance chat}: a conversation in the terminal, in the model's own chat template. Reads one
+ * message per line from stdin, so it works typed at a console or fed from a pipe (then without the
+ * {@code >} prompt and banner, so scripts and tests see only answers). Ctrl+C stops the answer being
+ * written; at the prompt it quits.
+ */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = {"Chat with a model folder in its own chat template; answers stream as they are written.",
+            "Commands: /reset, /system TEXT, /regenerate, /inspect, /help, /exit. "
+                    + "Ctrl+C stops an answer; at the prompt it quits."})
+public final class ChatCommand implements Callable<Integer> {
+    /** The exit code of a shell whose program was ended by SIGINT. */
+    private static final int EXIT_INTERRUPTED = 130;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model folder.")
+    Path model;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "A system prompt for the conversation.")
+    String system;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = "--context", paramLabel = "N",
+            description = "Use at most N tokens of context (default: the model's).")
+    int context;
+
+    @Option(names = "--save", description = "Save the conversation, so that \"parlance history\" lists it.")
+    boolean save;
+
+    @Mixin
+    DataDirOption data;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        try (LanguageModel lm = CliSupport.loadModel(model, spec)) {
+            if (lm == null) {
+                return CliSupport.EXIT_MODEL;
+            }
+            ChatTemplate template;
+            try {
+                template = ChatTemplate.fromModelFolder(model);
+            } catch (IOException | TemplateException e) {
+                err.println("parlance: cannot read the model's chat template: " + e.getMessage());
+                err.flush();
+                return CliSupport.EXIT_MODEL;
+            }
+            SamplingConfig config;
+            try {
+                config = sampling.apply(lm.defaults().sampling());
+            } catch (IllegalArgumentException e) {
+                return CliSupport.fail(spec, e.getMessage());
+            }
+            SqliteConversationStore store;
+            try {
+                store = save ? data.open(err) : null;
+            } catch (StoreException e) {
+                return CliSupport.fail(spec, e.getMessage());
+            }
+            try (store; ChatSession session = new ChatSession(lm, template, context)) {
+                ChatRecorder recorder = store == null ? null
+                        : new ChatRecorder(store, modelName(), settings(config));
+                ChatRepl repl = new ChatRepl(session, config, recorder, spec.commandLine().getOut(), err,
+                        System.console() != null);
+                repl.setSystemPrompt(system);
+                runWithCtrlC(repl, store);
+                return 0;
+            }
+        }
+    }
+
+    /**
+     * Runs the REPL with Ctrl+C stopping the current answer. The handler runs on the JVM's signal
+     * thread; with no answer running it ends the process as Ctrl+C normally does (exit code 130),
+     * after the store has written what was queued.
+     */
+    private static void runWithCtrlC(ChatRepl repl, SqliteConversationStore store) throws IOException {
+        Signal interrupt = new Signal("INT");
+        SignalHandler previous = Signal.handle(interrupt, signal -> {
+            if (!repl.stopAnswer()) {
+                if (store != null) {
+                    store.close();
+                }
+                System.exit(EXIT_INTERRUPTED);
+            }
+        });
+        try {
+            Console console = System.console();
+            Charset charset = console != null ? console.charset() : StandardCharsets.UTF_8;
+            repl.run(new BufferedReader(new InputStreamReader(System.in, charset)));
+        } finally {
+            Signal.handle(interrupt, previous);
+        }
+    }
+
+    /** The folder's name ({@code --model .} names the current folder). */
+    private String modelName() {
+        Path name = model.toAbsolutePath().normalize().getFileName();
+        return name != null ? name.toString() : model.toString();
+    }
+
+    private ConversationSettings settings(SamplingConfig config) {
+        return new ConversationSettings(system, config.temperature(), config.topP(), config.topK(), config.minP(),
+                config.repeatPenalty(), config.maxNewTokens(), context, config.seed());
+    }
+}
