@@ -23,6 +23,7 @@ import javafx.application.Application;
 import javafx.geometry.Rectangle2D;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
+import javafx.scene.image.Image;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
 import javafx.scene.input.KeyCode;
@@ -103,6 +104,7 @@ public final class MainWindow {
     /** Puts the window on the stage and shows it. */
     public void show(Stage stage) {
         this.stage = stage;
+        stage.getIcons().add(new Image(MainWindow.class.getResource("icon.png").toExternalForm()));
         applyTheme();
         var scene = new Scene(buildRoot(), 1100, 720);
         stage.setScene(scene);

@@ -125,8 +125,10 @@ class MainWindowUiTest {
     }
 
     @Test
-    void theTitleStartsWithParlance() {
+    void theTitleStartsWithParlanceAndTheWindowHasTheAppIcon() {
         assertThat(stage.getTitle()).startsWith("Parlance");
+        assertThat(stage.getIcons()).hasSize(1);
+        assertThat(stage.getIcons().get(0).getWidth()).isEqualTo(256);
     }
 
     @Test
