@@ -60,15 +60,15 @@ class FxTextBufferTest {
                 }
             }
         }, Duration.ofMillis(20));
+        long start = System.nanoTime();
         for (int i = 0; i < 200; i++) {
             buffer.append("t");
             Thread.sleep(1);
         }
         assertThat(done.await(2, TimeUnit.SECONDS)).isTrue();
-        for (int i = 1; i < flushTimes.size(); i++) {
-            assertThat(flushTimes.get(i) - flushTimes.get(i - 1))
-                    .isGreaterThanOrEqualTo(Duration.ofMillis(19).toNanos());
-        }
-        assertThat(flushTimes.size()).isLessThan(200);
+        long elapsedMillis = (flushTimes.get(flushTimes.size() - 1) - start) / 1_000_000;
+        // one flush at once, then at most one per 20 ms
+        assertThat(flushTimes.size()).isLessThanOrEqualTo(1 + (int) (elapsedMillis / 20) + 1);
+        assertThat(flushTimes.size()).isGreaterThan(1);
     }
 }
