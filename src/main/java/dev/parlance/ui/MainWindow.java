@@ -104,7 +104,7 @@ public final class MainWindow {
     /** Puts the window on the stage and shows it. */
     public void show(Stage stage) {
         this.stage = stage;
-        stage.getIcons().add(new Image(MainWindow.class.getResource("icon.png").toExternalForm()));
+        stage.getIcons().setAll(new Image(MainWindow.class.getResource("icon.png").toExternalForm()));
         applyTheme();
         var scene = new Scene(buildRoot(), 1100, 720);
         stage.setScene(scene);
