@@ -121,7 +121,7 @@ public final class Gpt2Model implements CausalLm {
         int length = cache.length() + (int) n;
         NDArray scores = q.matMul(cache.keysTransposed(index, length)); // [H, T, L]
         if (mask != null) {
-            scores = scores.add(mask); // causal
+            scores.addi(mask); // causal, in place
         }
         NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [H, T, hd]
                 .transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, E]

@@ -219,9 +219,8 @@ public final class LlamaModel implements CausalLm {
         int length = cache.length() + (int) n;
         // query heads h = kv * group + j share kv head kv: group them as rows of one product
         NDArray scores = q.reshape(kvHeads, config.groupSize() * n, headDim)
-                .matMul(cache.keysTransposed(index, length)) // [KV, G*T, L]
-                .reshape(kvHeads, config.groupSize(), n, length).add(mask) // causal
-                .reshape(kvHeads, config.groupSize() * n, length);
+                .matMul(cache.keysTransposed(index, length)); // [KV, G*T, L]
+        scores.reshape(kvHeads, config.groupSize(), n, length).addi(mask); // causal, in place: scores are large
         NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [KV, G*T, hd]
                 .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, H*hd]
         return Ops.linear(y, layer.o(), null);
