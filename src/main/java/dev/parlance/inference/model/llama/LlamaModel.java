@@ -3,7 +3,6 @@ package dev.parlance.inference.model.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -141,12 +140,7 @@ public final class LlamaModel implements CausalLm {
 
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
-        try (NDScope scope = new NDScope()) {
-            NDArray logits = tokens.length == 1 ? decodeStep(tokens[0], cache) : prefill(tokens, cache, allPositions);
-            scope.suppressNotUsedWarning();
-            NDScope.unregister(logits);
-            return logits;
-        }
+        return Ops.inOwnScope(() -> tokens.length == 1 ? decodeStep(tokens[0], cache) : prefill(tokens, cache, allPositions));
     }
 
     /** One token: every small step that a tensor operation would make costly happens in Java. */
