@@ -9,6 +9,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.parlance.chat.ChatTemplate;
+import dev.parlance.chat.TemplateValues;
 import dev.parlance.chat.template.TemplateException;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.tokenizer.TextTokenizer;
@@ -163,37 +164,8 @@ public final class PromptCommand implements Callable<Integer> {
             if (!element.isJsonObject() || !element.getAsJsonObject().has("role")) {
                 throw new IOException("message " + (messages.size() + 1) + " is not an object with a \"role\"");
             }
-            messages.add((Map<String, Object>) toJava(element));
+            messages.add((Map<String, Object>) TemplateValues.fromJson(element));
         }
         return messages;
-    }
-
-    /** JSON to the values templates take: maps, lists, strings, booleans, Long for integers, else Double. */
-    private static Object toJava(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (e.isJsonArray()) {
-            List<Object> list = new ArrayList<>();
-            for (JsonElement item : (JsonArray) e) {
-                list.add(toJava(item));
-            }
-            return list;
-        }
-        if (e.isJsonObject()) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            e.getAsJsonObject().entrySet().forEach(entry -> map.put(entry.getKey(), toJava(entry.getValue())));
-            return map;
-        }
-        JsonPrimitive p = e.getAsJsonPrimitive();
-        if (p.isBoolean()) {
-            return p.getAsBoolean();
-        }
-        if (p.isNumber()) {
-            String text = p.getAsString();
-            boolean integral = !text.contains(".") && !text.contains("e") && !text.contains("E");
-            return integral ? (Object) p.getAsLong() : (Object) p.getAsDouble();
-        }
-        return p.getAsString();
     }
 }

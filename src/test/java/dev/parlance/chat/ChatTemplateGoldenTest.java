@@ -3,7 +3,6 @@ package dev.parlance.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -146,35 +145,6 @@ class ChatTemplateGoldenTest {
     static List<Map<String, Object>> context(String name) throws IOException {
         JsonObject json = JsonParser.parseString(Files.readString(
                 SUITE.resolve("contexts").resolve(name + ".json"), StandardCharsets.UTF_8)).getAsJsonObject();
-        return (List<Map<String, Object>>) toJava(json.get("messages"));
-    }
-
-    /** JSON to the plain Java values templates take (Long for integers). */
-    static Object toJava(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
-            return null;
-        }
-        if (e.isJsonArray()) {
-            List<Object> list = new ArrayList<>();
-            for (JsonElement item : (JsonArray) e) {
-                list.add(toJava(item));
-            }
-            return list;
-        }
-        if (e.isJsonObject()) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            e.getAsJsonObject().entrySet().forEach(entry -> map.put(entry.getKey(), toJava(entry.getValue())));
-            return map;
-        }
-        var p = e.getAsJsonPrimitive();
-        if (p.isBoolean()) {
-            return p.getAsBoolean();
-        }
-        if (p.isNumber()) {
-            String text = p.getAsString();
-            return text.contains(".") || text.contains("e") || text.contains("E")
-                    ? (Object) p.getAsDouble() : (Object) p.getAsLong();
-        }
-        return p.getAsString();
+        return (List<Map<String, Object>>) TemplateValues.fromJson(json.get("messages"));
     }
 }

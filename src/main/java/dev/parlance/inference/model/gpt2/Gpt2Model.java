@@ -2,7 +2,6 @@ package dev.parlance.inference.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
@@ -82,12 +81,7 @@ public final class Gpt2Model implements CausalLm {
 
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
-        try (NDScope scope = new NDScope()) {
-            NDArray logits = forwardInScope(tokens, cache, allPositions);
-            scope.suppressNotUsedWarning();
-            NDScope.unregister(logits);
-            return logits;
-        }
+        return Ops.inOwnScope(() -> forwardInScope(tokens, cache, allPositions));
     }
 
     private NDArray forwardInScope(int[] tokens, KvCache cache, boolean allPositions) {
@@ -121,7 +115,7 @@ public final class Gpt2Model implements CausalLm {
         int length = cache.length() + (int) n;
         NDArray scores = q.matMul(cache.keysTransposed(index, length)); // [H, T, L]
         if (mask != null) {
-            scores = scores.add(mask); // causal
+            scores.addi(mask); // causal, in place
         }
         NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [H, T, hd]
                 .transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, E]

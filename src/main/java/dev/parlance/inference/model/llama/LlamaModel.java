@@ -3,7 +3,6 @@ package dev.parlance.inference.model.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -141,12 +140,7 @@ public final class LlamaModel implements CausalLm {
 
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
-        try (NDScope scope = new NDScope()) {
-            NDArray logits = tokens.length == 1 ? decodeStep(tokens[0], cache) : prefill(tokens, cache, allPositions);
-            scope.suppressNotUsedWarning();
-            NDScope.unregister(logits);
-            return logits;
-        }
+        return Ops.inOwnScope(() -> tokens.length == 1 ? decodeStep(tokens[0], cache) : prefill(tokens, cache, allPositions));
     }
 
     /** One token: every small step that a tensor operation would make costly happens in Java. */
@@ -219,9 +213,8 @@ public final class LlamaModel implements CausalLm {
         int length = cache.length() + (int) n;
         // query heads h = kv * group + j share kv head kv: group them as rows of one product
         NDArray scores = q.reshape(kvHeads, config.groupSize() * n, headDim)
-                .matMul(cache.keysTransposed(index, length)) // [KV, G*T, L]
-                .reshape(kvHeads, config.groupSize(), n, length).add(mask) // causal
-                .reshape(kvHeads, config.groupSize() * n, length);
+                .matMul(cache.keysTransposed(index, length)); // [KV, G*T, L]
+        scores.reshape(kvHeads, config.groupSize(), n, length).addi(mask); // causal, in place: scores are large
         NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [KV, G*T, hd]
                 .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, H*hd]
         return Ops.linear(y, layer.o(), null);
