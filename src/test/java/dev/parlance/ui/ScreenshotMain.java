@@ -15,14 +15,16 @@ import java.util.concurrent.TimeUnit;
 import javafx.animation.PauseTransition;
 import javafx.application.Application;
 import javafx.application.Platform;
+import javafx.scene.control.Button;
 import javafx.stage.Stage;
 import javafx.util.Duration;
 
 /**
  * The app's window as a person sees it mid-conversation, for {@link ScreenshotTest}: the real
  * {@link MainWindow} on the real display, with a scripted engine that streams a Markdown answer.
- * Reads its settings (theme, language, bounds) from {@code $PARLANCE_DATA_DIR}; prints READY when
- * the answer is on screen.
+ * Reads its settings (theme, language, bounds) from {@code $PARLANCE_DATA_DIR}; arguments: the model
+ * folder, then {@code --inspect} to open the prompt inspector too. Prints READY when the answer is on
+ * screen.
  */
 public final class ScreenshotMain {
     private ScreenshotMain() {}
@@ -65,13 +67,15 @@ public final class ScreenshotMain {
             });
             main.chat().stateProperty().addListener((obs, was, now) -> {
                 if (was == ChatViewModel.State.GENERATING && now == ChatViewModel.State.IDLE) {
+                    if (getParameters().getRaw().contains("--inspect")) {
+                        ((Button) stage.getScene().lookup("#inspectButton")).fire();
+                    }
                     var settle = new PauseTransition(Duration.millis(800));
                     settle.setOnFinished(e -> System.out.println("READY"));
                     settle.play();
                 }
             });
-            main.models().load(Path.of(getParameters().getRaw().isEmpty() ? "stories260K"
-                    : getParameters().getRaw().get(0)));
+            main.models().load(Path.of(getParameters().getRaw().get(0)));
         }
 
         @Override

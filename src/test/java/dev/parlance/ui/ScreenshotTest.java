@@ -61,10 +61,7 @@ class ScreenshotTest {
             for (Locale locale : List.of(Locale.ENGLISH, Locale.SIMPLIFIED_CHINESE)) {
                 String name = "conversation-" + theme.name().toLowerCase(Locale.ROOT) + "-" + locale.toLanguageTag();
                 Path dataDir = dataDir(name, theme, locale);
-                Path model = dataDir.resolve("models/stories260K");
-                Files.createDirectories(model);
-                Files.writeString(model.resolve("config.json"), "{}");
-                Files.writeString(model.resolve("tokenizer.json"), "{}");
+                Path model = fakeModel(dataDir);
                 Process app = launch(name, dataDir, "dev.parlance.ui.ScreenshotMain", model.toString());
                 Path log = OUT.resolve(name + ".log");
                 waitFor(() -> read(log).contains("READY") || !app.isAlive(), 60_000);
@@ -73,6 +70,19 @@ class ScreenshotTest {
                 stop(app);
             }
         }
+    }
+
+    @Test
+    void thePromptInspectorIsCaptured() throws Exception {
+        String name = "inspector-light-en";
+        Path dataDir = dataDir(name, Theme.LIGHT, Locale.ENGLISH);
+        Path model = fakeModel(dataDir);
+        Process app = launch(name, dataDir, "dev.parlance.ui.ScreenshotMain", model.toString(), "--inspect");
+        Path log = OUT.resolve(name + ".log");
+        waitFor(() -> read(log).contains("READY") || !app.isAlive(), 60_000);
+        assertThat(read(log)).as("the app's output").contains("READY");
+        capture(name);
+        stop(app);
     }
 
     @Test
@@ -105,6 +115,15 @@ class ScreenshotTest {
         Thread.sleep(5000);   // the model loads on the inference thread
         capture(name);
         stop(app);
+    }
+
+    /** A folder the scripted engine accepts as a model (it only checks that the files are there). */
+    private static Path fakeModel(Path dataDir) throws IOException {
+        Path model = dataDir.resolve("models/stories260K");
+        Files.createDirectories(model);
+        Files.writeString(model.resolve("config.json"), "{}");
+        Files.writeString(model.resolve("tokenizer.json"), "{}");
+        return model;
     }
 
     private static Path dataDir(String name, Theme theme, Locale locale) throws IOException {

@@ -12,7 +12,10 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.ScrollPane;
+import javafx.scene.Node;
 import javafx.scene.layout.GridPane;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.scene.text.Text;
 import javafx.scene.text.TextFlow;
@@ -52,6 +55,7 @@ public final class PromptInspectorDialog {
         perMessage.setVgap(4);
         error.setWrapText(true);
         error.getStyleClass().add("danger");
+        contextBar.setPrefWidth(640);
         contextBar.setMaxWidth(Double.MAX_VALUE);
         busy.visibleProperty().bind(inspector.busyProperty());
         busy.managedProperty().bind(inspector.busyProperty());
@@ -59,6 +63,16 @@ public final class PromptInspectorDialog {
         var content = new VBox(8, busy, error, context, contextBar, new Label(resources.getString("inspector.prompt")),
                 scroll, new Label(resources.getString("inspector.perMessage")), perMessage);
         content.getStyleClass().add("prompt-inspector");
+        // the prompt scrolls; everything else keeps its height when the window is short
+        for (Node child : content.getChildren()) {
+            if (child != scroll && child instanceof Region) {
+                ((Region) child).setMinHeight(Region.USE_PREF_SIZE);
+            }
+        }
+        VBox.setVgrow(scroll, Priority.ALWAYS);
+        scroll.setMinHeight(120);
+        perMessage.setMinWidth(Region.USE_PREF_SIZE);
+        dialog.getDialogPane().setPrefWidth(760);
         dialog.getDialogPane().setContent(content);
         dialog.getDialogPane().getButtonTypes().add(ButtonType.CLOSE);
         dialog.getDialogPane().getStylesheets().add(
@@ -66,6 +80,7 @@ public final class PromptInspectorDialog {
         inspector.inspectionProperty().addListener((obs, was, now) -> show(now));
         inspector.errorProperty().addListener((obs, was, now) -> showError(now));
         show(inspector.inspectionProperty().get());
+        showError(inspector.errorProperty().get());
     }
 
     /** Opens the dialog without waiting for it to close. */
