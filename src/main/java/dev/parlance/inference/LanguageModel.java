@@ -111,7 +111,7 @@ public final class LanguageModel implements AutoCloseable {
         } catch (IOException e) {
             throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
         } catch (JsonParseException | IllegalStateException e) {
-            throw new ModelLoadException(file, "not valid JSON: " + e.getMessage(), e);
+            throw new ModelLoadException(file, ModelLoadException.jsonProblem(e), e);
         }
     }
 

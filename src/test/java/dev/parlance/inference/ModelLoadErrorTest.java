@@ -53,7 +53,8 @@ class ModelLoadErrorTest {
     void aConfigThatIsNotJsonIsNamed() throws IOException {
         Files.writeString(folder.resolve("config.json"), "{ not json");
         assertThatThrownBy(() -> TinyModels.load(folder))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("config.json").hasMessageContaining("not valid JSON");
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("config.json").hasMessageContaining("not valid JSON")
+                .hasMessageContaining("line 1 column").hasMessageNotContaining("gson");
     }
 
     @Test

@@ -83,7 +83,8 @@ public final class SafeTensors {
             weightMap = JsonParser.parseString(Files.readString(index)).getAsJsonObject()
                     .getAsJsonObject("weight_map");
         } catch (IOException | JsonParseException | IllegalStateException | ClassCastException e) {
-            throw new ModelLoadException(index, "cannot read the shard index: " + e.getMessage(), e);
+            throw new ModelLoadException(index, e instanceof IOException ? "cannot read the shard index: " + e.getMessage()
+                    : "the shard index is " + ModelLoadException.jsonProblem((RuntimeException) e), e);
         }
         if (weightMap == null) {
             throw new ModelLoadException(index, "the shard index has no \"weight_map\"");
@@ -129,7 +130,8 @@ public final class SafeTensors {
         } catch (IOException e) {
             throw new ModelLoadException(file, "cannot read: " + e.getMessage(), e);
         } catch (JsonParseException | IllegalStateException | UnsupportedOperationException | NullPointerException e) {
-            throw new ModelLoadException(file, "damaged safetensors header: " + e.getMessage(), e);
+            throw new ModelLoadException(file, "damaged safetensors header: " + (e instanceof JsonParseException
+                    ? ModelLoadException.jsonProblem(e) : "a tensor entry lacks its dtype, shape or offsets"), e);
         }
     }
 
