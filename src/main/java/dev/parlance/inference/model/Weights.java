@@ -26,6 +26,10 @@ public final class Weights {
 
     private final SafeTensors files;
     private final NDManager manager;
+    // conversion buffers, reused for every tensor so loading makes no garbage that grows the heap
+    private final ByteBuffer chunk = ByteBuffer.allocate(2 * CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+    private final short[] halves = new short[CHUNK];
+    private final float[] floats = new float[CHUNK];
 
     public Weights(SafeTensors files, NDManager manager) {
         this.files = files;
@@ -80,7 +84,7 @@ public final class Weights {
      * Writes the tensor's values as float32 at {@code target}'s position and advances it. The file
      * is read, not mapped, so a copied tensor occupies memory once rather than also as mapped pages.
      */
-    private static void readAsFloat(TensorInfo info, ByteBuffer target) throws ModelLoadException {
+    private void readAsFloat(TensorInfo info, ByteBuffer target) throws ModelLoadException {
         try (FileChannel channel = FileChannel.open(info.file(), StandardOpenOption.READ)) {
             if (info.dtype() == SafeTensors.DType.F32) {
                 readFully(channel, target.slice().limit((int) info.length()), info.offset());
@@ -88,9 +92,6 @@ public final class Weights {
                 return;
             }
             boolean bfloat16 = info.dtype() == SafeTensors.DType.BF16;
-            ByteBuffer chunk = ByteBuffer.allocate(2 * CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            short[] in = new short[CHUNK];
-            float[] out = new float[CHUNK];
             long position = info.offset();
             long end = info.offset() + info.length();
             while (position < end) {
@@ -98,11 +99,11 @@ public final class Weights {
                 readFully(channel, chunk, position);
                 position += chunk.limit();
                 int n = chunk.limit() / 2;
-                chunk.flip().asShortBuffer().get(in, 0, n);
+                chunk.flip().asShortBuffer().get(halves, 0, n);
                 for (int i = 0; i < n; i++) {
-                    out[i] = bfloat16 ? Float.intBitsToFloat((in[i] & 0xffff) << 16) : halfToFloat(in[i]);
+                    floats[i] = bfloat16 ? Float.intBitsToFloat((halves[i] & 0xffff) << 16) : halfToFloat(halves[i]);
                 }
-                target.asFloatBuffer().put(out, 0, n);
+                target.asFloatBuffer().put(floats, 0, n);
                 target.position(target.position() + n * Float.BYTES);
             }
         } catch (IOException e) {
