@@ -14,6 +14,7 @@ import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SystemMemory;
 import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.Ops;
+import dev.parlance.inference.model.RowParallel;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.SyntheticModel;
 import java.io.IOException;
@@ -251,16 +252,22 @@ public final class BenchCommand implements Callable<Integer> {
         return prompt;
     }
 
-    /** Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes} with rows of {@code cols}, best of several. */
+    /**
+     * Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes} with rows of
+     * {@code cols}, best of several, spread over the compute threads as the decoder spreads them.
+     */
     static double gemvBandwidth(long bytes, int cols) {
         long rows = Math.max(1, bytes / Float.BYTES / cols);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        ComputeThreads.use(1); // as in decoding: the row blocks carry the parallelism
+        try (NDManager manager = NDManager.newBaseManager();
+                RowParallel parallel = new RowParallel(ComputeThreads.get())) {
             NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, cols));
             NDArray vector = manager.randomUniform(-1, 1, new Shape(1, cols));
+            RowParallel.Split split = parallel.split(matrix, null);
             double best = Double.MAX_VALUE;
             for (int i = 0; i < 12; i++) {
                 long start = System.nanoTime();
-                Ops.linear(vector, matrix, null).close();
+                parallel.linear(vector, split).close();
                 best = Math.min(best, (System.nanoTime() - start) / 1e9);
             }
             return rows * cols * (double) Float.BYTES / best;
@@ -269,6 +276,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Floating-point operations per second of one large fp32 matrix product, best of several. */
     static double gemmThroughput() {
+        ComputeThreads.use(ComputeThreads.get()); // as in prefill: PyTorch's own threads
         int m = 512;
         int k = 2048;
         int n = 2048;

@@ -6,11 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.RotaryEmbedding;
+import dev.parlance.inference.model.RowParallel;
 import dev.parlance.inference.model.Weights;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -41,12 +43,24 @@ public final class LlamaModel implements CausalLm {
     private final Layer[] layers;
     private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
     private final FloatBuffer decodeQueryData;
+    private final RowParallel parallel;
+    private final RowParallel.Split lmHeadRows;
 
-    /** One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns. */
-    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down) {}
+    /**
+     * One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns.
+     * The splits are the same matrices as row blocks for the one-token path.
+     */
+    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down,
+            RowParallel.Split qkvRows, RowParallel.Split oRows, RowParallel.Split gateUpRows,
+            RowParallel.Split downRows) {
+        Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down, RowParallel parallel) {
+            this(qkv, qkvBias, o, gateUp, down, parallel.split(qkv, qkvBias), parallel.split(o, null),
+                    parallel.split(gateUp, null), parallel.split(down, null));
+        }
+    }
 
     private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, NDArray lmHead,
-            NDArray finalNorm, Layer[] layers) {
+            NDArray finalNorm, Layer[] layers, RowParallel parallel) {
         this.config = config;
         this.manager = manager;
         this.rope = new RotaryEmbedding(config.rope(), config.headDim());
@@ -57,15 +71,18 @@ public final class LlamaModel implements CausalLm {
         this.decodeQuery = manager.create(new Shape(config.numKvHeads(), config.groupSize(), config.headDim()),
                 DataType.FLOAT32);
         this.decodeQueryData = decodeQuery.toByteBuffer(true).asFloatBuffer();
+        this.parallel = parallel;
+        this.lmHeadRows = parallel.split(lmHead, null);
     }
 
     /**
-     * Loads the weights into {@code manager}, which the model then owns.
+     * Loads the weights into {@code manager}, which the model then owns, as it owns {@code parallel}.
      *
+     * @param parallel how one-token matrix products are spread over threads
      * @param progress told the fraction of layers loaded
      */
-    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, DoubleConsumer progress)
-            throws ModelLoadException {
+    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, RowParallel parallel,
+            DoubleConsumer progress) throws ModelLoadException {
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
         long qRows = (long) config.numHeads() * config.headDim();
@@ -95,11 +112,12 @@ public final class LlamaModel implements CausalLm {
             layers[i] = new Layer(qkv, qkvBias,
                     weights.get(p + "self_attn.o_proj.weight", hidden, qRows),
                     gateUp,
-                    weights.get(p + "mlp.down_proj.weight", hidden, inter));
+                    weights.get(p + "mlp.down_proj.weight", hidden, inter),
+                    parallel);
             progress.accept((i + 1.0) / layers.length);
         }
         NDArray norm = weights.get("model.norm.weight", hidden);
-        return new LlamaModel(config, manager, embed, head, norm, layers);
+        return new LlamaModel(config, manager, embed, head, norm, layers, parallel);
     }
 
     /** Multiplies the first {@code rows} rows (or elements) in place, through the array's memory. */
@@ -140,7 +158,12 @@ public final class LlamaModel implements CausalLm {
 
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
-        return Ops.inOwnScope(() -> tokens.length == 1 ? decodeStep(tokens[0], cache) : prefill(tokens, cache, allPositions));
+        if (tokens.length == 1) {
+            ComputeThreads.use(1); // the decode path spreads its products itself
+            return Ops.inOwnScope(() -> decodeStep(tokens[0], cache));
+        }
+        ComputeThreads.use(parallel.parts());
+        return Ops.inOwnScope(() -> prefill(tokens, cache, allPositions));
     }
 
     /** One token: every small step that a tensor operation would make costly happens in Java. */
@@ -155,7 +178,7 @@ public final class LlamaModel implements CausalLm {
             x = Ops.inOwnScope(() -> decodeLayer(index, input, cache, cosSin, qkv));
         }
         cache.advance(1);
-        return Ops.linear(normalize(x).mul(finalNorm), lmHead, null); // [1, vocab]
+        return parallel.linear(normalize(x).mul(finalNorm), lmHeadRows); // [1, vocab]
     }
 
     /** One layer for the token at position {@code cache.length()}; {@code qkv} is scratch space. */
@@ -165,7 +188,7 @@ public final class LlamaModel implements CausalLm {
         int headDim = config.headDim();
         int length = cache.length() + 1;
         Layer layer = layers[index];
-        Ops.linear(normalize(x), layer.qkv(), layer.qkvBias()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
+        parallel.linear(normalize(x), layer.qkvRows()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
         rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
         decodeQueryData.put(0, qkv, 0, heads * headDim);
         cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
@@ -174,8 +197,9 @@ public final class LlamaModel implements CausalLm {
                 .softmax(-1)
                 .matMul(cache.values(index, length)) // [KV, G, hd]
                 .reshape(1, (long) heads * headDim); // [1, H*hd]
-        NDArray h = x.add(Ops.linear(y, layer.o(), null)); // residual
-        return h.add(mlp(layer, normalize(h))); // residual
+        NDArray h = x.add(parallel.linear(y, layer.oRows())); // residual
+        NDList gateUp = parallel.linear(normalize(h), layer.gateUpRows()).split(2, 1); // [1, I] each
+        return h.add(parallel.linear(swiGlu(gateUp), layer.downRows())); // residual
     }
 
     /** Several tokens at once: batched tensor operations, with the cache written by indexed copies. */
@@ -222,8 +246,13 @@ public final class LlamaModel implements CausalLm {
 
     private NDArray mlp(Layer layer, NDArray x) {
         NDList gateUp = Ops.linear(x, layer.gateUp(), null).split(2, 1); // [T, I] each
+        return Ops.linear(swiGlu(gateUp), layer.down(), null);
+    }
+
+    /** SwiGLU: silu(gate) · up. */
+    private static NDArray swiGlu(NDList gateUp) {
         NDArray gate = gateUp.get(0);
-        return Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp.get(1)), layer.down(), null); // SwiGLU
+        return gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp.get(1));
     }
 
     /** RMSNorm without its weight (folded into the next matrix): each row times 1/sqrt(mean(x²) + eps). */
@@ -246,6 +275,7 @@ public final class LlamaModel implements CausalLm {
 
     @Override
     public void close() {
+        parallel.close();
         manager.close();
     }
 }
