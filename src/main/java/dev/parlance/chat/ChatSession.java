@@ -26,13 +26,13 @@ public final class ChatSession implements AutoCloseable {
     private final Generator generator;
 
     /**
-     * @param contextLimit the most tokens of context to use; 0 or more than the model's means the model's
+     * @param contextLimit the most tokens of context to use; 0 means the model's own as far as memory
+     *     allows ({@link LanguageModel#defaultContextLength()}); never more than the model's
      */
     public ChatSession(LanguageModel model, ChatTemplate template, int contextLimit) {
         this.model = model;
         this.template = template;
-        int modelContext = model.config().contextLength();
-        this.generator = new Generator(model, contextLimit <= 0 ? modelContext : Math.min(contextLimit, modelContext));
+        this.generator = new Generator(model, model.contextLengthFor(contextLimit));
     }
 
     public ChatTemplate template() {

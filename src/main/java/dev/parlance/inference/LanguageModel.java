@@ -133,6 +133,23 @@ public final class LanguageModel implements AutoCloseable {
         return folder;
     }
 
+    /**
+     * The context a session gets when the user sets none: the model's own length, but never a KV
+     * cache larger than half the free memory (Llama 3.1's 131,072 positions would reserve 16 GB),
+     * and at least 2,048 tokens where the model has them.
+     */
+    public int defaultContextLength() {
+        int own = config().contextLength();
+        long available = SystemMemory.availableBytes();
+        long fits = available > 0 ? available / 2 / config().kvBytesPerToken() : 8192;
+        return (int) Math.max(Math.min(own, 2048), Math.min(own, fits));
+    }
+
+    /** The context for a user's limit: 0 or less means {@link #defaultContextLength()}; never above the model's. */
+    public int contextLengthFor(int limit) {
+        return limit <= 0 ? defaultContextLength() : Math.min(limit, config().contextLength());
+    }
+
     public CausalLm network() {
         return network;
     }

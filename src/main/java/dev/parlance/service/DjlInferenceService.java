@@ -129,7 +129,7 @@ public final class DjlInferenceService implements InferenceService {
         if (model == null) {
             throw new IllegalStateException("No model is loaded. Choose a model folder first.");
         }
-        if (session == null || session.contextLength() != contextFor(options.contextLimit())
+        if (session == null || session.contextLength() != model.contextLengthFor(options.contextLimit())
                 || !Objects.equals(sessionTemplateOverride, options.templateOverride())) {
             if (session != null) {
                 session.close();
@@ -140,11 +140,6 @@ public final class DjlInferenceService implements InferenceService {
             sessionTemplateOverride = options.templateOverride();
         }
         return session;
-    }
-
-    private int contextFor(int limit) {
-        int modelContext = model.config().contextLength();
-        return limit <= 0 ? modelContext : Math.min(limit, modelContext);
     }
 
     private void unload() {

@@ -160,6 +160,22 @@ class EngineTest {
         }
     }
 
+    @Test
+    void theDefaultContextNeverReservesMoreThanHalfTheFreeMemoryForTheKvCache() throws Exception {
+        Path folder = TinyModels.write(dir, SafeTensors.DType.F32, 1);
+        Path config = folder.resolve("config.json");
+        java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+                .replace("\"max_position_embeddings\": 256", "\"max_position_embeddings\": 2000000000"));
+        try (LanguageModel model = TinyModels.load(folder)) {
+            long available = SystemMemory.availableBytes();
+            int context = model.defaultContextLength();
+            assertThat(model.config().contextLength()).isEqualTo(2_000_000_000);
+            assertThat(context).isGreaterThanOrEqualTo(2048).isLessThan(2_000_000_000);
+            assertThat((long) context * model.config().kvBytesPerToken()).isLessThanOrEqualTo(available / 2 + available / 10);
+            assertThat(model.contextLengthFor(4096)).isEqualTo(4096);
+        }
+    }
+
     static int[] concat(int[] a, int[] b) {
         int[] result = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, result, a.length, b.length);
