@@ -72,7 +72,7 @@ public final class DjlInferenceService implements InferenceService {
                 model = next;
                 double millis = (System.nanoTime() - start) / 1e6;
                 loaded = new ModelInfo(folder, folder.getFileName().toString(), model.config().architecture(),
-                        model.config().parameterCount(), model.config().contextLength(),
+                        model.config().parameterCount(), model.defaultContextLength(),
                         model.defaults().sampling(), millis);
                 return loaded;
             } catch (ModelLoadException e) {

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * @param name a display name (the folder name)
  * @param architecture the Hugging Face architecture, such as {@code LlamaForCausalLM}
  * @param parameters number of parameters
- * @param contextLength the model's context window in tokens
+ * @param contextLength the context window a chat gets unless the user sets one (the model's own,
+ *     capped by free memory)
  * @param defaults sampling defaults from {@code generation_config.json}
  * @param loadMillis how long loading took
  */
