@@ -20,7 +20,7 @@ public final class RowParallel implements AutoCloseable {
     static final long MIN_SPLIT_BYTES = 1L << 20;
 
     /** How long an idle helper spins before it parks. */
-    private static final long SPIN_NANOS = 200_000;
+    private static final long SPIN_NANOS = 50_000;
 
     private final int parts;
     private final long minSplitBytes;
