@@ -34,7 +34,7 @@ public final class Sampler {
             return argmax(logits);
         }
         int[] candidates = candidates(logits);
-        double[] probs = softmax(logits, candidates, (float) config.temperature());
+        double[] probs = probabilities(logits, candidates);
         int kept = nucleus(probs, candidates);
         kept = minP(probs, kept);
         return draw(probs, candidates, kept);
@@ -64,48 +64,120 @@ public final class Sampler {
         return best;
     }
 
-    /** Token ids sorted by logit, best first: the top k, or (for top-p) those that could matter. */
+    /**
+     * The token ids worth drawing from, best first: the top k, else those whose probability can
+     * reach the top-p or min-p cut. Only these few are sorted; sorting a 150,000-token vocabulary
+     * on every token would cost milliseconds.
+     */
     private int[] candidates(float[] logits) {
-        int k = config.topK() > 0 ? Math.min(config.topK(), logits.length) : logits.length;
-        if (k == logits.length && config.topP() < 1) {
-            // llama2.c's cut: a token below (1 - p) / (n - 1) of the mass can never be in the nucleus
-            double[] all = softmax(logits, null, (float) config.temperature());
-            double cutoff = (1 - config.topP()) / (logits.length - 1);
-            int count = 0;
-            for (double p : all) {
-                if (p >= cutoff) {
-                    count++;
-                }
-            }
-            k = Math.max(1, count);
+        int vocab = logits.length;
+        if (config.topK() > 0 && config.topK() < vocab) {
+            return sortedByLogit(logits, largest(logits, config.topK()));
         }
-        return topIndices(logits, k);
+        if (config.topP() >= 1 && config.minP() <= 0) {
+            int[] all = new int[vocab];
+            for (int i = 0; i < vocab; i++) {
+                all[i] = i;
+            }
+            return all; // plain temperature sampling needs no order
+        }
+        double[] probs = softmax(logits, null, (float) config.temperature());
+        double floor = 0;
+        if (config.topP() < 1) {
+            // llama2.c's cut: a token below (1 - p) / (n - 1) of the mass can never be in the nucleus
+            floor = (1 - config.topP()) / (vocab - 1);
+        }
+        if (config.minP() > 0 && config.topP() >= 1) {
+            floor = config.minP() * probs[argmax(logits)];
+        }
+        int count = 0;
+        for (double p : probs) {
+            if (p >= floor) {
+                count++;
+            }
+        }
+        int[] kept = new int[count];
+        int n = 0;
+        for (int i = 0; i < vocab; i++) {
+            if (probs[i] >= floor) {
+                kept[n++] = i;
+            }
+        }
+        return sortedByLogit(logits, kept);
     }
 
-    private static int[] topIndices(float[] logits, int k) {
-        Integer[] order;
-        if (k == logits.length) {
-            order = new Integer[logits.length];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
+    /**
+     * Probabilities of the candidates as top-p must see them: renormalised over the top k when
+     * top-k chose them (transformers filters before top-p), else those of the whole vocabulary,
+     * so the tokens cut for speed do not inflate the nucleus.
+     */
+    private double[] probabilities(float[] logits, int[] candidates) {
+        if (candidates.length == logits.length || (config.topK() > 0 && config.topK() < logits.length)) {
+            return softmax(logits, candidates, (float) config.temperature());
+        }
+        float t = (float) config.temperature();
+        double max = logits[candidates[0]] / t;
+        double sum = 0;
+        for (float logit : logits) {
+            sum += Math.exp(logit / t - max);
+        }
+        double[] probs = new double[candidates.length];
+        for (int i = 0; i < candidates.length; i++) {
+            probs[i] = Math.exp(logits[candidates[i]] / t - max) / sum;
+        }
+        return probs;
+    }
+
+    /** The ids of the {@code k} largest logits, in no order: a min-heap over the vocabulary. */
+    private static int[] largest(float[] logits, int k) {
+        int[] heap = new int[k];
+        for (int i = 0; i < k; i++) {
+            heap[i] = i;
+        }
+        for (int i = k / 2 - 1; i >= 0; i--) {
+            siftDown(logits, heap, i);
+        }
+        for (int i = k; i < logits.length; i++) {
+            if (logits[i] > logits[heap[0]]) {
+                heap[0] = i;
+                siftDown(logits, heap, 0);
             }
-        } else {
-            // a selection by threshold keeps this linear in the vocabulary size
-            float[] sorted = logits.clone();
-            Arrays.sort(sorted);
-            float threshold = sorted[sorted.length - k];
-            order = new Integer[k];
-            int n = 0;
-            for (int i = 0; i < logits.length && n < k; i++) {
-                if (logits[i] > threshold) {
-                    order[n++] = i;
-                }
+        }
+        return heap;
+    }
+
+    private static void siftDown(float[] logits, int[] heap, int at) {
+        int i = at;
+        while (true) {
+            int smallest = i;
+            int left = 2 * i + 1;
+            int right = left + 1;
+            if (left < heap.length && less(logits, heap[left], heap[smallest])) {
+                smallest = left;
             }
-            for (int i = 0; i < logits.length && n < k; i++) {
-                if (logits[i] == threshold) {
-                    order[n++] = i;
-                }
+            if (right < heap.length && less(logits, heap[right], heap[smallest])) {
+                smallest = right;
             }
+            if (smallest == i) {
+                return;
+            }
+            int swap = heap[i];
+            heap[i] = heap[smallest];
+            heap[smallest] = swap;
+            i = smallest;
+        }
+    }
+
+    /** Heap order: a smaller logit, or on ties the higher id, sorts first (so the lowest id survives). */
+    private static boolean less(float[] logits, int a, int b) {
+        return logits[a] < logits[b] || (logits[a] == logits[b] && a > b);
+    }
+
+    /** {@code ids} sorted by logit, best first, lowest id first on ties. */
+    private static int[] sortedByLogit(float[] logits, int[] ids) {
+        Integer[] order = new Integer[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            order[i] = ids[i];
         }
         Arrays.sort(order, (a, b) -> logits[b] != logits[a] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
         int[] result = new int[order.length];
