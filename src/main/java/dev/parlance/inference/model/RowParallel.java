@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * use one core's share of memory bandwidth. A decode step makes a few hundred such products of a
  * fraction of a millisecond each, so the helpers spin briefly for the next block instead of
  * sleeping (waking a parked thread costs tens of microseconds on a virtual machine), and park once
- * the step is over.
+ * the step is over. The caller parks while it waits: spinning there would take execution
+ * resources from a helper sharing its core.
  */
 public final class RowParallel implements AutoCloseable {
     /** Matrices smaller than this are not worth a hand-off (measured on 2 cores). */
@@ -120,13 +121,8 @@ public final class RowParallel implements AutoCloseable {
         }
 
         NDArray await() {
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (!done) {
-                if (System.nanoTime() < spinUntil) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.parkNanos(this, 50_000);
-                }
+                LockSupport.parkNanos(this, 50_000);
             }
             if (failure != null) {
                 throw failure;
