@@ -4,6 +4,7 @@ import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.store.MessageRecord;
+import dev.parlance.store.MessageStats;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -46,7 +47,17 @@ public final class MessageViewModel {
         m.id = record.id();
         m.reasoning.set(record.reasoning() == null ? "" : record.reasoning());
         m.finish.set(record.finish());
+        m.stats.set(statsOf(record.stats()));
         return m;
+    }
+
+    /** A saved answer's figures as the live ones, so its footer reads the same after a restart. */
+    private static GenerationStats statsOf(MessageStats saved) {
+        if (saved == null || saved.tokens() <= 0) {
+            return null;
+        }
+        double decodeMillis = saved.tokensPerSecond() > 0 ? (saved.tokens() - 1) * 1000.0 / saved.tokensPerSecond() : 0;
+        return new GenerationStats(0, 0, saved.tokens(), saved.timeToFirstTokenMillis(), 0, decodeMillis);
     }
 
     public Role getRole() {
