@@ -11,6 +11,7 @@ import dev.parlance.ui.chat.PromptInspectorViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import dev.parlance.ui.settings.SettingsView;
 import dev.parlance.ui.settings.SettingsViewModel;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,6 +83,14 @@ public final class MainWindow {
         models.loadingProperty().addListener((obs, was, now) -> {
             if (now != null) {
                 prefs.setLastModel(now);
+                // saved at once, so the model comes back even if the app does not close cleanly
+                io.execute(() -> {
+                    try {
+                        prefs.save();
+                    } catch (IOException e) {
+                        // closing the app saves again and reports a failure then
+                    }
+                });
             }
         });
     }
