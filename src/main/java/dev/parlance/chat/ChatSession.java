@@ -118,12 +118,12 @@ public final class ChatSession implements AutoCloseable {
         return sampling.withStopStrings(List.copyOf(stops));
     }
 
-    /** End-of-turn markers that are single tokens stop generation as ids, before any text. */
+    /** End-of-turn markers that are single special tokens stop generation as ids, before any text. */
     private Set<Integer> stopIds() {
         Set<Integer> ids = new HashSet<>();
         for (String marker : template.endOfTurnMarkers()) {
             int[] tokens = model.tokenizer().encodeRaw(marker);
-            if (tokens.length == 1 && marker.strip().length() > 1 && marker.startsWith("<")) {
+            if (tokens.length == 1 && model.tokenizer().isSpecial(tokens[0])) {
                 ids.add(tokens[0]);
             }
         }

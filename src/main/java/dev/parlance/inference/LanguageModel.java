@@ -6,7 +6,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.ModelConfig;
-import dev.parlance.inference.model.RowParallel;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.Weights;
 import dev.parlance.inference.model.gpt2.Gpt2Config;
@@ -67,8 +66,7 @@ public final class LanguageModel implements AutoCloseable {
         try {
             Weights weights = new Weights(files, manager);
             CausalLm network = config instanceof LlamaConfig
-                    ? LlamaModel.load((LlamaConfig) config, weights, manager,
-                            new RowParallel(ComputeThreads.get()), progress)
+                    ? LlamaModel.load((LlamaConfig) config, weights, manager, ComputeThreads.get(), progress)
                     : Gpt2Model.load((Gpt2Config) config, weights, manager, progress);
             return new LanguageModel(folder, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {

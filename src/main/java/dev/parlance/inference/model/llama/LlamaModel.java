@@ -76,12 +76,23 @@ public final class LlamaModel implements CausalLm {
     }
 
     /**
-     * Loads the weights into {@code manager}, which the model then owns, as it owns {@code parallel}.
+     * Loads the weights into {@code manager}, which the model then owns.
      *
-     * @param parallel how one-token matrix products are spread over threads
+     * @param threads how many threads one-token matrix products are spread over
      * @param progress told the fraction of layers loaded
      */
-    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, RowParallel parallel,
+    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, int threads,
+            DoubleConsumer progress) throws ModelLoadException {
+        RowParallel parallel = new RowParallel(threads);
+        try {
+            return load(config, weights, manager, parallel, progress);
+        } catch (ModelLoadException | RuntimeException e) {
+            parallel.close();
+            throw e;
+        }
+    }
+
+    private static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, RowParallel parallel,
             DoubleConsumer progress) throws ModelLoadException {
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
