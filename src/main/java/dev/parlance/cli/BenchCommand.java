@@ -14,7 +14,6 @@ import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SystemMemory;
 import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.Ops;
-import dev.parlance.inference.model.RowParallel;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.SyntheticModel;
 import java.io.IOException;
@@ -254,20 +253,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes} with rows of
-     * {@code cols}, best of several, spread over the compute threads as the decoder spreads them.
+     * {@code cols}, best of several, on the compute threads as in decoding.
      */
     static double gemvBandwidth(long bytes, int cols) {
         long rows = Math.max(1, bytes / Float.BYTES / cols);
-        ComputeThreads.use(1); // as in decoding: the row blocks carry the parallelism
-        try (NDManager manager = NDManager.newBaseManager();
-                RowParallel parallel = new RowParallel(ComputeThreads.get())) {
+        try (NDManager manager = NDManager.newBaseManager()) {
             NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, cols));
-            NDArray vector = manager.randomUniform(-1, 1, new Shape(1, cols));
-            RowParallel.Split split = parallel.split(matrix, null);
+            NDArray vector = manager.randomUniform(-1, 1, new Shape(cols));
             double best = Double.MAX_VALUE;
             for (int i = 0; i < 12; i++) {
                 long start = System.nanoTime();
-                parallel.linear(vector, split).close();
+                Ops.matVec(matrix, vector, null).close();
                 best = Math.min(best, (System.nanoTime() - start) / 1e9);
             }
             return rows * cols * (double) Float.BYTES / best;
@@ -276,7 +272,6 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Floating-point operations per second of one large fp32 matrix product, best of several. */
     static double gemmThroughput() {
-        ComputeThreads.use(ComputeThreads.get()); // as in prefill: PyTorch's own threads
         int m = 512;
         int k = 2048;
         int n = 2048;

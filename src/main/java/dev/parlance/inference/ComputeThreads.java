@@ -4,14 +4,11 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * How many threads the engine computes with. {@link #set} is the user's choice; prompts run
- * PyTorch's own matrix products on that many threads, while one-token decoding switches PyTorch
- * to one thread and spreads its products itself ({@code RowParallel}): PyTorch's idle worker
- * threads spin between operations and would take the cores the decoder's helpers need.
+ * How many threads the engine computes with. {@link #set} is the user's choice; every matrix
+ * product, of a prompt or of one decoded token, runs on that many of PyTorch's threads.
  */
 public final class ComputeThreads {
     private static volatile int chosen;
-    private static int active;
 
     private ComputeThreads() {}
 
@@ -23,7 +20,6 @@ public final class ComputeThreads {
         Engine.getEngine("PyTorch");
         JniUtils.setNumThreads(threads);
         chosen = threads;
-        active = threads;
     }
 
     /** The chosen thread count (PyTorch's default, the number of cores, until set). */
@@ -33,13 +29,5 @@ public final class ComputeThreads {
             chosen = JniUtils.getNumThreads();
         }
         return chosen;
-    }
-
-    /** Lets PyTorch use {@code threads} threads from now on, without changing the choice. */
-    public static synchronized void use(int threads) {
-        if (active != threads) {
-            JniUtils.setNumThreads(threads);
-            active = threads;
-        }
     }
 }

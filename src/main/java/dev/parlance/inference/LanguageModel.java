@@ -66,7 +66,7 @@ public final class LanguageModel implements AutoCloseable {
         try {
             Weights weights = new Weights(files, manager);
             CausalLm network = config instanceof LlamaConfig
-                    ? LlamaModel.load((LlamaConfig) config, weights, manager, ComputeThreads.get(), progress)
+                    ? LlamaModel.load((LlamaConfig) config, weights, manager, progress)
                     : Gpt2Model.load((Gpt2Config) config, weights, manager, progress);
             return new LanguageModel(folder, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {

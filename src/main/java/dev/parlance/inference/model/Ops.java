@@ -16,6 +16,16 @@ public final class Ops {
     }
 
     /**
+     * {@code weight [out, in] · x [in] + bias}. A one-token product goes to BLAS as a
+     * matrix-vector product this way; through {@link #linear} it would be a GEMM with one column,
+     * which MKL runs at two thirds of the memory bandwidth (measured on Intel Xeon with AVX-512).
+     */
+    public static NDArray matVec(NDArray weight, NDArray x, NDArray bias) {
+        NDArray product = weight.matMul(x);
+        return bias == null ? product : product.addi(bias);
+    }
+
+    /**
      * Runs {@code step} in a scope of its own and frees every intermediate array it made except
      * the result, which joins the caller's scope. Without this, a forward pass would hold every
      * layer's activations until its end (gigabytes for a long prompt).

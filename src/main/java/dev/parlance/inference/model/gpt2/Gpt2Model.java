@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
@@ -82,7 +81,6 @@ public final class Gpt2Model implements CausalLm {
 
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
-        ComputeThreads.use(ComputeThreads.get()); // a Llama model may have left PyTorch on one thread
         return Ops.inOwnScope(() -> forwardInScope(tokens, cache, allPositions));
     }
 

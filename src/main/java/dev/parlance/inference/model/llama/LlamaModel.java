@@ -6,13 +6,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.RotaryEmbedding;
-import dev.parlance.inference.model.RowParallel;
 import dev.parlance.inference.model.Weights;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -43,24 +41,12 @@ public final class LlamaModel implements CausalLm {
     private final Layer[] layers;
     private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
     private final FloatBuffer decodeQueryData;
-    private final RowParallel parallel;
-    private final RowParallel.Split lmHeadRows;
 
-    /**
-     * One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns.
-     * The splits are the same matrices as row blocks for the one-token path.
-     */
-    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down,
-            RowParallel.Split qkvRows, RowParallel.Split oRows, RowParallel.Split gateUpRows,
-            RowParallel.Split downRows) {
-        Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down, RowParallel parallel) {
-            this(qkv, qkvBias, o, gateUp, down, parallel.split(qkv, qkvBias), parallel.split(o, null),
-                    parallel.split(gateUp, null), parallel.split(down, null));
-        }
-    }
+    /** One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns. */
+    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down) {}
 
     private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, NDArray lmHead,
-            NDArray finalNorm, Layer[] layers, RowParallel parallel) {
+            NDArray finalNorm, Layer[] layers) {
         this.config = config;
         this.manager = manager;
         this.rope = new RotaryEmbedding(config.rope(), config.headDim());
@@ -71,28 +57,14 @@ public final class LlamaModel implements CausalLm {
         this.decodeQuery = manager.create(new Shape(config.numKvHeads(), config.groupSize(), config.headDim()),
                 DataType.FLOAT32);
         this.decodeQueryData = decodeQuery.toByteBuffer(true).asFloatBuffer();
-        this.parallel = parallel;
-        this.lmHeadRows = parallel.split(lmHead, null);
     }
 
     /**
      * Loads the weights into {@code manager}, which the model then owns.
      *
-     * @param threads how many threads one-token matrix products are spread over
      * @param progress told the fraction of layers loaded
      */
-    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, int threads,
-            DoubleConsumer progress) throws ModelLoadException {
-        RowParallel parallel = new RowParallel(threads);
-        try {
-            return load(config, weights, manager, parallel, progress);
-        } catch (ModelLoadException | RuntimeException e) {
-            parallel.close();
-            throw e;
-        }
-    }
-
-    private static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager, RowParallel parallel,
+    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
             DoubleConsumer progress) throws ModelLoadException {
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
@@ -123,12 +95,11 @@ public final class LlamaModel implements CausalLm {
             layers[i] = new Layer(qkv, qkvBias,
                     weights.get(p + "self_attn.o_proj.weight", hidden, qRows),
                     gateUp,
-                    weights.get(p + "mlp.down_proj.weight", hidden, inter),
-                    parallel);
+                    weights.get(p + "mlp.down_proj.weight", hidden, inter));
             progress.accept((i + 1.0) / layers.length);
         }
         NDArray norm = weights.get("model.norm.weight", hidden);
-        return new LlamaModel(config, manager, embed, head, norm, layers, parallel);
+        return new LlamaModel(config, manager, embed, head, norm, layers);
     }
 
     /** Multiplies the first {@code rows} rows (or elements) in place, through the array's memory. */
@@ -170,10 +141,8 @@ public final class LlamaModel implements CausalLm {
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
         if (tokens.length == 1) {
-            ComputeThreads.use(1); // the decode path spreads its products itself
             return Ops.inOwnScope(() -> decodeStep(tokens[0], cache));
         }
-        ComputeThreads.use(parallel.parts());
         return Ops.inOwnScope(() -> prefill(tokens, cache, allPositions));
     }
 
@@ -182,14 +151,14 @@ public final class LlamaModel implements CausalLm {
         int position = cache.length();
         float[] cosSin = rope.angles(position);
         float[] qkv = new float[(config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
-        NDArray x = embedTokens.get(new NDIndex().addSliceDim(token, token + 1)); // [1, hidden]
+        NDArray x = embedTokens.get(token); // [hidden]
         for (int i = 0; i < layers.length; i++) {
             int index = i;
             NDArray input = x;
             x = Ops.inOwnScope(() -> decodeLayer(index, input, cache, cosSin, qkv));
         }
         cache.advance(1);
-        return parallel.linear(normalize(x).mul(finalNorm), lmHeadRows); // [1, vocab]
+        return Ops.matVec(lmHead, normalize(x).mul(finalNorm), null).reshape(1, config.vocabSize()); // [1, vocab]
     }
 
     /** One layer for the token at position {@code cache.length()}; {@code qkv} is scratch space. */
@@ -199,7 +168,7 @@ public final class LlamaModel implements CausalLm {
         int headDim = config.headDim();
         int length = cache.length() + 1;
         Layer layer = layers[index];
-        parallel.linear(normalize(x), layer.qkvRows()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
+        Ops.matVec(layer.qkv(), normalize(x), layer.qkvBias()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
         rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
         decodeQueryData.put(0, qkv, 0, heads * headDim);
         cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
@@ -207,10 +176,10 @@ public final class LlamaModel implements CausalLm {
         NDArray y = decodeQuery.matMul(cache.keysTransposed(index, length)) // [KV, G, L]
                 .softmax(-1)
                 .matMul(cache.values(index, length)) // [KV, G, hd]
-                .reshape(1, (long) heads * headDim); // [1, H*hd]
-        NDArray h = x.add(parallel.linear(y, layer.oRows())); // residual
-        NDList gateUp = parallel.linear(normalize(h), layer.gateUpRows()).split(2, 1); // [1, I] each
-        return h.add(parallel.linear(swiGlu(gateUp), layer.downRows())); // residual
+                .reshape((long) heads * headDim); // [H*hd]
+        NDArray h = x.add(Ops.matVec(layer.o(), y, null)); // residual
+        NDList gateUp = Ops.matVec(layer.gateUp(), normalize(h), null).split(2); // [I] each
+        return h.add(Ops.matVec(layer.down(), swiGlu(gateUp), null)); // residual
     }
 
     /** Several tokens at once: batched tensor operations, with the cache written by indexed copies. */
@@ -286,7 +255,6 @@ public final class LlamaModel implements CausalLm {
 
     @Override
     public void close() {
-        parallel.close();
         manager.close();
     }
 }
