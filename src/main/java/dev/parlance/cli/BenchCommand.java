@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.parlance.chat.ChatTemplate;
 import dev.parlance.inference.ComputeThreads;
@@ -20,8 +22,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -70,6 +74,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Compute threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--repeat", paramLabel = "N",
+            description = "Runs of the protocol, each followed by its own measurement of the machine; the "
+                    + "report gives medians (default: ${DEFAULT-VALUE}).")
+    int repeat = 3;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -88,6 +97,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (repeat < 1) {
+            return CliSupport.fail(spec, "--repeat must be at least 1");
+        }
         ComputeThreads.set(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         Path folder = source.model;
         Path temp = null;
@@ -130,22 +142,52 @@ public final class BenchCommand implements Callable<Integer> {
                 warmup.generate(new Generator.Request(java.util.Arrays.copyOf(prompt, 16), SamplingConfig.greedy(8),
                         Set.of(), 0, () -> false, true), (id, t, l) -> { });
             }
-            GenerationResult result;
-            try (Generator generator = new Generator(model, context)) {
-                result = generator.generate(new Generator.Request(prompt, sampling, Set.of(), 0, () -> false, true),
-                        (id, t, l) -> { });
-            }
-            long peakRss = SystemMemory.peakResidentBytes();
             long weightBytes = config.parameterCount() * Float.BYTES;
-            double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
-            double narrowGemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
-            double gemmFlops = gemmThroughput();
-            JsonObject report = report(folder, config, loadSeconds, result, peakRss, weightBytes, gemvBytesPerSecond, gemmFlops);
-            report.addProperty("gemv_model_width_gb_s", narrowGemvBytesPerSecond / 1e9);
-            report.addProperty("roofline_model_width_ms", weightBytes / narrowGemvBytesPerSecond * 1000);
+            List<JsonObject> runs = new ArrayList<>();
+            long peakRss = 0;
+            for (int i = 0; i < repeat; i++) {
+                GenerationResult result;
+                try (Generator generator = new Generator(model, context)) {
+                    result = generator.generate(new Generator.Request(prompt, sampling, Set.of(), 0, () -> false, true),
+                            (id, t, l) -> { });
+                }
+                if (i == 0) {
+                    peakRss = SystemMemory.peakResidentBytes(); // before the machine's measurements allocate
+                }
+                // the machine is measured right after each run: on a shared VM its bandwidth drifts
+                double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
+                double narrowGemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
+                double gemmFlops = gemmThroughput();
+                JsonObject run = report(folder, config, loadSeconds, result, weightBytes, gemvBytesPerSecond, gemmFlops);
+                run.addProperty("gemv_model_width_gb_s", narrowGemvBytesPerSecond / 1e9);
+                run.addProperty("roofline_model_width_ms", weightBytes / narrowGemvBytesPerSecond * 1000);
+                runs.add(run);
+            }
+            JsonObject report = medians(runs);
+            report.addProperty("peak_rss_mb", peakRss / 1e6);
             print(report);
             return 0;
         }
+    }
+
+    /** Every numeric figure as the median over the runs; the two ratios also run by run. */
+    private static JsonObject medians(List<JsonObject> runs) {
+        JsonObject median = runs.get(0).deepCopy();
+        for (String key : runs.get(0).keySet()) {
+            JsonElement first = runs.get(0).get(key);
+            if (first.isJsonPrimitive() && first.getAsJsonPrimitive().isNumber()) {
+                double[] values = runs.stream().mapToDouble(r -> r.get(key).getAsDouble()).sorted().toArray();
+                int n = values.length;
+                median.addProperty(key, n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
+            }
+        }
+        median.addProperty("repeats", runs.size());
+        for (String key : List.of("decode_vs_roofline", "prefill_vs_gemm")) {
+            JsonArray each = new JsonArray();
+            runs.forEach(r -> each.add(r.get(key)));
+            median.add(key + "_runs", each);
+        }
+        return median;
     }
 
     private int runChat(Path folder) throws IOException {
@@ -181,7 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private JsonObject report(Path folder, ModelConfig config, double loadSeconds, GenerationResult result,
-            long peakRss, long weightBytes, double gemvBytesPerSecond, double gemmFlops) {
+            long weightBytes, double gemvBytesPerSecond, double gemmFlops) {
         var stats = result.stats();
         double decodeMsPerToken = stats.decodeTokensPerSecond() > 0 ? 1000 / stats.decodeTokensPerSecond() : 0;
         double rooflineMs = weightBytes / gemvBytesPerSecond * 1000;
@@ -201,7 +243,6 @@ public final class BenchCommand implements Callable<Integer> {
         r.addProperty("prefill_tok_s", stats.prefillTokensPerSecond());
         r.addProperty("decode_tok_s", stats.decodeTokensPerSecond());
         r.addProperty("decode_ms_per_token", decodeMsPerToken);
-        r.addProperty("peak_rss_mb", peakRss / 1e6);
         r.addProperty("kv_cache_mb", config.kvBytesPerToken() * (double) (stats.promptTokens() + stats.generatedTokens()) / 1e6);
         r.addProperty("gemv_gb_s", gemvBytesPerSecond / 1e9);
         r.addProperty("roofline_decode_ms", rooflineMs);
@@ -235,8 +276,16 @@ public final class BenchCommand implements Callable<Integer> {
                     r.get("roofline_model_width_ms").getAsDouble());
             out.printf("peak memory     %.0f MB resident (KV cache %.1f MB)%n", r.get("peak_rss_mb").getAsDouble(),
                     r.get("kv_cache_mb").getAsDouble());
+            out.printf("medians of %d   decode/roofline run by run %s, prefill/GEMM %s%n", r.get("repeats").getAsInt(),
+                    ratios(r.getAsJsonArray("decode_vs_roofline_runs")), ratios(r.getAsJsonArray("prefill_vs_gemm_runs")));
         }
         out.flush();
+    }
+
+    private static String ratios(JsonArray values) {
+        List<String> each = new ArrayList<>();
+        values.forEach(v -> each.add(String.format(Locale.ROOT, "%.2f", v.getAsDouble())));
+        return String.join(" ", each);
     }
 
     private int[] randomPrompt(int vocab, int bos) {

@@ -41,6 +41,10 @@ public final class LlamaModel implements CausalLm {
     private final Layer[] layers;
     private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
     private final FloatBuffer decodeQueryData;
+    private final NDArray decodeNormed; // [hidden], the normalized token, reused by every decode step
+    private final FloatBuffer decodeNormedData;
+    private final float[] decodeRow;
+    private final float[] finalNormWeight;
 
     /** One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns. */
     private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down) {}
@@ -57,6 +61,10 @@ public final class LlamaModel implements CausalLm {
         this.decodeQuery = manager.create(new Shape(config.numKvHeads(), config.groupSize(), config.headDim()),
                 DataType.FLOAT32);
         this.decodeQueryData = decodeQuery.toByteBuffer(true).asFloatBuffer();
+        this.decodeNormed = manager.create(new Shape(config.hiddenSize()), DataType.FLOAT32);
+        this.decodeNormedData = decodeNormed.toByteBuffer(true).asFloatBuffer();
+        this.decodeRow = new float[config.hiddenSize()];
+        this.finalNormWeight = finalNorm.toFloatArray();
     }
 
     /**
@@ -158,7 +166,7 @@ public final class LlamaModel implements CausalLm {
             x = Ops.inOwnScope(() -> decodeLayer(index, input, cache, cosSin, qkv));
         }
         cache.advance(1);
-        return Ops.matVec(lmHead, normalize(x).mul(finalNorm), null).reshape(1, config.vocabSize()); // [1, vocab]
+        return Ops.matVec(lmHead, normalizeToken(x, finalNormWeight), null).reshape(1, config.vocabSize()); // [1, vocab]
     }
 
     /** One layer for the token at position {@code cache.length()}; {@code qkv} is scratch space. */
@@ -168,7 +176,7 @@ public final class LlamaModel implements CausalLm {
         int headDim = config.headDim();
         int length = cache.length() + 1;
         Layer layer = layers[index];
-        Ops.matVec(layer.qkv(), normalize(x), layer.qkvBias()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
+        Ops.matVec(layer.qkv(), normalizeToken(x, null), layer.qkvBias()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
         rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
         decodeQueryData.put(0, qkv, 0, heads * headDim);
         cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
@@ -178,7 +186,7 @@ public final class LlamaModel implements CausalLm {
                 .matMul(cache.values(index, length)) // [KV, G, hd]
                 .reshape((long) heads * headDim); // [H*hd]
         NDArray h = x.add(Ops.matVec(layer.o(), y, null)); // residual
-        NDList gateUp = Ops.matVec(layer.gateUp(), normalize(h), null).split(2); // [I] each
+        NDList gateUp = Ops.matVec(layer.gateUp(), normalizeToken(h, null), null).split(2); // [I] each
         return h.add(Ops.matVec(layer.down(), swiGlu(gateUp), null)); // residual
     }
 
@@ -244,13 +252,35 @@ public final class LlamaModel implements CausalLm {
         float[] scales = new float[rows];
         for (int r = 0; r < rows; r++) {
             data.get(r * hidden, row);
-            double sum = 0;
-            for (float v : row) {
-                sum += v * v;
-            }
-            scales[r] = (float) (1.0 / Math.sqrt((float) (sum / hidden) + config.rmsNormEps()));
+            scales[r] = rmsScale(row);
         }
         return rows == 1 ? x.mul(scales[0]) : x.mul(manager.create(scales, new Shape(rows, 1)));
+    }
+
+    /**
+     * RMSNorm of one token, times {@code weight} unless it is null, written in Java into an array
+     * that every decode step reuses: a tensor operation would cost more than the arithmetic.
+     */
+    private NDArray normalizeToken(NDArray x, float[] weight) {
+        float[] row = decodeRow;
+        x.toByteBuffer(true).asFloatBuffer().get(0, row);
+        float scale = rmsScale(row);
+        for (int i = 0; i < row.length; i++) {
+            row[i] *= scale;
+            if (weight != null) {
+                row[i] *= weight[i];
+            }
+        }
+        decodeNormedData.put(0, row);
+        return decodeNormed;
+    }
+
+    private float rmsScale(float[] row) {
+        double sum = 0;
+        for (float v : row) {
+            sum += v * v;
+        }
+        return (float) (1.0 / Math.sqrt((float) (sum / row.length) + config.rmsNormEps()));
     }
 
     @Override

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code parlance bench --chat-turns}: what it reports, on a tiny model (the timings are not checked). */
-class BenchChatTurnsTest {
+/** {@code parlance bench}, with and without {@code --chat-turns}: what it reports, on a tiny model (the timings are not checked). */
+class BenchCommandTest {
     @TempDir
     Path dir;
 
@@ -38,13 +38,30 @@ class BenchChatTurnsTest {
     }
 
     @Test
-    void withoutChatTurnsItStillMeasuresPrefillAndDecode() throws Exception {
+    void withoutChatTurnsItMeasuresPrefillAndDecodeRunByRunAndReportsMedians() throws Exception {
         Path model = SyntheticModel.write(dir.resolve("tiny"), SyntheticModel.Shape.TINY, SafeTensors.DType.F32, 1, 3);
 
         CliRun.Result result = CliRun.run("", "bench", "--model", model.toString(), "--prompt-tokens", "16",
-                "--decode-tokens", "4", "--threads", "1", "--json");
+                "--decode-tokens", "4", "--threads", "1", "--repeat", "3", "--json");
 
         assertThat(result.exit()).as(result.err()).isZero();
-        assertThat(JsonParser.parseString(result.out()).getAsJsonObject().has("decode_tok_s")).isTrue();
+        JsonObject report = JsonParser.parseString(result.out()).getAsJsonObject();
+        assertThat(report.get("repeats").getAsInt()).isEqualTo(3);
+        assertThat(report.get("decode_tok_s").getAsDouble()).isPositive();
+        assertThat(report.get("peak_rss_mb").getAsDouble()).isPositive();
+        JsonArray ratios = report.getAsJsonArray("decode_vs_roofline_runs");
+        assertThat(ratios).hasSize(3);
+        double[] sorted = ratios.asList().stream().mapToDouble(r -> r.getAsDouble()).sorted().toArray();
+        assertThat(report.get("decode_vs_roofline").getAsDouble()).isEqualTo(sorted[1]);
+    }
+
+    @Test
+    void refusesFewerThanOneRun() throws Exception {
+        Path model = SyntheticModel.write(dir.resolve("tiny"), SyntheticModel.Shape.TINY, SafeTensors.DType.F32, 1, 3);
+
+        CliRun.Result result = CliRun.run("", "bench", "--model", model.toString(), "--repeat", "0");
+
+        assertThat(result.exit()).isNotZero();
+        assertThat(result.err()).contains("--repeat must be at least 1");
     }
 }
