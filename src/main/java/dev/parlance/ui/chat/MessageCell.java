@@ -26,6 +26,7 @@ import javafx.scene.input.ClipboardContent;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 
 /** One message card of the transcript: role, text (Markdown for answers), reasoning and actions. */
@@ -48,7 +49,8 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private final Label userText = new Label();
     private final MarkdownView answer;
     private final Label footer = new Label();
-    private final VBox card;
+    private final Region frame = new Region();
+    private final StackPane card;
     private final List<Runnable> unbind = new ArrayList<>();
 
     MessageCell(ChatViewModel chat, ResourceBundle bundle, DialogService dialogs) {
@@ -75,8 +77,12 @@ final class MessageCell extends ListCell<MessageViewModel> {
         userText.setWrapText(true);
         userText.getStyleClass().add("user-text");
         footer.getStyleClass().add("message-footer");
-        card = new VBox(6, header, reasoning, userText, answer, footer);
-        card.getStyleClass().add("message-card");
+        var content = new VBox(6, header, reasoning, userText, answer, footer);
+        content.getStyleClass().add("message-content");
+        // The card's look (user, streaming, error) lives on a frame without children: a pseudo-class
+        // change on a parent restyles its whole subtree, hundreds of nodes for a long answer.
+        frame.getStyleClass().add("message-card");
+        card = new StackPane(frame, content);
         card.setFocusTraversable(false);
         getStyleClass().add("message-cell");
         setPrefWidth(0);   // let the list's width, not the text's length, decide the cell's width
@@ -123,8 +129,8 @@ final class MessageCell extends ListCell<MessageViewModel> {
         boolean isUser = item.getRole() == Role.USER;
         role.setText(bundle.getString(isUser ? "role.user" : item.getRole() == Role.SYSTEM ? "role.system"
                 : "role.assistant"));
-        card.pseudoClassStateChanged(USER, isUser);
-        card.pseudoClassStateChanged(ASSISTANT, !isUser);
+        frame.pseudoClassStateChanged(USER, isUser);
+        frame.pseudoClassStateChanged(ASSISTANT, !isUser);
         show(userText, isUser);
         show(answer, !isUser);
         show(edit, isUser);
@@ -142,8 +148,9 @@ final class MessageCell extends ListCell<MessageViewModel> {
         }, item.reasoningProperty());
         watch(() -> {
             boolean streaming = item.isStreaming();
-            card.pseudoClassStateChanged(STREAMING, streaming);
-            card.pseudoClassStateChanged(ERROR, item.isFailed());
+            frame.pseudoClassStateChanged(STREAMING, streaming);
+            frame.pseudoClassStateChanged(ERROR, item.isFailed());
+            footer.pseudoClassStateChanged(ERROR, item.isFailed());
             show(regenerate, item.isLastAnswer() && !streaming);
             delete.setDisable(streaming);
             footer.setText(footerOf(item));
