@@ -139,7 +139,10 @@ class ResponsivenessBench {
         long calls = runLaterCalls.get();
         long longestRunnable = longestRunnableNanos.get();
         int answerLength = chat.lastAnswerText().length();
-        List<Long> sorted = new ArrayList<>(gaps);
+        // the first gap holds the send itself (the new conversation, its two cards, Send turning into
+        // Stop), before any token arrives; the rest is the streaming
+        long sendGap = gaps.get(0);
+        List<Long> sorted = new ArrayList<>(gaps.subList(1, gaps.size()));
         sorted.sort(null);
         long longestGap = sorted.get(sorted.size() - 1);
         long p99 = sorted.get((int) (sorted.size() * 0.99));
@@ -197,7 +200,8 @@ class ResponsivenessBench {
                 "tokens streamed: %d at %d tokens/s in %.1f s%n"
                         + "answer length: %d characters%n"
                         + "frames: %d (%.1f per second)%n"
-                        + "longest gap between pulses: %.1f ms (99th percentile %.1f ms; %d gaps over 50 ms)%n"
+                        + "the send's own frame: %.1f ms%n"
+                        + "longest gap between pulses while streaming: %.1f ms (99th percentile %.1f ms; %d gaps over 50 ms)%n"
                         + "longest single FX-thread update (append + Markdown rebuild): %.1f ms%n"
                         + "runLater calls: %d (%.1f per second)%n"
                         + "open a conversation of 1000 messages (to the end of its first layout): %.0f ms%n"
@@ -205,7 +209,7 @@ class ResponsivenessBench {
                         + "longest gap %.1f ms%n"
                         + "machine load average while measuring: %.1f on %d cores%n",
                 TOKENS, TOKENS_PER_SECOND, seconds, answerLength, gaps.size() + 1, (gaps.size() + 1) / seconds,
-                longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis,
+                sendGap / 1e6, longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis,
                 scrollFps, longestScrollGap / 1e6,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors());
