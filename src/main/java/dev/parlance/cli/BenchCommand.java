@@ -23,6 +23,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -139,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
             int[] prompt = randomPrompt(config.vocabSize(), model.defaults().bosId());
             var sampling = SamplingConfig.greedy(decodeTokens);
             try (Generator warmup = new Generator(model, 64)) {
-                warmup.generate(new Generator.Request(java.util.Arrays.copyOf(prompt, 16), SamplingConfig.greedy(8),
+                warmup.generate(new Generator.Request(Arrays.copyOf(prompt, 16), SamplingConfig.greedy(8),
                         Set.of(), 0, () -> false, true), (id, t, l) -> { });
             }
             long weightBytes = config.parameterCount() * Float.BYTES;
@@ -176,9 +177,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (String key : runs.get(0).keySet()) {
             JsonElement first = runs.get(0).get(key);
             if (first.isJsonPrimitive() && first.getAsJsonPrimitive().isNumber()) {
-                double[] values = runs.stream().mapToDouble(r -> r.get(key).getAsDouble()).sorted().toArray();
-                int n = values.length;
-                median.addProperty(key, n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
+                median.addProperty(key, median(runs.stream().mapToDouble(r -> r.get(key).getAsDouble()).toArray()));
             }
         }
         median.addProperty("repeats", runs.size());
@@ -198,7 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (model == null) {
                 return CliSupport.EXIT_MODEL;
             }
-            ChatTurnsBench bench = new ChatTurnsBench(chatTurns, messageChars, answerTokens);
+            ChatTurnsBench bench = new ChatTurnsBench(chatTurns, messageChars, answerTokens, repeat);
             if (bench.contextTokens() > model.config().contextLength()) {
                 return CliSupport.fail(spec, chatTurns + " turns need about " + bench.contextTokens()
                         + " tokens of context but the model has " + model.config().contextLength());
@@ -280,6 +279,13 @@ public final class BenchCommand implements Callable<Integer> {
                     ratios(r.getAsJsonArray("decode_vs_roofline_runs")), ratios(r.getAsJsonArray("prefill_vs_gemm_runs")));
         }
         out.flush();
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String ratios(JsonArray values) {

@@ -36,12 +36,19 @@ final class ChatTurnsBench {
     };
 
     /**
-     * One turn's figures.
+     * One turn's figures: those of the first run, and the time to first token of every run (the
+     * runs compute the same tokens: greedy answers to the same messages).
      *
      * @param answerChars the answer's length in characters; a synthetic model's random weights
      *     mostly choose ids beyond its byte tokenizer's, which decode to nothing
      */
-    record Turn(int number, GenerationStats stats, int answerChars, FinishReason finish, int droppedMessages) {
+    record Turn(int number, GenerationStats stats, int answerChars, FinishReason finish, int droppedMessages,
+            double[] ttftRuns) {
+        /** The median time to first token over the runs. */
+        double ttftMillis() {
+            return BenchCommand.median(ttftRuns);
+        }
+
         int computedTokens() {
             return stats.promptTokens() - stats.reusedTokens();
         }
@@ -50,16 +57,19 @@ final class ChatTurnsBench {
     private final int turns;
     private final int messageChars;
     private final int answerTokens;
+    private final int repeats;
 
     /**
      * @param messageChars the length of every user message (one token per character with the
      *     synthetic models' byte tokenizer)
      * @param answerTokens the most tokens of every answer
+     * @param repeats how many times the whole conversation is held, each in a fresh session
      */
-    ChatTurnsBench(int turns, int messageChars, int answerTokens) {
+    ChatTurnsBench(int turns, int messageChars, int answerTokens, int repeats) {
         this.turns = turns;
         this.messageChars = messageChars;
         this.answerTokens = answerTokens;
+        this.repeats = repeats;
     }
 
     /** Room for every turn, so that no message is dropped and the cache is no larger than needed. */
@@ -67,22 +77,37 @@ final class ChatTurnsBench {
         return turns * (messageChars + answerTokens + TEMPLATE_TOKENS_PER_TURN) + answerTokens + 64;
     }
 
-    /** Holds the conversation after one warm-up turn in a session of its own (JIT and first allocations). */
+    /**
+     * Holds the conversation {@code repeats} times after one warm-up turn in a session of its own
+     * (JIT and first allocations). On a shared machine one turn's time varies by tens of percent
+     * from run to run, so each turn reports the median.
+     */
     List<Turn> run(LanguageModel model, ChatTemplate template) {
         SamplingConfig sampling = SamplingConfig.greedy(answerTokens);
         try (ChatSession warmup = new ChatSession(model, template, contextTokens())) {
             warmup.reply(List.of(Message.user(message(0))), sampling, IGNORE, () -> false);
         }
-        List<Turn> results = new ArrayList<>();
-        List<Message> conversation = new ArrayList<>();
-        try (ChatSession session = new ChatSession(model, template, contextTokens())) {
-            for (int turn = 1; turn <= turns; turn++) {
-                conversation.add(Message.user(message(turn)));
-                ChatReply reply = session.reply(conversation, sampling, IGNORE, () -> false);
-                conversation.add(Message.assistant(reply.answer()));
-                results.add(new Turn(turn, reply.stats(), reply.answer().length(), reply.finish(),
-                        reply.droppedMessages()));
+        List<List<ChatReply>> runs = new ArrayList<>();
+        for (int run = 0; run < repeats; run++) {
+            List<ChatReply> replies = new ArrayList<>();
+            List<Message> conversation = new ArrayList<>();
+            try (ChatSession session = new ChatSession(model, template, contextTokens())) {
+                for (int turn = 1; turn <= turns; turn++) {
+                    conversation.add(Message.user(message(turn)));
+                    ChatReply reply = session.reply(conversation, sampling, IGNORE, () -> false);
+                    conversation.add(Message.assistant(reply.answer()));
+                    replies.add(reply);
+                }
             }
+            runs.add(replies);
+        }
+        List<Turn> results = new ArrayList<>();
+        for (int turn = 0; turn < turns; turn++) {
+            int index = turn;
+            ChatReply first = runs.get(0).get(turn);
+            double[] ttft = runs.stream().mapToDouble(r -> r.get(index).stats().timeToFirstTokenMillis()).toArray();
+            results.add(new Turn(turn + 1, first.stats(), first.answer().length(), first.finish(),
+                    first.droppedMessages(), ttft));
         }
         return results;
     }
@@ -103,8 +128,8 @@ final class ChatTurnsBench {
     }
 
     static double lastToFirstTtft(List<Turn> results) {
-        double first = results.get(0).stats().timeToFirstTokenMillis();
-        double last = results.get(results.size() - 1).stats().timeToFirstTokenMillis();
+        double first = results.get(0).ttftMillis();
+        double last = results.get(results.size() - 1).ttftMillis();
         return first > 0 ? last / first : 0;
     }
 
@@ -113,11 +138,17 @@ final class ChatTurnsBench {
         root.addProperty("chat_turns", turns);
         root.addProperty("message_chars", messageChars);
         root.addProperty("answer_tokens", answerTokens);
+        root.addProperty("repeats", repeats);
         JsonArray array = new JsonArray();
         for (Turn turn : results) {
             JsonObject t = new JsonObject();
             t.addProperty("turn", turn.number());
-            t.addProperty("ttft_ms", turn.stats().timeToFirstTokenMillis());
+            t.addProperty("ttft_ms", turn.ttftMillis());
+            JsonArray runs = new JsonArray();
+            for (double ttft : turn.ttftRuns()) {
+                runs.add(ttft);
+            }
+            t.add("ttft_ms_runs", runs);
             t.addProperty("prefill_ms", turn.stats().prefillMillis());
             t.addProperty("prompt_tokens", turn.stats().promptTokens());
             t.addProperty("computed_tokens", turn.computedTokens());
@@ -135,14 +166,14 @@ final class ChatTurnsBench {
     }
 
     void print(List<Turn> results, PrintWriter out) {
-        out.printf(Locale.ROOT, "turns           %d: user messages of %d characters, answers of up to %d tokens%n",
-                turns, messageChars, answerTokens);
+        out.printf(Locale.ROOT, "turns           %d: user messages of %d characters, answers of up to %d tokens;"
+                + " times to first token are medians of %d runs%n", turns, messageChars, answerTokens, repeats);
         out.printf(Locale.ROOT, "%4s %9s %7s %9s %7s %7s %6s %9s%n",
                 "turn", "ttft ms", "prompt", "computed", "reused", "answer", "chars", "decode/s");
         for (Turn turn : results) {
             GenerationStats s = turn.stats();
             out.printf(Locale.ROOT, "%4d %9.1f %7d %9d %7d %7d %6d %9.1f%n", turn.number(),
-                    s.timeToFirstTokenMillis(), s.promptTokens(), turn.computedTokens(), s.reusedTokens(),
+                    turn.ttftMillis(), s.promptTokens(), turn.computedTokens(), s.reusedTokens(),
                     s.generatedTokens(), turn.answerChars(), s.decodeTokensPerSecond());
         }
         out.printf(Locale.ROOT, "time to first token, turn %d vs turn 1: %.2fx%n", turns, lastToFirstTtft(results));

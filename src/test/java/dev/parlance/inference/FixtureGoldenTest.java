@@ -9,6 +9,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.parlance.inference.model.KvCache;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -59,6 +60,47 @@ class FixtureGoldenTest {
                 assertThat(greedyWithCache(model, prompt, expected.length)).containsExactly(expected);
             }
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    void aPromptPrefilledInTwoPiecesGivesEveryPositionTheReferenceLogits(String fixture) throws Exception {
+        Path folder = SharedData.require("fixtures/" + fixture);
+        JsonObject golden = SharedData.json(folder.resolve("golden.json"));
+        try (LanguageModel model = LanguageModel.load(folder, f -> { })) {
+            for (JsonElement element : golden.getAsJsonArray("cases")) {
+                JsonObject c = element.getAsJsonObject();
+                int[] ids = ints(c.getAsJsonArray("input_ids"));
+                if (ids.length < 4) {
+                    continue;
+                }
+                float[][] whole = allLogits(model, ids);
+                float[][] pieces = logitsInTwoPieces(model, ids, ids.length / 2);
+                assertClose(pieces[ids.length - 1], floats(c.getAsJsonArray("last_logits")), c.get("name") + " last");
+                for (int t = 0; t < ids.length; t++) {
+                    assertClose(pieces[t], whole[t], c.get("name") + " position " + t);
+                }
+            }
+        }
+    }
+
+    /** Logits of every position, the first {@code split} tokens in one pass and the rest in another. */
+    static float[][] logitsInTwoPieces(LanguageModel model, int[] ids, int split) {
+        float[][] result = new float[ids.length][];
+        try (KvCache cache = model.network().newCache(ids.length)) {
+            int[][] pieces = {Arrays.copyOfRange(ids, 0, split), Arrays.copyOfRange(ids, split, ids.length)};
+            int position = 0;
+            for (int[] piece : pieces) {
+                try (NDArray logits = model.network().forward(piece, cache, true)) {
+                    int vocab = (int) logits.getShape().get(1);
+                    float[] flat = logits.toFloatArray();
+                    for (int t = 0; t < piece.length; t++) {
+                        result[position++] = Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
+                    }
+                }
+            }
+        }
+        return result;
     }
 
     static int[] greedyWithCache(LanguageModel model, int[] prompt, int count) {

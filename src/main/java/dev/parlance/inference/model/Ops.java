@@ -41,15 +41,19 @@ public final class Ops {
         return result;
     }
 
-    /** Additive mask {@code [T, L]}: query t (at position start + t) sees keys 0 .. start + t. */
-    public static NDArray causalMask(NDManager manager, int start, int n) {
-        int length = start + n;
-        float[] mask = new float[n * length];
+    /**
+     * Additive mask {@code [T, T]} for T new tokens: new token t sees new tokens 0 .. t. Every
+     * new token sees all the cached positions before them, so the mask covers only the scores'
+     * last T columns: adding it to those alone spares a pass over (and a copy of) a long
+     * conversation's scores.
+     */
+    public static NDArray causalMask(NDManager manager, int n) {
+        float[] mask = new float[n * n];
         for (int t = 0; t < n; t++) {
-            for (int l = start + t + 1; l < length; l++) {
-                mask[t * length + l] = Float.NEGATIVE_INFINITY;
+            for (int l = t + 1; l < n; l++) {
+                mask[t * n + l] = Float.NEGATIVE_INFINITY;
             }
         }
-        return manager.create(mask, new Shape(n, length));
+        return manager.create(mask, new Shape(n, n));
     }
 }

@@ -88,7 +88,7 @@ public final class Gpt2Model implements CausalLm {
         int n = tokens.length;
         int start = cache.length();
         NDArray x = wte.get(manager.create(tokens)).add(wpe.get(new NDIndex("{}:{}", start, start + n))); // [T, E]
-        NDArray mask = n > 1 ? Ops.causalMask(manager, start, n) : null;
+        NDArray mask = n > 1 ? Ops.causalMask(manager, n) : null;
         for (int i = 0; i < blocks.length; i++) {
             Block b = blocks[i];
             int index = i;
@@ -115,7 +115,7 @@ public final class Gpt2Model implements CausalLm {
         int length = cache.length() + (int) n;
         NDArray scores = q.matMul(cache.keysTransposed(index, length)); // [H, T, L]
         if (mask != null) {
-            scores.addi(mask); // causal, in place
+            scores.get(new NDIndex(":, :, {}:", length - n)).addi(mask); // causal, in place on the new columns
         }
         NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [H, T, hd]
                 .transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, E]

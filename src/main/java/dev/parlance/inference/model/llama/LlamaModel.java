@@ -195,7 +195,7 @@ public final class LlamaModel implements CausalLm {
         int n = tokens.length;
         int start = cache.length();
         NDArray[] cosSin = rope.tables(manager, start, n);
-        NDArray mask = Ops.causalMask(manager, start, n);
+        NDArray mask = Ops.causalMask(manager, n);
         NDArray x = embedTokens.get(manager.create(tokens)); // [T, hidden]
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
@@ -226,7 +226,8 @@ public final class LlamaModel implements CausalLm {
         // query heads h = kv * group + j share kv head kv: group them as rows of one product
         NDArray scores = q.reshape(kvHeads, config.groupSize() * n, headDim)
                 .matMul(cache.keysTransposed(index, length)); // [KV, G*T, L]
-        scores.reshape(kvHeads, config.groupSize(), n, length).addi(mask); // causal, in place: scores are large
+        scores.reshape(kvHeads, config.groupSize(), n, length).get(new NDIndex(":, :, :, {}:", length - n))
+                .addi(mask); // causal, in place on the new tokens' columns: scores are large
         NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [KV, G*T, hd]
                 .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, H*hd]
         return Ops.linear(y, layer.o(), null);
