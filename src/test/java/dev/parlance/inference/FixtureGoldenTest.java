@@ -19,67 +19,67 @@ class FixtureGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
     void logitsMatchTheReferenceToOneTenThousandth(String fixture) throws Exception {
-        Path folder = SharedData.require("fixtures/" + fixture);
-        JsonObject golden = SharedData.json(folder.resolve("golden.json"));
-        try (LanguageModel model = LanguageModel.load(folder, f -> { })) {
-            for (JsonElement element : golden.getAsJsonArray("cases")) {
-                JsonObject c = element.getAsJsonObject();
-                int[] ids = ints(c.getAsJsonArray("input_ids"));
-                assertThat(model.tokenizer().encode(c.get("text").getAsString())).as("ids of " + c.get("name")).containsExactly(ids);
-                float[][] logits = allLogits(model, ids);
-                assertClose(logits[0], floats(c.getAsJsonArray("first_logits")), c + " first");
-                assertClose(logits[ids.length - 1], floats(c.getAsJsonArray("last_logits")), "last");
-                JsonArray top5 = c.getAsJsonArray("top5");
-                int startIndex = c.get("top5_start_index").getAsInt();
-                for (int i = 0; i < top5.size(); i++) {
-                    for (JsonElement pair : top5.get(i).getAsJsonArray()) {
-                        int id = pair.getAsJsonArray().get(0).getAsInt();
-                        float expected = pair.getAsJsonArray().get(1).getAsFloat();
-                        assertThat(logits[startIndex + i][id]).as("position %d token %d", startIndex + i, id)
-                                .isCloseTo(expected, within(1e-4f));
-                    }
+        forEachCase(fixture, (model, c) -> {
+            int[] ids = ints(c.getAsJsonArray("input_ids"));
+            assertThat(model.tokenizer().encode(c.get("text").getAsString())).as("ids of " + c.get("name")).containsExactly(ids);
+            float[][] logits = allLogits(model, ids);
+            assertClose(logits[0], floats(c.getAsJsonArray("first_logits")), c + " first");
+            assertClose(logits[ids.length - 1], floats(c.getAsJsonArray("last_logits")), "last");
+            JsonArray top5 = c.getAsJsonArray("top5");
+            int startIndex = c.get("top5_start_index").getAsInt();
+            for (int i = 0; i < top5.size(); i++) {
+                for (JsonElement pair : top5.get(i).getAsJsonArray()) {
+                    int id = pair.getAsJsonArray().get(0).getAsInt();
+                    float expected = pair.getAsJsonArray().get(1).getAsFloat();
+                    assertThat(logits[startIndex + i][id]).as("position %d token %d", startIndex + i, id)
+                            .isCloseTo(expected, within(1e-4f));
                 }
             }
-        }
+        });
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
     void greedyContinuationWithTheKvCacheIsTheReferences(String fixture) throws Exception {
-        Path folder = SharedData.require("fixtures/" + fixture);
-        JsonObject golden = SharedData.json(folder.resolve("golden.json"));
-        try (LanguageModel model = LanguageModel.load(folder, f -> { })) {
-            for (JsonElement element : golden.getAsJsonArray("cases")) {
-                JsonObject c = element.getAsJsonObject();
-                if (!c.has("greedy") || c.get("greedy").isJsonNull()) {
-                    continue;
-                }
-                JsonObject greedy = c.getAsJsonObject("greedy");
-                int[] expected = ints(greedy.getAsJsonArray("new_tokens"));
-                int[] prompt = ints(c.getAsJsonArray("input_ids"));
-                assertThat(greedyWithCache(model, prompt, expected.length)).containsExactly(expected);
+        forEachCase(fixture, (model, c) -> {
+            if (!c.has("greedy") || c.get("greedy").isJsonNull()) {
+                return;
             }
-        }
+            JsonObject greedy = c.getAsJsonObject("greedy");
+            int[] expected = ints(greedy.getAsJsonArray("new_tokens"));
+            int[] prompt = ints(c.getAsJsonArray("input_ids"));
+            assertThat(greedyWithCache(model, prompt, expected.length)).containsExactly(expected);
+        });
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
     void aPromptPrefilledInTwoPiecesGivesEveryPositionTheReferenceLogits(String fixture) throws Exception {
+        forEachCase(fixture, (model, c) -> {
+            int[] ids = ints(c.getAsJsonArray("input_ids"));
+            if (ids.length < 4) {
+                return;
+            }
+            float[][] whole = allLogits(model, ids);
+            float[][] pieces = logitsInTwoPieces(model, ids, ids.length / 2);
+            assertClose(pieces[ids.length - 1], floats(c.getAsJsonArray("last_logits")), c.get("name") + " last");
+            for (int t = 0; t < ids.length; t++) {
+                assertClose(pieces[t], whole[t], c.get("name") + " position " + t);
+            }
+        });
+    }
+
+    /** A case's check, which the model and the case's golden values are given to. */
+    private interface CaseCheck {
+        void check(LanguageModel model, JsonObject goldenCase) throws Exception;
+    }
+
+    private static void forEachCase(String fixture, CaseCheck check) throws Exception {
         Path folder = SharedData.require("fixtures/" + fixture);
         JsonObject golden = SharedData.json(folder.resolve("golden.json"));
         try (LanguageModel model = LanguageModel.load(folder, f -> { })) {
             for (JsonElement element : golden.getAsJsonArray("cases")) {
-                JsonObject c = element.getAsJsonObject();
-                int[] ids = ints(c.getAsJsonArray("input_ids"));
-                if (ids.length < 4) {
-                    continue;
-                }
-                float[][] whole = allLogits(model, ids);
-                float[][] pieces = logitsInTwoPieces(model, ids, ids.length / 2);
-                assertClose(pieces[ids.length - 1], floats(c.getAsJsonArray("last_logits")), c.get("name") + " last");
-                for (int t = 0; t < ids.length; t++) {
-                    assertClose(pieces[t], whole[t], c.get("name") + " position " + t);
-                }
+                check.check(model, element.getAsJsonObject());
             }
         }
     }
