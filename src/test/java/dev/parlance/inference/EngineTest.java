@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.SafeTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,28 @@ class EngineTest {
                         for (int i = 0; i < step.length; i++) {
                             assertThat(step[i]).as("position %d logit %d", t, i).isCloseTo(full[t][i], within(1e-4f));
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPromptOfSeveralAttentionBlocksGivesTheLogitsOfOneTokenAtATimeAlsoWhenItFollowsACachedPrefix()
+            throws Exception {
+        int[] prompt = new int[Ops.ATTENTION_BLOCK + 72];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = 32 + (i * 37) % 90;
+        }
+        try (LanguageModel model = TinyModels.load(TinyModels.write(dir, SafeTensors.DType.F32, 1))) {
+            float[][] whole = FixtureGoldenTest.allLogits(model, prompt);
+            float[][] afterPrefix = FixtureGoldenTest.logitsInTwoPieces(model, prompt, 40);
+            try (KvCache cache = model.network().newCache(prompt.length)) {
+                for (int t = 0; t < prompt.length; t++) {
+                    try (NDArray logits = model.network().forward(new int[] {prompt[t]}, cache, false)) {
+                        float[] step = logits.toFloatArray();
+                        assertThat(whole[t]).as("one pass, position %d", t).containsExactly(step, within(1e-4f));
+                        assertThat(afterPrefix[t]).as("after a prefix, position %d", t).containsExactly(step, within(1e-4f));
                     }
                 }
             }

@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.model.Ops;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,6 +66,26 @@ class FixtureGoldenTest {
             assertClose(pieces[ids.length - 1], floats(c.getAsJsonArray("last_logits")), c.get("name") + " last");
             for (int t = 0; t < ids.length; t++) {
                 assertClose(pieces[t], whole[t], c.get("name") + " position " + t);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    void aPromptOfSeveralAttentionBlocksGivesTheLogitsOfOneTokenAtATime(String fixture) throws Exception {
+        forEachCase(fixture, (model, c) -> {
+            int[] ids = ints(c.getAsJsonArray("input_ids"));
+            int[] prompt = new int[Ops.ATTENTION_BLOCK + 40];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = ids[i % ids.length];
+            }
+            float[][] whole = allLogits(model, prompt);
+            try (KvCache cache = model.network().newCache(prompt.length)) {
+                for (int t = 0; t < prompt.length; t++) {
+                    try (NDArray logits = model.network().forward(new int[] {prompt[t]}, cache, false)) {
+                        assertClose(whole[t], logits.toFloatArray(), c.get("name") + " position " + t);
+                    }
+                }
             }
         });
     }

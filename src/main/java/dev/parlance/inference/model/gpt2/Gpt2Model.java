@@ -88,7 +88,7 @@ public final class Gpt2Model implements CausalLm {
         int n = tokens.length;
         int start = cache.length();
         NDArray x = wte.get(manager.create(tokens)).add(wpe.get(new NDIndex("{}:{}", start, start + n))); // [T, E]
-        NDArray mask = n > 1 ? Ops.causalMask(manager, n) : null;
+        NDArray mask = n > 1 ? Ops.causalMask(manager, Math.min(n, Ops.ATTENTION_BLOCK)) : null;
         for (int i = 0; i < blocks.length; i++) {
             Block b = blocks[i];
             int index = i;
@@ -112,13 +112,8 @@ public final class Gpt2Model implements CausalLm {
         NDArray kT = qkv.get(":, {}:{}, :", heads, 2 * heads).transpose(1, 2, 0); // [H, hd, T]
         NDArray v = qkv.get(":, {}:, :", 2 * heads).transpose(1, 0, 2); // [H, T, hd]
         cache.write(index, kT, v);
-        int length = cache.length() + (int) n;
-        NDArray scores = q.matMul(cache.keysTransposed(index, length)); // [H, T, L]
-        if (mask != null) {
-            scores.get(new NDIndex(":, :, {}:", length - n)).addi(mask); // causal, in place on the new columns
-        }
-        NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [H, T, hd]
-                .transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, E]
+        NDArray y = Ops.causalAttention(q.reshape(heads, 1, n, headDim), cache, index, cache.length(), mask)
+                .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, E]
         return Ops.linear(y, b.projW(), b.projB());
     }
 

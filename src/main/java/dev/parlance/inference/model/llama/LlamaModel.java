@@ -195,7 +195,7 @@ public final class LlamaModel implements CausalLm {
         int n = tokens.length;
         int start = cache.length();
         NDArray[] cosSin = rope.tables(manager, start, n);
-        NDArray mask = Ops.causalMask(manager, n);
+        NDArray mask = Ops.causalMask(manager, Math.min(n, Ops.ATTENTION_BLOCK));
         NDArray x = embedTokens.get(manager.create(tokens)); // [T, hidden]
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
@@ -222,13 +222,9 @@ public final class LlamaModel implements CausalLm {
         NDArray kT = qk.get(":, {}:, :", heads).transpose(1, 2, 0); // [KV, hd, T]
         NDArray v = qkv.get(":, {}:, :", heads + kvHeads).transpose(1, 0, 2); // [KV, T, hd]
         cache.write(index, kT, v);
-        int length = cache.length() + (int) n;
         // query heads h = kv * group + j share kv head kv: group them as rows of one product
-        NDArray scores = q.reshape(kvHeads, config.groupSize() * n, headDim)
-                .matMul(cache.keysTransposed(index, length)); // [KV, G*T, L]
-        scores.reshape(kvHeads, config.groupSize(), n, length).get(new NDIndex(":, :, :, {}:", length - n))
-                .addi(mask); // causal, in place on the new tokens' columns: scores are large
-        NDArray y = scores.softmax(-1).matMul(cache.values(index, length)) // [KV, G*T, hd]
+        NDArray y = Ops.causalAttention(q.reshape(kvHeads, config.groupSize(), n, headDim), cache, index,
+                        cache.length(), mask) // [KV, G, T, hd]
                 .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, H*hd]
         return Ops.linear(y, layer.o(), null);
     }
