@@ -24,7 +24,8 @@ public final class Ops {
     /**
      * {@code weight [out, in] · x [in] + bias}. A one-token product goes to BLAS as a
      * matrix-vector product this way; through {@link #linear} it would be a GEMM with one column,
-     * which MKL runs at two thirds of the memory bandwidth (measured on Intel Xeon with AVX-512).
+     * which MKL runs at a half to two thirds of its GEMV's bandwidth (measured on Intel Xeon with
+     * AVX-512, on one thread and on two).
      */
     public static NDArray matVec(NDArray weight, NDArray x, NDArray bias) {
         NDArray product = weight.matMul(x);
