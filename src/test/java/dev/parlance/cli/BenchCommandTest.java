@@ -3,11 +3,14 @@ package dev.parlance.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.SyntheticModel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,13 +21,8 @@ class BenchCommandTest {
 
     @Test
     void reportsEveryTurnWithTheEarlierTurnsReusedFromTheCache() throws Exception {
-        Path model = SyntheticModel.write(dir.resolve("tiny"), SyntheticModel.Shape.TINY, SafeTensors.DType.F32, 1, 3);
+        JsonObject report = benchJson("--chat-turns", "3", "--message-chars", "20", "--answer-tokens", "4");
 
-        CliRun.Result result = CliRun.run("", "bench", "--model", model.toString(), "--chat-turns", "3",
-                "--message-chars", "20", "--answer-tokens", "4", "--threads", "1", "--json");
-
-        assertThat(result.exit()).as(result.err()).isZero();
-        JsonObject report = JsonParser.parseString(result.out()).getAsJsonObject();
         JsonArray turns = report.getAsJsonArray("turns");
         assertThat(turns).hasSize(3);
         JsonObject first = turns.get(0).getAsJsonObject();
@@ -34,34 +32,48 @@ class BenchCommandTest {
                 .isGreaterThanOrEqualTo(turns.get(1).getAsJsonObject().get("prompt_tokens").getAsInt() - 4);
         assertThat(third.get("computed_tokens").getAsInt()).isLessThan(third.get("prompt_tokens").getAsInt() / 2);
         assertThat(third.get("ttft_ms").getAsDouble()).isPositive();
+        JsonArray runs = third.getAsJsonArray("ttft_ms_runs");
+        assertThat(runs).hasSize(3); // the default --repeat
+        assertThat(third.get("ttft_ms").getAsDouble()).isEqualTo(middle(runs));
         assertThat(report.has("ttft_last_vs_first")).isTrue();
     }
 
     @Test
     void withoutChatTurnsItMeasuresPrefillAndDecodeRunByRunAndReportsMedians() throws Exception {
-        Path model = SyntheticModel.write(dir.resolve("tiny"), SyntheticModel.Shape.TINY, SafeTensors.DType.F32, 1, 3);
+        JsonObject report = benchJson("--prompt-tokens", "16", "--decode-tokens", "4", "--repeat", "3");
 
-        CliRun.Result result = CliRun.run("", "bench", "--model", model.toString(), "--prompt-tokens", "16",
-                "--decode-tokens", "4", "--threads", "1", "--repeat", "3", "--json");
-
-        assertThat(result.exit()).as(result.err()).isZero();
-        JsonObject report = JsonParser.parseString(result.out()).getAsJsonObject();
         assertThat(report.get("repeats").getAsInt()).isEqualTo(3);
         assertThat(report.get("decode_tok_s").getAsDouble()).isPositive();
         assertThat(report.get("peak_rss_mb").getAsDouble()).isPositive();
         JsonArray ratios = report.getAsJsonArray("decode_vs_roofline_runs");
         assertThat(ratios).hasSize(3);
-        double[] sorted = ratios.asList().stream().mapToDouble(r -> r.getAsDouble()).sorted().toArray();
-        assertThat(report.get("decode_vs_roofline").getAsDouble()).isEqualTo(sorted[1]);
+        assertThat(report.get("decode_vs_roofline").getAsDouble()).isEqualTo(middle(ratios));
     }
 
     @Test
     void refusesFewerThanOneRun() throws Exception {
-        Path model = SyntheticModel.write(dir.resolve("tiny"), SyntheticModel.Shape.TINY, SafeTensors.DType.F32, 1, 3);
-
-        CliRun.Result result = CliRun.run("", "bench", "--model", model.toString(), "--repeat", "0");
+        CliRun.Result result = CliRun.run("", "bench", "--model", tinyModel().toString(), "--repeat", "0");
 
         assertThat(result.exit()).isNotZero();
         assertThat(result.err()).contains("--repeat must be at least 1");
+    }
+
+    private Path tinyModel() throws Exception {
+        return SyntheticModel.write(dir.resolve("tiny"), SyntheticModel.Shape.TINY, SafeTensors.DType.F32, 1, 3);
+    }
+
+    /** {@code parlance bench --model TINY --threads 1 --json} with {@code options}, which must succeed. */
+    private JsonObject benchJson(String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("bench", "--model", tinyModel().toString(), "--threads", "1", "--json"));
+        args.addAll(List.of(options));
+        CliRun.Result result = CliRun.run("", args.toArray(String[]::new));
+        assertThat(result.exit()).as(result.err()).isZero();
+        return JsonParser.parseString(result.out()).getAsJsonObject();
+    }
+
+    /** The middle of three values, computed here independently of the command's own median. */
+    private static double middle(JsonArray three) {
+        double[] sorted = three.asList().stream().mapToDouble(JsonElement::getAsDouble).sorted().toArray();
+        return sorted[1];
     }
 }
