@@ -99,12 +99,12 @@ public final class KvCache implements AutoCloseable {
 
     /** Keys of one layer for positions {@code 0 .. upTo - 1}, transposed: {@code [kvHeads, headDim, upTo]}. */
     public NDArray keysTransposed(int layer, int upTo) {
-        return keys[layer].get(new NDIndex().addAllDim().addAllDim().addSliceDim(0, upTo));
+        return Ops.slice(keys[layer], 2, 0, upTo);
     }
 
     /** Values of one layer for positions {@code 0 .. upTo - 1}: {@code [kvHeads, upTo, headDim]}. */
     public NDArray values(int layer, int upTo) {
-        return values[layer].get(new NDIndex().addAllDim().addSliceDim(0, upTo));
+        return Ops.slice(values[layer], 1, 0, upTo);
     }
 
     /** Marks {@code tokens} more positions as held, after every layer wrote them. */

@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.function.Supplier;
 
 /** Leaf operations that every architecture shares. */
@@ -30,6 +32,22 @@ public final class Ops {
     public static NDArray matVec(NDArray weight, NDArray x, NDArray bias) {
         NDArray product = weight.matMul(x);
         return bias == null ? product : product.addi(bias);
+    }
+
+    /** Copies {@code array}'s values into {@code into} through its memory, then frees it. */
+    public static void read(NDArray array, float[] into) {
+        array.toByteBuffer(true).asFloatBuffer().get(0, into);
+        array.close();
+    }
+
+    /** {@code array} viewed as {@code shape}; straight to PyTorch, sparing DJL's shape handling. */
+    public static NDArray reshape(NDArray array, long... shape) {
+        return JniUtils.reshape((PtNDArray) array, shape);
+    }
+
+    /** The view of {@code array} at indices {@code from .. to - 1} along {@code axis}. */
+    public static NDArray slice(NDArray array, int axis, long from, long to) {
+        return JniUtils.slice((PtNDArray) array, axis, from, to, 1);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.parlance.inference.model.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -44,6 +45,12 @@ public final class LlamaModel implements CausalLm {
     private final NDArray decodeNormed; // [hidden], the normalized token, reused by every decode step
     private final FloatBuffer decodeNormedData;
     private final float[] decodeRow;
+    private final float[] decodeQkv;
+    private final float[] decodeGateUp;
+    private final NDArray decodeActivation; // [intermediate], reused by every decode step
+    private final FloatBuffer decodeActivationData;
+    private final FloatBuffer embedData;
+    private final float[][] qkvBiases;
     private final float[] finalNormWeight;
 
     /** One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns. */
@@ -64,6 +71,17 @@ public final class LlamaModel implements CausalLm {
         this.decodeNormed = manager.create(new Shape(config.hiddenSize()), DataType.FLOAT32);
         this.decodeNormedData = decodeNormed.toByteBuffer(true).asFloatBuffer();
         this.decodeRow = new float[config.hiddenSize()];
+        this.decodeQkv = new float[(config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
+        this.decodeGateUp = new float[2 * config.intermediateSize()];
+        this.decodeActivation = manager.create(new Shape(config.intermediateSize()), DataType.FLOAT32);
+        this.decodeActivationData = decodeActivation.toByteBuffer(true).asFloatBuffer();
+        this.embedData = embedTokens.toByteBuffer(true).asFloatBuffer();
+        this.qkvBiases = new float[layers.length][];
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i].qkvBias() != null) {
+                qkvBiases[i] = layers[i].qkvBias().toFloatArray();
+            }
+        }
         this.finalNormWeight = finalNorm.toFloatArray();
     }
 
@@ -154,40 +172,69 @@ public final class LlamaModel implements CausalLm {
         return Ops.inOwnScope(() -> prefill(tokens, cache, allPositions));
     }
 
-    /** One token: every small step that a tensor operation would make costly happens in Java. */
+    /**
+     * One token. Between two matrix-vector products the CPU caches hold only weights, so every
+     * tensor operation then runs in cold code and costs tens of microseconds, far more than its
+     * arithmetic: only the products and the attention over the cache are tensor operations here.
+     * The residual stream stays in Java, and the norms, RoPE, the KV-cache write, the biases and
+     * SwiGLU happen in Java on the tensors' own memory.
+     */
     private NDArray decodeStep(int token, KvCache cache) {
-        int position = cache.length();
-        float[] cosSin = rope.angles(position);
-        float[] qkv = new float[(config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
-        NDArray x = embedTokens.get(token); // [hidden]
+        int hidden = config.hiddenSize();
+        float[] x = new float[hidden];
+        embedData.get(token * hidden, x);
+        float[] cosSin = rope.angles(cache.length());
         for (int i = 0; i < layers.length; i++) {
-            int index = i;
-            NDArray input = x;
-            x = Ops.inOwnScope(() -> decodeLayer(index, input, cache, cosSin, qkv));
+            try (NDScope scope = new NDScope()) { // frees the layer's attention tensors
+                decodeLayer(i, x, cache, cosSin);
+                scope.suppressNotUsedWarning();
+            }
         }
         cache.advance(1);
         return Ops.matVec(lmHead, normalizeToken(x, finalNormWeight), null).reshape(1, config.vocabSize()); // [1, vocab]
     }
 
-    /** One layer for the token at position {@code cache.length()}; {@code qkv} is scratch space. */
-    private NDArray decodeLayer(int index, NDArray x, KvCache cache, float[] cosSin, float[] qkv) {
+    /** One layer for the token at position {@code cache.length()}, adding its output to {@code x}. */
+    private void decodeLayer(int index, float[] x, KvCache cache, float[] cosSin) {
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int headDim = config.headDim();
         int length = cache.length() + 1;
         Layer layer = layers[index];
-        Ops.matVec(layer.qkv(), normalizeToken(x, null), layer.qkvBias()).toByteBuffer(true).asFloatBuffer().get(qkv); // [(H+2KV)*hd]
+        float[] qkv = decodeQkv;
+        Ops.read(Ops.matVec(layer.qkv(), normalizeToken(x, null), null), qkv); // [(H+2KV)*hd]
+        if (layer.qkvBias() != null) {
+            float[] bias = qkvBiases[index];
+            for (int i = 0; i < qkv.length; i++) {
+                qkv[i] += bias[i];
+            }
+        }
         rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
         decodeQueryData.put(0, qkv, 0, heads * headDim);
         cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
         // query heads h = kv * group + j share kv head kv
         NDArray y = decodeQuery.matMul(cache.keysTransposed(index, length)) // [KV, G, L]
                 .softmax(-1)
-                .matMul(cache.values(index, length)) // [KV, G, hd]
-                .reshape((long) heads * headDim); // [H*hd]
-        NDArray h = x.add(Ops.matVec(layer.o(), y, null)); // residual
-        NDList gateUp = Ops.matVec(layer.gateUp(), normalizeToken(h, null), null).split(2); // [I] each
-        return h.add(Ops.matVec(layer.down(), swiGlu(gateUp), null)); // residual
+                .matMul(cache.values(index, length)); // [KV, G, hd]
+        addInto(x, Ops.matVec(layer.o(), Ops.reshape(y, (long) heads * headDim), null)); // residual
+        float[] gateUp = decodeGateUp;
+        Ops.read(Ops.matVec(layer.gateUp(), normalizeToken(x, null), null), gateUp); // [2I]
+        int inter = config.intermediateSize();
+        for (int i = 0; i < inter; i++) {
+            float gate = gateUp[i];
+            gateUp[i] = gate / (1 + (float) Math.exp(-gate)) * gateUp[inter + i]; // SwiGLU: silu(gate) · up
+        }
+        decodeActivationData.put(0, gateUp, 0, inter);
+        addInto(x, Ops.matVec(layer.down(), decodeActivation, null)); // residual
+    }
+
+    /** {@code x += y}, reading {@code y} through its memory. */
+    private void addInto(float[] x, NDArray y) {
+        float[] row = decodeRow;
+        Ops.read(y, row);
+        for (int i = 0; i < x.length; i++) {
+            x[i] += row[i];
+        }
     }
 
     /** Several tokens at once: batched tensor operations, with the cache written by indexed copies. */
@@ -258,12 +305,11 @@ public final class LlamaModel implements CausalLm {
      * RMSNorm of one token, times {@code weight} unless it is null, written in Java into an array
      * that every decode step reuses: a tensor operation would cost more than the arithmetic.
      */
-    private NDArray normalizeToken(NDArray x, float[] weight) {
+    private NDArray normalizeToken(float[] x, float[] weight) {
         float[] row = decodeRow;
-        x.toByteBuffer(true).asFloatBuffer().get(0, row);
-        float scale = rmsScale(row);
+        float scale = rmsScale(x);
         for (int i = 0; i < row.length; i++) {
-            row[i] *= scale;
+            row[i] = x[i] * scale;
             if (weight != null) {
                 row[i] *= weight[i];
             }
