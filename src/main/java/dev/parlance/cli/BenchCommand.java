@@ -14,6 +14,7 @@ import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SystemMemory;
+import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.SafeTensors;
@@ -162,6 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
                 JsonObject run = report(folder, config, loadSeconds, result, weightBytes, gemvBytesPerSecond, gemmFlops);
                 run.addProperty("gemv_model_width_gb_s", narrowGemvBytesPerSecond / 1e9);
                 run.addProperty("roofline_model_width_ms", weightBytes / narrowGemvBytesPerSecond * 1000);
+                run.addProperty("decode_vs_roofline_paired", pairedDecodeRatio(model, prompt, weightBytes));
                 runs.add(run);
             }
             JsonObject report = medians(runs);
@@ -181,7 +183,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         median.addProperty("repeats", runs.size());
-        for (String key : List.of("decode_vs_roofline", "prefill_vs_gemm")) {
+        for (String key : List.of("decode_vs_roofline", "decode_vs_roofline_paired", "prefill_vs_gemm")) {
             JsonArray each = new JsonArray();
             runs.forEach(r -> each.add(r.get(key)));
             median.add(key + "_runs", each);
@@ -275,8 +277,12 @@ public final class BenchCommand implements Callable<Integer> {
                     r.get("roofline_model_width_ms").getAsDouble());
             out.printf("peak memory     %.0f MB resident (KV cache %.1f MB)%n", r.get("peak_rss_mb").getAsDouble(),
                     r.get("kv_cache_mb").getAsDouble());
-            out.printf("medians of %d   decode/roofline run by run %s, prefill/GEMM %s%n", r.get("repeats").getAsInt(),
-                    ratios(r.getAsJsonArray("decode_vs_roofline_runs")), ratios(r.getAsJsonArray("prefill_vs_gemm_runs")));
+            out.printf("paired          a decode step over the roofline product timed right after it: %.2fx"
+                    + " (median of %d pairs)%n", r.get("decode_vs_roofline_paired").getAsDouble(), PAIRS);
+            out.printf("medians of %d   decode/roofline run by run %s, paired %s, prefill/GEMM %s%n",
+                    r.get("repeats").getAsInt(), ratios(r.getAsJsonArray("decode_vs_roofline_runs")),
+                    ratios(r.getAsJsonArray("decode_vs_roofline_paired_runs")),
+                    ratios(r.getAsJsonArray("prefill_vs_gemm_runs")));
         }
         out.flush();
     }
@@ -323,6 +329,54 @@ public final class BenchCommand implements Callable<Integer> {
             }
             return rows * cols * (double) Float.BYTES / best;
         }
+    }
+
+    /** Decode steps and roofline products timed in alternation by {@link #pairedDecodeRatio}. */
+    static final int PAIRS = 24;
+
+    /**
+     * A decode step's time over the roofline's, from steps and roofline products timed in
+     * alternation: the median of {@link #PAIRS} ratios (fewer if the context is shorter), each of a step (the forward pass of one
+     * token after the prompt, and its logits copied out) and the product timed right after it.
+     * On a shared machine whose bandwidth drifts within seconds, this compares the two under the
+     * same conditions, where a run's mean step and the best of a dozen products after it need not.
+     */
+    static double pairedDecodeRatio(LanguageModel model, int[] prompt, long weightBytes) {
+        long matrixBytes = Math.min(weightBytes, 512L << 20);
+        long rows = matrixBytes / Float.BYTES / 2048;
+        int pairs = Math.min(PAIRS, model.config().contextLength() - prompt.length);
+        double[] ratios = new double[pairs];
+        try (NDManager manager = NDManager.newBaseManager();
+                KvCache cache = model.network().newCache(prompt.length + pairs)) {
+            NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, 2048));
+            NDArray vector = manager.randomUniform(-1, 1, new Shape(2048));
+            model.network().forward(prompt, cache, false).close();
+            int token = prompt[prompt.length - 1];
+            for (int i = 0; i < pairs; i++) {
+                long start = System.nanoTime();
+                float[] logits;
+                try (NDArray out = model.network().forward(new int[] {token}, cache, false)) {
+                    logits = out.toFloatArray();
+                }
+                long stepNanos = System.nanoTime() - start;
+                start = System.nanoTime();
+                Ops.matVec(matrix, vector, null).close();
+                double rooflineNanos = (System.nanoTime() - start) * (double) weightBytes / (rows * 2048L * Float.BYTES);
+                ratios[i] = stepNanos / rooflineNanos;
+                token = argMax(logits);
+            }
+        }
+        return median(ratios);
+    }
+
+    private static int argMax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** Floating-point operations per second of one large fp32 matrix product, best of several. */

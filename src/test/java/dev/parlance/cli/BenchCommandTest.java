@@ -48,6 +48,10 @@ class BenchCommandTest {
         JsonArray ratios = report.getAsJsonArray("decode_vs_roofline_runs");
         assertThat(ratios).hasSize(3);
         assertThat(report.get("decode_vs_roofline").getAsDouble()).isEqualTo(middle(ratios));
+        JsonArray paired = report.getAsJsonArray("decode_vs_roofline_paired_runs");
+        assertThat(paired).hasSize(3);
+        assertThat(paired.asList()).allSatisfy(ratio -> assertThat(ratio.getAsDouble()).isPositive());
+        assertThat(report.get("decode_vs_roofline_paired").getAsDouble()).isEqualTo(middle(paired));
     }
 
     @Test
