@@ -19,6 +19,7 @@ import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.SyntheticModel;
+import dev.parlance.inference.sampling.Sampler;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -363,20 +364,10 @@ public final class BenchCommand implements Callable<Integer> {
                 Ops.matVec(matrix, vector, null).close();
                 double rooflineNanos = (System.nanoTime() - start) * (double) weightBytes / (rows * 2048L * Float.BYTES);
                 ratios[i] = stepNanos / rooflineNanos;
-                token = argMax(logits);
+                token = Sampler.argmax(logits);
             }
         }
         return median(ratios);
-    }
-
-    private static int argMax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** Floating-point operations per second of one large fp32 matrix product, best of several. */
