@@ -27,8 +27,9 @@ import java.util.function.DoubleConsumer;
  * one matrix and gate and up another; each RMSNorm weight is folded into the columns of the
  * matrix that follows it, and the attention scale 1/sqrt(headDim) into the q rows (RoPE is
  * linear, so scaling before it is the same). Decoding one token, where each tensor operation's
- * fixed cost adds up, then does the norms' reductions, RoPE and the KV-cache writes in Java on the
- * tensors' own memory; prompts take the batched tensor path.
+ * fixed cost adds up, keeps the residual stream in Java and does the norms, biases, RoPE, the
+ * KV-cache writes and SwiGLU there, on the tensors' own memory; prompts take the batched tensor
+ * path.
  */
 public final class LlamaModel implements CausalLm {
     private static final String LAYER = "model.layers.%d.";
