@@ -65,6 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
         String synthetic;
     }
 
+    @Option(names = "--keep-synthetic", paramLabel = "DIR",
+            description = "Write the synthetic model into DIR and keep it, to run other engines on the same weights.")
+    Path keepSynthetic;
+
     @Option(names = "--dtype", description = "Stored dtype of synthetic weights: F32, F16, BF16 (default: ${DEFAULT-VALUE}).")
     SafeTensors.DType dtype = SafeTensors.DType.F32;
 
@@ -114,8 +118,12 @@ public final class BenchCommand implements Callable<Integer> {
                 return CliSupport.fail(spec, "unknown shape " + source.synthetic
                         + "; use smollm2-135m, qwen2.5-0.5b or tinyllama-1.1b");
             }
-            temp = Files.createTempDirectory("parlance-bench");
-            folder = SyntheticModel.write(temp.resolve(shape.name().toLowerCase()), shape, dtype, 1, 1);
+            if (keepSynthetic != null) {
+                folder = SyntheticModel.write(keepSynthetic, shape, dtype, 1, 1);
+            } else {
+                temp = Files.createTempDirectory("parlance-bench");
+                folder = SyntheticModel.write(temp.resolve(shape.name().toLowerCase()), shape, dtype, 1, 1);
+            }
         }
         try {
             return chatTurns != null ? runChat(folder) : run(folder);

@@ -55,6 +55,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void keepsTheSyntheticModelItWroteWhenAskedSoThatItLoadsAgain() throws Exception {
+        Path kept = dir.resolve("kept");
+        CliRun.Result written = CliRun.run("", "bench", "--synthetic", "smollm2-135m", "--keep-synthetic", kept.toString(),
+                "--prompt-tokens", "4", "--decode-tokens", "2", "--repeat", "1", "--threads", "1", "--json");
+        assertThat(written.exit()).as(written.err()).isZero();
+        assertThat(kept.resolve("model.safetensors")).isRegularFile();
+
+        CliRun.Result again = CliRun.run("", "bench", "--model", kept.toString(), "--prompt-tokens", "4",
+                "--decode-tokens", "2", "--repeat", "1", "--threads", "1", "--json");
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(JsonParser.parseString(again.out()).getAsJsonObject().get("parameters").getAsLong())
+                .isEqualTo(134_515_008L);
+    }
+
+    @Test
     void refusesFewerThanOneRun() throws Exception {
         CliRun.Result result = CliRun.run("", "bench", "--model", tinyModel().toString(), "--repeat", "0");
 
