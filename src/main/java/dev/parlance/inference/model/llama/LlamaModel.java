@@ -50,7 +50,6 @@ public final class LlamaModel implements CausalLm {
     private final float[] decodeGateUp;
     private final NDArray decodeActivation; // [intermediate], reused by every decode step
     private final FloatBuffer decodeActivationData;
-    private final FloatBuffer embedData;
     private final float[][] qkvBiases;
     private final float[] finalNormWeight;
 
@@ -76,7 +75,6 @@ public final class LlamaModel implements CausalLm {
         this.decodeGateUp = new float[2 * config.intermediateSize()];
         this.decodeActivation = manager.create(new Shape(config.intermediateSize()), DataType.FLOAT32);
         this.decodeActivationData = decodeActivation.toByteBuffer(true).asFloatBuffer();
-        this.embedData = embedTokens.toByteBuffer(true).asFloatBuffer();
         this.qkvBiases = new float[layers.length][];
         for (int i = 0; i < layers.length; i++) {
             if (layers[i].qkvBias() != null) {
@@ -181,9 +179,8 @@ public final class LlamaModel implements CausalLm {
      * SwiGLU happen in Java on the tensors' own memory.
      */
     private NDArray decodeStep(int token, KvCache cache) {
-        int hidden = config.hiddenSize();
-        float[] x = new float[hidden];
-        embedData.get(token * hidden, x);
+        float[] x = new float[config.hiddenSize()];
+        Ops.read(embedTokens.get(token), x); // a row view: a whole-table buffer could pass 2 GB
         float[] cosSin = rope.angles(cache.length());
         for (int i = 0; i < layers.length; i++) {
             try (NDScope scope = new NDScope()) { // frees the layer's attention tensors
