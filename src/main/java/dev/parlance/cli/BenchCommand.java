@@ -345,8 +345,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * A decode step's time over the roofline's, from steps and roofline products timed in
-     * alternation: the median of {@link #PAIRS} ratios (fewer if the context is shorter), each of a step (the forward pass of one
-     * token after the prompt, and its logits copied out) and the product timed right after it.
+     * alternation: the median of {@link #PAIRS} ratios (fewer if the context is shorter), each of
+     * a step (the forward pass of one token after the prompt, and its logits copied out) and the
+     * product timed right after it.
      * On a shared machine whose bandwidth drifts within seconds, this compares the two under the
      * same conditions, where a run's mean step and the best of a dozen products after it need not.
      */
