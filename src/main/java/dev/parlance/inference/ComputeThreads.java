@@ -2,10 +2,12 @@ package dev.parlance.inference;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.parlance.inference.model.MatVec;
 
 /**
  * How many threads the engine computes with. {@link #set} is the user's choice; every matrix
- * product, of a prompt or of one decoded token, runs on that many of PyTorch's threads.
+ * product, of a prompt (on PyTorch's threads) or of one decoded token ({@link MatVec}), runs on
+ * that many threads.
  */
 public final class ComputeThreads {
     private static volatile int chosen;
@@ -19,6 +21,7 @@ public final class ComputeThreads {
         }
         Engine.getEngine("PyTorch");
         JniUtils.setNumThreads(threads);
+        MatVec.useThreads(threads);
         chosen = threads;
     }
 

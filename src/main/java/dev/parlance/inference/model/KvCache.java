@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -17,9 +19,16 @@ import java.nio.FloatBuffer;
  * are read again.
  */
 public final class KvCache implements AutoCloseable {
+    /** Below this many multiply-adds a token's attention stays on the calling thread. */
+    private static final long MIN_PARALLEL_WORK = 1 << 15;
+    /** Each thread's scratch for one head's scores. */
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
+
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final ByteBuffer[] keyBytes;
+    private final ByteBuffer[] valueBytes;
     private final FloatBuffer[] keyData;
     private final FloatBuffer[] valueData;
     private final int capacity;
@@ -32,14 +41,18 @@ public final class KvCache implements AutoCloseable {
         this.headDim = headDim;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
+        this.keyBytes = new ByteBuffer[layers];
+        this.valueBytes = new ByteBuffer[layers];
         this.keyData = new FloatBuffer[layers];
         this.valueData = new FloatBuffer[layers];
         for (int layer = 0; layer < layers; layer++) {
             // uninitialised: pages are only touched once positions are written
             keys[layer] = manager.create(new Shape(kvHeads, headDim, capacity), DataType.FLOAT32);
             values[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
-            keyData[layer] = keys[layer].toByteBuffer(true).asFloatBuffer();
-            valueData[layer] = values[layer].toByteBuffer(true).asFloatBuffer();
+            keyBytes[layer] = keys[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
+            valueBytes[layer] = values[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
+            keyData[layer] = keyBytes[layer].asFloatBuffer();
+            valueData[layer] = valueBytes[layer].asFloatBuffer();
         }
     }
 
@@ -95,6 +108,40 @@ public final class KvCache implements AutoCloseable {
         if (length + tokens > capacity) {
             throw new IllegalStateException("KV cache full: " + capacity + " positions");
         }
+    }
+
+    /**
+     * One token's attention in Java ({@link VectorKernel}), over positions {@code 0 .. upTo - 1}
+     * of one layer, its query heads split over the compute threads: {@code out[h * headDim ..]}
+     * for query head h, which reads KV head {@code h / group}.
+     *
+     * @param q the {@code heads * headDim} scaled queries, from {@code qOffset}
+     */
+    public void attend(int layer, int upTo, float[] q, int qOffset, int heads, int group, float[] out) {
+        ByteBuffer k = keyBytes[layer];
+        ByteBuffer v = valueBytes[layer];
+        RowWorkers.RowTask task = (from, to) -> {
+            float[] scores = scores(upTo);
+            for (int h = from; h < to; h++) {
+                int kv = h / group;
+                VectorKernel.attend(q, qOffset + h * headDim, k, kv * headDim * capacity, v, kv * capacity * headDim,
+                        capacity, headDim, upTo, scores, out, h * headDim);
+            }
+        };
+        if ((long) heads * upTo * headDim < MIN_PARALLEL_WORK) {
+            task.run(0, heads);
+        } else {
+            RowWorkers.forRows(heads, 1, task);
+        }
+    }
+
+    private static float[] scores(int length) {
+        float[] scores = SCORES.get();
+        if (scores.length < length) {
+            scores = new float[Math.max(length, 2 * scores.length)];
+            SCORES.set(scores);
+        }
+        return scores;
     }
 
     /** Keys of one layer for positions {@code 0 .. upTo - 1}, transposed: {@code [kvHeads, headDim, upTo]}. */

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.RotaryEmbedding;
 import dev.parlance.inference.model.Weights;
@@ -41,40 +42,51 @@ public final class LlamaModel implements CausalLm {
     private final NDArray lmHead; // [vocab, hidden]
     private final NDArray finalNorm; // [hidden]
     private final Layer[] layers;
+    private final MatVec.Kernel kernel;
+    private final MatVec embedRows;
+    private final MatVec lmHeadProduct;
     private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
     private final FloatBuffer decodeQueryData;
-    private final NDArray decodeNormed; // [hidden], the normalized token, reused by every decode step
-    private final FloatBuffer decodeNormedData;
+    private final float[] decodeNormed;
     private final float[] decodeRow;
     private final float[] decodeQkv;
+    private final float[] decodeAttention;
     private final float[] decodeGateUp;
-    private final NDArray decodeActivation; // [intermediate], reused by every decode step
-    private final FloatBuffer decodeActivationData;
     private final float[][] qkvBiases;
     private final float[] finalNormWeight;
 
-    /** One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their columns. */
-    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down) {}
+    /**
+     * One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their
+     * columns. The products see the same matrices as a token's decode step does.
+     */
+    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down,
+            MatVec qkvProduct, MatVec oProduct, MatVec gateUpProduct, MatVec downProduct) {
+        Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down, MatVec.Kernel kernel) {
+            this(qkv, qkvBias, o, gateUp, down, MatVec.of(qkv, kernel), MatVec.of(o, kernel),
+                    MatVec.of(gateUp, kernel), MatVec.of(down, kernel));
+        }
+    }
 
     private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, NDArray lmHead,
-            NDArray finalNorm, Layer[] layers) {
+            NDArray finalNorm, Layer[] layers, MatVec.Kernel kernel) {
         this.config = config;
+        this.kernel = kernel;
         this.manager = manager;
         this.rope = new RotaryEmbedding(config.rope(), config.headDim());
         this.embedTokens = embedTokens;
         this.lmHead = lmHead;
         this.finalNorm = finalNorm;
         this.layers = layers;
+        this.embedRows = MatVec.of(embedTokens, kernel);
+        this.lmHeadProduct = lmHead == embedTokens ? embedRows : MatVec.of(lmHead, kernel);
         this.decodeQuery = manager.create(new Shape(config.numKvHeads(), config.groupSize(), config.headDim()),
                 DataType.FLOAT32);
         this.decodeQueryData = decodeQuery.toByteBuffer(true).asFloatBuffer();
-        this.decodeNormed = manager.create(new Shape(config.hiddenSize()), DataType.FLOAT32);
-        this.decodeNormedData = decodeNormed.toByteBuffer(true).asFloatBuffer();
+        this.decodeNormed = new float[config.hiddenSize()];
         this.decodeRow = new float[config.hiddenSize()];
         this.decodeQkv = new float[(config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
+        this.decodeAttention = new float[config.numHeads() * config.headDim()];
         this.decodeGateUp = new float[2 * config.intermediateSize()];
-        this.decodeActivation = manager.create(new Shape(config.intermediateSize()), DataType.FLOAT32);
-        this.decodeActivationData = decodeActivation.toByteBuffer(true).asFloatBuffer();
         this.qkvBiases = new float[layers.length][];
         for (int i = 0; i < layers.length; i++) {
             if (layers[i].qkvBias() != null) {
@@ -91,6 +103,12 @@ public final class LlamaModel implements CausalLm {
      */
     public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
             DoubleConsumer progress) throws ModelLoadException {
+        return load(config, weights, manager, progress, MatVec.Kernel.best());
+    }
+
+    /** As {@link #load(LlamaConfig, Weights, NDManager, DoubleConsumer)}, decoding with {@code kernel}. */
+    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
+            DoubleConsumer progress, MatVec.Kernel kernel) throws ModelLoadException {
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
         long qRows = (long) config.numHeads() * config.headDim();
@@ -120,11 +138,11 @@ public final class LlamaModel implements CausalLm {
             layers[i] = new Layer(qkv, qkvBias,
                     weights.get(p + "self_attn.o_proj.weight", hidden, qRows),
                     gateUp,
-                    weights.get(p + "mlp.down_proj.weight", hidden, inter));
+                    weights.get(p + "mlp.down_proj.weight", hidden, inter), kernel);
             progress.accept((i + 1.0) / layers.length);
         }
         NDArray norm = weights.get("model.norm.weight", hidden);
-        return new LlamaModel(config, manager, embed, head, norm, layers);
+        return new LlamaModel(config, manager, embed, head, norm, layers, kernel);
     }
 
     /** Multiplies the first {@code rows} rows (or elements) in place, through the array's memory. */
@@ -172,15 +190,15 @@ public final class LlamaModel implements CausalLm {
     }
 
     /**
-     * One token. Between two matrix-vector products the CPU caches hold only weights, so every
-     * tensor operation then runs in cold code and costs tens of microseconds, far more than its
-     * arithmetic: only the products and the attention over the cache are tensor operations here.
-     * The residual stream stays in Java, and the norms, RoPE, the KV-cache write, the biases and
-     * SwiGLU happen in Java on the tensors' own memory.
+     * One token. Its matrix products are {@link MatVec}'s, straight from Java arrays into Java
+     * arrays; only the attention over the cache is tensor operations. Between two products the
+     * CPU caches hold only weights, so every tensor operation then runs in cold code and costs
+     * tens of microseconds, far more than its arithmetic. The residual stream stays in Java, and
+     * the norms, RoPE, the KV-cache write, the biases and SwiGLU happen in Java too.
      */
     private NDArray decodeStep(int token, KvCache cache) {
         float[] x = new float[config.hiddenSize()];
-        Ops.read(embedTokens.get(token), x); // a row view: a whole-table buffer could pass 2 GB
+        embedRows.copyRow(token, x);
         float[] cosSin = rope.angles(cache.length());
         for (int i = 0; i < layers.length; i++) {
             try (NDScope scope = new NDScope()) { // frees the layer's attention tensors
@@ -189,7 +207,9 @@ public final class LlamaModel implements CausalLm {
             }
         }
         cache.advance(1);
-        return Ops.matVec(lmHead, normalizeToken(x, finalNormWeight), null).reshape(1, config.vocabSize()); // [1, vocab]
+        float[] logits = new float[config.vocabSize()];
+        lmHeadProduct.multiply(normalizeToken(x, finalNormWeight), logits);
+        return manager.create(logits, new Shape(1, config.vocabSize()));
     }
 
     /** One layer for the token at position {@code cache.length()}, adding its output to {@code x}. */
@@ -200,7 +220,7 @@ public final class LlamaModel implements CausalLm {
         int length = cache.length() + 1;
         Layer layer = layers[index];
         float[] qkv = decodeQkv;
-        Ops.read(Ops.matVec(layer.qkv(), normalizeToken(x, null), null), qkv); // [(H+2KV)*hd]
+        layer.qkvProduct().multiply(normalizeToken(x, null), qkv); // [(H+2KV)*hd]
         if (layer.qkvBias() != null) {
             float[] bias = qkvBiases[index];
             for (int i = 0; i < qkv.length; i++) {
@@ -208,30 +228,32 @@ public final class LlamaModel implements CausalLm {
             }
         }
         rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
-        decodeQueryData.put(0, qkv, 0, heads * headDim);
         cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
-        // query heads h = kv * group + j share kv head kv
-        NDArray y = decodeQuery.matMul(cache.keysTransposed(index, length)) // [KV, G, L]
-                .softmax(-1)
-                .matMul(cache.values(index, length)); // [KV, G, hd]
-        addInto(x, Ops.matVec(layer.o(), Ops.reshape(y, (long) heads * headDim), null)); // residual
+        if (kernel == MatVec.Kernel.VECTOR) {
+            cache.attend(index, length, qkv, 0, heads, config.groupSize(), decodeAttention);
+        } else {
+            decodeQueryData.put(0, qkv, 0, heads * headDim);
+            // query heads h = kv * group + j share kv head kv
+            Ops.read(decodeQuery.matMul(cache.keysTransposed(index, length)) // [KV, G, L]
+                    .softmax(-1)
+                    .matMul(cache.values(index, length)), decodeAttention); // [KV, G, hd]
+        }
+        layer.oProduct().multiply(decodeAttention, decodeRow);
+        addInto(x, decodeRow); // residual
         float[] gateUp = decodeGateUp;
-        Ops.read(Ops.matVec(layer.gateUp(), normalizeToken(x, null), null), gateUp); // [2I]
+        layer.gateUpProduct().multiply(normalizeToken(x, null), gateUp); // [2I]
         int inter = config.intermediateSize();
         for (int i = 0; i < inter; i++) {
             float gate = gateUp[i];
             gateUp[i] = gate / (1 + (float) Math.exp(-gate)) * gateUp[inter + i]; // SwiGLU: silu(gate) · up
         }
-        decodeActivationData.put(0, gateUp, 0, inter);
-        addInto(x, Ops.matVec(layer.down(), decodeActivation, null)); // residual
+        layer.downProduct().multiply(gateUp, decodeRow); // reads the first I values: the activation
+        addInto(x, decodeRow); // residual
     }
 
-    /** {@code x += y}, reading {@code y} through its memory. */
-    private void addInto(float[] x, NDArray y) {
-        float[] row = decodeRow;
-        Ops.read(y, row);
+    private static void addInto(float[] x, float[] y) {
         for (int i = 0; i < x.length; i++) {
-            x[i] += row[i];
+            x[i] += y[i];
         }
     }
 
@@ -300,11 +322,11 @@ public final class LlamaModel implements CausalLm {
     }
 
     /**
-     * RMSNorm of one token, times {@code weight} unless it is null, written in Java into an array
-     * that every decode step reuses: a tensor operation would cost more than the arithmetic.
+     * RMSNorm of one token, times {@code weight} unless it is null, into an array that every
+     * decode step reuses.
      */
-    private NDArray normalizeToken(float[] x, float[] weight) {
-        float[] row = decodeRow;
+    private float[] normalizeToken(float[] x, float[] weight) {
+        float[] row = decodeNormed;
         float scale = rmsScale(x);
         for (int i = 0; i < row.length; i++) {
             row[i] = x[i] * scale;
@@ -312,8 +334,7 @@ public final class LlamaModel implements CausalLm {
                 row[i] *= weight[i];
             }
         }
-        decodeNormedData.put(0, row);
-        return decodeNormed;
+        return row;
     }
 
     private float rmsScale(float[] row) {
