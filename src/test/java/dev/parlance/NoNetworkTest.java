@@ -21,7 +21,7 @@ class NoNetworkTest {
     void theEngineNeverResolvesAHostNorOpensAConnection() throws Exception {
         Path model = SyntheticModel.write(dir.resolve("model"), SyntheticModel.Shape.TINY, SafeTensors.DType.BF16, 1, 3);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+        var process = new ProcessBuilder(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                 "-DDJL_CACHE_DIR=" + dir.resolve("djl").toString().replace(File.separatorChar, '/'),
                 NoNetworkProbe.class.getName(), model.toString()))
                 .redirectErrorStream(true).start();

@@ -15,6 +15,7 @@ import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SystemMemory;
 import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.SafeTensors;
@@ -26,9 +27,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -42,7 +46,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code parlance bench}: load time, prefill and decode speed, time to first token and peak
  * memory, next to this machine's own limits: the time one fp32 matrix-vector product takes over as
- * many bytes as the model's weights (the decode roofline), and one large fp32 GEMM's throughput.
+ * many bytes as the model's weights (the decode roofline; the faster of PyTorch's product and the
+ * engine's own decode kernel), and one large fp32 GEMM's throughput.
  * With {@code --chat-turns N} it holds an N-turn chat instead and reports each turn's time to first
  * token and prompt tokens computed and reused (see {@link ChatTurnsBench}).
  */
@@ -166,13 +171,18 @@ public final class BenchCommand implements Callable<Integer> {
                     peakRss = SystemMemory.peakResidentBytes(); // before the machine's measurements allocate
                 }
                 // the machine is measured right after each run: on a shared VM its bandwidth drifts
-                double gemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
-                double narrowGemvBytesPerSecond = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
+                Map<MatVec.Kernel, Double> gemv = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
+                MatVec.Kernel fastest = fastest(gemv);
+                Map<MatVec.Kernel, Double> narrowGemv = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
+                double narrowGemvBytesPerSecond = Collections.max(narrowGemv.values());
                 double gemmFlops = gemmThroughput();
-                JsonObject run = report(folder, config, loadSeconds, result, weightBytes, gemvBytesPerSecond, gemmFlops);
+                JsonObject run = report(folder, config, loadSeconds, result, weightBytes, gemv.get(fastest), gemmFlops);
+                run.addProperty("gemv_kernel", fastest.name().toLowerCase(Locale.ROOT));
+                gemv.forEach((kernel, bandwidth) ->
+                        run.addProperty("gemv_" + kernel.name().toLowerCase(Locale.ROOT) + "_gb_s", bandwidth / 1e9));
                 run.addProperty("gemv_model_width_gb_s", narrowGemvBytesPerSecond / 1e9);
                 run.addProperty("roofline_model_width_ms", weightBytes / narrowGemvBytesPerSecond * 1000);
-                run.addProperty("decode_vs_roofline_paired", pairedDecodeRatio(model, prompt, weightBytes));
+                run.addProperty("decode_vs_roofline_paired", pairedDecodeRatio(model, prompt, weightBytes, fastest));
                 runs.add(run);
             }
             JsonObject report = medians(runs);
@@ -246,6 +256,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.addProperty("hidden_size", config.hiddenSize());
         r.addProperty("weight_mb", weightBytes / 1e6);
         r.addProperty("threads", ComputeThreads.get());
+        r.addProperty("decode_kernel", MatVec.Kernel.best().name().toLowerCase(Locale.ROOT));
         r.addProperty("prompt_tokens", stats.promptTokens());
         r.addProperty("decode_tokens", stats.generatedTokens());
         r.addProperty("load_s", loadSeconds);
@@ -270,7 +281,8 @@ public final class BenchCommand implements Callable<Integer> {
         } else {
             out.printf("model           %s (%s, %,d parameters, %.0f MB fp32)%n", r.get("model").getAsString(),
                     r.get("architecture").getAsString(), r.get("parameters").getAsLong(), r.get("weight_mb").getAsDouble());
-            out.printf("threads         %d%n", r.get("threads").getAsInt());
+            out.printf("threads         %d (decode kernel: %s)%n", r.get("threads").getAsInt(),
+                    r.get("decode_kernel").getAsString());
             out.printf("load            %.2f s%n", r.get("load_s").getAsDouble());
             out.printf("prefill         %.1f tok/s over %d tokens (%.1f GFLOP/s, %.2f of one large GEMM's %.1f)%n",
                     r.get("prefill_tok_s").getAsDouble(), r.get("prompt_tokens").getAsInt(),
@@ -281,6 +293,10 @@ public final class BenchCommand implements Callable<Integer> {
                     r.get("decode_tok_s").getAsDouble(), r.get("decode_ms_per_token").getAsDouble(),
                     r.get("roofline_decode_ms").getAsDouble(), r.get("gemv_gb_s").getAsDouble(),
                     r.get("decode_vs_roofline").getAsDouble());
+            out.printf("                (the roofline is the faster matrix-vector product: %s%s)%n",
+                    r.has("gemv_vector_gb_s") ? String.format(Locale.ROOT, "Vector API %.1f GB/s, ",
+                            r.get("gemv_vector_gb_s").getAsDouble()) : "",
+                    String.format(Locale.ROOT, "PyTorch %.1f GB/s", r.get("gemv_torch_gb_s").getAsDouble()));
             out.printf("                (rows as wide as the model's hidden size, %d: %.1f GB/s, roofline %.2f ms)%n",
                     r.get("hidden_size").getAsInt(), r.get("gemv_model_width_gb_s").getAsDouble(),
                     r.get("roofline_model_width_ms").getAsDouble());
@@ -323,21 +339,36 @@ public final class BenchCommand implements Callable<Integer> {
 
     /**
      * Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes} with rows of
-     * {@code cols}, best of several, on the compute threads as in decoding.
+     * {@code cols}, best of several, on the compute threads as in decoding, for each kernel here.
      */
-    static double gemvBandwidth(long bytes, int cols) {
+    static Map<MatVec.Kernel, Double> gemvBandwidth(long bytes, int cols) {
         long rows = Math.max(1, bytes / Float.BYTES / cols);
+        Map<MatVec.Kernel, Double> bandwidth = new EnumMap<>(MatVec.Kernel.class);
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, cols));
-            NDArray vector = manager.randomUniform(-1, 1, new Shape(cols));
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i < 12; i++) {
-                long start = System.nanoTime();
-                Ops.matVec(matrix, vector, null).close();
-                best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            float[] x = manager.randomUniform(-1, 1, new Shape(cols)).toFloatArray();
+            float[] y = new float[(int) rows];
+            for (MatVec.Kernel kernel : kernelsHere()) {
+                MatVec product = MatVec.of(matrix, kernel);
+                double best = Double.MAX_VALUE;
+                for (int i = 0; i < 12; i++) {
+                    long start = System.nanoTime();
+                    product.multiply(x, y);
+                    best = Math.min(best, (System.nanoTime() - start) / 1e9);
+                }
+                bandwidth.put(kernel, rows * cols * (double) Float.BYTES / best);
             }
-            return rows * cols * (double) Float.BYTES / best;
         }
+        return bandwidth;
+    }
+
+    private static List<MatVec.Kernel> kernelsHere() {
+        return MatVec.Kernel.best() == MatVec.Kernel.VECTOR ? List.of(MatVec.Kernel.values()) : List.of(MatVec.Kernel.TORCH);
+    }
+
+    /** The kernel of the highest bandwidth. */
+    static MatVec.Kernel fastest(Map<MatVec.Kernel, Double> bandwidth) {
+        return Collections.max(bandwidth.entrySet(), Map.Entry.comparingByValue()).getKey();
     }
 
     /** Decode steps and roofline products timed in alternation by {@link #pairedDecodeRatio}. */
@@ -351,15 +382,16 @@ public final class BenchCommand implements Callable<Integer> {
      * On a shared machine whose bandwidth drifts within seconds, this compares the two under the
      * same conditions, where a run's mean step and the best of a dozen products after it need not.
      */
-    static double pairedDecodeRatio(LanguageModel model, int[] prompt, long weightBytes) {
+    static double pairedDecodeRatio(LanguageModel model, int[] prompt, long weightBytes, MatVec.Kernel kernel) {
         long matrixBytes = Math.min(weightBytes, 512L << 20);
         long rows = matrixBytes / Float.BYTES / 2048;
         int pairs = Math.min(PAIRS, model.config().contextLength() - prompt.length);
         double[] ratios = new double[pairs];
         try (NDManager manager = NDManager.newBaseManager();
                 KvCache cache = model.network().newCache(prompt.length + pairs)) {
-            NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, 2048));
-            NDArray vector = manager.randomUniform(-1, 1, new Shape(2048));
+            MatVec roofline = MatVec.of(manager.randomUniform(-1, 1, new Shape(rows, 2048)), kernel);
+            float[] x = manager.randomUniform(-1, 1, new Shape(2048)).toFloatArray();
+            float[] y = new float[(int) rows];
             model.network().forward(prompt, cache, false).close();
             int token = prompt[prompt.length - 1];
             for (int i = 0; i < pairs; i++) {
@@ -370,7 +402,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 long stepNanos = System.nanoTime() - start;
                 start = System.nanoTime();
-                Ops.matVec(matrix, vector, null).close();
+                roofline.multiply(x, y);
                 double rooflineNanos = (System.nanoTime() - start) * (double) weightBytes / (rows * 2048L * Float.BYTES);
                 ratios[i] = stepNanos / rooflineNanos;
                 token = Sampler.argmax(logits);

@@ -8,6 +8,7 @@ import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.TokenLogprob;
+import dev.parlance.inference.model.MatVec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Set;
@@ -90,6 +91,7 @@ public final class GenerateCommand implements Callable<Integer> {
         root.add("ids", CliSupport.jsonInts(result.tokens()));
         root.addProperty("text", result.text());
         root.addProperty("finish_reason", result.finish().name().toLowerCase(java.util.Locale.ROOT));
+        root.addProperty("decode_kernel", MatVec.Kernel.best().name().toLowerCase(java.util.Locale.ROOT));
         if (logprobs > 0) {
             JsonArray entries = new JsonArray();
             for (TokenLogprob logprob : result.logprobs()) {

@@ -269,7 +269,7 @@ class ChatCommandTest {
         assumeTrue(Files.isExecutable(Path.of("/bin/kill")), "skipped: no /bin/kill to send SIGINT with");
         // a process of its own: Ctrl+C at the prompt ends the JVM, which must not be the test's
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xss4m", "-cp",
+        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xss4m", "--add-modules", "jdk.incubator.vector", "-cp",
                 System.getProperty("java.class.path"), Launcher.class.getName(), "chat", "--model", model.toString(),
                 "--temperature", "0", "--max-tokens", "400").redirectErrorStream(true);
         builder.environment().put(AppDirectories.DATA_DIR_ENV, dir.toString());

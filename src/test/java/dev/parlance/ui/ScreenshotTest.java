@@ -140,7 +140,7 @@ class ScreenshotTest {
     private static Process launch(String name, Path dataDir, String mainClass, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                 "-Dfile.encoding=UTF-8", "-Dprism.order=sw", "-Dai.djl.offline=true", mainClass));
         command.addAll(List.of(args));
         var builder = new ProcessBuilder(command).redirectErrorStream(true)

@@ -40,6 +40,11 @@ public final class MatVec {
     private final ByteBuffer[] blocks;
 
     private MatVec(NDArray weight, Kernel kernel) {
+        this(weight, kernel, MAX_BLOCK_BYTES);
+    }
+
+    /** With blocks of at most {@code maxBlockBytes}: tests split small matrices into several. */
+    MatVec(NDArray weight, Kernel kernel, long maxBlockBytes) {
         Shape shape = weight.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("a matrix-vector product needs a matrix, not " + shape);
@@ -48,7 +53,7 @@ public final class MatVec {
         this.kernel = kernel;
         this.rows = Math.toIntExact(shape.get(0));
         this.cols = Math.toIntExact(shape.get(1));
-        this.blockRows = (int) Math.max(1, Math.min(rows, MAX_BLOCK_BYTES / ((long) cols * Float.BYTES)));
+        this.blockRows = (int) Math.max(1, Math.min(rows, maxBlockBytes / ((long) cols * Float.BYTES)));
         this.blocks = new ByteBuffer[kernel == Kernel.VECTOR ? (rows + blockRows - 1) / blockRows : 0];
         for (int b = 0; b < blocks.length; b++) {
             long from = (long) b * blockRows;

@@ -23,17 +23,6 @@ public final class Ops {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
-    /**
-     * {@code weight [out, in] · x [in] + bias}. A one-token product goes to BLAS as a
-     * matrix-vector product this way; through {@link #linear} it would be a GEMM with one column,
-     * which MKL runs at a half to two thirds of its GEMV's bandwidth (measured on Intel Xeon with
-     * AVX-512, on one thread and on two).
-     */
-    public static NDArray matVec(NDArray weight, NDArray x, NDArray bias) {
-        NDArray product = weight.matMul(x);
-        return bias == null ? product : product.addi(bias);
-    }
-
     /** Copies {@code array}'s values into {@code into} through its memory, then frees it. */
     public static void read(NDArray array, float[] into) {
         array.toByteBuffer(true).asFloatBuffer().get(0, into);

@@ -12,10 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * sequential stream: on one core of this machine's AMD EPYC that reads 576-wide rows at about
  * twice the bandwidth of MKL's matrix-vector product, which takes the CPU for a generic one.
  *
- * <p>Only {@link MatVec} uses this class, and only when the {@code jdk.incubator.vector} module
- * is present, since loading it without the module fails.
+ * <p>Used only when {@link MatVec.Kernel#best()} is {@link MatVec.Kernel#VECTOR}: without the
+ * {@code jdk.incubator.vector} module, loading this class fails.
  */
-final class VectorKernel {
+public final class VectorKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -167,5 +167,20 @@ final class VectorKernel {
             total += scores[l];
         }
         return total;
+    }
+
+    /** SwiGLU in place: {@code gateUp[i] = silu(gateUp[i]) · gateUp[inter + i]} for i below {@code inter}. */
+    public static void swiGlu(float[] gateUp, int inter) {
+        int i = 0;
+        for (; i + LANES <= inter; i += LANES) {
+            FloatVector gate = FloatVector.fromArray(SPECIES, gateUp, i);
+            FloatVector up = FloatVector.fromArray(SPECIES, gateUp, inter + i);
+            FloatVector sigmoidDenominator = gate.neg().lanewise(VectorOperators.EXP).add(1f);
+            gate.div(sigmoidDenominator).mul(up).intoArray(gateUp, i);
+        }
+        for (; i < inter; i++) {
+            float gate = gateUp[i];
+            gateUp[i] = gate / (1 + (float) Math.exp(-gate)) * gateUp[inter + i];
+        }
     }
 }

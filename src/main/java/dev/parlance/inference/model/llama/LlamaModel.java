@@ -13,6 +13,7 @@ import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.RotaryEmbedding;
+import dev.parlance.inference.model.VectorKernel;
 import dev.parlance.inference.model.Weights;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -52,6 +53,7 @@ public final class LlamaModel implements CausalLm {
     private final float[] decodeQkv;
     private final float[] decodeAttention;
     private final float[] decodeGateUp;
+    private final float[] decodeLogits;
     private final float[][] qkvBiases;
     private final float[] finalNormWeight;
 
@@ -87,6 +89,7 @@ public final class LlamaModel implements CausalLm {
         this.decodeQkv = new float[(config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
         this.decodeAttention = new float[config.numHeads() * config.headDim()];
         this.decodeGateUp = new float[2 * config.intermediateSize()];
+        this.decodeLogits = new float[config.vocabSize()];
         this.qkvBiases = new float[layers.length][];
         for (int i = 0; i < layers.length; i++) {
             if (layers[i].qkvBias() != null) {
@@ -207,7 +210,7 @@ public final class LlamaModel implements CausalLm {
             }
         }
         cache.advance(1);
-        float[] logits = new float[config.vocabSize()];
+        float[] logits = decodeLogits;
         lmHeadProduct.multiply(normalizeToken(x, finalNormWeight), logits);
         return manager.create(logits, new Shape(1, config.vocabSize()));
     }
@@ -243,9 +246,13 @@ public final class LlamaModel implements CausalLm {
         float[] gateUp = decodeGateUp;
         layer.gateUpProduct().multiply(normalizeToken(x, null), gateUp); // [2I]
         int inter = config.intermediateSize();
-        for (int i = 0; i < inter; i++) {
-            float gate = gateUp[i];
-            gateUp[i] = gate / (1 + (float) Math.exp(-gate)) * gateUp[inter + i]; // SwiGLU: silu(gate) · up
+        if (kernel == MatVec.Kernel.VECTOR) {
+            VectorKernel.swiGlu(gateUp, inter);
+        } else {
+            for (int i = 0; i < inter; i++) {
+                float gate = gateUp[i];
+                gateUp[i] = gate / (1 + (float) Math.exp(-gate)) * gateUp[inter + i]; // SwiGLU: silu(gate) · up
+            }
         }
         layer.downProduct().multiply(gateUp, decodeRow); // reads the first I values: the activation
         addInto(x, decodeRow); // residual

@@ -1,0 +1,130 @@
+package dev.parlance.inference.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.parlance.inference.ComputeThreads;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** One-token matrix products, in both kernels, against a double-precision reference. */
+class MatVecTest {
+    private NDManager manager;
+    private int threadsBefore;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+        threadsBefore = ComputeThreads.get();
+    }
+
+    @AfterEach
+    void close() {
+        ComputeThreads.set(threadsBefore);
+        manager.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 1", "3, 17", "5, 64", "37, 100", "130, 576", "300, 1000", "64, 2049"})
+    void bothKernelsComputeTheProductOfEveryShape(int rows, int cols) {
+        float[][] w = random(rows, cols, 1);
+        float[] x = random(1, cols, 2)[0];
+        NDArray weight = manager.create(w);
+        for (MatVec.Kernel kernel : MatVec.Kernel.values()) {
+            float[] y = new float[rows];
+            MatVec.of(weight, kernel).multiply(x, y);
+            assertThat(y).as(kernel.name()).containsExactly(reference(w, x), within(1e-4f));
+        }
+    }
+
+    @Test
+    void theVectorKernelIsTheOneHereSinceTheTestsRunWithTheModule() {
+        assertThat(MatVec.Kernel.best()).isEqualTo(MatVec.Kernel.VECTOR);
+    }
+
+    @Test
+    void aMatrixReadInSeveralBlocksGivesTheSameProductAndRows() {
+        int rows = 50;
+        int cols = 40;
+        float[][] w = random(rows, cols, 3);
+        float[] x = random(1, cols, 4)[0];
+        MatVec blocks = new MatVec(manager.create(w), MatVec.Kernel.VECTOR, 7L * cols * Float.BYTES); // 8 blocks
+        float[] y = new float[rows];
+        blocks.multiply(x, y);
+        assertThat(y).containsExactly(reference(w, x), within(1e-4f));
+        float[] row = new float[cols];
+        for (int r : new int[] {0, 6, 7, 48, 49}) {
+            blocks.copyRow(r, row);
+            assertThat(row).as("row %d", r).containsExactly(w[r]);
+        }
+    }
+
+    @Test
+    void rowsSplitOverThreeThreadsGiveTheProductOfOne() {
+        float[][] w = random(1001, 300, 5);
+        float[] x = random(1, 300, 6)[0];
+        MatVec product = MatVec.of(manager.create(w), MatVec.Kernel.VECTOR);
+        ComputeThreads.set(1);
+        float[] one = new float[1001];
+        product.multiply(x, one);
+        ComputeThreads.set(3);
+        float[] three = new float[1001];
+        for (int i = 0; i < 50; i++) {
+            product.multiply(x, three);
+            assertThat(three).containsExactly(one);
+        }
+        assertThat(one).containsExactly(reference(w, x), within(1e-4f));
+    }
+
+    @Test
+    void aFailureInAHelpersShareReachesTheCallerAndTheWorkersCarryOn() {
+        ComputeThreads.set(2);
+        assertThatThrownBy(() -> RowWorkers.forRows(100, 1, (from, to) -> {
+            if (from > 0) {
+                throw new IllegalStateException("share from " + from);
+            }
+        })).isInstanceOf(IllegalStateException.class).hasMessage("share from 50");
+        AtomicInteger done = new AtomicInteger();
+        RowWorkers.forRows(100, 1, (from, to) -> done.addAndGet(to - from));
+        assertThat(done).hasValue(100);
+    }
+
+    @Test
+    void aVectorOfTheWrongLengthIsRefused() {
+        MatVec product = MatVec.of(manager.randomUniform(-1, 1, new Shape(4, 8)), MatVec.Kernel.VECTOR);
+        assertThatThrownBy(() -> product.multiply(new float[7], new float[4]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x needs 8 values");
+    }
+
+    static float[][] random(int rows, int cols, long seed) {
+        Random random = new Random(seed);
+        float[][] values = new float[rows][cols];
+        for (float[] row : values) {
+            for (int c = 0; c < cols; c++) {
+                row[c] = random.nextFloat() * 2 - 1;
+            }
+        }
+        return values;
+    }
+
+    private static float[] reference(float[][] w, float[] x) {
+        float[] y = new float[w.length];
+        for (int r = 0; r < w.length; r++) {
+            double sum = 0;
+            for (int c = 0; c < x.length; c++) {
+                sum += (double) w[r][c] * x[c];
+            }
+            y[r] = (float) sum;
+        }
+        return y;
+    }
+}
