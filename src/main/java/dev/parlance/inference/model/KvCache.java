@@ -11,8 +11,9 @@ import java.nio.FloatBuffer;
 
 /**
  * Keys and values of every layer for the positions computed so far, allocated once for a
- * session. Layout per layer: keys {@code [kvHeads, headDim, capacity]} (already transposed for
- * {@code q · kᵀ}, so attention needs no transpose), values {@code [kvHeads, capacity, headDim]}.
+ * session. Layout per layer, for both: {@code [kvHeads, capacity, headDim]}, so a decoded token's
+ * attention reads each head's keys and values as one sequential stream; batched attention takes
+ * the keys through a transposed view, which PyTorch's batched product reads without a copy.
  * One decoded token is written straight into this memory from Java ({@link #keyData}), which costs
  * far less than the several tensor operations an indexed copy takes. Truncating it (for
  * prompt-prefix reuse) only moves {@link #length()}: entries beyond it are overwritten before they
@@ -21,7 +22,7 @@ import java.nio.FloatBuffer;
 public final class KvCache implements AutoCloseable {
     /** Below this many multiply-adds a token's attention stays on the calling thread. */
     private static final long MIN_PARALLEL_WORK = 1 << 15;
-    /** Each thread's scratch for one head's scores. */
+    /** Each thread's scratch for the scores of the query heads of one KV head. */
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
 
     private final NDManager manager;
@@ -47,7 +48,7 @@ public final class KvCache implements AutoCloseable {
         this.valueData = new FloatBuffer[layers];
         for (int layer = 0; layer < layers; layer++) {
             // uninitialised: pages are only touched once positions are written
-            keys[layer] = manager.create(new Shape(kvHeads, headDim, capacity), DataType.FLOAT32);
+            keys[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
             values[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
             keyBytes[layer] = keys[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
             valueBytes[layer] = values[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
@@ -74,14 +75,14 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Writes keys {@code [kvHeads, headDim, T]} and values {@code [kvHeads, T, headDim]} of one
-     * layer at positions {@code length() .. length() + T - 1}. The length advances in
-     * {@link #advance}, once every layer has written.
+     * Writes keys and values {@code [kvHeads, T, headDim]} of one layer at positions
+     * {@code length() .. length() + T - 1}. The length advances in {@link #advance}, once every
+     * layer has written.
      */
-    public void write(int layer, NDArray keysT, NDArray v) {
+    public void write(int layer, NDArray k, NDArray v) {
         long tokens = v.getShape().get(1);
         requireRoom(tokens);
-        keys[layer].set(new NDIndex(":, :, {}:{}", length, length + tokens), keysT);
+        keys[layer].set(new NDIndex(":, {}:{}, :", length, length + tokens), k);
         values[layer].set(new NDIndex(":, {}:{}, :", length, length + tokens), v);
     }
 
@@ -95,12 +96,9 @@ public final class KvCache implements AutoCloseable {
         FloatBuffer vd = valueData[layer];
         int kvHeads = (int) keys[layer].getShape().get(0);
         for (int h = 0; h < kvHeads; h++) {
-            int src = h * headDim;
-            int keyBase = h * headDim * capacity + length;
-            for (int d = 0; d < headDim; d++) {
-                kd.put(keyBase + d * capacity, k[kOffset + src + d]);
-            }
-            vd.put(h * capacity * headDim + length * headDim, v, vOffset + src, headDim);
+            int at = (h * capacity + length) * headDim;
+            kd.put(at, k, kOffset + h * headDim, headDim);
+            vd.put(at, v, vOffset + h * headDim, headDim);
         }
     }
 
@@ -121,11 +119,14 @@ public final class KvCache implements AutoCloseable {
         ByteBuffer k = keyBytes[layer];
         ByteBuffer v = valueBytes[layer];
         RowWorkers.RowTask task = (from, to) -> {
-            float[] scores = scores(upTo);
-            for (int h = from; h < to; h++) {
+            float[] scores = scores(group * upTo);
+            for (int h = from; h < to; ) {
                 int kv = h / group;
-                VectorKernel.attend(q, qOffset + h * headDim, k, kv * headDim * capacity, v, kv * capacity * headDim,
-                        capacity, headDim, upTo, scores, out, h * headDim);
+                int last = Math.min(to, (kv + 1) * group); // the heads of this share that read KV head kv
+                int base = kv * capacity * headDim;
+                VectorKernel.attend(q, qOffset + h * headDim, last - h, k, v, base, headDim, upTo, scores,
+                        out, h * headDim);
+                h = last;
             }
         };
         if ((long) heads * upTo * headDim < MIN_PARALLEL_WORK) {
@@ -144,9 +145,9 @@ public final class KvCache implements AutoCloseable {
         return scores;
     }
 
-    /** Keys of one layer for positions {@code 0 .. upTo - 1}, transposed: {@code [kvHeads, headDim, upTo]}. */
+    /** Keys of one layer for positions {@code 0 .. upTo - 1}, as a transposed view: {@code [kvHeads, headDim, upTo]}. */
     public NDArray keysTransposed(int layer, int upTo) {
-        return Ops.slice(keys[layer], 2, 0, upTo);
+        return Ops.slice(keys[layer], 1, 0, upTo).transpose(0, 2, 1);
     }
 
     /** Values of one layer for positions {@code 0 .. upTo - 1}: {@code [kvHeads, upTo, headDim]}. */

@@ -54,6 +54,9 @@ public final class MatVec {
         this.rows = Math.toIntExact(shape.get(0));
         this.cols = Math.toIntExact(shape.get(1));
         this.blockRows = (int) Math.max(1, Math.min(rows, maxBlockBytes / ((long) cols * Float.BYTES)));
+        if (kernel == Kernel.VECTOR) {
+            WarmKernels.ensure();
+        }
         this.blocks = new ByteBuffer[kernel == Kernel.VECTOR ? (rows + blockRows - 1) / blockRows : 0];
         for (int b = 0; b < blocks.length; b++) {
             long from = (long) b * blockRows;
@@ -130,6 +133,17 @@ public final class MatVec {
             NDArray product = weight.matMul(vector);
             product.toByteBuffer(true).asFloatBuffer().get(0, y, 0, rows);
             product.close();
+        }
+    }
+
+    /** Compiles the vector kernels once per process, before the first matrix uses them. */
+    private static final class WarmKernels {
+        static {
+            VectorKernel.warmUp();
+        }
+
+        static void ensure() {
+            // loading this class ran the warm-up
         }
     }
 }

@@ -12,45 +12,49 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The decode kernels besides the products, against plain double-precision arithmetic. */
 class VectorKernelTest {
     @ParameterizedTest
-    @CsvSource({"8, 1", "8, 17", "16, 15", "16, 16", "64, 63", "64, 64", "64, 65", "64, 200", "80, 129", "128, 70"})
-    void oneHeadsAttentionIsTheSoftmaxWeightedSumOfTheValues(int headDim, int length) {
+    @CsvSource({"8, 1, 1", "8, 17, 3", "16, 15, 1", "16, 16, 2", "64, 63, 3", "64, 64, 1", "64, 65, 7",
+            "64, 200, 3", "80, 129, 2", "128, 70, 4", "128, 1, 2"})
+    void theAttentionOfQueryHeadsSharingAKvHeadIsTheSoftmaxWeightedSumOfItsValues(int headDim, int length,
+            int queries) {
         int capacity = length + 9; // positions beyond the length hold values that must not be read
         float[][] k = MatVecTest.random(capacity, headDim, 1);
         float[][] v = MatVecTest.random(capacity, headDim, 2);
-        float[] q = MatVecTest.random(1, headDim + 3, 3)[0]; // the head's queries start at 3
-        int keyBase = 5;
-        int valueBase = 11;
-        ByteBuffer keys = floats(keyBase + headDim * capacity);
-        ByteBuffer values = floats(valueBase + capacity * headDim);
+        float[] q = MatVecTest.random(1, 3 + queries * headDim, 3)[0]; // the heads' queries start at 3
+        int base = 5;
+        ByteBuffer keys = floats(base + capacity * headDim);
+        ByteBuffer values = floats(base + capacity * headDim);
         for (int l = 0; l < capacity; l++) {
             for (int d = 0; d < headDim; d++) {
-                keys.putFloat((keyBase + d * capacity + l) * Float.BYTES, k[l][d]);
-                values.putFloat((valueBase + l * headDim + d) * Float.BYTES, v[l][d]);
+                keys.putFloat((base + l * headDim + d) * Float.BYTES, k[l][d]);
+                values.putFloat((base + l * headDim + d) * Float.BYTES, v[l][d]);
             }
         }
-        float[] out = new float[headDim + 2];
-        VectorKernel.attend(q, 3, keys, keyBase, values, valueBase, capacity, headDim, length,
-                new float[length], out, 2);
+        float[] out = new float[2 + queries * headDim];
+        VectorKernel.attend(q, 3, queries, keys, values, base, headDim, length, new float[queries * length], out, 2);
 
-        double[] scores = new double[length];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int l = 0; l < length; l++) {
-            for (int d = 0; d < headDim; d++) {
-                scores[l] += (double) q[3 + d] * k[l][d];
-            }
-            max = Math.max(max, scores[l]);
-        }
-        double total = 0;
-        for (int l = 0; l < length; l++) {
-            scores[l] = Math.exp(scores[l] - max);
-            total += scores[l];
-        }
-        for (int d = 0; d < headDim; d++) {
-            double expected = 0;
+        for (int g = 0; g < queries; g++) {
+            int qa = 3 + g * headDim;
+            double[] scores = new double[length];
+            double max = Double.NEGATIVE_INFINITY;
             for (int l = 0; l < length; l++) {
-                expected += scores[l] / total * v[l][d];
+                for (int d = 0; d < headDim; d++) {
+                    scores[l] += (double) q[qa + d] * k[l][d];
+                }
+                max = Math.max(max, scores[l]);
             }
-            assertThat(out[2 + d]).as("dimension %d", d).isCloseTo((float) expected, within(1e-5f));
+            double total = 0;
+            for (int l = 0; l < length; l++) {
+                scores[l] = Math.exp(scores[l] - max);
+                total += scores[l];
+            }
+            for (int d = 0; d < headDim; d++) {
+                double expected = 0;
+                for (int l = 0; l < length; l++) {
+                    expected += scores[l] / total * v[l][d];
+                }
+                assertThat(out[2 + g * headDim + d]).as("head %d dimension %d", g, d)
+                        .isCloseTo((float) expected, within(1e-5f));
+            }
         }
         assertThat(out[0]).isZero();
         assertThat(out[1]).isZero();

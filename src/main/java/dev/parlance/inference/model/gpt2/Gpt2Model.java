@@ -109,9 +109,9 @@ public final class Gpt2Model implements CausalLm {
         long n = x.getShape().get(0);
         NDArray qkv = Ops.linear(x, b.attnW(), b.attnB()).reshape(n, 3L * heads, headDim); // [T, 3H, hd]
         NDArray q = qkv.get(":, :{}, :", heads).transpose(1, 0, 2).mul((float) (1 / Math.sqrt(headDim))); // [H, T, hd]
-        NDArray kT = qkv.get(":, {}:{}, :", heads, 2 * heads).transpose(1, 2, 0); // [H, hd, T]
+        NDArray k = qkv.get(":, {}:{}, :", heads, 2 * heads).transpose(1, 0, 2); // [H, T, hd]
         NDArray v = qkv.get(":, {}:, :", 2 * heads).transpose(1, 0, 2); // [H, T, hd]
-        cache.write(index, kT, v);
+        cache.write(index, k, v);
         NDArray y = Ops.causalAttention(q.reshape(heads, 1, n, headDim), cache, index, cache.length(), mask)
                 .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, E]
         return Ops.linear(y, b.projW(), b.projB());

@@ -293,9 +293,9 @@ public final class LlamaModel implements CausalLm {
         NDArray qkv = Ops.linear(x, layer.qkv(), layer.qkvBias()).reshape(n, heads + 2L * kvHeads, headDim); // [T, H+2KV, hd]
         NDArray qk = RotaryEmbedding.apply(qkv.get(":, :{}, :", heads + kvHeads), cosSin[0], cosSin[1]); // RoPE on q and k
         NDArray q = qk.get(":, :{}, :", heads).transpose(1, 0, 2); // [H, T, hd]
-        NDArray kT = qk.get(":, {}:, :", heads).transpose(1, 2, 0); // [KV, hd, T]
+        NDArray k = qk.get(":, {}:, :", heads).transpose(1, 0, 2); // [KV, T, hd]
         NDArray v = qkv.get(":, {}:, :", heads + kvHeads).transpose(1, 0, 2); // [KV, T, hd]
-        cache.write(index, kT, v);
+        cache.write(index, k, v);
         // query heads h = kv * group + j share kv head kv: group them as rows of one product
         NDArray y = Ops.causalAttention(q.reshape(kvHeads, config.groupSize(), n, headDim), cache, index,
                         cache.length(), mask) // [KV, G, T, hd]
