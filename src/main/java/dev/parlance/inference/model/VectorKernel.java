@@ -227,11 +227,14 @@ public final class VectorKernel {
         float[] scores = new float[2 * length];
         float[] out = new float[2 * headDim];
         float[] gateUp = new float[2 * length];
-        // past HotSpot's threshold for compiling with C2 (5,000 calls), with the time it takes
+        // past HotSpot's threshold for compiling with C2 (5,000 calls), with time to compile
         for (int i = 0; i < 6_000; i++) {
             rows(matrix, cols, x, 0, 4, y, 0);
             attend(q, 0, 2, cache, cache, 0, headDim, length, scores, out, 0);
             swiGlu(gateUp, length);
         }
+        // the garbage made the heap grow; a full collection gives that memory back before the
+        // model's weights arrive, where it would otherwise stay resident for the process's life
+        System.gc();
     }
 }
