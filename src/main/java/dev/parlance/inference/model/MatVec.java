@@ -78,18 +78,6 @@ public final class MatVec {
         RowWorkers.resize(threads);
     }
 
-    public int rows() {
-        return rows;
-    }
-
-    public int cols() {
-        return cols;
-    }
-
-    public NDArray weight() {
-        return weight;
-    }
-
     /** Copies row {@code row} into {@code into[0 .. cols - 1]}. */
     public void copyRow(int row, float[] into) {
         if (kernel == Kernel.TORCH) {
@@ -98,10 +86,6 @@ public final class MatVec {
         }
         int block = row / blockRows;
         blocks[block].asFloatBuffer().get((row - block * blockRows) * cols, into, 0, cols);
-    }
-
-    public Kernel kernel() {
-        return kernel;
     }
 
     /** {@code y[0 .. rows - 1] = W · x[0 .. cols - 1]}. */
