@@ -178,6 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
                 double gemmFlops = gemmThroughput();
                 JsonObject run = report(folder, config, loadSeconds, result, weightBytes, gemv.get(fastest), gemmFlops);
                 run.addProperty("gemv_kernel", fastest.name().toLowerCase(Locale.ROOT));
+                run.addProperty("decode_kernel", model.network().decodeKernel().name().toLowerCase(Locale.ROOT));
                 gemv.forEach((kernel, bandwidth) ->
                         run.addProperty("gemv_" + kernel.name().toLowerCase(Locale.ROOT) + "_gb_s", bandwidth / 1e9));
                 run.addProperty("gemv_model_width_gb_s", narrowGemvBytesPerSecond / 1e9);
@@ -256,7 +257,6 @@ public final class BenchCommand implements Callable<Integer> {
         r.addProperty("hidden_size", config.hiddenSize());
         r.addProperty("weight_mb", weightBytes / 1e6);
         r.addProperty("threads", ComputeThreads.get());
-        r.addProperty("decode_kernel", MatVec.Kernel.best().name().toLowerCase(Locale.ROOT));
         r.addProperty("prompt_tokens", stats.promptTokens());
         r.addProperty("decode_tokens", stats.generatedTokens());
         r.addProperty("load_s", loadSeconds);

@@ -72,7 +72,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 });
                 if (json) {
                     out.println(new GsonBuilder().disableHtmlEscaping().create()
-                            .toJson(toJson(prompt, result, loadMillis)));
+                            .toJson(toJson(prompt, result, loadMillis, lm.network().decodeKernel())));
                 } else {
                     out.println();
                 }
@@ -84,14 +84,14 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private JsonObject toJson(int[] prompt, GenerationResult result, double loadMillis) {
+    private JsonObject toJson(int[] prompt, GenerationResult result, double loadMillis, MatVec.Kernel kernel) {
         JsonObject root = new JsonObject();
         root.addProperty("model", model.toString());
         root.add("prompt_ids", CliSupport.jsonInts(prompt));
         root.add("ids", CliSupport.jsonInts(result.tokens()));
         root.addProperty("text", result.text());
         root.addProperty("finish_reason", result.finish().name().toLowerCase(java.util.Locale.ROOT));
-        root.addProperty("decode_kernel", MatVec.Kernel.best().name().toLowerCase(java.util.Locale.ROOT));
+        root.addProperty("decode_kernel", kernel.name().toLowerCase(java.util.Locale.ROOT));
         if (logprobs > 0) {
             JsonArray entries = new JsonArray();
             for (TokenLogprob logprob : result.logprobs()) {

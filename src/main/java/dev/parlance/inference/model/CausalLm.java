@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDArray;
 public interface CausalLm extends AutoCloseable {
     ModelConfig config();
 
+    /** How one decoded token's products are computed. */
+    MatVec.Kernel decodeKernel();
+
     /** A key/value cache for up to {@code maxTokens} positions (at most the context length). */
     KvCache newCache(int maxTokens);
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.Weights;
 import java.util.function.DoubleConsumer;
@@ -71,6 +72,12 @@ public final class Gpt2Model implements CausalLm {
     @Override
     public Gpt2Config config() {
         return config;
+    }
+
+    /** Always PyTorch's: the Conv1D weights are {@code [in, out]}, and the Java kernel reads rows. */
+    @Override
+    public MatVec.Kernel decodeKernel() {
+        return MatVec.Kernel.TORCH;
     }
 
     @Override

@@ -106,12 +106,7 @@ public final class LlamaModel implements CausalLm {
      */
     public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
             DoubleConsumer progress) throws ModelLoadException {
-        return load(config, weights, manager, progress, MatVec.Kernel.best());
-    }
-
-    /** As {@link #load(LlamaConfig, Weights, NDManager, DoubleConsumer)}, decoding with {@code kernel}. */
-    public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
-            DoubleConsumer progress, MatVec.Kernel kernel) throws ModelLoadException {
+        MatVec.Kernel kernel = MatVec.Kernel.best();
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
         long qRows = (long) config.numHeads() * config.headDim();
@@ -179,6 +174,11 @@ public final class LlamaModel implements CausalLm {
     }
 
     @Override
+    public MatVec.Kernel decodeKernel() {
+        return kernel;
+    }
+
+    @Override
     public KvCache newCache(int maxTokens) {
         int capacity = Math.min(maxTokens, config.contextLength());
         return new KvCache(manager, config.numLayers(), config.numKvHeads(), capacity, config.headDim());
@@ -194,10 +194,11 @@ public final class LlamaModel implements CausalLm {
 
     /**
      * One token. Its matrix products are {@link MatVec}'s, straight from Java arrays into Java
-     * arrays; only the attention over the cache is tensor operations. Between two products the
-     * CPU caches hold only weights, so every tensor operation then runs in cold code and costs
-     * tens of microseconds, far more than its arithmetic. The residual stream stays in Java, and
-     * the norms, RoPE, the KV-cache write, the biases and SwiGLU happen in Java too.
+     * arrays, and with the Vector API kernel so is the attention over the cache (on PyTorch's
+     * path that is the one group of tensor operations). Between two products the CPU caches hold
+     * only weights, so every tensor operation then runs in cold code and costs tens of
+     * microseconds, far more than its arithmetic. The residual stream stays in Java, and the
+     * norms, RoPE, the KV-cache write, the biases and SwiGLU happen in Java too.
      */
     private NDArray decodeStep(int token, KvCache cache) {
         float[] x = new float[config.hiddenSize()];
