@@ -92,11 +92,22 @@ public final class KvCache implements AutoCloseable {
      */
     public void writeOne(int layer, float[] k, int kOffset, float[] v, int vOffset) {
         requireRoom(1);
+        writeAt(layer, length, k, kOffset, v, vOffset);
+    }
+
+    /**
+     * Writes the key and value of position {@code position}, at or after {@link #length()}, as
+     * {@link #writeOne} does; a prompt's positions are all written before {@link #advance}.
+     */
+    public void writeAt(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
+        if (position < length || position >= capacity) {
+            throw new IllegalArgumentException("position " + position + " is outside " + length + " .. " + capacity);
+        }
         FloatBuffer kd = keyData[layer];
         FloatBuffer vd = valueData[layer];
         int kvHeads = (int) keys[layer].getShape().get(0);
         for (int h = 0; h < kvHeads; h++) {
-            int at = (h * capacity + length) * headDim;
+            int at = (h * capacity + position) * headDim;
             kd.put(at, k, kOffset + h * headDim, headDim);
             vd.put(at, v, vOffset + h * headDim, headDim);
         }
@@ -134,6 +145,35 @@ public final class KvCache implements AutoCloseable {
         } else {
             RowWorkers.forRows(heads, 1, task);
         }
+    }
+
+    /**
+     * The attention of a prompt's {@code tokens} tokens, at positions {@code length() ..}, in Java
+     * ({@link VectorKernel}) over one layer whose keys and values for them are already written:
+     * token t sees positions {@code 0 .. length() + t}. {@code out[(t * heads + h) * headDim ..]}
+     * for query head h of token t, which reads KV head {@code h / group}. The tokens are split
+     * over the compute threads; later tokens see more positions, so each share takes tokens from
+     * both ends of the prompt to even out their work.
+     *
+     * @param q scaled queries: token t's {@code heads * headDim} from {@code t * qStride}
+     */
+    public void attendPrompt(int layer, int tokens, float[] q, int qStride, int heads, int group, float[] out) {
+        requireRoom(tokens);
+        ByteBuffer k = keyBytes[layer];
+        ByteBuffer v = valueBytes[layer];
+        int start = length;
+        int kvHeads = heads / group;
+        RowWorkers.forRows(tokens, 1, (from, to) -> {
+            float[] scores = scores(group * (start + tokens));
+            for (int i = from; i < to; i++) {
+                int t = i % 2 == 0 ? i / 2 : tokens - 1 - i / 2;
+                for (int kv = 0; kv < kvHeads; kv++) {
+                    int head = kv * group;
+                    VectorKernel.attend(q, t * qStride + head * headDim, group, k, v, kv * capacity * headDim, headDim,
+                            start + t + 1, scores, out, (t * heads + head) * headDim);
+                }
+            }
+        });
     }
 
     private static float[] scores(int length) {

@@ -7,10 +7,11 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
- * A weight matrix {@code [rows, cols]} ready for one-token products {@code y = W · x}, computed on
- * the tensor's own memory. With the {@code jdk.incubator.vector} module (the launcher scripts add
- * it) the product is {@link VectorKernel}'s, its rows split over the compute threads by
- * {@link RowWorkers}; without it, PyTorch's.
+ * A weight matrix {@code [rows, cols]} ready for one-token products {@code y = W · x} and for the
+ * products of a prompt's tokens {@code x · Wᵀ}, computed on the tensor's own memory. With the
+ * {@code jdk.incubator.vector} module (the launcher scripts add it) both are
+ * {@link VectorKernel}'s, their rows split over the compute threads by {@link RowWorkers};
+ * without it, PyTorch's.
  */
 public final class MatVec {
     /** How a product is computed. */
@@ -31,6 +32,9 @@ public final class MatVec {
     private static final long MAX_BLOCK_BYTES = 1L << 30;
     /** Below this many weights a product is not worth splitting over threads. */
     private static final long MIN_PARALLEL_WEIGHTS = 1 << 16;
+
+    /** Each thread's tokens laid out for {@link VectorKernel#matMul}, kept for its next prompt. */
+    private static final ThreadLocal<float[]> PACKED_TOKENS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final NDArray weight;
     private final Kernel kernel;
@@ -78,14 +82,16 @@ public final class MatVec {
         RowWorkers.resize(threads);
     }
 
-    /** Copies row {@code row} into {@code into[0 .. cols - 1]}. */
-    public void copyRow(int row, float[] into) {
+    /** Copies row {@code row} into {@code into[offset .. offset + cols - 1]}. */
+    public void copyRow(int row, float[] into, int offset) {
         if (kernel == Kernel.TORCH) {
-            Ops.read(weight.get(row), into);
+            try (NDArray values = weight.get(row)) {
+                values.toByteBuffer(true).asFloatBuffer().get(0, into, offset, cols);
+            }
             return;
         }
         int block = row / blockRows;
-        blocks[block].asFloatBuffer().get((row - block * blockRows) * cols, into, 0, cols);
+        blocks[block].asFloatBuffer().get((row - block * blockRows) * cols, into, offset, cols);
     }
 
     /** {@code y[0 .. rows - 1] = W · x[0 .. cols - 1]}. */
@@ -102,12 +108,85 @@ public final class MatVec {
         }
     }
 
+    /**
+     * {@code x [T, cols] · Wᵀ + bias}: {@code [T, rows]}, as {@link Ops#linear}.
+     *
+     * @param bias {@code [rows]}, or null
+     */
+    public NDArray linear(NDArray x, NDArray bias) {
+        if (kernel == Kernel.TORCH) {
+            return Ops.linear(x, weight, bias);
+        }
+        Shape shape = x.getShape();
+        if (shape.dimension() != 2 || shape.get(1) != cols) {
+            throw new IllegalArgumentException("x must be [tokens, " + cols + "], not " + shape);
+        }
+        int tokens = Math.toIntExact(shape.get(0));
+        float[] y = new float[tokens * rows];
+        multiplyTokens(x.toFloatArray(), cols, tokens, bias == null ? null : bias.toFloatArray(), y);
+        return x.getManager().create(y, new Shape(tokens, rows));
+    }
+
+    /**
+     * The products of {@code tokens} tokens at once, on the vector kernel:
+     * {@code y[t * rows + r] = row r · token t + bias[r]}, where token t is
+     * {@code x[t * xStride .. t * xStride + cols - 1]}. Each block of weight rows stays in the
+     * core's cache while every token passes it, so the weights are read from memory once.
+     *
+     * @param bias {@code [rows]}, or null
+     */
+    public void multiplyTokens(float[] x, int xStride, int tokens, float[] bias, float[] y) {
+        if (kernel != Kernel.VECTOR) {
+            throw new IllegalStateException("the products of several tokens in Java need the vector kernel");
+        }
+        if (xStride < cols || x.length < (tokens - 1L) * xStride + cols || y.length < (long) tokens * rows) {
+            throw new IllegalArgumentException("x needs " + tokens + " rows of " + cols + " values and y room for "
+                    + tokens + " of " + rows);
+        }
+        if (tokens == 1) { // a panel of tokens would be all padding
+            multiply(x, y);
+            if (bias != null) {
+                for (int r = 0; r < rows; r++) {
+                    y[r] += bias[r];
+                }
+            }
+            return;
+        }
+        float[] packed = packedTokens(tokens);
+        VectorKernel.packTokens(x, xStride, tokens, cols, packed);
+        RowWorkers.forRows(rows, VectorKernel.ROW_BLOCK, (from, to) -> inBlocks(from, to,
+                (block, first, blockFrom, blockTo) -> VectorKernel.matMul(block, cols, blockFrom, blockTo, packed,
+                        tokens, bias, y, rows, first + blockFrom)));
+    }
+
+    private float[] packedTokens(int tokens) {
+        int panel = VectorKernel.TOKEN_PANEL;
+        int size = (tokens + panel - 1) / panel * panel * cols;
+        float[] packed = PACKED_TOKENS.get();
+        if (packed.length < size) {
+            packed = new float[size];
+            PACKED_TOKENS.set(packed);
+        }
+        return packed;
+    }
+
     private void multiplyRows(float[] x, float[] y, int from, int to) {
+        inBlocks(from, to, (block, first, blockFrom, blockTo) ->
+                VectorKernel.rows(block, cols, x, blockFrom, blockTo, y, first + blockFrom));
+    }
+
+    /** Rows {@code blockFrom .. blockTo - 1} of the block whose first row is row {@code first}. */
+    private interface BlockRows {
+        void run(ByteBuffer block, int first, int blockFrom, int blockTo);
+    }
+
+    /** Runs {@code task} on rows {@code from .. to - 1}, one block's share at a time. */
+    private void inBlocks(int from, int to, BlockRows task) {
         for (int row = from; row < to; ) {
             int block = row / blockRows;
-            int blockEnd = Math.min(to, (block + 1) * blockRows);
             int first = block * blockRows;
-            VectorKernel.rows(blocks[block], cols, x, row - first, blockEnd - first, y, row);
+            int blockEnd = Math.min(to, first + blockRows);
+            task.run(blocks[block], first, row - first, blockEnd - first);
             row = blockEnd;
         }
     }

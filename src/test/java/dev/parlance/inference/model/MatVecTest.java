@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ComputeThreads;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** One-token matrix products, in both kernels, against a double-precision reference. */
+/** Matrix products of one token and of many, in both kernels, against a double-precision reference. */
 class MatVecTest {
     private NDManager manager;
     private int threadsBefore;
@@ -61,11 +62,12 @@ class MatVecTest {
         float[] y = new float[rows];
         blocks.multiply(x, y);
         assertThat(y).containsExactly(reference(w, x), within(1e-4f));
-        float[] row = new float[cols];
+        float[] row = new float[cols + 3];
         for (int r : new int[] {0, 6, 7, 48, 49}) {
-            blocks.copyRow(r, row);
-            assertThat(row).as("row %d", r).containsExactly(w[r]);
+            blocks.copyRow(r, row, 3);
+            assertThat(Arrays.copyOfRange(row, 3, cols + 3)).as("row %d", r).containsExactly(w[r]);
         }
+        assertThat(Arrays.copyOf(row, 3)).containsOnly(0f);
     }
 
     @Test
@@ -105,6 +107,59 @@ class MatVecTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x needs 8 values");
     }
 
+    @ParameterizedTest
+    @CsvSource({"1, 1, 1", "1, 7, 5", "5, 13, 17", "32, 48, 64", "33, 50, 100", "70, 97, 33", "100, 1, 576"})
+    void bothKernelsComputeTheProductOfEveryNumberOfTokens(int tokens, int rows, int cols) {
+        float[][] w = random(rows, cols, 7);
+        float[][] x = random(tokens, cols, 8);
+        float[] bias = random(1, rows, 9)[0];
+        NDArray weight = manager.create(w);
+        for (MatVec.Kernel kernel : MatVec.Kernel.values()) {
+            MatVec product = MatVec.of(weight, kernel);
+            assertThat(product.linear(manager.create(x), null).toFloatArray()).as(kernel.name())
+                    .containsExactly(reference(w, x, null), within(1e-4f));
+            assertThat(product.linear(manager.create(x), manager.create(bias)).toFloatArray()).as(kernel.name())
+                    .containsExactly(reference(w, x, bias), within(1e-4f));
+        }
+    }
+
+    @Test
+    void tokensTakenFromATransposedViewGiveTheProductOfTheirValues() {
+        float[][] w = random(20, 30, 10);
+        float[][] xTransposed = random(30, 9, 11);
+        float[][] x = new float[9][30];
+        for (int t = 0; t < 9; t++) {
+            for (int c = 0; c < 30; c++) {
+                x[t][c] = xTransposed[c][t];
+            }
+        }
+        NDArray view = manager.create(xTransposed).transpose();
+        assertThat(MatVec.of(manager.create(w), MatVec.Kernel.VECTOR).linear(view, null).toFloatArray())
+                .containsExactly(reference(w, x, null), within(1e-4f));
+    }
+
+    @Test
+    void theTokensOfAMatrixInSeveralBlocksAndOnThreeThreadsGiveTheProductOfOne() {
+        int rows = 301;
+        int cols = 40;
+        float[][] w = random(rows, cols, 12);
+        float[][] x = random(45, cols, 13);
+        NDArray weight = manager.create(w);
+        ComputeThreads.set(1);
+        float[] one = MatVec.of(weight, MatVec.Kernel.VECTOR).linear(manager.create(x), null).toFloatArray();
+        assertThat(one).containsExactly(reference(w, x, null), within(1e-4f));
+        ComputeThreads.set(3);
+        MatVec blocks = new MatVec(weight, MatVec.Kernel.VECTOR, 50L * cols * Float.BYTES); // 7 blocks
+        assertThat(blocks.linear(manager.create(x), null).toFloatArray()).containsExactly(one);
+    }
+
+    @Test
+    void tokensOfTheWrongWidthAreRefused() {
+        MatVec product = MatVec.of(manager.randomUniform(-1, 1, new Shape(4, 8)), MatVec.Kernel.VECTOR);
+        assertThatThrownBy(() -> product.linear(manager.zeros(new Shape(3, 7)), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x must be [tokens, 8]");
+    }
+
     static float[][] random(int rows, int cols, long seed) {
         Random random = new Random(seed);
         float[][] values = new float[rows][cols];
@@ -124,6 +179,18 @@ class MatVecTest {
                 sum += (double) w[r][c] * x[c];
             }
             y[r] = (float) sum;
+        }
+        return y;
+    }
+
+    /** {@code x · wᵀ + bias}, row-major {@code [tokens, rows]}. */
+    private static float[] reference(float[][] w, float[][] x, float[] bias) {
+        float[] y = new float[x.length * w.length];
+        for (int t = 0; t < x.length; t++) {
+            float[] row = reference(w, x[t]);
+            for (int r = 0; r < w.length; r++) {
+                y[t * w.length + r] = row[r] + (bias == null ? 0 : bias[r]);
+            }
         }
         return y;
     }

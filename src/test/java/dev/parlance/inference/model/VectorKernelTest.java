@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -63,19 +64,23 @@ class VectorKernelTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 15, 16, 33, 1536})
     void swiGluIsSiluOfTheGateTimesUp(int inter) {
-        float[] gateUp = MatVecTest.random(1, 2 * inter, 4)[0];
+        int at = 5; // a prompt's rows follow one another in one array
+        float[] gateUp = MatVecTest.random(1, at + 2 * inter, 4)[0];
         for (int i = 0; i < gateUp.length; i++) {
             gateUp[i] *= 12; // reaches where the sigmoid saturates
         }
+        float[] before = gateUp.clone();
         float[] expected = new float[inter];
         for (int i = 0; i < inter; i++) {
-            double gate = gateUp[i];
-            expected[i] = (float) (gate / (1 + Math.exp(-gate)) * gateUp[inter + i]);
+            double gate = gateUp[at + i];
+            expected[i] = (float) (gate / (1 + Math.exp(-gate)) * gateUp[at + inter + i]);
         }
-        VectorKernel.swiGlu(gateUp, inter);
+        VectorKernel.swiGlu(gateUp, at, inter);
         for (int i = 0; i < inter; i++) {
-            assertThat(gateUp[i]).as("element %d", i).isCloseTo(expected[i], within(1e-5f * Math.max(1, Math.abs(expected[i]))));
+            assertThat(gateUp[at + i]).as("element %d", i)
+                    .isCloseTo(expected[i], within(1e-5f * Math.max(1, Math.abs(expected[i]))));
         }
+        assertThat(Arrays.copyOf(gateUp, at)).containsExactly(Arrays.copyOf(before, at));
     }
 
     private static ByteBuffer floats(int count) {

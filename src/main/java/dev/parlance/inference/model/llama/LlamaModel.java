@@ -40,7 +40,6 @@ public final class LlamaModel implements CausalLm {
     private final NDManager manager;
     private final RotaryEmbedding rope;
     private final NDArray embedTokens; // [vocab, hidden]
-    private final NDArray lmHead; // [vocab, hidden]
     private final NDArray finalNorm; // [hidden]
     private final Layer[] layers;
     private final MatVec.Kernel kernel;
@@ -59,13 +58,12 @@ public final class LlamaModel implements CausalLm {
 
     /**
      * One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their
-     * columns. The products see the same matrices as a token's decode step does.
+     * columns. A prompt's products and a token's see the same matrices.
      */
-    private record Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down,
-            MatVec qkvProduct, MatVec oProduct, MatVec gateUpProduct, MatVec downProduct) {
+    private record Layer(NDArray qkvBias, MatVec qkv, MatVec o, MatVec gateUp, MatVec down) {
         Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down, MatVec.Kernel kernel) {
-            this(qkv, qkvBias, o, gateUp, down, MatVec.of(qkv, kernel), MatVec.of(o, kernel),
-                    MatVec.of(gateUp, kernel), MatVec.of(down, kernel));
+            this(qkvBias, MatVec.of(qkv, kernel), MatVec.of(o, kernel), MatVec.of(gateUp, kernel),
+                    MatVec.of(down, kernel));
         }
     }
 
@@ -76,7 +74,6 @@ public final class LlamaModel implements CausalLm {
         this.manager = manager;
         this.rope = new RotaryEmbedding(config.rope(), config.headDim());
         this.embedTokens = embedTokens;
-        this.lmHead = lmHead;
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.embedRows = MatVec.of(embedTokens, kernel);
@@ -189,6 +186,9 @@ public final class LlamaModel implements CausalLm {
         if (tokens.length == 1) {
             return Ops.inOwnScope(() -> decodeStep(tokens[0], cache));
         }
+        if (kernel == MatVec.Kernel.VECTOR) {
+            return prefillInJava(tokens, cache, allPositions);
+        }
         return Ops.inOwnScope(() -> prefill(tokens, cache, allPositions));
     }
 
@@ -202,7 +202,7 @@ public final class LlamaModel implements CausalLm {
      */
     private NDArray decodeStep(int token, KvCache cache) {
         float[] x = new float[config.hiddenSize()];
-        embedRows.copyRow(token, x);
+        embedRows.copyRow(token, x, 0);
         float[] cosSin = rope.angles(cache.length());
         for (int i = 0; i < layers.length; i++) {
             try (NDScope scope = new NDScope()) { // frees the layer's attention tensors
@@ -224,7 +224,7 @@ public final class LlamaModel implements CausalLm {
         int length = cache.length() + 1;
         Layer layer = layers[index];
         float[] qkv = decodeQkv;
-        layer.qkvProduct().multiply(normalizeToken(x, null), qkv); // [(H+2KV)*hd]
+        layer.qkv().multiply(normalizeToken(x, null), qkv); // [(H+2KV)*hd]
         if (layer.qkvBias() != null) {
             float[] bias = qkvBiases[index];
             for (int i = 0; i < qkv.length; i++) {
@@ -242,26 +242,96 @@ public final class LlamaModel implements CausalLm {
                     .softmax(-1)
                     .matMul(cache.values(index, length)), decodeAttention); // [KV, G, hd]
         }
-        layer.oProduct().multiply(decodeAttention, decodeRow);
+        layer.o().multiply(decodeAttention, decodeRow);
         addInto(x, decodeRow); // residual
         float[] gateUp = decodeGateUp;
-        layer.gateUpProduct().multiply(normalizeToken(x, null), gateUp); // [2I]
+        layer.gateUp().multiply(normalizeToken(x, null), gateUp); // [2I]
         int inter = config.intermediateSize();
         if (kernel == MatVec.Kernel.VECTOR) {
-            VectorKernel.swiGlu(gateUp, inter);
+            VectorKernel.swiGlu(gateUp, 0, inter);
         } else {
             for (int i = 0; i < inter; i++) {
                 float gate = gateUp[i];
                 gateUp[i] = gate / (1 + (float) Math.exp(-gate)) * gateUp[inter + i]; // SwiGLU: silu(gate) · up
             }
         }
-        layer.downProduct().multiply(gateUp, decodeRow); // reads the first I values: the activation
+        layer.down().multiply(gateUp, decodeRow); // reads the first I values: the activation
         addInto(x, decodeRow); // residual
     }
 
     private static void addInto(float[] x, float[] y) {
         for (int i = 0; i < x.length; i++) {
             x[i] += y[i];
+        }
+    }
+
+    /**
+     * Several tokens at once on the vector kernel, in Java as a decode step is: the residual
+     * stream, norms, RoPE, the cache writes and SwiGLU per token, and the products and attention
+     * of all the tokens together ({@link MatVec#multiplyTokens}, {@link KvCache#attendPrompt}),
+     * split over the compute threads. PyTorch has no part in it, so its idle threads never spin
+     * against the workers.
+     */
+    private NDArray prefillInJava(int[] tokens, KvCache cache, boolean allPositions) {
+        int n = tokens.length;
+        int hidden = config.hiddenSize();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int headDim = config.headDim();
+        int inter = config.intermediateSize();
+        int qkvWidth = (heads + 2 * kvHeads) * headDim;
+        int start = cache.length();
+        float[] x = new float[n * hidden];
+        float[] normed = new float[n * hidden];
+        float[] qkv = new float[n * qkvWidth];
+        float[] attention = new float[n * heads * headDim];
+        float[] gateUp = new float[n * 2 * inter];
+        float[] out = new float[n * hidden];
+        float[][] angles = new float[n][];
+        for (int t = 0; t < n; t++) {
+            embedRows.copyRow(tokens[t], x, t * hidden);
+            angles[t] = rope.angles(start + t);
+        }
+        for (int i = 0; i < layers.length; i++) {
+            Layer layer = layers[i];
+            normalizeRows(x, n, null, normed);
+            layer.qkv().multiplyTokens(normed, hidden, n, qkvBiases[i], qkv); // [T, (H+2KV)*hd]
+            for (int t = 0; t < n; t++) {
+                int row = t * qkvWidth;
+                rope.rotate(qkv, row, heads + kvHeads, angles[t]); // RoPE on q and k
+                cache.writeAt(i, start + t, qkv, row + heads * headDim, qkv, row + (heads + kvHeads) * headDim);
+            }
+            cache.attendPrompt(i, n, qkv, qkvWidth, heads, config.groupSize(), attention); // [T, H*hd]
+            layer.o().multiplyTokens(attention, heads * headDim, n, null, out);
+            addInto(x, out); // residual
+            normalizeRows(x, n, null, normed);
+            layer.gateUp().multiplyTokens(normed, hidden, n, null, gateUp); // [T, 2I]
+            for (int t = 0; t < n; t++) {
+                VectorKernel.swiGlu(gateUp, t * 2 * inter, inter);
+            }
+            layer.down().multiplyTokens(gateUp, 2 * inter, n, null, out); // reads each row's first I values
+            addInto(x, out); // residual
+        }
+        cache.advance(n);
+        int first = allPositions ? 0 : n - 1;
+        int rows = n - first;
+        float[] last = new float[rows * hidden];
+        System.arraycopy(x, first * hidden, last, 0, last.length);
+        normalizeRows(last, rows, finalNormWeight, last);
+        float[] logits = new float[rows * config.vocabSize()];
+        lmHeadProduct.multiplyTokens(last, hidden, rows, null, logits);
+        return manager.create(logits, new Shape(rows, config.vocabSize())); // [T or 1, vocab]
+    }
+
+    /** RMSNorm of each of {@code rows} rows of {@code x}, times {@code weight} unless it is null. */
+    private void normalizeRows(float[] x, int rows, float[] weight, float[] into) {
+        int hidden = config.hiddenSize();
+        for (int r = 0; r < rows; r++) {
+            int at = r * hidden;
+            float scale = rmsScale(x, at, hidden);
+            for (int i = 0; i < hidden; i++) {
+                into[at + i] = weight == null ? x[at + i] * scale : x[at + i] * scale * weight[i];
+            }
         }
     }
 
@@ -283,7 +353,7 @@ public final class LlamaModel implements CausalLm {
         }
         cache.advance(n);
         NDArray last = allPositions ? x : x.get(new NDIndex("{}:", n - 1)); // [T or 1, hidden]
-        return Ops.linear(normalize(last).mul(finalNorm), lmHead, null); // [T or 1, vocab]
+        return lmHeadProduct.linear(normalize(last).mul(finalNorm), null); // [T or 1, vocab]
     }
 
     private NDArray attention(int index, Layer layer, NDArray x, KvCache cache, NDArray[] cosSin, NDArray mask) {
@@ -291,7 +361,7 @@ public final class LlamaModel implements CausalLm {
         int kvHeads = config.numKvHeads();
         int headDim = config.headDim();
         long n = x.getShape().get(0);
-        NDArray qkv = Ops.linear(x, layer.qkv(), layer.qkvBias()).reshape(n, heads + 2L * kvHeads, headDim); // [T, H+2KV, hd]
+        NDArray qkv = layer.qkv().linear(x, layer.qkvBias()).reshape(n, heads + 2L * kvHeads, headDim); // [T, H+2KV, hd]
         NDArray qk = RotaryEmbedding.apply(qkv.get(":, :{}, :", heads + kvHeads), cosSin[0], cosSin[1]); // RoPE on q and k
         NDArray q = qk.get(":, :{}, :", heads).transpose(1, 0, 2); // [H, T, hd]
         NDArray k = qk.get(":, {}:, :", heads).transpose(1, 0, 2); // [KV, T, hd]
@@ -301,12 +371,12 @@ public final class LlamaModel implements CausalLm {
         NDArray y = Ops.causalAttention(q.reshape(kvHeads, config.groupSize(), n, headDim), cache, index,
                         cache.length(), mask) // [KV, G, T, hd]
                 .reshape(heads, n, headDim).transpose(1, 0, 2).reshape(n, (long) heads * headDim); // [T, H*hd]
-        return Ops.linear(y, layer.o(), null);
+        return layer.o().linear(y, null);
     }
 
     private NDArray mlp(Layer layer, NDArray x) {
-        NDList gateUp = Ops.linear(x, layer.gateUp(), null).split(2, 1); // [T, I] each
-        return Ops.linear(swiGlu(gateUp), layer.down(), null);
+        NDList gateUp = layer.gateUp().linear(x, null).split(2, 1); // [T, I] each
+        return layer.down().linear(swiGlu(gateUp), null);
     }
 
     /** SwiGLU: silu(gate) · up. */
@@ -324,7 +394,7 @@ public final class LlamaModel implements CausalLm {
         float[] scales = new float[rows];
         for (int r = 0; r < rows; r++) {
             data.get(r * hidden, row);
-            scales[r] = rmsScale(row);
+            scales[r] = rmsScale(row, 0, hidden);
         }
         return rows == 1 ? x.mul(scales[0]) : x.mul(manager.create(scales, new Shape(rows, 1)));
     }
@@ -335,22 +405,17 @@ public final class LlamaModel implements CausalLm {
      */
     private float[] normalizeToken(float[] x, float[] weight) {
         float[] row = decodeNormed;
-        float scale = rmsScale(x);
-        for (int i = 0; i < row.length; i++) {
-            row[i] = x[i] * scale;
-            if (weight != null) {
-                row[i] *= weight[i];
-            }
-        }
+        normalizeRows(x, 1, weight, row);
         return row;
     }
 
-    private float rmsScale(float[] row) {
+    /** 1/sqrt(mean(x²) + eps) over {@code x[from .. from + length - 1]}. */
+    private float rmsScale(float[] x, int from, int length) {
         double sum = 0;
-        for (float v : row) {
-            sum += v * v;
+        for (int i = from; i < from + length; i++) {
+            sum += x[i] * x[i];
         }
-        return (float) (1.0 / Math.sqrt((float) (sum / row.length) + config.rmsNormEps()));
+        return (float) (1.0 / Math.sqrt((float) (sum / length) + config.rmsNormEps()));
     }
 
     @Override
