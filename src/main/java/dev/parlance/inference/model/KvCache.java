@@ -24,6 +24,8 @@ public final class KvCache implements AutoCloseable {
     private static final long MIN_PARALLEL_WORK = 1 << 15;
     /** Each thread's scratch for the scores of the query heads of one KV head. */
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
+    /** Each thread's queries of a block of prompt tokens, packed for {@link VectorKernel#attendTokens}. */
+    private static final ThreadLocal<float[]> PACKED_QUERIES = ThreadLocal.withInitial(() -> new float[0]);
 
     private final NDManager manager;
     private final NDArray[] keys;
@@ -149,11 +151,12 @@ public final class KvCache implements AutoCloseable {
 
     /**
      * The attention of a prompt's {@code tokens} tokens, at positions {@code length() ..}, in Java
-     * ({@link VectorKernel}) over one layer whose keys and values for them are already written:
-     * token t sees positions {@code 0 .. length() + t}. {@code out[(t * heads + h) * headDim ..]}
-     * for query head h of token t, which reads KV head {@code h / group}. The tokens are split
-     * over the compute threads; later tokens see more positions, so each share takes tokens from
-     * both ends of the prompt to even out their work.
+     * ({@link VectorKernel#attendTokens}) over one layer whose keys and values for them are already
+     * written: token t sees positions {@code 0 .. length() + t}. {@code out[(t * heads + h) * headDim ..]}
+     * for query head h of token t, which reads KV head {@code h / group}. The tokens go in blocks
+     * whose queries for one KV head fill a panel of the product kernel, the blocks split over the
+     * compute threads; later tokens see more positions, so each share takes blocks from both ends
+     * of the prompt to even out their work.
      *
      * @param q scaled queries: token t's {@code heads * headDim} from {@code t * qStride}
      */
@@ -163,26 +166,41 @@ public final class KvCache implements AutoCloseable {
         ByteBuffer v = valueBytes[layer];
         int start = length;
         int kvHeads = heads / group;
-        RowWorkers.forRows(tokens, 1, (from, to) -> {
-            float[] scores = scores(group * (start + tokens));
+        int perBlock = Math.max(1, VectorKernel.TOKEN_PANEL / group);
+        int blocks = (tokens + perBlock - 1) / perBlock;
+        int panels = (perBlock * group + VectorKernel.TOKEN_PANEL - 1) / VectorKernel.TOKEN_PANEL;
+        RowWorkers.forRows(blocks, 1, (from, to) -> {
+            float[] scores = scores(perBlock * group * (start + tokens));
+            float[] packed = packed(panels * VectorKernel.TOKEN_PANEL * headDim);
             for (int i = from; i < to; i++) {
-                int t = i % 2 == 0 ? i / 2 : tokens - 1 - i / 2;
+                int block = i % 2 == 0 ? i / 2 : blocks - 1 - i / 2;
+                int first = block * perBlock;
+                int count = Math.min(perBlock, tokens - first);
                 for (int kv = 0; kv < kvHeads; kv++) {
                     int head = kv * group;
-                    VectorKernel.attend(q, t * qStride + head * headDim, group, k, v, kv * capacity * headDim, headDim,
-                            start + t + 1, scores, out, (t * heads + head) * headDim);
+                    VectorKernel.attendTokens(q, first * qStride + head * headDim, qStride, count, group, k, v,
+                            kv * capacity, headDim, start + first + count, packed, scores, out,
+                            (first * heads + head) * headDim, heads * headDim);
                 }
             }
         });
     }
 
     private static float[] scores(int length) {
-        float[] scores = SCORES.get();
-        if (scores.length < length) {
-            scores = new float[Math.max(length, 2 * scores.length)];
-            SCORES.set(scores);
+        return atLeast(SCORES, length);
+    }
+
+    private static float[] packed(int length) {
+        return atLeast(PACKED_QUERIES, length);
+    }
+
+    private static float[] atLeast(ThreadLocal<float[]> scratch, int length) {
+        float[] values = scratch.get();
+        if (values.length < length) {
+            values = new float[Math.max(length, 2 * values.length)];
+            scratch.set(values);
         }
-        return scores;
+        return values;
     }
 
     /** Keys of one layer for positions {@code 0 .. upTo - 1}, as a transposed view: {@code [kvHeads, headDim, upTo]}. */

@@ -231,6 +231,42 @@ public final class VectorKernel {
         }
     }
 
+    /**
+     * The attention of {@code tokens} consecutive prompt tokens for the {@code group} query heads
+     * that share one KV head. The last token sees positions {@code 0 .. length - 1}, each one
+     * before it one position fewer. Query g of token i is at {@code qOffset + i * qStride + g * headDim},
+     * its output goes to {@code outOffset + i * outStride + g * headDim}.
+     *
+     * <p>All the queries' scores are one {@link #matMul}, the keys as its weight rows and the
+     * queries as its tokens, so each key is loaded once for every query of the block; a token's
+     * softmax and weighted values then take only the positions it sees.
+     *
+     * @param firstRow the row of {@code keys} and {@code values} that holds position 0
+     * @param packed room for {@code tokens * group} queries in panels of {@link #TOKEN_PANEL}
+     * @param scores room for {@code tokens * group * length} scores
+     */
+    static void attendTokens(float[] q, int qOffset, int qStride, int tokens, int group, ByteBuffer keys,
+            ByteBuffer values, int firstRow, int headDim, int length, float[] packed, float[] scores, float[] out,
+            int outOffset, int outStride) {
+        int queries = tokens * group;
+        int padded = (queries + TOKEN_PANEL - 1) / TOKEN_PANEL * TOKEN_PANEL;
+        for (int j = 0; j < padded; j++) {
+            int at = j / TOKEN_PANEL * TOKEN_PANEL * headDim + j % TOKEN_PANEL;
+            int from = qOffset + j / group * qStride + j % group * headDim;
+            for (int c = 0; c < headDim; c++) {
+                packed[at + c * TOKEN_PANEL] = j < queries ? q[from + c] : 0;
+            }
+        }
+        matMul(keys, headDim, firstRow, firstRow + length, packed, queries, null, scores, length, 0);
+        for (int j = 0; j < queries; j++) {
+            int token = j / group;
+            int seen = length - tokens + 1 + token;
+            float norm = 1 / softmaxInPlace(scores, j * length, seen);
+            weightedValues(scores, j * length, values, firstRow * headDim, headDim, seen, norm, out,
+                    outOffset + token * outStride + j % group * headDim);
+        }
+    }
+
     /** Scores when the head dimension is a whole number of 4-vector blocks: each key block is loaded once. */
     private static void scoresByBlocks(float[] q, int qOffset, int queries, ByteBuffer keys, int base, int headDim,
             int length, float[] scores) {
@@ -391,6 +427,7 @@ public final class VectorKernel {
             if (i % 10 == 0) { // a tile does a thousand times the work of a row
                 packTokens(tokenRows, cols, tokens, cols, packed);
                 matMul(tileMatrix, cols, 0, TILE_ROWS + 1, packed, tokens, null, products, TILE_ROWS + 1, 0);
+                attendTokens(q, 0, headDim, 2, 1, cache, cache, 0, headDim, length, packed, scores, out, 0, headDim);
             }
         }
         // the garbage made the heap grow; a full collection gives that memory back before the

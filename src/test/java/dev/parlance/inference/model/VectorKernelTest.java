@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The decode kernels besides the products, against plain double-precision arithmetic. */
+/** The kernels besides the products, against plain double-precision arithmetic. */
 class VectorKernelTest {
     @ParameterizedTest
     @CsvSource({"8, 1, 1", "8, 17, 3", "16, 15, 1", "16, 16, 2", "64, 63, 3", "64, 64, 1", "64, 65, 7",
@@ -34,31 +34,78 @@ class VectorKernelTest {
         VectorKernel.attend(q, 3, queries, keys, values, base, headDim, length, new float[queries * length], out, 2);
 
         for (int g = 0; g < queries; g++) {
-            int qa = 3 + g * headDim;
-            double[] scores = new double[length];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int l = 0; l < length; l++) {
-                for (int d = 0; d < headDim; d++) {
-                    scores[l] += (double) q[qa + d] * k[l][d];
-                }
-                max = Math.max(max, scores[l]);
-            }
-            double total = 0;
-            for (int l = 0; l < length; l++) {
-                scores[l] = Math.exp(scores[l] - max);
-                total += scores[l];
-            }
+            double[] expected = attention(q, 3 + g * headDim, k, v, length);
             for (int d = 0; d < headDim; d++) {
-                double expected = 0;
-                for (int l = 0; l < length; l++) {
-                    expected += scores[l] / total * v[l][d];
-                }
                 assertThat(out[2 + g * headDim + d]).as("head %d dimension %d", g, d)
-                        .isCloseTo((float) expected, within(1e-5f));
+                        .isCloseTo((float) expected[d], within(1e-5f));
             }
         }
         assertThat(out[0]).isZero();
         assertThat(out[1]).isZero();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"64, 1, 3, 1", "64, 10, 3, 10", "64, 4, 7, 30", "64, 4, 8, 500", "16, 3, 5, 2", "80, 5, 2, 41",
+            "128, 2, 1, 17", "8, 33, 1, 0"})
+    void theAttentionOfABlockOfPromptTokensGivesEachTokenThePositionsUpToItsOwn(int headDim, int tokens, int group,
+            int cached) {
+        int length = cached + tokens;
+        int capacity = length + 9; // positions beyond the last token hold values that must not be read
+        int firstRow = 2;
+        float[][] k = MatVecTest.random(capacity, headDim, 4);
+        float[][] v = MatVecTest.random(capacity, headDim, 5);
+        ByteBuffer keys = floats((firstRow + capacity) * headDim);
+        ByteBuffer values = floats((firstRow + capacity) * headDim);
+        for (int l = 0; l < capacity; l++) {
+            for (int d = 0; d < headDim; d++) {
+                keys.putFloat(((firstRow + l) * headDim + d) * Float.BYTES, k[l][d]);
+                values.putFloat(((firstRow + l) * headDim + d) * Float.BYTES, v[l][d]);
+            }
+        }
+        int qStride = (group + 2) * headDim + 3; // each token's row holds more than these queries
+        float[] q = MatVecTest.random(1, 7 + tokens * qStride, 6)[0];
+        int outStride = group * headDim + 1;
+        float[] out = new float[4 + tokens * outStride];
+        int panels = (tokens * group + VectorKernel.TOKEN_PANEL - 1) / VectorKernel.TOKEN_PANEL;
+        VectorKernel.attendTokens(q, 7, qStride, tokens, group, keys, values, firstRow, headDim, length,
+                new float[panels * VectorKernel.TOKEN_PANEL * headDim], new float[tokens * group * length], out, 4,
+                outStride);
+
+        for (int t = 0; t < tokens; t++) {
+            for (int g = 0; g < group; g++) {
+                double[] expected = attention(q, 7 + t * qStride + g * headDim, k, v, cached + t + 1);
+                for (int d = 0; d < headDim; d++) {
+                    assertThat(out[4 + t * outStride + g * headDim + d]).as("token %d head %d dimension %d", t, g, d)
+                            .isCloseTo((float) expected[d], within(1e-5f));
+                }
+            }
+        }
+        assertThat(Arrays.copyOf(out, 4)).containsOnly(0f);
+    }
+
+    /** softmax(q · K) · V over positions {@code 0 .. length - 1}, in double precision. */
+    private static double[] attention(float[] q, int qa, float[][] k, float[][] v, int length) {
+        int headDim = k[0].length;
+        double[] scores = new double[length];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int l = 0; l < length; l++) {
+            for (int d = 0; d < headDim; d++) {
+                scores[l] += (double) q[qa + d] * k[l][d];
+            }
+            max = Math.max(max, scores[l]);
+        }
+        double total = 0;
+        for (int l = 0; l < length; l++) {
+            scores[l] = Math.exp(scores[l] - max);
+            total += scores[l];
+        }
+        double[] out = new double[headDim];
+        for (int d = 0; d < headDim; d++) {
+            for (int l = 0; l < length; l++) {
+                out[d] += scores[l] / total * v[l][d];
+            }
+        }
+        return out;
     }
 
     @ParameterizedTest
