@@ -24,8 +24,11 @@ public final class KvCache implements AutoCloseable {
     private static final long MIN_PARALLEL_WORK = 1 << 15;
     /** Each thread's scratch for the scores of the query heads of one KV head. */
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
-    /** Each thread's queries of a block of prompt tokens, packed for {@link VectorKernel#attendTokens}. */
-    private static final ThreadLocal<float[]> PACKED_QUERIES = ThreadLocal.withInitial(() -> new float[0]);
+    /** Each thread's room for the attention of a prompt's tokens. */
+    private static final ThreadLocal<VectorKernel.AttentionScratch> ATTENTION_SCRATCH =
+            ThreadLocal.withInitial(VectorKernel.AttentionScratch::new);
+    /** Each thread's copy of one KV head's values, which the prompt attention reads as an array. */
+    private static final ThreadLocal<float[]> VALUE_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final NDManager manager;
     private final NDArray[] keys;
@@ -163,23 +166,24 @@ public final class KvCache implements AutoCloseable {
     public void attendPrompt(int layer, int tokens, float[] q, int qStride, int heads, int group, float[] out) {
         requireRoom(tokens);
         ByteBuffer k = keyBytes[layer];
-        ByteBuffer v = valueBytes[layer];
+        FloatBuffer v = valueData[layer];
         int start = length;
+        int seen = start + tokens;
         int kvHeads = heads / group;
         int perBlock = Math.max(1, VectorKernel.TOKEN_PANEL / group);
         int blocks = (tokens + perBlock - 1) / perBlock;
-        int panels = (perBlock * group + VectorKernel.TOKEN_PANEL - 1) / VectorKernel.TOKEN_PANEL;
         RowWorkers.forRows(blocks, 1, (from, to) -> {
-            float[] scores = scores(perBlock * group * (start + tokens));
-            float[] packed = packed(panels * VectorKernel.TOKEN_PANEL * headDim);
-            for (int i = from; i < to; i++) {
-                int block = i % 2 == 0 ? i / 2 : blocks - 1 - i / 2;
-                int first = block * perBlock;
-                int count = Math.min(perBlock, tokens - first);
-                for (int kv = 0; kv < kvHeads; kv++) {
-                    int head = kv * group;
-                    VectorKernel.attendTokens(q, first * qStride + head * headDim, qStride, count, group, k, v,
-                            kv * capacity, headDim, start + first + count, packed, scores, out,
+            VectorKernel.AttentionScratch scratch = ATTENTION_SCRATCH.get().fit(perBlock, group, seen, headDim);
+            float[] valueRows = atLeast(VALUE_ROWS, seen * headDim + VectorKernel.TOKEN_PANEL);
+            for (int kv = 0; kv < kvHeads; kv++) {
+                v.get(kv * capacity * headDim, valueRows, 0, seen * headDim);
+                int head = kv * group;
+                for (int i = from; i < to; i++) {
+                    int block = i % 2 == 0 ? i / 2 : blocks - 1 - i / 2;
+                    int first = block * perBlock;
+                    int count = Math.min(perBlock, tokens - first);
+                    VectorKernel.attendTokens(q, first * qStride + head * headDim, qStride, count, group, k,
+                            kv * capacity, valueRows, headDim, start + first + count, scratch, out,
                             (first * heads + head) * headDim, heads * headDim);
                 }
             }
@@ -188,10 +192,6 @@ public final class KvCache implements AutoCloseable {
 
     private static float[] scores(int length) {
         return atLeast(SCORES, length);
-    }
-
-    private static float[] packed(int length) {
-        return atLeast(PACKED_QUERIES, length);
     }
 
     private static float[] atLeast(ThreadLocal<float[]> scratch, int length) {

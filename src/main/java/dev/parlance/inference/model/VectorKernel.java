@@ -2,6 +2,7 @@ package dev.parlance.inference.model;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -101,6 +102,17 @@ public final class VectorKernel {
      */
     static void matMul(ByteBuffer block, int cols, int from, int to, float[] packed, int tokens, float[] bias,
             float[] y, int yStride, int column) {
+        matMul(block, cols, from, to, packed, TOKEN_PANEL * cols, TOKEN_PANEL, tokens, bias, y, yStride, column);
+    }
+
+    /**
+     * {@link #matMul} on tokens laid out otherwise: panel p (tokens {@code p * TOKEN_PANEL ..})
+     * starts at {@code p * panelStride} in {@code packed}, and each of its columns {@code step}
+     * floats after the one before. A row-major {@code [cols][n]} matrix, {@code n} a multiple of
+     * the panel, is such a layout as it stands: the n tokens are its columns.
+     */
+    static void matMul(ByteBuffer block, int cols, int from, int to, float[] packed, int panelStride, int step,
+            int tokens, float[] bias, float[] y, int yStride, int column) {
         float[] tile = new float[TILE_ROWS * TOKEN_PANEL];
         for (int rowBlock = from; rowBlock < to; rowBlock += ROW_BLOCK) {
             int rowBlockEnd = Math.min(to, rowBlock + ROW_BLOCK);
@@ -108,11 +120,11 @@ public final class VectorKernel {
                 int inPanel = Math.min(TOKEN_PANEL, tokens - first);
                 int r = rowBlock;
                 for (; r + TILE_ROWS <= rowBlockEnd; r += TILE_ROWS) {
-                    sixRows(block, cols, r, packed, first * cols, tile);
+                    sixRows(block, cols, r, packed, first / TOKEN_PANEL * panelStride, step, tile);
                     storeTile(tile, TILE_ROWS, inPanel, bias, y, first * yStride, yStride, column + r - from);
                 }
                 for (; r < rowBlockEnd; r++) {
-                    oneRow(block, cols, r, packed, first * cols, tile);
+                    oneRow(block, cols, r, packed, first / TOKEN_PANEL * panelStride, step, tile);
                     storeTile(tile, 1, inPanel, bias, y, first * yStride, yStride, column + r - from);
                 }
             }
@@ -124,7 +136,8 @@ public final class VectorKernel {
      * the panel's tokens at {@code i * TOKEN_PANEL}. The accumulators go out through an array,
      * never as arguments: a vector passed to a method that is not inlined is boxed.
      */
-    private static void sixRows(ByteBuffer block, int cols, int r, float[] packed, int panel, float[] tile) {
+    private static void sixRows(ByteBuffer block, int cols, int r, float[] packed, int panel, int step,
+            float[] tile) {
         int rowBytes = cols * Float.BYTES;
         int w0 = r * rowBytes;
         int w1 = w0 + rowBytes;
@@ -145,7 +158,7 @@ public final class VectorKernel {
         FloatVector c50 = c00;
         FloatVector c51 = c00;
         for (int c = 0; c < cols; c++) {
-            int at = panel + c * TOKEN_PANEL;
+            int at = panel + c * step;
             FloatVector x0 = FloatVector.fromArray(SPECIES, packed, at);
             FloatVector x1 = FloatVector.fromArray(SPECIES, packed, at + LANES);
             int offset = c * Float.BYTES;
@@ -183,12 +196,12 @@ public final class VectorKernel {
     }
 
     /** Row {@code r} times one panel of tokens, into {@code tile[0 .. TOKEN_PANEL - 1]}. */
-    private static void oneRow(ByteBuffer block, int cols, int r, float[] packed, int panel, float[] tile) {
+    private static void oneRow(ByteBuffer block, int cols, int r, float[] packed, int panel, int step, float[] tile) {
         int row = r * cols * Float.BYTES;
         FloatVector c0 = FloatVector.zero(SPECIES);
         FloatVector c1 = c0;
         for (int c = 0; c < cols; c++) {
-            int at = panel + c * TOKEN_PANEL;
+            int at = panel + c * step;
             FloatVector w = FloatVector.broadcast(SPECIES, block.getFloat(row + c * Float.BYTES));
             c0 = FloatVector.fromArray(SPECIES, packed, at).fma(w, c0);
             c1 = FloatVector.fromArray(SPECIES, packed, at + LANES).fma(w, c1);
@@ -237,18 +250,24 @@ public final class VectorKernel {
      * before it one position fewer. Query g of token i is at {@code qOffset + i * qStride + g * headDim},
      * its output goes to {@code outOffset + i * outStride + g * headDim}.
      *
-     * <p>All the queries' scores are one {@link #matMul}, the keys as its weight rows and the
-     * queries as its tokens, so each key is loaded once for every query of the block; a token's
-     * softmax and weighted values then take only the positions it sees.
+     * <p>Both halves are {@link #matMul}s over every query of the block, so each key and each
+     * value is loaded once for all of them. The scores take the keys as the weight rows and the
+     * queries as the tokens. After each query's softmax over the positions it sees (zero beyond),
+     * the weighted values take the probabilities as the weight rows and the value dimensions as
+     * the tokens, read in place from {@code values}' rows (which is why these are an array). A
+     * head dimension that is not a whole number of panels reads into the next row, and the last
+     * row into the room after it, for lanes that are never stored.
      *
-     * @param firstRow the row of {@code keys} and {@code values} that holds position 0
-     * @param packed room for {@code tokens * group} queries in panels of {@link #TOKEN_PANEL}
-     * @param scores room for {@code tokens * group * length} scores
+     * @param keys {@code [positions, headDim]} rows from {@code firstRow}, position 0 first
+     * @param values the same positions' values, {@code [length, headDim]} from index 0, with
+     *     {@link #TOKEN_PANEL} floats of room after them
+     * @param scratch {@link #attentionScratch} for at least these tokens, group, length and headDim
      */
     static void attendTokens(float[] q, int qOffset, int qStride, int tokens, int group, ByteBuffer keys,
-            ByteBuffer values, int firstRow, int headDim, int length, float[] packed, float[] scores, float[] out,
+            int firstRow, float[] values, int headDim, int length, AttentionScratch scratch, float[] out,
             int outOffset, int outStride) {
         int queries = tokens * group;
+        float[] packed = scratch.packed;
         int padded = (queries + TOKEN_PANEL - 1) / TOKEN_PANEL * TOKEN_PANEL;
         for (int j = 0; j < padded; j++) {
             int at = j / TOKEN_PANEL * TOKEN_PANEL * headDim + j % TOKEN_PANEL;
@@ -257,13 +276,52 @@ public final class VectorKernel {
                 packed[at + c * TOKEN_PANEL] = j < queries ? q[from + c] : 0;
             }
         }
+        float[] scores = scratch.scores;
         matMul(keys, headDim, firstRow, firstRow + length, packed, queries, null, scores, length, 0);
+        float[] norms = scratch.norms;
         for (int j = 0; j < queries; j++) {
-            int token = j / group;
-            int seen = length - tokens + 1 + token;
-            float norm = 1 / softmaxInPlace(scores, j * length, seen);
-            weightedValues(scores, j * length, values, firstRow * headDim, headDim, seen, norm, out,
-                    outOffset + token * outStride + j % group * headDim);
+            int seen = length - tokens + 1 + j / group;
+            norms[j] = 1 / softmaxInPlace(scores, j * length, seen);
+            Arrays.fill(scores, j * length + seen, (j + 1) * length, 0);
+        }
+        ByteBuffer probabilities = scratch.probabilities;
+        probabilities.asFloatBuffer().put(0, scores, 0, queries * length);
+        float[] transposed = scratch.transposed; // [headDim][queries]
+        matMul(probabilities, length, 0, queries, values, TOKEN_PANEL, headDim, headDim, null, transposed, queries, 0);
+        for (int j = 0; j < queries; j++) {
+            int at = outOffset + j / group * outStride + j % group * headDim;
+            for (int d = 0; d < headDim; d++) {
+                out[at + d] = transposed[d * queries + j] * norms[j];
+            }
+        }
+    }
+
+    /** Room for {@link #attendTokens}, kept by each thread and grown as prompts need. */
+    static final class AttentionScratch {
+        private float[] packed = new float[0];
+        private float[] scores = new float[0];
+        private float[] norms = new float[0];
+        private float[] transposed = new float[0];
+        private ByteBuffer probabilities = ByteBuffer.allocateDirect(0);
+
+        /** Makes room for blocks of {@code tokens} tokens of {@code group} queries over {@code length} positions. */
+        AttentionScratch fit(int tokens, int group, int length, int headDim) {
+            int queries = tokens * group;
+            int padded = (queries + TOKEN_PANEL - 1) / TOKEN_PANEL * TOKEN_PANEL;
+            if (packed.length < padded * headDim) {
+                packed = new float[padded * headDim];
+            }
+            if (scores.length < queries * length) {
+                scores = new float[queries * length];
+                probabilities = ByteBuffer.allocateDirect(scores.length * Float.BYTES).order(ORDER);
+            }
+            if (norms.length < queries) {
+                norms = new float[queries];
+            }
+            if (transposed.length < headDim * queries) {
+                transposed = new float[headDim * queries];
+            }
+            return this;
         }
     }
 
@@ -419,6 +477,8 @@ public final class VectorKernel {
         float[] products = new float[tokens * (TILE_ROWS + 1)];
         float[] tokenRows = new float[tokens * cols];
         ByteBuffer tileMatrix = ByteBuffer.allocateDirect((TILE_ROWS + 1) * cols * Float.BYTES).order(ORDER);
+        float[] valueRows = new float[length * headDim + TOKEN_PANEL];
+        AttentionScratch attentionScratch = new AttentionScratch().fit(2, 1, length, headDim);
         // past HotSpot's threshold for compiling with C2 (5,000 calls), with time to compile
         for (int i = 0; i < 6_000; i++) {
             rows(matrix, cols, x, 0, 4, y, 0);
@@ -427,7 +487,8 @@ public final class VectorKernel {
             if (i % 10 == 0) { // a tile does a thousand times the work of a row
                 packTokens(tokenRows, cols, tokens, cols, packed);
                 matMul(tileMatrix, cols, 0, TILE_ROWS + 1, packed, tokens, null, products, TILE_ROWS + 1, 0);
-                attendTokens(q, 0, headDim, 2, 1, cache, cache, 0, headDim, length, packed, scores, out, 0, headDim);
+                attendTokens(q, 0, headDim, 2, 1, cache, 0, valueRows, headDim, length, attentionScratch, out, 0,
+                        headDim);
             }
         }
         // the garbage made the heap grow; a full collection gives that memory back before the

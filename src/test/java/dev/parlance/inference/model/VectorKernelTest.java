@@ -55,21 +55,22 @@ class VectorKernelTest {
         float[][] k = MatVecTest.random(capacity, headDim, 4);
         float[][] v = MatVecTest.random(capacity, headDim, 5);
         ByteBuffer keys = floats((firstRow + capacity) * headDim);
-        ByteBuffer values = floats((firstRow + capacity) * headDim);
+        float[] values = new float[length * headDim + VectorKernel.TOKEN_PANEL];
+        Arrays.fill(values, Float.NaN); // the room after the values: read, and never stored
         for (int l = 0; l < capacity; l++) {
             for (int d = 0; d < headDim; d++) {
                 keys.putFloat(((firstRow + l) * headDim + d) * Float.BYTES, k[l][d]);
-                values.putFloat(((firstRow + l) * headDim + d) * Float.BYTES, v[l][d]);
+                if (l < length) {
+                    values[l * headDim + d] = v[l][d];
+                }
             }
         }
         int qStride = (group + 2) * headDim + 3; // each token's row holds more than these queries
         float[] q = MatVecTest.random(1, 7 + tokens * qStride, 6)[0];
         int outStride = group * headDim + 1;
         float[] out = new float[4 + tokens * outStride];
-        int panels = (tokens * group + VectorKernel.TOKEN_PANEL - 1) / VectorKernel.TOKEN_PANEL;
-        VectorKernel.attendTokens(q, 7, qStride, tokens, group, keys, values, firstRow, headDim, length,
-                new float[panels * VectorKernel.TOKEN_PANEL * headDim], new float[tokens * group * length], out, 4,
-                outStride);
+        VectorKernel.attendTokens(q, 7, qStride, tokens, group, keys, firstRow, values, headDim, length,
+                new VectorKernel.AttentionScratch().fit(tokens, group, length, headDim), out, 4, outStride);
 
         for (int t = 0; t < tokens; t++) {
             for (int g = 0; g < group; g++) {
