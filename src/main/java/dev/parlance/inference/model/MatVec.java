@@ -10,8 +10,8 @@ import java.nio.FloatBuffer;
  * A weight matrix {@code [rows, cols]} ready for one-token products {@code y = W · x} and for the
  * products of a prompt's tokens {@code x · Wᵀ}, computed on the tensor's own memory. With the
  * {@code jdk.incubator.vector} module (the launcher scripts add it) both are
- * {@link VectorKernel}'s, their rows split over the compute threads by {@link RowWorkers};
- * without it, PyTorch's.
+ * {@link VectorKernel}'s, on Java arrays, their rows split over the compute threads by
+ * {@link RowWorkers}; without it, PyTorch's, a prompt's on tensors ({@link #linear}).
  */
 public final class MatVec {
     /** How a product is computed. */
@@ -109,22 +109,13 @@ public final class MatVec {
     }
 
     /**
-     * {@code x [T, cols] · Wᵀ + bias}: {@code [T, rows]}, as {@link Ops#linear}.
+     * {@code x [T, cols] · Wᵀ + bias}: {@code [T, rows]}, one {@link Ops#linear} on PyTorch, for
+     * the tensor path that runs without the vector kernel.
      *
      * @param bias {@code [rows]}, or null
      */
     public NDArray linear(NDArray x, NDArray bias) {
-        if (kernel == Kernel.TORCH) {
-            return Ops.linear(x, weight, bias);
-        }
-        Shape shape = x.getShape();
-        if (shape.dimension() != 2 || shape.get(1) != cols) {
-            throw new IllegalArgumentException("x must be [tokens, " + cols + "], not " + shape);
-        }
-        int tokens = Math.toIntExact(shape.get(0));
-        float[] y = new float[tokens * rows];
-        multiplyTokens(x.toFloatArray(), cols, tokens, bias == null ? null : bias.toFloatArray(), y);
-        return x.getManager().create(y, new Shape(tokens, rows));
+        return Ops.linear(x, weight, bias);
     }
 
     /**

@@ -1,0 +1,81 @@
+package dev.parlance.inference.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDManager;
+import dev.parlance.inference.ComputeThreads;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** A prompt's attention over the cache against one decoded token's, token by token. */
+class KvCacheTest {
+    private NDManager manager;
+    private int threadsBefore;
+
+    @BeforeEach
+    void setUp() {
+        manager = NDManager.newBaseManager();
+        threadsBefore = ComputeThreads.get();
+    }
+
+    @AfterEach
+    void tearDown() {
+        ComputeThreads.set(threadsBefore);
+        manager.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2, 3, 16, 0, 37", "2, 3, 64, 5, 37", "1, 7, 64, 40, 9", "4, 1, 8, 3, 70", "2, 8, 128, 0, 2"})
+    void aPromptAttendsAsItsTokensWouldOneByOneOnAnyNumberOfThreads(int kvHeads, int group, int headDim,
+            int cached, int tokens) {
+        int heads = kvHeads * group;
+        int layer = 1;
+        int width = (heads + 2 * kvHeads) * headDim; // a token's queries, then its key and value
+        float[] rows = MatVecTest.random(1, (cached + tokens) * width, 21)[0];
+        try (KvCache cache = new KvCache(manager, 2, kvHeads, cached + tokens + 3, headDim)) {
+            for (int p = 0; p < cached; p++) {
+                cache.writeOne(layer, rows, p * width + heads * headDim, rows, p * width + (heads + kvHeads) * headDim);
+                cache.advance(1);
+            }
+            int promptAt = cached * width;
+            float[] prompt = Arrays.copyOfRange(rows, promptAt, rows.length);
+            for (int t = 0; t < tokens; t++) {
+                cache.writeAt(layer, cached + t, prompt, t * width + heads * headDim, prompt,
+                        t * width + (heads + kvHeads) * headDim);
+            }
+            float[] expected = new float[tokens * heads * headDim];
+            float[] one = new float[heads * headDim];
+            for (int t = 0; t < tokens; t++) {
+                cache.attend(layer, cached + t + 1, prompt, t * width, heads, group, one);
+                System.arraycopy(one, 0, expected, t * heads * headDim, one.length);
+            }
+
+            ComputeThreads.set(1);
+            float[] onOne = new float[expected.length];
+            cache.attendPrompt(layer, tokens, prompt, width, heads, group, onOne);
+            assertThat(onOne).containsExactly(expected, within(1e-5f));
+            ComputeThreads.set(3);
+            float[] onThree = new float[expected.length];
+            cache.attendPrompt(layer, tokens, prompt, width, heads, group, onThree);
+            assertThat(onThree).containsExactly(onOne);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0", "1", "5", "6"})
+    void aPositionAlreadyHeldOrBeyondTheCapacityIsRefused(int position) {
+        try (KvCache cache = new KvCache(manager, 1, 1, 5, 4)) {
+            for (int p = 0; p < 2; p++) {
+                cache.writeOne(0, new float[4], 0, new float[4], 0);
+                cache.advance(1);
+            }
+            assertThatThrownBy(() -> cache.writeAt(0, position, new float[4], 0, new float[4], 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is outside 2 .. 5");
+        }
+    }
+}
