@@ -6,8 +6,8 @@ import dev.parlance.inference.model.MatVec;
 
 /**
  * How many threads the engine computes with. {@link #set} is the user's choice; every matrix
- * product, of a prompt (on PyTorch's threads) or of one decoded token ({@link MatVec}), runs on
- * that many threads.
+ * product and attention runs on that many threads: {@link MatVec}'s row workers on the vector
+ * kernel, PyTorch's intra-op threads on the tensor path.
  */
 public final class ComputeThreads {
     private static volatile int chosen;

@@ -105,9 +105,10 @@ public final class KvCache implements AutoCloseable {
      * {@link #writeOne} does; a prompt's positions are all written before {@link #advance}.
      */
     public void writeAt(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
-        if (position < length || position >= capacity) {
-            throw new IllegalArgumentException("position " + position + " is outside " + length + " .. " + capacity);
+        if (position < length) {
+            throw new IllegalArgumentException("position " + position + " is held already: the cache holds " + length);
         }
+        requireRoom(position - length + 1L);
         FloatBuffer kd = keyData[layer];
         FloatBuffer vd = valueData[layer];
         int kvHeads = (int) keys[layer].getShape().get(0);

@@ -8,10 +8,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Matrix-vector products in Java's Vector API, on a row-major float32 matrix in native memory.
- * Rows are taken one after another with four accumulators each, so the matrix is read as one
- * sequential stream: on one core of this machine's AMD EPYC that reads 576-wide rows at about
- * twice the bandwidth of MKL's matrix-vector product, which takes the CPU for a generic one.
+ * Matrix products in Java's Vector API, on row-major float32 matrices in native memory: one
+ * token's ({@link #rows}, read as four sequential streams, on one core of this machine's AMD EPYC
+ * at about twice the bandwidth of MKL's matrix-vector product, which takes the CPU for a generic
+ * one), a prompt's ({@link #matMul}), and attention.
  *
  * <p>Used only when {@link MatVec.Kernel#best()} is {@link MatVec.Kernel#VECTOR}: without the
  * {@code jdk.incubator.vector} module, loading this class fails.
@@ -35,39 +35,57 @@ public final class VectorKernel {
     /**
      * {@code y[yOffset + r - from] = row r of the matrix · x} for rows {@code from .. to - 1} of
      * {@code block}, whose rows are {@code cols} floats long.
+     *
+     * <p>The rows go in four streams at once: the four quarters of the range, a row of each per
+     * step, one accumulator each. One core reads a single stream at about 20–27 GB/s here, and
+     * far less from a memory-mapped file's pages (9–18 GB/s for TinyLlama's); four streams keep
+     * more reads in flight, and read 34–48 GB/s from both.
      */
     static void rows(ByteBuffer block, int cols, float[] x, int from, int to, float[] y, int yOffset) {
         int rowBytes = cols * Float.BYTES;
-        int unrolled = cols - cols % (4 * LANES);
         int vectors = cols - cols % LANES;
-        for (int r = from; r < to; r++) {
-            int row = r * rowBytes;
+        int quarter = (to - from) / 4;
+        int stride = quarter * rowBytes;
+        for (int i = 0; i < quarter; i++) {
+            int row0 = (from + i) * rowBytes;
             FloatVector a0 = FloatVector.zero(SPECIES);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
             FloatVector a3 = a0;
-            int c = 0;
-            for (; c < unrolled; c += 4 * LANES) {
-                int at = row + c * Float.BYTES;
-                a0 = FloatVector.fromByteBuffer(SPECIES, block, at, ORDER)
-                        .fma(FloatVector.fromArray(SPECIES, x, c), a0);
-                a1 = FloatVector.fromByteBuffer(SPECIES, block, at + LANES * Float.BYTES, ORDER)
-                        .fma(FloatVector.fromArray(SPECIES, x, c + LANES), a1);
-                a2 = FloatVector.fromByteBuffer(SPECIES, block, at + 2 * LANES * Float.BYTES, ORDER)
-                        .fma(FloatVector.fromArray(SPECIES, x, c + 2 * LANES), a2);
-                a3 = FloatVector.fromByteBuffer(SPECIES, block, at + 3 * LANES * Float.BYTES, ORDER)
-                        .fma(FloatVector.fromArray(SPECIES, x, c + 3 * LANES), a3);
+            for (int c = 0; c < vectors; c += LANES) {
+                FloatVector xc = FloatVector.fromArray(SPECIES, x, c);
+                int at = row0 + c * Float.BYTES;
+                a0 = FloatVector.fromByteBuffer(SPECIES, block, at, ORDER).fma(xc, a0);
+                a1 = FloatVector.fromByteBuffer(SPECIES, block, at + stride, ORDER).fma(xc, a1);
+                a2 = FloatVector.fromByteBuffer(SPECIES, block, at + 2 * stride, ORDER).fma(xc, a2);
+                a3 = FloatVector.fromByteBuffer(SPECIES, block, at + 3 * stride, ORDER).fma(xc, a3);
             }
-            for (; c < vectors; c += LANES) {
-                a0 = FloatVector.fromByteBuffer(SPECIES, block, row + c * Float.BYTES, ORDER)
-                        .fma(FloatVector.fromArray(SPECIES, x, c), a0);
-            }
-            float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-            for (; c < cols; c++) {
-                sum += block.getFloat(row + c * Float.BYTES) * x[c];
-            }
-            y[yOffset + r - from] = sum;
+            int out = yOffset + i;
+            y[out] = a0.reduceLanes(VectorOperators.ADD) + tail(block, row0, x, vectors, cols);
+            y[out + quarter] = a1.reduceLanes(VectorOperators.ADD) + tail(block, row0 + stride, x, vectors, cols);
+            y[out + 2 * quarter] = a2.reduceLanes(VectorOperators.ADD)
+                    + tail(block, row0 + 2 * stride, x, vectors, cols);
+            y[out + 3 * quarter] = a3.reduceLanes(VectorOperators.ADD)
+                    + tail(block, row0 + 3 * stride, x, vectors, cols);
         }
+        for (int r = from + 4 * quarter; r < to; r++) {
+            int row = r * rowBytes;
+            FloatVector a = FloatVector.zero(SPECIES);
+            for (int c = 0; c < vectors; c += LANES) {
+                a = FloatVector.fromByteBuffer(SPECIES, block, row + c * Float.BYTES, ORDER)
+                        .fma(FloatVector.fromArray(SPECIES, x, c), a);
+            }
+            y[yOffset + r - from] = a.reduceLanes(VectorOperators.ADD) + tail(block, row, x, vectors, cols);
+        }
+    }
+
+    /** The products of a row's last values, from {@code from} on, that fill no whole vector. */
+    private static float tail(ByteBuffer block, int row, float[] x, int from, int cols) {
+        float sum = 0;
+        for (int c = from; c < cols; c++) {
+            sum += block.getFloat(row + c * Float.BYTES) * x[c];
+        }
+        return sum;
     }
 
     /**
@@ -461,10 +479,11 @@ public final class VectorKernel {
      * JVM grew its heap for good.
      */
     static void warmUp() {
-        int cols = 4 * LANES + LANES + 1; // every loop of rows(), the scalar tail included
-        ByteBuffer matrix = ByteBuffer.allocateDirect(4 * cols * Float.BYTES).order(ORDER);
+        int cols = 4 * LANES + LANES + 1; // vectors and a scalar tail
+        int matrixRows = 5; // four streams and a row alone
+        ByteBuffer matrix = ByteBuffer.allocateDirect(matrixRows * cols * Float.BYTES).order(ORDER);
         float[] x = new float[cols];
-        float[] y = new float[4];
+        float[] y = new float[matrixRows];
         int headDim = 4 * LANES;
         int length = LANES + 1;
         ByteBuffer cache = ByteBuffer.allocateDirect(length * headDim * Float.BYTES).order(ORDER);
@@ -481,7 +500,7 @@ public final class VectorKernel {
         AttentionScratch attentionScratch = new AttentionScratch().fit(2, 1, length, headDim);
         // past HotSpot's threshold for compiling with C2 (5,000 calls), with time to compile
         for (int i = 0; i < 6_000; i++) {
-            rows(matrix, cols, x, 0, 4, y, 0);
+            rows(matrix, cols, x, 0, matrixRows, y, 0);
             attend(q, 0, 2, cache, cache, 0, headDim, length, scores, out, 0);
             swiGlu(gateUp, 0, length);
             if (i % 10 == 0) { // a tile does a thousand times the work of a row

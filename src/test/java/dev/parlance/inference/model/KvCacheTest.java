@@ -67,15 +67,29 @@ class KvCacheTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0", "1", "5", "6"})
-    void aPositionAlreadyHeldOrBeyondTheCapacityIsRefused(int position) {
-        try (KvCache cache = new KvCache(manager, 1, 1, 5, 4)) {
-            for (int p = 0; p < 2; p++) {
-                cache.writeOne(0, new float[4], 0, new float[4], 0);
-                cache.advance(1);
-            }
+    @CsvSource({"0", "1"})
+    void aPositionAlreadyHeldIsRefused(int position) {
+        try (KvCache cache = cacheHoldingTwoOfFive()) {
             assertThatThrownBy(() -> cache.writeAt(0, position, new float[4], 0, new float[4], 0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is outside 2 .. 5");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the cache holds 2");
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"5", "6"})
+    void aPositionBeyondTheCapacityFindsTheCacheFull(int position) {
+        try (KvCache cache = cacheHoldingTwoOfFive()) {
+            assertThatThrownBy(() -> cache.writeAt(0, position, new float[4], 0, new float[4], 0))
+                    .isInstanceOf(IllegalStateException.class).hasMessage("KV cache full: 5 positions");
+        }
+    }
+
+    private KvCache cacheHoldingTwoOfFive() {
+        KvCache cache = new KvCache(manager, 1, 1, 5, 4);
+        for (int p = 0; p < 2; p++) {
+            cache.writeOne(0, new float[4], 0, new float[4], 0);
+            cache.advance(1);
+        }
+        return cache;
     }
 }

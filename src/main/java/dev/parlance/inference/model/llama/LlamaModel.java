@@ -28,10 +28,10 @@ import java.util.function.DoubleConsumer;
  * <p>Loading prepares the weights so that a layer costs few tensor operations: q, k and v become
  * one matrix and gate and up another; each RMSNorm weight is folded into the columns of the
  * matrix that follows it, and the attention scale 1/sqrt(headDim) into the q rows (RoPE is
- * linear, so scaling before it is the same). Decoding one token, where each tensor operation's
- * fixed cost adds up, keeps the residual stream in Java and does the norms, biases, RoPE, the
- * KV-cache writes and SwiGLU there, on the tensors' own memory; prompts take the batched tensor
- * path.
+ * linear, so scaling before it is the same). On the vector kernel a prompt and a decoded token
+ * both keep the residual stream in Java and do the norms, biases, RoPE, the KV-cache writes and
+ * SwiGLU there, with the products and attention on the tensors' own memory; without it, prompts
+ * take batched tensor operations and decoding PyTorch's matrix-vector products.
  */
 public final class LlamaModel implements CausalLm {
     private static final String LAYER = "model.layers.%d.";
