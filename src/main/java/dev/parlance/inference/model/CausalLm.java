@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 public interface CausalLm extends AutoCloseable {
     ModelConfig config();
 
-    /** How one decoded token's products are computed. */
+    /** How the products and attention of a prompt and of a decoded token are computed. */
     MatVec.Kernel decodeKernel();
 
     /** A key/value cache for up to {@code maxTokens} positions (at most the context length). */
