@@ -144,7 +144,8 @@ public final class MatVec {
             return;
         }
         float[] packed = packedTokens(tokens);
-        VectorKernel.packTokens(x, xStride, tokens, cols, packed);
+        int panels = (tokens + VectorKernel.TOKEN_PANEL - 1) / VectorKernel.TOKEN_PANEL;
+        RowWorkers.forRows(panels, 1, (from, to) -> VectorKernel.packTokens(x, xStride, tokens, cols, packed, from, to));
         RowWorkers.forRows(rows, VectorKernel.ROW_BLOCK, (from, to) -> inBlocks(from, to,
                 (block, first, blockFrom, blockTo) -> VectorKernel.matMul(block, cols, blockFrom, blockTo, packed,
                         tokens, bias, y, rows, first + blockFrom)));

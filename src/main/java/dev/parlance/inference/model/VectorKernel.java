@@ -91,12 +91,14 @@ public final class VectorKernel {
     /**
      * Lays out {@code tokens} rows of {@code x}, token t from {@code t * xStride}, for {@link #matMul}:
      * panels of {@link #TOKEN_PANEL} tokens, each {@code [cols][TOKEN_PANEL]}, so that one
-     * column of a panel is one vector load; the last panel is padded with zeros.
+     * column of a panel is one vector load; the last panel is padded with zeros. This call lays
+     * out panels {@code fromPanel .. toPanel - 1}.
      *
      * @param packed room for {@code cols} values per token, with the last panel's padding
      */
-    static void packTokens(float[] x, int xStride, int tokens, int cols, float[] packed) {
-        for (int first = 0; first < tokens; first += TOKEN_PANEL) {
+    static void packTokens(float[] x, int xStride, int tokens, int cols, float[] packed, int fromPanel, int toPanel) {
+        for (int first = fromPanel * TOKEN_PANEL; first < Math.min(tokens, toPanel * TOKEN_PANEL);
+                first += TOKEN_PANEL) {
             int panel = first * cols;
             int inPanel = Math.min(TOKEN_PANEL, tokens - first);
             for (int j = 0; j < TOKEN_PANEL; j++) {
@@ -473,6 +475,18 @@ public final class VectorKernel {
     }
 
     /**
+     * {@link #swiGlu} of each of {@code tokens} rows of {@code 2 * inter} values, the rows split
+     * over the compute threads.
+     */
+    public static void swiGluTokens(float[] gateUp, int tokens, int inter) {
+        RowWorkers.forRows(tokens, 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                swiGlu(gateUp, t * 2 * inter, inter);
+            }
+        });
+    }
+
+    /**
      * Runs every kernel on small inputs, enough times for the JIT to compile it. Until then the
      * Vector API runs as plain Java that allocates an object per vector operation: without this,
      * the first decode step of a 135M model took 1.2 s and made 377 MB of garbage, by which the
@@ -504,7 +518,7 @@ public final class VectorKernel {
             attend(q, 0, 2, cache, cache, 0, headDim, length, scores, out, 0);
             swiGlu(gateUp, 0, length);
             if (i % 10 == 0) { // a tile does a thousand times the work of a row
-                packTokens(tokenRows, cols, tokens, cols, packed);
+                packTokens(tokenRows, cols, tokens, cols, packed, 0, 2);
                 matMul(tileMatrix, cols, 0, TILE_ROWS + 1, packed, tokens, null, products, TILE_ROWS + 1, 0);
                 attendTokens(q, 0, headDim, 2, 1, cache, 0, valueRows, headDim, length, attentionScratch, out, 0,
                         headDim);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -82,6 +83,19 @@ class VectorKernelTest {
             }
         }
         assertThat(Arrays.copyOf(out, 4)).containsOnly(0f);
+    }
+
+    @Test
+    void swiGluOfAPromptsTokensOnTheComputeThreadsIsSwiGluOfEachRow() {
+        int tokens = 37;
+        int inter = 50;
+        float[] gateUp = MatVecTest.random(1, tokens * 2 * inter, 8)[0];
+        float[] expected = gateUp.clone();
+        for (int t = 0; t < tokens; t++) {
+            VectorKernel.swiGlu(expected, t * 2 * inter, inter);
+        }
+        VectorKernel.swiGluTokens(gateUp, tokens, inter);
+        assertThat(gateUp).containsExactly(expected);
     }
 
     /** softmax(q · K) · V over positions {@code 0 .. length - 1}, in double precision. */

@@ -306,9 +306,7 @@ public final class LlamaModel implements CausalLm {
             addInto(x, out); // residual
             normalizeRows(x, n, null, normed);
             layer.gateUp().multiplyTokens(normed, hidden, n, null, gateUp); // [T, 2I]
-            for (int t = 0; t < n; t++) {
-                VectorKernel.swiGlu(gateUp, t * 2 * inter, inter);
-            }
+            VectorKernel.swiGluTokens(gateUp, n, inter);
             layer.down().multiplyTokens(gateUp, 2 * inter, n, null, out); // reads each row's first I values
             addInto(x, out); // residual
         }
