@@ -26,6 +26,7 @@ import javafx.scene.control.ProgressBar;
 import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
+import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.layout.Region;
@@ -131,8 +132,22 @@ public final class MainView {
         speedStatus.textProperty().bind(Bindings.createStringBinding(this::speedText, chat.lastStatsProperty()));
         contextStatus.textProperty().bind(Bindings.createStringBinding(this::contextText,
                 chat.contextUsedProperty(), chat.droppedMessagesProperty(), models.loadedProperty()));
+        showWholeTextOnHover(modelStatus, speedStatus, contextStatus);
         models.refresh();
         main.refreshConversations();
+    }
+
+    /**
+     * The status bar shares one line among its labels, and a narrow window cuts them short: each
+     * shows its whole text as a tooltip while it has any.
+     */
+    private static void showWholeTextOnHover(Label... labels) {
+        for (Label label : labels) {
+            Tooltip tooltip = new Tooltip();
+            tooltip.textProperty().bind(label.textProperty());
+            label.tooltipProperty().bind(Bindings.when(label.textProperty().isEmpty())
+                    .then((Tooltip) null).otherwise(tooltip));
+        }
     }
 
     private void openSelected() {

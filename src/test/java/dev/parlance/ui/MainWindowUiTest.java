@@ -257,7 +257,10 @@ class MainWindowUiTest {
         waitUntil(() -> window.viewModel().models().getStatus() == ModelsViewModel.Status.FAILED);
         assertThat(robot.lookup(".empty-body").queryAllAs(Labeled.class)).anyMatch(l ->
                 l.getText().contains("no config.json") && l.getText().contains("Check that the folder"));
-        assertThat(robot.lookup("#modelStatus").queryLabeled().getText()).isEqualTo("The model could not be loaded");
+        Labeled modelStatus = robot.lookup("#modelStatus").queryLabeled();
+        assertThat(modelStatus.getText()).isEqualTo("The model could not be loaded");
+        assertThat(modelStatus.getTooltip().getText()).isEqualTo(modelStatus.getText()); // whole, if cut short
+        assertThat(robot.lookup("#speedStatus").queryLabeled().getTooltip()).as("no answer, no speed").isNull();
     }
 
     @Test
