@@ -85,9 +85,7 @@ public final class MatVec {
     /** Copies row {@code row} into {@code into[offset .. offset + cols - 1]}. */
     public void copyRow(int row, float[] into, int offset) {
         if (kernel == Kernel.TORCH) {
-            try (NDArray values = weight.get(row)) {
-                values.toByteBuffer(true).asFloatBuffer().get(0, into, offset, cols);
-            }
+            Ops.read(weight.get(row), into, offset);
             return;
         }
         int block = row / blockRows;

@@ -23,9 +23,9 @@ public final class Ops {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
-    /** Copies {@code array}'s values into {@code into} through its memory, then frees it. */
-    public static void read(NDArray array, float[] into) {
-        array.toByteBuffer(true).asFloatBuffer().get(0, into);
+    /** Copies {@code array}'s values into {@code into} from {@code offset} through its memory, then frees it. */
+    public static void read(NDArray array, float[] into, int offset) {
+        array.toByteBuffer(true).asFloatBuffer().get(0, into, offset, Math.toIntExact(array.size()));
         array.close();
     }
 

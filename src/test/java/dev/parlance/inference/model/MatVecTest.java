@@ -68,6 +68,8 @@ class MatVecTest {
             assertThat(Arrays.copyOfRange(row, 3, cols + 3)).as("row %d", r).containsExactly(w[r]);
         }
         assertThat(Arrays.copyOf(row, 3)).containsOnly(0f);
+        MatVec.of(manager.create(w), MatVec.Kernel.TORCH).copyRow(48, row, 3);
+        assertThat(Arrays.copyOfRange(row, 3, cols + 3)).as("row 48 on PyTorch").containsExactly(w[48]);
     }
 
     @Test

@@ -240,7 +240,7 @@ public final class LlamaModel implements CausalLm {
             // query heads h = kv * group + j share kv head kv
             Ops.read(decodeQuery.matMul(cache.keysTransposed(index, length)) // [KV, G, L]
                     .softmax(-1)
-                    .matMul(cache.values(index, length)), decodeAttention); // [KV, G, hd]
+                    .matMul(cache.values(index, length)), decodeAttention, 0); // [KV, G, hd]
         }
         layer.o().multiply(decodeAttention, decodeRow);
         addInto(x, decodeRow); // residual
