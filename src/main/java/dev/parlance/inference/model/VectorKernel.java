@@ -281,7 +281,7 @@ public final class VectorKernel {
      * @param keys {@code [positions, headDim]} rows from {@code firstRow}, position 0 first
      * @param values the same positions' values, {@code [length, headDim]} from index 0, with
      *     {@link #TOKEN_PANEL} floats of room after them
-     * @param scratch {@link #attentionScratch} for at least these tokens, group, length and headDim
+     * @param scratch {@link AttentionScratch#fit fitted} to at least these tokens, group, length and headDim
      */
     static void attendTokens(float[] q, int qOffset, int qStride, int tokens, int group, ByteBuffer keys,
             int firstRow, float[] values, int headDim, int length, AttentionScratch scratch, float[] out,
