@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -33,8 +34,8 @@ public final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
-    private final ByteBuffer[] keyBytes;
-    private final ByteBuffer[] valueBytes;
+    private final MemorySegment[] keyBytes;
+    private final MemorySegment[] valueBytes;
     private final FloatBuffer[] keyData;
     private final FloatBuffer[] valueData;
     private final int capacity;
@@ -47,18 +48,20 @@ public final class KvCache implements AutoCloseable {
         this.headDim = headDim;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
-        this.keyBytes = new ByteBuffer[layers];
-        this.valueBytes = new ByteBuffer[layers];
+        this.keyBytes = new MemorySegment[layers];
+        this.valueBytes = new MemorySegment[layers];
         this.keyData = new FloatBuffer[layers];
         this.valueData = new FloatBuffer[layers];
         for (int layer = 0; layer < layers; layer++) {
             // uninitialised: pages are only touched once positions are written
             keys[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
             values[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
-            keyBytes[layer] = keys[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
-            valueBytes[layer] = values[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
-            keyData[layer] = keyBytes[layer].asFloatBuffer();
-            valueData[layer] = valueBytes[layer].asFloatBuffer();
+            ByteBuffer keyBuffer = keys[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer valueBuffer = values[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
+            keyBytes[layer] = MemorySegment.ofBuffer(keyBuffer);
+            valueBytes[layer] = MemorySegment.ofBuffer(valueBuffer);
+            keyData[layer] = keyBuffer.asFloatBuffer();
+            valueData[layer] = valueBuffer.asFloatBuffer();
         }
     }
 
@@ -133,8 +136,8 @@ public final class KvCache implements AutoCloseable {
      * @param q the {@code heads * headDim} scaled queries, from {@code qOffset}
      */
     public void attend(int layer, int upTo, float[] q, int qOffset, int heads, int group, float[] out) {
-        ByteBuffer k = keyBytes[layer];
-        ByteBuffer v = valueBytes[layer];
+        MemorySegment k = keyBytes[layer];
+        MemorySegment v = valueBytes[layer];
         RowWorkers.RowTask task = (from, to) -> {
             float[] scores = scores(group * upTo);
             for (int h = from; h < to; ) {
@@ -166,7 +169,7 @@ public final class KvCache implements AutoCloseable {
      */
     public void attendPrompt(int layer, int tokens, float[] q, int qStride, int heads, int group, float[] out) {
         requireRoom(tokens);
-        ByteBuffer k = keyBytes[layer];
+        MemorySegment k = keyBytes[layer];
         FloatBuffer v = valueData[layer];
         int start = length;
         int seen = start + tokens;

@@ -2,7 +2,8 @@ package dev.parlance.inference.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
@@ -27,6 +28,7 @@ public final class MatVec {
         }
     }
 
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final boolean VECTOR_AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     /** A buffer is indexed by int: a larger matrix is read as several blocks of rows. */
     private static final long MAX_BLOCK_BYTES = 1L << 30;
@@ -41,7 +43,7 @@ public final class MatVec {
     private final int rows;
     private final int cols;
     private final int blockRows;
-    private final ByteBuffer[] blocks;
+    private final MemorySegment[] blocks;
 
     private MatVec(NDArray weight, Kernel kernel) {
         this(weight, kernel, MAX_BLOCK_BYTES);
@@ -61,11 +63,11 @@ public final class MatVec {
         if (kernel == Kernel.VECTOR) {
             WarmKernels.ensure();
         }
-        this.blocks = new ByteBuffer[kernel == Kernel.VECTOR ? (rows + blockRows - 1) / blockRows : 0];
+        this.blocks = new MemorySegment[kernel == Kernel.VECTOR ? (rows + blockRows - 1) / blockRows : 0];
         for (int b = 0; b < blocks.length; b++) {
             long from = (long) b * blockRows;
             NDArray block = blocks.length == 1 ? weight : Ops.slice(weight, 0, from, Math.min(rows, from + blockRows));
-            blocks[b] = block.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
+            blocks[b] = MemorySegment.ofBuffer(block.toByteBuffer(true));
         }
     }
 
@@ -89,7 +91,7 @@ public final class MatVec {
             return;
         }
         int block = row / blockRows;
-        blocks[block].asFloatBuffer().get((row - block * blockRows) * cols, into, offset, cols);
+        MemorySegment.copy(blocks[block], FLOAT, (long) (row - block * blockRows) * cols * Float.BYTES, into, offset, cols);
     }
 
     /** {@code y[0 .. rows - 1] = W · x[0 .. cols - 1]}. */
@@ -167,7 +169,7 @@ public final class MatVec {
 
     /** Rows {@code blockFrom .. blockTo - 1} of the block whose first row is row {@code first}. */
     private interface BlockRows {
-        void run(ByteBuffer block, int first, int blockFrom, int blockTo);
+        void run(MemorySegment block, int first, int blockFrom, int blockTo);
     }
 
     /** Runs {@code task} on rows {@code from .. to - 1}, one block's share at a time. */

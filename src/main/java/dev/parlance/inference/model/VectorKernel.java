@@ -1,6 +1,8 @@
 package dev.parlance.inference.model;
 
-import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -20,6 +22,7 @@ public final class VectorKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
     /** Tokens in one panel of {@link #packTokens}'s layout: two vectors of them. */
     static final int TOKEN_PANEL = 2 * LANES;
     /**
@@ -41,24 +44,24 @@ public final class VectorKernel {
      * far less from a memory-mapped file's pages (9–18 GB/s for TinyLlama's); four streams keep
      * more reads in flight, and read 34–48 GB/s from both.
      */
-    static void rows(ByteBuffer block, int cols, float[] x, int from, int to, float[] y, int yOffset) {
-        int rowBytes = cols * Float.BYTES;
+    static void rows(MemorySegment block, int cols, float[] x, int from, int to, float[] y, int yOffset) {
+        long rowBytes = (long) cols * Float.BYTES;
         int vectors = cols - cols % LANES;
         int quarter = (to - from) / 4;
-        int stride = quarter * rowBytes;
+        long stride = quarter * rowBytes;
         for (int i = 0; i < quarter; i++) {
-            int row0 = (from + i) * rowBytes;
+            long row0 = (from + i) * rowBytes;
             FloatVector a0 = FloatVector.zero(SPECIES);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
             FloatVector a3 = a0;
             for (int c = 0; c < vectors; c += LANES) {
                 FloatVector xc = FloatVector.fromArray(SPECIES, x, c);
-                int at = row0 + c * Float.BYTES;
-                a0 = FloatVector.fromByteBuffer(SPECIES, block, at, ORDER).fma(xc, a0);
-                a1 = FloatVector.fromByteBuffer(SPECIES, block, at + stride, ORDER).fma(xc, a1);
-                a2 = FloatVector.fromByteBuffer(SPECIES, block, at + 2 * stride, ORDER).fma(xc, a2);
-                a3 = FloatVector.fromByteBuffer(SPECIES, block, at + 3 * stride, ORDER).fma(xc, a3);
+                long at = row0 + c * Float.BYTES;
+                a0 = FloatVector.fromMemorySegment(SPECIES, block, at, ORDER).fma(xc, a0);
+                a1 = FloatVector.fromMemorySegment(SPECIES, block, at + stride, ORDER).fma(xc, a1);
+                a2 = FloatVector.fromMemorySegment(SPECIES, block, at + 2 * stride, ORDER).fma(xc, a2);
+                a3 = FloatVector.fromMemorySegment(SPECIES, block, at + 3 * stride, ORDER).fma(xc, a3);
             }
             int out = yOffset + i;
             y[out] = a0.reduceLanes(VectorOperators.ADD) + tail(block, row0, x, vectors, cols);
@@ -69,10 +72,10 @@ public final class VectorKernel {
                     + tail(block, row0 + 3 * stride, x, vectors, cols);
         }
         for (int r = from + 4 * quarter; r < to; r++) {
-            int row = r * rowBytes;
+            long row = r * rowBytes;
             FloatVector a = FloatVector.zero(SPECIES);
             for (int c = 0; c < vectors; c += LANES) {
-                a = FloatVector.fromByteBuffer(SPECIES, block, row + c * Float.BYTES, ORDER)
+                a = FloatVector.fromMemorySegment(SPECIES, block, row + c * Float.BYTES, ORDER)
                         .fma(FloatVector.fromArray(SPECIES, x, c), a);
             }
             y[yOffset + r - from] = a.reduceLanes(VectorOperators.ADD) + tail(block, row, x, vectors, cols);
@@ -80,10 +83,10 @@ public final class VectorKernel {
     }
 
     /** The products of a row's last values, from {@code from} on, that fill no whole vector. */
-    private static float tail(ByteBuffer block, int row, float[] x, int from, int cols) {
+    private static float tail(MemorySegment block, long row, float[] x, int from, int cols) {
         float sum = 0;
         for (int c = from; c < cols; c++) {
-            sum += block.getFloat(row + c * Float.BYTES) * x[c];
+            sum += block.get(FLOAT, row + c * Float.BYTES) * x[c];
         }
         return sum;
     }
@@ -120,7 +123,7 @@ public final class VectorKernel {
      * {@link #TILE_ROWS} or two multiply-adds. On one core of this machine's AMD EPYC that runs at
      * 100–130 GFLOP/s, where MKL's matrix product runs at 70–90.
      */
-    static void matMul(ByteBuffer block, int cols, int from, int to, float[] packed, int tokens, float[] bias,
+    static void matMul(MemorySegment block, int cols, int from, int to, float[] packed, int tokens, float[] bias,
             float[] y, int yStride, int column) {
         matMul(block, cols, from, to, packed, TOKEN_PANEL * cols, TOKEN_PANEL, tokens, bias, y, yStride, column);
     }
@@ -131,7 +134,7 @@ public final class VectorKernel {
      * floats after the one before. A row-major {@code [cols][n]} matrix, {@code n} a multiple of
      * the panel, is such a layout as it stands: the n tokens are its columns.
      */
-    static void matMul(ByteBuffer block, int cols, int from, int to, float[] packed, int panelStride, int step,
+    static void matMul(MemorySegment block, int cols, int from, int to, float[] packed, int panelStride, int step,
             int tokens, float[] bias, float[] y, int yStride, int column) {
         float[] tile = new float[TILE_ROWS * TOKEN_PANEL];
         for (int rowBlock = from; rowBlock < to; rowBlock += ROW_BLOCK) {
@@ -156,15 +159,15 @@ public final class VectorKernel {
      * the panel's tokens at {@code i * TOKEN_PANEL}. The accumulators go out through an array,
      * never as arguments: a vector passed to a method that is not inlined is boxed.
      */
-    private static void sixRows(ByteBuffer block, int cols, int r, float[] packed, int panel, int step,
+    private static void sixRows(MemorySegment block, int cols, int r, float[] packed, int panel, int step,
             float[] tile) {
-        int rowBytes = cols * Float.BYTES;
-        int w0 = r * rowBytes;
-        int w1 = w0 + rowBytes;
-        int w2 = w1 + rowBytes;
-        int w3 = w2 + rowBytes;
-        int w4 = w3 + rowBytes;
-        int w5 = w4 + rowBytes;
+        long rowBytes = (long) cols * Float.BYTES;
+        long w0 = r * rowBytes;
+        long w1 = w0 + rowBytes;
+        long w2 = w1 + rowBytes;
+        long w3 = w2 + rowBytes;
+        long w4 = w3 + rowBytes;
+        long w5 = w4 + rowBytes;
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -182,22 +185,22 @@ public final class VectorKernel {
             FloatVector x0 = FloatVector.fromArray(SPECIES, packed, at);
             FloatVector x1 = FloatVector.fromArray(SPECIES, packed, at + LANES);
             int offset = c * Float.BYTES;
-            FloatVector w = FloatVector.broadcast(SPECIES, block.getFloat(w0 + offset));
+            FloatVector w = FloatVector.broadcast(SPECIES, block.get(FLOAT, w0 + offset));
             c00 = x0.fma(w, c00);
             c01 = x1.fma(w, c01);
-            w = FloatVector.broadcast(SPECIES, block.getFloat(w1 + offset));
+            w = FloatVector.broadcast(SPECIES, block.get(FLOAT, w1 + offset));
             c10 = x0.fma(w, c10);
             c11 = x1.fma(w, c11);
-            w = FloatVector.broadcast(SPECIES, block.getFloat(w2 + offset));
+            w = FloatVector.broadcast(SPECIES, block.get(FLOAT, w2 + offset));
             c20 = x0.fma(w, c20);
             c21 = x1.fma(w, c21);
-            w = FloatVector.broadcast(SPECIES, block.getFloat(w3 + offset));
+            w = FloatVector.broadcast(SPECIES, block.get(FLOAT, w3 + offset));
             c30 = x0.fma(w, c30);
             c31 = x1.fma(w, c31);
-            w = FloatVector.broadcast(SPECIES, block.getFloat(w4 + offset));
+            w = FloatVector.broadcast(SPECIES, block.get(FLOAT, w4 + offset));
             c40 = x0.fma(w, c40);
             c41 = x1.fma(w, c41);
-            w = FloatVector.broadcast(SPECIES, block.getFloat(w5 + offset));
+            w = FloatVector.broadcast(SPECIES, block.get(FLOAT, w5 + offset));
             c50 = x0.fma(w, c50);
             c51 = x1.fma(w, c51);
         }
@@ -216,13 +219,13 @@ public final class VectorKernel {
     }
 
     /** Row {@code r} times one panel of tokens, into {@code tile[0 .. TOKEN_PANEL - 1]}. */
-    private static void oneRow(ByteBuffer block, int cols, int r, float[] packed, int panel, int step, float[] tile) {
-        int row = r * cols * Float.BYTES;
+    private static void oneRow(MemorySegment block, int cols, int r, float[] packed, int panel, int step, float[] tile) {
+        long row = (long) r * cols * Float.BYTES;
         FloatVector c0 = FloatVector.zero(SPECIES);
         FloatVector c1 = c0;
         for (int c = 0; c < cols; c++) {
             int at = panel + c * step;
-            FloatVector w = FloatVector.broadcast(SPECIES, block.getFloat(row + c * Float.BYTES));
+            FloatVector w = FloatVector.broadcast(SPECIES, block.get(FLOAT, row + c * Float.BYTES));
             c0 = FloatVector.fromArray(SPECIES, packed, at).fma(w, c0);
             c1 = FloatVector.fromArray(SPECIES, packed, at + LANES).fma(w, c1);
         }
@@ -250,7 +253,7 @@ public final class VectorKernel {
      *
      * @param scores room for {@code queries * length} scores
      */
-    static void attend(float[] q, int qOffset, int queries, ByteBuffer keys, ByteBuffer values, int base,
+    static void attend(float[] q, int qOffset, int queries, MemorySegment keys, MemorySegment values, int base,
             int headDim, int length, float[] scores, float[] out, int outOffset) {
         if (headDim % (4 * LANES) == 0) {
             scoresByBlocks(q, qOffset, queries, keys, base, headDim, length, scores);
@@ -283,7 +286,7 @@ public final class VectorKernel {
      *     {@link #TOKEN_PANEL} floats of room after them
      * @param scratch {@link AttentionScratch#fit fitted} to at least these tokens, group, length and headDim
      */
-    static void attendTokens(float[] q, int qOffset, int qStride, int tokens, int group, ByteBuffer keys,
+    static void attendTokens(float[] q, int qOffset, int qStride, int tokens, int group, MemorySegment keys,
             int firstRow, float[] values, int headDim, int length, AttentionScratch scratch, float[] out,
             int outOffset, int outStride) {
         int queries = tokens * group;
@@ -304,8 +307,8 @@ public final class VectorKernel {
             norms[j] = 1 / softmaxInPlace(scores, j * length, seen);
             Arrays.fill(scores, j * length + seen, (j + 1) * length, 0);
         }
-        ByteBuffer probabilities = scratch.probabilities;
-        probabilities.asFloatBuffer().put(0, scores, 0, queries * length);
+        MemorySegment probabilities = scratch.probabilities;
+        MemorySegment.copy(scores, 0, probabilities, FLOAT, 0, queries * length);
         float[] transposed = scratch.transposed; // [headDim][queries]
         matMul(probabilities, length, 0, queries, values, TOKEN_PANEL, headDim, headDim, null, transposed, queries, 0);
         for (int j = 0; j < queries; j++) {
@@ -322,7 +325,7 @@ public final class VectorKernel {
         private float[] scores = new float[0];
         private float[] norms = new float[0];
         private float[] transposed = new float[0];
-        private ByteBuffer probabilities = ByteBuffer.allocateDirect(0);
+        private MemorySegment probabilities = MemorySegment.NULL;
 
         /** Makes room for blocks of {@code tokens} tokens of {@code group} queries over {@code length} positions. */
         AttentionScratch fit(int tokens, int group, int length, int headDim) {
@@ -333,7 +336,7 @@ public final class VectorKernel {
             }
             if (scores.length < queries * length) {
                 scores = new float[queries * length];
-                probabilities = ByteBuffer.allocateDirect(scores.length * Float.BYTES).order(ORDER);
+                probabilities = Arena.ofAuto().allocate((long) scores.length * Float.BYTES, 64);
             }
             if (norms.length < queries) {
                 norms = new float[queries];
@@ -346,15 +349,15 @@ public final class VectorKernel {
     }
 
     /** Scores when the head dimension is a whole number of 4-vector blocks: each key block is loaded once. */
-    private static void scoresByBlocks(float[] q, int qOffset, int queries, ByteBuffer keys, int base, int headDim,
+    private static void scoresByBlocks(float[] q, int qOffset, int queries, MemorySegment keys, int base, int headDim,
             int length, float[] scores) {
         for (int d = 0; d < headDim; d += 4 * LANES) {
             for (int l = 0; l < length; l++) {
                 int at = (base + l * headDim + d) * Float.BYTES;
-                FloatVector k0 = FloatVector.fromByteBuffer(SPECIES, keys, at, ORDER);
-                FloatVector k1 = FloatVector.fromByteBuffer(SPECIES, keys, at + LANES * Float.BYTES, ORDER);
-                FloatVector k2 = FloatVector.fromByteBuffer(SPECIES, keys, at + 2 * LANES * Float.BYTES, ORDER);
-                FloatVector k3 = FloatVector.fromByteBuffer(SPECIES, keys, at + 3 * LANES * Float.BYTES, ORDER);
+                FloatVector k0 = FloatVector.fromMemorySegment(SPECIES, keys, at, ORDER);
+                FloatVector k1 = FloatVector.fromMemorySegment(SPECIES, keys, at + LANES * Float.BYTES, ORDER);
+                FloatVector k2 = FloatVector.fromMemorySegment(SPECIES, keys, at + 2 * LANES * Float.BYTES, ORDER);
+                FloatVector k3 = FloatVector.fromMemorySegment(SPECIES, keys, at + 3 * LANES * Float.BYTES, ORDER);
                 for (int g = 0; g < queries; g++) {
                     int qa = qOffset + g * headDim + d;
                     FloatVector s0 = FloatVector.fromArray(SPECIES, q, qa).mul(k0);
@@ -369,7 +372,7 @@ public final class VectorKernel {
         }
     }
 
-    private static void scoresOneByOne(float[] q, int qOffset, int queries, ByteBuffer keys, int base, int headDim,
+    private static void scoresOneByOne(float[] q, int qOffset, int queries, MemorySegment keys, int base, int headDim,
             int length, float[] scores) {
         int vectors = headDim - headDim % LANES;
         for (int g = 0; g < queries; g++) {
@@ -378,12 +381,12 @@ public final class VectorKernel {
                 int row = base + l * headDim;
                 FloatVector acc = FloatVector.zero(SPECIES);
                 for (int d = 0; d < vectors; d += LANES) {
-                    acc = FloatVector.fromByteBuffer(SPECIES, keys, (row + d) * Float.BYTES, ORDER)
+                    acc = FloatVector.fromMemorySegment(SPECIES, keys, (row + d) * Float.BYTES, ORDER)
                             .fma(FloatVector.fromArray(SPECIES, q, qa + d), acc);
                 }
                 float dot = acc.reduceLanes(VectorOperators.ADD);
                 for (int d = vectors; d < headDim; d++) {
-                    dot += keys.getFloat((row + d) * Float.BYTES) * q[qa + d];
+                    dot += keys.get(FLOAT, (row + d) * Float.BYTES) * q[qa + d];
                 }
                 scores[g * length + l] = dot;
             }
@@ -391,7 +394,7 @@ public final class VectorKernel {
     }
 
     /** {@code out[outOffset + d] = norm · Σ_p weights[at + p] · V[p][d]}. */
-    private static void weightedValues(float[] weights, int at, ByteBuffer values, int base, int headDim, int length,
+    private static void weightedValues(float[] weights, int at, MemorySegment values, int base, int headDim, int length,
             float norm, float[] out, int outOffset) {
         int d = 0;
         for (; d + 4 * LANES <= headDim; d += 4 * LANES) {
@@ -402,10 +405,10 @@ public final class VectorKernel {
             for (int p = 0; p < length; p++) {
                 FloatVector weight = FloatVector.broadcast(SPECIES, weights[at + p]);
                 int from = (base + p * headDim + d) * Float.BYTES;
-                o0 = FloatVector.fromByteBuffer(SPECIES, values, from, ORDER).fma(weight, o0);
-                o1 = FloatVector.fromByteBuffer(SPECIES, values, from + LANES * Float.BYTES, ORDER).fma(weight, o1);
-                o2 = FloatVector.fromByteBuffer(SPECIES, values, from + 2 * LANES * Float.BYTES, ORDER).fma(weight, o2);
-                o3 = FloatVector.fromByteBuffer(SPECIES, values, from + 3 * LANES * Float.BYTES, ORDER).fma(weight, o3);
+                o0 = FloatVector.fromMemorySegment(SPECIES, values, from, ORDER).fma(weight, o0);
+                o1 = FloatVector.fromMemorySegment(SPECIES, values, from + LANES * Float.BYTES, ORDER).fma(weight, o1);
+                o2 = FloatVector.fromMemorySegment(SPECIES, values, from + 2 * LANES * Float.BYTES, ORDER).fma(weight, o2);
+                o3 = FloatVector.fromMemorySegment(SPECIES, values, from + 3 * LANES * Float.BYTES, ORDER).fma(weight, o3);
             }
             o0.mul(norm).intoArray(out, outOffset + d);
             o1.mul(norm).intoArray(out, outOffset + d + LANES);
@@ -415,7 +418,7 @@ public final class VectorKernel {
         for (; d + LANES <= headDim; d += LANES) {
             FloatVector o0 = FloatVector.zero(SPECIES);
             for (int p = 0; p < length; p++) {
-                o0 = FloatVector.fromByteBuffer(SPECIES, values, (base + p * headDim + d) * Float.BYTES, ORDER)
+                o0 = FloatVector.fromMemorySegment(SPECIES, values, (base + p * headDim + d) * Float.BYTES, ORDER)
                         .fma(FloatVector.broadcast(SPECIES, weights[at + p]), o0);
             }
             o0.mul(norm).intoArray(out, outOffset + d);
@@ -423,7 +426,7 @@ public final class VectorKernel {
         for (; d < headDim; d++) {
             float sum = 0;
             for (int p = 0; p < length; p++) {
-                sum += weights[at + p] * values.getFloat((base + p * headDim + d) * Float.BYTES);
+                sum += weights[at + p] * values.get(FLOAT, (base + p * headDim + d) * Float.BYTES);
             }
             out[outOffset + d] = sum * norm;
         }
@@ -495,12 +498,12 @@ public final class VectorKernel {
     static void warmUp() {
         int cols = 4 * LANES + LANES + 1; // vectors and a scalar tail
         int matrixRows = 5; // four streams and a row alone
-        ByteBuffer matrix = ByteBuffer.allocateDirect(matrixRows * cols * Float.BYTES).order(ORDER);
+        MemorySegment matrix = Arena.ofAuto().allocate((long) matrixRows * cols * Float.BYTES, 64);
         float[] x = new float[cols];
         float[] y = new float[matrixRows];
         int headDim = 4 * LANES;
         int length = LANES + 1;
-        ByteBuffer cache = ByteBuffer.allocateDirect(length * headDim * Float.BYTES).order(ORDER);
+        MemorySegment cache = Arena.ofAuto().allocate((long) length * headDim * Float.BYTES, 64);
         float[] q = new float[2 * headDim];
         float[] scores = new float[2 * length];
         float[] out = new float[2 * headDim];
@@ -509,7 +512,7 @@ public final class VectorKernel {
         float[] packed = new float[2 * TOKEN_PANEL * cols];
         float[] products = new float[tokens * (TILE_ROWS + 1)];
         float[] tokenRows = new float[tokens * cols];
-        ByteBuffer tileMatrix = ByteBuffer.allocateDirect((TILE_ROWS + 1) * cols * Float.BYTES).order(ORDER);
+        MemorySegment tileMatrix = Arena.ofAuto().allocate((long) (TILE_ROWS + 1) * cols * Float.BYTES, 64);
         float[] valueRows = new float[length * headDim + TOKEN_PANEL];
         AttentionScratch attentionScratch = new AttentionScratch().fit(2, 1, length, headDim);
         // past HotSpot's threshold for compiling with C2 (5,000 calls), with time to compile

@@ -84,7 +84,11 @@ class MatVecTest {
         float[] three = new float[1001];
         for (int i = 0; i < 50; i++) {
             product.multiply(x, three);
-            assertThat(three).containsExactly(one);
+            // equal up to the order in which a vector's lanes are summed, which differs between
+            // the Vector API's interpreted and JIT-compiled reductions
+            for (int r = 0; r < one.length; r++) {
+                assertThat(three[r]).as("row %d, run %d", r, i).isCloseTo(one[r], within(1e-5f * Math.max(1, Math.abs(one[r]))));
+            }
         }
         assertThat(one).containsExactly(reference(w, x), within(1e-4f));
     }

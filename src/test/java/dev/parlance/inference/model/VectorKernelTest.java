@@ -3,7 +3,9 @@ package dev.parlance.inference.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -23,12 +25,12 @@ class VectorKernelTest {
         float[][] v = MatVecTest.random(capacity, headDim, 2);
         float[] q = MatVecTest.random(1, 3 + queries * headDim, 3)[0]; // the heads' queries start at 3
         int base = 5;
-        ByteBuffer keys = floats(base + capacity * headDim);
-        ByteBuffer values = floats(base + capacity * headDim);
+        MemorySegment keys = floats(base + capacity * headDim);
+        MemorySegment values = floats(base + capacity * headDim);
         for (int l = 0; l < capacity; l++) {
             for (int d = 0; d < headDim; d++) {
-                keys.putFloat((base + l * headDim + d) * Float.BYTES, k[l][d]);
-                values.putFloat((base + l * headDim + d) * Float.BYTES, v[l][d]);
+                keys.set(FLOAT, (base + l * headDim + d) * Float.BYTES, k[l][d]);
+                values.set(FLOAT, (base + l * headDim + d) * Float.BYTES, v[l][d]);
             }
         }
         float[] out = new float[2 + queries * headDim];
@@ -55,12 +57,12 @@ class VectorKernelTest {
         int firstRow = 2;
         float[][] k = MatVecTest.random(capacity, headDim, 4);
         float[][] v = MatVecTest.random(capacity, headDim, 5);
-        ByteBuffer keys = floats((firstRow + capacity) * headDim);
+        MemorySegment keys = floats((firstRow + capacity) * headDim);
         float[] values = new float[length * headDim + VectorKernel.TOKEN_PANEL];
         Arrays.fill(values, Float.NaN); // the room after the values: read, and never stored
         for (int l = 0; l < capacity; l++) {
             for (int d = 0; d < headDim; d++) {
-                keys.putFloat(((firstRow + l) * headDim + d) * Float.BYTES, k[l][d]);
+                keys.set(FLOAT, ((firstRow + l) * headDim + d) * Float.BYTES, k[l][d]);
                 if (l < length) {
                     values[l * headDim + d] = v[l][d];
                 }
@@ -145,7 +147,9 @@ class VectorKernelTest {
         assertThat(Arrays.copyOf(gateUp, at)).containsExactly(Arrays.copyOf(before, at));
     }
 
-    private static ByteBuffer floats(int count) {
-        return ByteBuffer.allocateDirect(count * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static MemorySegment floats(int count) {
+        return Arena.ofAuto().allocate((long) count * Float.BYTES, 64);
     }
 }
