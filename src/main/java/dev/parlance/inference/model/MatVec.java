@@ -2,9 +2,9 @@ package dev.parlance.inference.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.parlance.inference.gguf.GgmlType;
+import dev.parlance.inference.tensor.WeightMatrix;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -28,28 +28,30 @@ public final class MatVec {
         }
     }
 
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final boolean VECTOR_AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-    /** A buffer is indexed by int: a larger matrix is read as several blocks of rows. */
+    /** A tensor's buffer is indexed by int: a larger matrix is read as several parts of rows. */
     private static final long MAX_BLOCK_BYTES = 1L << 30;
     /** Below this many weights a product is not worth splitting over threads. */
     private static final long MIN_PARALLEL_WEIGHTS = 1 << 16;
 
     /** Each thread's tokens laid out for {@link VectorKernel#matMul}, kept for its next prompt. */
     private static final ThreadLocal<float[]> PACKED_TOKENS = ThreadLocal.withInitial(() -> new float[0]);
+    /** Each thread's rows of a compressed matrix, dequantized for a prompt's product. */
+    private static final ThreadLocal<float[]> DEQUANTIZED_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final NDArray weight;
     private final Kernel kernel;
     private final int rows;
     private final int cols;
-    private final int blockRows;
-    private final MemorySegment[] blocks;
+    /** The matrix as row-stacked parts: part i holds rows {@code firstRows[i] ..}. */
+    private final WeightMatrix[] parts;
+    private final int[] firstRows;
 
     private MatVec(NDArray weight, Kernel kernel) {
         this(weight, kernel, MAX_BLOCK_BYTES);
     }
 
-    /** With blocks of at most {@code maxBlockBytes}: tests split small matrices into several. */
+    /** With parts of at most {@code maxBlockBytes}: tests split small matrices into several. */
     MatVec(NDArray weight, Kernel kernel, long maxBlockBytes) {
         Shape shape = weight.getShape();
         if (shape.dimension() != 2) {
@@ -59,16 +61,61 @@ public final class MatVec {
         this.kernel = kernel;
         this.rows = Math.toIntExact(shape.get(0));
         this.cols = Math.toIntExact(shape.get(1));
-        this.blockRows = (int) Math.max(1, Math.min(rows, maxBlockBytes / ((long) cols * Float.BYTES)));
+        int blockRows = (int) Math.max(1, Math.min(rows, maxBlockBytes / ((long) cols * Float.BYTES)));
+        int count = kernel == Kernel.VECTOR ? (rows + blockRows - 1) / blockRows : 0;
+        this.parts = new WeightMatrix[count];
+        this.firstRows = new int[count];
+        for (int b = 0; b < count; b++) {
+            int from = b * blockRows;
+            int to = Math.min(rows, from + blockRows);
+            NDArray block = count == 1 ? weight : Ops.slice(weight, 0, from, to);
+            firstRows[b] = from;
+            parts[b] = WeightMatrix.of(GgmlType.F32, MemorySegment.ofBuffer(block.toByteBuffer(true)), to - from, cols);
+        }
         if (kernel == Kernel.VECTOR) {
             WarmKernels.ensure();
         }
-        this.blocks = new MemorySegment[kernel == Kernel.VECTOR ? (rows + blockRows - 1) / blockRows : 0];
-        for (int b = 0; b < blocks.length; b++) {
-            long from = (long) b * blockRows;
-            NDArray block = blocks.length == 1 ? weight : Ops.slice(weight, 0, from, Math.min(rows, from + blockRows));
-            blocks[b] = MemorySegment.ofBuffer(block.toByteBuffer(true));
+    }
+
+    private MatVec(WeightMatrix[] parts) {
+        this.weight = null;
+        this.kernel = Kernel.VECTOR;
+        this.cols = parts[0].cols();
+        this.parts = parts.clone();
+        this.firstRows = new int[parts.length];
+        int total = 0;
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i].cols() != cols) {
+                throw new IllegalArgumentException("stacked matrices need the same columns: " + parts[i].cols()
+                        + " and " + cols);
+            }
+            firstRows[i] = total;
+            total = Math.addExact(total, parts[i].rows());
         }
+        this.rows = total;
+        WarmKernels.ensure();
+    }
+
+    /**
+     * The matrices {@code parts} stacked by rows, as one matrix, on the vector kernel: the rows
+     * of the first part, then those of the second, and so on (q, k and v as one product).
+     */
+    public static MatVec stacked(WeightMatrix... parts) {
+        if (!VECTOR_AVAILABLE) {
+            throw new IllegalStateException("the jdk.incubator.vector module is not present");
+        }
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("no matrices to stack");
+        }
+        return new MatVec(parts);
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
     }
 
     /** {@code weight}, row-major float32 {@code [rows, cols]}, multiplied with {@code kernel}. */
@@ -90,8 +137,8 @@ public final class MatVec {
             Ops.read(weight.get(row), into, offset);
             return;
         }
-        int block = row / blockRows;
-        MemorySegment.copy(blocks[block], FLOAT, (long) (row - block * blockRows) * cols * Float.BYTES, into, offset, cols);
+        int part = partOf(row);
+        parts[part].dequantizeRow(row - firstRows[part], into, offset);
     }
 
     /** {@code y[0 .. rows - 1] = W · x[0 .. cols - 1]}. */
@@ -146,9 +193,9 @@ public final class MatVec {
         float[] packed = packedTokens(tokens);
         int panels = (tokens + VectorKernel.TOKEN_PANEL - 1) / VectorKernel.TOKEN_PANEL;
         RowWorkers.forRows(panels, 1, (from, to) -> VectorKernel.packTokens(x, xStride, tokens, cols, packed, from, to));
-        RowWorkers.forRows(rows, VectorKernel.ROW_BLOCK, (from, to) -> inBlocks(from, to,
-                (block, first, blockFrom, blockTo) -> VectorKernel.matMul(block, cols, blockFrom, blockTo, packed,
-                        tokens, bias, y, rows, first + blockFrom)));
+        RowWorkers.forRows(rows, VectorKernel.ROW_BLOCK, (from, to) -> inParts(from, to,
+                (part, first, partFrom, partTo) -> multiplyTokensInBlocks(part, partFrom, partTo, packed, tokens, bias,
+                        y, first + partFrom)));
     }
 
     private float[] packedTokens(int tokens) {
@@ -162,25 +209,71 @@ public final class MatVec {
         return packed;
     }
 
-    private void multiplyRows(float[] x, float[] y, int from, int to) {
-        inBlocks(from, to, (block, first, blockFrom, blockTo) ->
-                VectorKernel.rows(block, cols, x, blockFrom, blockTo, y, first + blockFrom));
-    }
-
-    /** Rows {@code blockFrom .. blockTo - 1} of the block whose first row is row {@code first}. */
-    private interface BlockRows {
-        void run(MemorySegment block, int first, int blockFrom, int blockTo);
-    }
-
-    /** Runs {@code task} on rows {@code from .. to - 1}, one block's share at a time. */
-    private void inBlocks(int from, int to, BlockRows task) {
-        for (int row = from; row < to; ) {
-            int block = row / blockRows;
-            int first = block * blockRows;
-            int blockEnd = Math.min(to, first + blockRows);
-            task.run(blocks[block], first, row - first, blockEnd - first);
-            row = blockEnd;
+    /**
+     * Rows {@code from .. to - 1} of {@code part} times the packed tokens, into {@code y} from
+     * column {@code column}. Float32 rows are read in place; other formats are dequantized a
+     * block of rows at a time into this thread's scratch, which stays in the core's cache while
+     * every panel of tokens passes it.
+     */
+    private void multiplyTokensInBlocks(WeightMatrix part, int from, int to, float[] packed, int tokens,
+            float[] bias, float[] y, int column) {
+        if (part.type() == GgmlType.F32) {
+            VectorKernel.matMul(part.data(), cols, from, to, packed, tokens, bias, y, rows, column);
+            return;
         }
+        float[] scratch = dequantizedRows();
+        MemorySegment block = MemorySegment.ofArray(scratch);
+        for (int r = from; r < to; r += VectorKernel.ROW_BLOCK) {
+            int n = Math.min(VectorKernel.ROW_BLOCK, to - r);
+            for (int i = 0; i < n; i++) {
+                part.dequantizeRow(r + i, scratch, i * cols);
+            }
+            VectorKernel.matMul(block, cols, 0, n, packed, tokens, bias, y, rows, column + r - from);
+        }
+    }
+
+    private float[] dequantizedRows() {
+        int size = VectorKernel.ROW_BLOCK * cols;
+        float[] rowsScratch = DEQUANTIZED_ROWS.get();
+        if (rowsScratch.length < size) {
+            rowsScratch = new float[size];
+            DEQUANTIZED_ROWS.set(rowsScratch);
+        }
+        return rowsScratch;
+    }
+
+    private void multiplyRows(float[] x, float[] y, int from, int to) {
+        inParts(from, to, (part, first, partFrom, partTo) -> {
+            if (part.type() == GgmlType.F32) {
+                VectorKernel.rows(part.data(), cols, x, partFrom, partTo, y, first + partFrom);
+            } else {
+                part.multiplyRows(x, partFrom, partTo, y, first + partFrom);
+            }
+        });
+    }
+
+    /** Rows {@code partFrom .. partTo - 1} of {@code part}, whose first row is row {@code first} of the whole. */
+    private interface PartRows {
+        void run(WeightMatrix part, int first, int partFrom, int partTo);
+    }
+
+    /** Runs {@code task} on rows {@code from .. to - 1}, one part's share at a time. */
+    private void inParts(int from, int to, PartRows task) {
+        for (int row = from; row < to; ) {
+            int part = partOf(row);
+            int first = firstRows[part];
+            int partEnd = Math.min(to, first + parts[part].rows());
+            task.run(parts[part], first, row - first, partEnd - first);
+            row = partEnd;
+        }
+    }
+
+    private int partOf(int row) {
+        int part = parts.length - 1;
+        while (firstRows[part] > row) {
+            part--;
+        }
+        return part;
     }
 
     private void multiplyInTorch(float[] x, float[] y) {
