@@ -293,8 +293,8 @@ public final class GgufFile implements AutoCloseable {
             long tensorCount = count("tensor count", MIN_TENSOR_INFO_BYTES);
             long kvCount = count("metadata count", MIN_KV_BYTES);
             if (tensorCount * MIN_TENSOR_INFO_BYTES > remaining() - kvCount * MIN_KV_BYTES) {
-                throw new ModelLoadException(path, "truncated: " + tensorCount + " tensors and " + kvCount
-                        + " metadata entries cannot fit in the " + remaining() + " bytes after the header");
+                throw new ModelLoadException(path, "truncated, or absurd counts: " + tensorCount + " tensors and "
+                        + kvCount + " metadata entries cannot fit in the " + remaining() + " bytes after the header");
             }
             for (long i = 0; i < kvCount; i++) {
                 readKeyValue(i);
@@ -533,19 +533,20 @@ public final class GgufFile implements AutoCloseable {
         }
 
         /**
-         * A {@code u64} count of items that take at least {@code minBytes} each: absurd when the
-         * whole file could not hold them, truncated when the rest of it cannot.
+         * A {@code u64} count of items that take at least {@code minBytes} each, which the rest of
+         * the file must be able to hold.
          */
         private long count(String what, long minBytes) throws ModelLoadException {
             long start = pos;
             long count = u64();
-            if (count < 0 || count > size / minBytes || count > Integer.MAX_VALUE) {
+            if (count < 0 || count > Integer.MAX_VALUE) {
                 throw new ModelLoadException(path, "absurd " + what + " " + Long.toUnsignedString(count) + " at byte "
-                        + start + " (" + context + ") for a file of " + size + " bytes");
+                        + start + " (" + context + ")");
             }
             if (count > remaining() / minBytes) {
-                throw new ModelLoadException(path, "truncated: " + what + " " + count + " at byte " + start + " ("
-                        + context + ") needs more than the " + remaining() + " bytes left");
+                throw new ModelLoadException(path, "truncated, or an absurd " + what + ": " + what + " " + count
+                        + " at byte " + start + " (" + context + ") needs at least " + count * minBytes + " bytes but "
+                        + remaining() + " are left");
             }
             return count;
         }
@@ -553,14 +554,17 @@ public final class GgufFile implements AutoCloseable {
         private String string(String what, long maxBytes) throws ModelLoadException {
             long start = pos;
             long length = u64();
-            if (length < 0 || length > size || length > maxBytes || length > stringBytesLeft) {
+            if (length < 0 || length > maxBytes) {
                 throw new ModelLoadException(path, "absurd " + what + " length " + Long.toUnsignedString(length)
-                        + " at byte " + start + " (" + context + ")" + (length > stringBytesLeft && length <= maxBytes
-                        ? ": more than " + MAX_STRING_BYTES + " bytes of strings in all" : ""));
+                        + " at byte " + start + " (" + context + ")");
+            }
+            if (length > stringBytesLeft) {
+                throw new ModelLoadException(path, "absurd: more than " + MAX_STRING_BYTES + " bytes of strings in all"
+                        + " (at " + context + ")");
             }
             if (length > remaining()) {
-                throw new ModelLoadException(path, "truncated: a " + what + " of " + length + " bytes at byte " + start
-                        + " (" + context + ") runs past the end of the file at byte " + size);
+                throw new ModelLoadException(path, "truncated, or an absurd length: a " + what + " of " + length
+                        + " bytes at byte " + start + " (" + context + ") runs past the end of the file at byte " + size);
             }
             stringBytesLeft -= length;
             try {

@@ -25,6 +25,8 @@ final class GgufWriter {
     static final int U64 = 10;
     static final int I64 = 11;
     static final int F64 = 12;
+    /** The tensor offset that places a tensor at the next aligned offset after the previous one. */
+    static final long NEXT = Long.MIN_VALUE;
 
     /** A metadata value: its type id and its payload (a number, boolean, String, raw byte[] or {@link Array}). */
     record Value(int type, Object payload) {}
@@ -135,10 +137,10 @@ final class GgufWriter {
 
     /** A tensor placed after the previous one at the next aligned offset. */
     GgufWriter tensor(String name, GgmlType type, long[] ne, byte[] data) {
-        return tensor(name.getBytes(StandardCharsets.UTF_8), type.id(), ne, -1, data);
+        return tensor(name.getBytes(StandardCharsets.UTF_8), type.id(), ne, NEXT, data);
     }
 
-    /** A tensor with everything given as written; {@code offset} -1 places it after the previous one. */
+    /** A tensor with everything given as written; {@code offset} {@link #NEXT} places it after the previous one. */
     GgufWriter tensor(byte[] name, int typeId, long[] ne, long offset, byte[] data) {
         tensors.add(new Tensor(name, ne, typeId, offset, data));
         return this;
@@ -160,7 +162,7 @@ final class GgufWriter {
         long[] offsets = new long[tensors.size()];
         for (int i = 0; i < tensors.size(); i++) {
             Tensor tensor = tensors.get(i);
-            offsets[i] = tensor.offset >= 0 ? tensor.offset : next;
+            offsets[i] = tensor.offset != NEXT ? tensor.offset : next;
             next = align(offsets[i] + tensor.data.length);
             out.u64(tensor.name.length);
             out.raw(tensor.name);
@@ -177,12 +179,16 @@ final class GgufWriter {
         out.zeros(align(out.size()) - out.size());
         long dataEnd = 0;
         for (int i = 0; i < tensors.size(); i++) {
-            dataEnd = Math.max(dataEnd, offsets[i] + tensors.get(i).data.length);
+            if (tensors.get(i).data.length > 0) {
+                dataEnd = Math.max(dataEnd, offsets[i] + tensors.get(i).data.length);
+            }
         }
         byte[] data = new byte[Math.toIntExact(dataEnd)];
         for (int i = 0; i < tensors.size(); i++) {
             byte[] bytes = tensors.get(i).data;
-            System.arraycopy(bytes, 0, data, (int) offsets[i], bytes.length);
+            if (bytes.length > 0) {
+                System.arraycopy(bytes, 0, data, (int) offsets[i], bytes.length);
+            }
         }
         out.raw(data);
         return out.toByteArray();
