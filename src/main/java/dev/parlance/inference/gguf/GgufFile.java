@@ -315,7 +315,8 @@ public final class GgufFile implements AutoCloseable {
             pos = 4;
             long read = u32();
             if (read == 1) {
-                throw new ModelLoadException(path, "GGUF version 1 is too old; convert the model again with a recent llama.cpp");
+                throw new ModelLoadException(path,
+                        "GGUF version 1 is too old; convert the model again with a recent llama.cpp");
             }
             if (read == Integer.reverseBytes(2) || read == Integer.reverseBytes(3)) {
                 throw new ModelLoadException(path, "a big-endian GGUF file, which this reader does not support");

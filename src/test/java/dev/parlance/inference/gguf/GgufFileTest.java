@@ -169,7 +169,8 @@ class GgufFileTest {
                 .put("nested", array(GgufWriter.ARRAY,
                         new GgufWriter.Array(GgufWriter.STRING, List.of("a", "bc")),
                         new GgufWriter.Array(GgufWriter.I8, List.of(-1L, 7L)),
-                        new GgufWriter.Array(GgufWriter.ARRAY, List.of(new GgufWriter.Array(GgufWriter.BOOL, List.of(true)))))));
+                        new GgufWriter.Array(GgufWriter.ARRAY,
+                                List.of(new GgufWriter.Array(GgufWriter.BOOL, List.of(true)))))));
         try (GgufFile gguf = GgufFile.open(file)) {
             assertThat(gguf.version()).isEqualTo(version);
             assertThat(gguf.metadata()).containsExactly(

@@ -72,27 +72,35 @@ class GgufHostileInputTest {
                         "truncated, or an absurd length: a key of 100 bytes at byte 24 (metadata entry 0) runs past the end"),
                 hostile("truncated string", () -> cut(new GgufWriter().put("k", str("v".repeat(100))).bytes(), 95),
                         "truncated, or an absurd length: a string of 100 bytes at byte 37 (metadata key k) runs past the end"),
-                hostile("truncated array", () -> cut(new GgufWriter().put("list", array(GgufWriter.U32, thirtyItems())).bytes(), 100),
-                        "truncated, or an absurd array length: array length 30 at byte 44 (metadata key list) needs at least 120"),
-                hostile("truncated tensor info", () -> cut(new GgufWriter().tensor("t".repeat(100), GgmlType.F32, VECTOR,
-                        new byte[32]).bytes(), 140), "truncated: tensor " + "t".repeat(100) + " needs 8 more bytes at byte 136"),
+                hostile("truncated array",
+                        () -> cut(new GgufWriter().put("list", array(GgufWriter.U32, thirtyItems())).bytes(), 100),
+                        "truncated, or an absurd array length: array length 30 at byte 44 (metadata key list)"
+                                + " needs at least 120"),
+                hostile("truncated tensor info",
+                        () -> cut(new GgufWriter().tensor("t".repeat(100), GgmlType.F32, VECTOR, new byte[32]).bytes(), 140),
+                        "truncated: tensor " + "t".repeat(100) + " needs 8 more bytes at byte 136"),
                 hostile("truncated tensor data", () -> cut(valid, valid.length - 1), "tensor b (32 bytes at offset 32"),
                 hostile("tensor data missing", () -> cut(valid, valid.length - 64), "extends past the end of the file"),
                 hostile("unknown value type", () -> valid().put("odd", new GgufWriter.Value(13, null)).bytes(),
                         "unknown metadata value type 13 for key odd"),
                 hostile("unknown array element type", () -> valid().put("odd", array(42)).bytes(),
                         "unknown array element type 42 (metadata key odd)"),
-                hostile("unknown tensor type", () -> oneTensor(99, VECTOR, 0, 32).bytes(), "tensor t has unknown ggml type id 99"),
+                hostile("unknown tensor type", () -> oneTensor(99, VECTOR, 0, 32).bytes(),
+                        "tensor t has unknown ggml type id 99"),
                 hostile("retired tensor type", () -> oneTensor(4, VECTOR, 0, 32).bytes(), "unknown ggml type id 4"),
-                hostile("absurd tensor count", () -> valid().tensorCount(1L << 60).bytes(), "absurd tensor count 1152921504606846976"),
-                hostile("negative tensor count", () -> valid().tensorCount(-1).bytes(), "absurd tensor count 18446744073709551615"),
-                hostile("absurd metadata count", () -> valid().kvCount(1L << 40).bytes(), "absurd metadata count 1099511627776"),
+                hostile("absurd tensor count", () -> valid().tensorCount(1L << 60).bytes(),
+                        "absurd tensor count 1152921504606846976"),
+                hostile("negative tensor count", () -> valid().tensorCount(-1).bytes(),
+                        "absurd tensor count 18446744073709551615"),
+                hostile("absurd metadata count", () -> valid().kvCount(1L << 40).bytes(),
+                        "absurd metadata count 1099511627776"),
                 hostile("counts beyond the file", () -> valid().kvCount(10).tensorCount(5).bytes(), "cannot fit"),
                 hostile("absurd key length", () -> valid().put(new byte[70_000], str("")).bytes(), "absurd key length 70000"),
                 hostile("absurd string length", () -> withLength(valid, 48, -2), "absurd string length 18446744073709551614"),
                 hostile("absurd array length", () -> withLength(valid, 80, 1L << 40),
                         "absurd array length 1099511627776 at byte 80 (metadata key list)"),
-                hostile("array length beyond the rest", () -> withLength(valid, 80, 60), "array length 60 at byte 80 (metadata key list) needs at least 240"),
+                hostile("array length beyond the rest", () -> withLength(valid, 80, 60),
+                        "array length 60 at byte 80 (metadata key list) needs at least 240"),
                 hostile("five dimensions", () -> oneTensor(0, new long[] {1, 1, 1, 1, 1}, 0, 4).bytes(),
                         "tensor t has 5 dimensions; 1 to 4 are allowed"),
                 hostile("no dimensions", () -> oneTensor(0, new long[0], 0, 4).bytes(), "tensor t has 0 dimensions"),
@@ -101,7 +109,8 @@ class GgufHostileInputTest {
                         "extent 18446744073709551615 in dimension 0"),
                 hostile("byte size overflow", () -> oneTensor(0, new long[] {1L << 32, 1L << 32, 1L << 32}, 0, 32).bytes(),
                         "its byte size overflows"),
-                hostile("byte size overflow in the last step", () -> oneTensor(0, new long[] {1L << 31, 1L << 31}, 0, 32).bytes(),
+                hostile("byte size overflow in the last step",
+                        () -> oneTensor(0, new long[] {1L << 31, 1L << 31}, 0, 32).bytes(),
                         "its byte size overflows"),
                 hostile("partial block", () -> oneTensor(GgmlType.Q8_0.id(), new long[] {33, 2}, 0, 68).bytes(),
                         "tensor t has rows of 33 values, not a whole number of Q8_0 blocks of 32"),
@@ -111,26 +120,31 @@ class GgufHostileInputTest {
                 hostile("overlapping tensors", () -> new GgufWriter().tensor(name("a"), 0, new long[] {16}, 0, new byte[64])
                         .tensor(name("b"), 0, VECTOR, 32, new byte[32]).bytes(), "tensors a and b overlap"),
                 hostile("offset past the file", () -> new GgufWriter().tensor(name("a"), 0, VECTOR, 0, new byte[32])
-                        .tensor(name("b"), 0, VECTOR, 1L << 40, new byte[0]).bytes(), "tensor b (32 bytes at offset 1099511627776"),
+                        .tensor(name("b"), 0, VECTOR, 1L << 40, new byte[0]).bytes(),
+                        "tensor b (32 bytes at offset 1099511627776"),
                 hostile("absurd offset", () -> oneTensor(0, VECTOR, -32, 0).bytes(), "absurd offset 18446744073709551584"),
                 hostile("duplicate tensor names", () -> new GgufWriter().tensor("a", GgmlType.F32, VECTOR, new byte[32])
                         .tensor("a", GgmlType.F32, VECTOR, new byte[32]).bytes(), "duplicate tensor name a"),
                 hostile("duplicate keys", () -> valid().put("general.name", str("again")).bytes(),
                         "duplicate metadata key general.name"),
                 hostile("invalid UTF-8 key", () -> valid().put(INVALID_UTF8, str("")).bytes(), "invalid UTF-8 in the key"),
-                hostile("invalid UTF-8 string", () -> valid().put("k", new GgufWriter.Value(GgufWriter.STRING, INVALID_UTF8)).bytes(),
+                hostile("invalid UTF-8 string",
+                        () -> valid().put("k", new GgufWriter.Value(GgufWriter.STRING, INVALID_UTF8)).bytes(),
                         "invalid UTF-8 in the string at byte"),
-                hostile("invalid UTF-8 in an array", () -> valid().put("k", array(GgufWriter.STRING, "ok", INVALID_UTF8)).bytes(),
+                hostile("invalid UTF-8 in an array",
+                        () -> valid().put("k", array(GgufWriter.STRING, "ok", INVALID_UTF8)).bytes(),
                         "invalid UTF-8 in the string at byte"),
                 hostile("invalid UTF-8 tensor name", () -> oneTensor(0, VECTOR, 0, 32).tensor(INVALID_UTF8, 0, VECTOR, 32,
                         new byte[32]).bytes(), "invalid UTF-8 in the tensor name"),
                 hostile("u64 above long", () -> valid().put("big", u64(-1)).bytes(), "absurd u64 value 18446744073709551615"),
-                hostile("zero alignment", () -> valid().put("general.alignment", u32(0)).bytes(), "general.alignment is 0, not a power of two"),
+                hostile("zero alignment", () -> valid().put("general.alignment", u32(0)).bytes(),
+                        "general.alignment is 0, not a power of two"),
                 hostile("alignment not a power of two", () -> new GgufWriter().put("general.alignment", u32(48)).bytes(),
                         "general.alignment is 48, not a power of two"),
                 hostile("alignment of another type", () -> new GgufWriter().put("general.alignment", u64(32)).bytes(),
                         "general.alignment is of type U64, not U32"),
-                hostile("arrays nested too deep", () -> new GgufWriter().put("deep", nested(20)).bytes(), "arrays nested more than 16 deep"));
+                hostile("arrays nested too deep", () -> new GgufWriter().put("deep", nested(20)).bytes(),
+                        "arrays nested more than 16 deep"));
     }
 
     private static Arguments hostile(String name, Supplier<byte[]> file, String phrase) {
@@ -171,6 +185,16 @@ class GgufHostileInputTest {
             assertThat(gguf.tensors()).extracting(GgufTensor::name).containsExactly("a", "b");
             assertThat(gguf.metadata()).containsKeys("general.name", "list");
         }
+    }
+
+    @Test
+    void moreMetadataValuesThanAnyModelNeedsAreRefused() throws IOException {
+        int count = 1 << 24;
+        byte[] bytes = Arrays.copyOf(new GgufWriter().put("many", array(GgufWriter.U8)).bytes(), 52 + count);
+        MemorySegment.ofArray(bytes).set(ValueLayout.JAVA_LONG_UNALIGNED, 44, count);
+        Path file = Files.write(dir.resolve("many.gguf"), bytes);
+        assertThatThrownBy(() -> GgufFile.open(file)).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("absurd array length 16777216 (metadata key many): more than 16777216 metadata values");
     }
 
     @Test
