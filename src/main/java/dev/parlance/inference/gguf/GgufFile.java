@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
@@ -270,6 +271,7 @@ public final class GgufFile implements AutoCloseable {
         private final long size;
         private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        private byte[] scratch = new byte[256];
         private long pos;
         private String context = "the header";
         private long valuesLeft = MAX_VALUES;
@@ -568,10 +570,28 @@ public final class GgufFile implements AutoCloseable {
                         + " bytes at byte " + start + " (" + context + ") runs past the end of the file at byte " + size);
             }
             stringBytesLeft -= length;
+            int n = (int) length;
+            if (scratch.length < n) {
+                scratch = new byte[Math.max(n, 2 * scratch.length)];
+            }
+            MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, pos, scratch, 0, n);
+            String text = isAscii(n) ? new String(scratch, 0, n, StandardCharsets.US_ASCII) : decodeUtf8(n, what);
+            pos += n;
+            return text;
+        }
+
+        private boolean isAscii(int n) {
+            for (int i = 0; i < n; i++) {
+                if (scratch[i] < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private String decodeUtf8(int n, String what) throws ModelLoadException {
             try {
-                String text = utf8.decode(bytes.asSlice(pos, length).asByteBuffer()).toString();
-                pos += length;
-                return text;
+                return utf8.decode(ByteBuffer.wrap(scratch, 0, n)).toString();
             } catch (CharacterCodingException e) {
                 throw new ModelLoadException(path, "invalid UTF-8 in the " + what + " at byte " + pos + " (" + context + ")");
             }
