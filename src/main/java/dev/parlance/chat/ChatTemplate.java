@@ -4,7 +4,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.parlance.chat.template.BudgetExceededException;
 import dev.parlance.chat.template.Callable;
+import dev.parlance.chat.template.RenderCancelledException;
+import dev.parlance.chat.template.RenderLimits;
 import dev.parlance.chat.template.Strftime;
 import dev.parlance.chat.template.Template;
 import dev.parlance.chat.template.TemplateException;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * A model's prompt format: its compiled Jinja {@code chat_template} plus the special tokens the
@@ -32,6 +36,10 @@ import java.util.Set;
  * {@code documents = None}, the special tokens the tokenizer defines (a token it does not define
  * stays undefined, it is not bound to an empty string), {@code raise_exception(msg)} and
  * {@code strftime_now(format)} on an injectable clock. Instances are immutable and thread-safe.
+ *
+ * <p>A template is code from the internet, so every render runs within {@link RenderLimits}
+ * (steps, characters, time, macro nesting) and can be cancelled; going past a limit fails with a
+ * {@link BudgetExceededException} that names the model.
  */
 public final class ChatTemplate {
     /** End-of-turn strings that templates write after each message, in the order checked. */
@@ -61,13 +69,18 @@ public final class ChatTemplate {
     private final Map<String, String> specialTokens;
     private final ChatFormat format;
     private final Clock clock;
+    private final String modelName;
+    private final RenderLimits limits;
 
-    private ChatTemplate(String source, Map<String, String> specialTokens, ChatFormat format, Clock clock) {
+    private ChatTemplate(String source, Template template, Map<String, String> specialTokens, ChatFormat format,
+            Clock clock, String modelName, RenderLimits limits) {
         this.source = source;
-        this.template = Template.compile(source);
+        this.template = template;
         this.specialTokens = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokens));
         this.format = format;
         this.clock = clock;
+        this.modelName = modelName;
+        this.limits = limits;
     }
 
     /**
@@ -79,7 +92,8 @@ public final class ChatTemplate {
      * @throws TemplateException if the source does not parse
      */
     public static ChatTemplate fromSource(String jinja, Map<String, String> specialTokens) {
-        return new ChatTemplate(jinja, specialTokens, null, Clock.systemDefaultZone());
+        return new ChatTemplate(jinja, Template.compile(jinja), specialTokens, null, Clock.systemDefaultZone(), null,
+                RenderLimits.DEFAULT);
     }
 
     /**
@@ -90,14 +104,16 @@ public final class ChatTemplate {
     public static ChatTemplate forFormat(ChatFormat format, Map<String, String> specialTokens) {
         Map<String, String> tokens = new LinkedHashMap<>(format.defaultTokens());
         tokens.putAll(specialTokens);
-        return new ChatTemplate(format.source(), tokens, format, Clock.systemDefaultZone());
+        return new ChatTemplate(format.source(), Template.compile(format.source()), tokens, format,
+                Clock.systemDefaultZone(), null, RenderLimits.DEFAULT);
     }
 
     /**
      * Loads the prompt format of a Hugging Face model folder: {@code chat_template.jinja} if
      * present (newer models), else {@code chat_template} of {@code tokenizer_config.json} (a string,
      * or a list of named templates of which {@code default} is taken), else a family default chosen
-     * by {@link ChatFormat#detect} from the tokenizer's special tokens.
+     * by {@link ChatFormat#detect} from the tokenizer's special tokens. Errors of the template name
+     * the model by its folder's name.
      *
      * @throws IOException if a file exists but cannot be read or is not valid JSON
      * @throws TemplateException if the model's template does not parse
@@ -122,10 +138,10 @@ public final class ChatTemplate {
         } else if (config.has("chat_template")) {
             source = templateSource(config.get("chat_template"));
         }
-        if (source != null) {
-            return fromSource(source, tokens);
-        }
-        return forFormat(ChatFormat.detect(knownTokens(config, tokens)), tokens);
+        ChatTemplate template = source != null ? fromSource(source, tokens)
+                : forFormat(ChatFormat.detect(knownTokens(config, tokens)), tokens);
+        Path name = folder.toAbsolutePath().normalize().getFileName();
+        return template.named(name != null ? name.toString() : folder.toString());
     }
 
     private static JsonObject readJson(Path file) throws IOException {
@@ -197,7 +213,7 @@ public final class ChatTemplate {
      * @throws TemplateException if the source does not parse
      */
     public ChatTemplate withSource(String jinja) {
-        return new ChatTemplate(jinja, specialTokens, null, clock);
+        return new ChatTemplate(jinja, Template.compile(jinja), specialTokens, null, clock, modelName, limits);
     }
 
     /**
@@ -205,7 +221,18 @@ public final class ChatTemplate {
      * freeze it).
      */
     public ChatTemplate withClock(Clock clock) {
-        return new ChatTemplate(source, specialTokens, format, Objects.requireNonNull(clock, "clock"));
+        return new ChatTemplate(source, template, specialTokens, format, Objects.requireNonNull(clock, "clock"),
+                modelName, limits);
+    }
+
+    /** A copy that renders within these limits instead of {@link RenderLimits#DEFAULT}. */
+    public ChatTemplate withLimits(RenderLimits limits) {
+        return new ChatTemplate(source, template, specialTokens, format, clock, modelName,
+                Objects.requireNonNull(limits, "limits"));
+    }
+
+    private ChatTemplate named(String name) {
+        return new ChatTemplate(source, template, specialTokens, format, clock, name, limits);
     }
 
     /**
@@ -213,9 +240,24 @@ public final class ChatTemplate {
      *
      * @param messages the conversation, oldest first (not mutated)
      * @param addGenerationPrompt whether to open an assistant turn for the model to write
-     * @throws TemplateException if the template rejects the conversation (its own message)
+     * @throws TemplateException if the template rejects the conversation (its own message), or
+     *     a {@link BudgetExceededException} when it goes past its limits
      */
     public String render(List<Message> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, () -> false);
+    }
+
+    /**
+     * Renders a conversation, stopping when {@code cancelled} says so or the thread is interrupted
+     * (Ctrl+C in the terminal, Stop in the app).
+     *
+     * @param messages the conversation, oldest first (not mutated)
+     * @param addGenerationPrompt whether to open an assistant turn for the model to write
+     * @param cancelled polled at every step of the render
+     * @throws RenderCancelledException when cancelled
+     * @throws TemplateException if the template rejects the conversation or goes past its limits
+     */
+    public String render(List<Message> messages, boolean addGenerationPrompt, BooleanSupplier cancelled) {
         List<Map<String, Object>> maps = new ArrayList<>(messages.size());
         for (Message m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
@@ -223,7 +265,7 @@ public final class ChatTemplate {
             map.put("content", m.content());
             maps.add(map);
         }
-        return render(maps, addGenerationPrompt, Map.of());
+        return render(maps, addGenerationPrompt, Map.of(), cancelled);
     }
 
     /**
@@ -238,6 +280,21 @@ public final class ChatTemplate {
      */
     public String render(List<Map<String, Object>> messages, boolean addGenerationPrompt,
             Map<String, Object> variables) {
+        return render(messages, addGenerationPrompt, variables, () -> false);
+    }
+
+    /**
+     * Renders raw Chat Completion messages, cancellable as {@link #render(List, boolean, BooleanSupplier)}.
+     *
+     * @param messages maps with at least "role" and "content" (not mutated)
+     * @param addGenerationPrompt whether to open an assistant turn
+     * @param variables further variables, as for {@link #render(List, boolean, Map)} (not mutated)
+     * @param cancelled polled at every step of the render
+     * @throws RenderCancelledException when cancelled
+     * @throws TemplateException if rendering fails
+     */
+    public String render(List<Map<String, Object>> messages, boolean addGenerationPrompt,
+            Map<String, Object> variables, BooleanSupplier cancelled) {
         Map<String, Object> vars = new HashMap<>();
         vars.putAll(specialTokens);
         vars.put("messages", messages);
@@ -250,7 +307,7 @@ public final class ChatTemplate {
         vars.put("strftime_now", (Callable) (args, kwargs) ->
                 Strftime.format(String.valueOf(args.get(0)), LocalDateTime.now(clock)));
         vars.putAll(variables);
-        return template.render(vars);
+        return template.render(vars, limits, modelName, cancelled);
     }
 
     /** True for the {@link ChatFormat#PLAIN} format of base models: the prompt is plain text. */

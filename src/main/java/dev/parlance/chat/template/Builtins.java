@@ -60,14 +60,21 @@ final class Builtins {
         if (step == 0) {
             throw new TemplateException("range() arg 3 must not be zero");
         }
-        long size = step > 0 ? (stop - start + step - 1) / step : (start - stop - step - 1) / -step;
+        long size;
+        try {
+            size = Math.max(0, Math.ceilDivExact(Math.subtractExact(stop, start), step));
+        } catch (ArithmeticException e) {
+            size = Long.MAX_VALUE;
+        }
         if (size > MAX_RANGE) {
             // jinja2's sandbox refuses such ranges too, so a template cannot exhaust memory
-            throw new TemplateException("range too big: " + size + " items, the limit is " + MAX_RANGE);
+            throw new TemplateException("range too big: " + (size == Long.MAX_VALUE ? "more than 2^63" : size)
+                    + " items, the limit is " + MAX_RANGE);
         }
+        Budget.steps(size);
         List<Object> out = new ArrayList<>();
-        for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
-            out.add(i);
+        for (long k = 0; k < size; k++) {
+            out.add(start + k * step);
         }
         return out;
     }
@@ -129,13 +136,20 @@ final class Builtins {
             if (map.containsKey(k)) {
                 return map.get(k);
             }
-        } else if ((obj instanceof List || obj instanceof String) && Py.isInteger(key)) {
-            List<?> seq = obj instanceof List ? (List<?>) obj : Py.chars((String) obj);
+        } else if (obj instanceof List<?> seq && Py.isInteger(key)) {
             long i = Py.toLong(key);
             if (i < 0) {
                 i += seq.size();
             }
             return i >= 0 && i < seq.size() ? seq.get((int) i) : new Undefined(String.valueOf(key));
+        } else if (obj instanceof String text && Py.isInteger(key)) {
+            int[] codePoints = text.codePoints().toArray();
+            long i = Py.toLong(key);
+            if (i < 0) {
+                i += codePoints.length;
+            }
+            return i >= 0 && i < codePoints.length ? Character.toString(codePoints[(int) i])
+                    : new Undefined(String.valueOf(key));
         }
         if (key instanceof String) {
             return getattr(obj, (String) key);
@@ -149,11 +163,12 @@ final class Builtins {
             throw ((Undefined) obj).error();
         }
         boolean isString = obj instanceof String;
-        List<?> seq = isString ? Py.chars((String) obj) : obj instanceof List ? (List<?>) obj : null;
-        if (seq == null) {
+        int[] codePoints = isString ? ((String) obj).codePoints().toArray() : null;
+        List<?> seq = obj instanceof List ? (List<?>) obj : null;
+        if (!isString && seq == null) {
             throw new TemplateException("'" + Py.typeName(obj) + "' object is not subscriptable");
         }
-        int n = seq.size();
+        int n = isString ? codePoints.length : seq.size();
         long step = stepArg == null ? 1 : Py.toLong(stepArg);
         if (step == 0) {
             throw new TemplateException("slice step cannot be zero");
@@ -167,14 +182,16 @@ final class Builtins {
             start = startArg == null ? n - 1 : clamp(Py.toLong(startArg), n, -1, n - 1);
             stop = stopArg == null ? -1 : clamp(Py.toLong(stopArg), n, -1, n - 1);
         }
+        if (isString) {
+            StringBuilder sb = new StringBuilder();
+            for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
+                sb.appendCodePoint(codePoints[(int) i]);
+            }
+            return sb.toString();
+        }
         List<Object> out = new ArrayList<>();
         for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
             out.add(seq.get((int) i));
-        }
-        if (isString) {
-            StringBuilder sb = new StringBuilder();
-            out.forEach(sb::append);
-            return sb.toString();
         }
         return out;
     }
@@ -184,8 +201,17 @@ final class Builtins {
         return Math.max(low, Math.min(high, i));
     }
 
-    /** Applies the filter {@code name} as jinja2 (with transformers' {@code tojson}) defines it. */
+    /**
+     * Applies the filter {@code name} as jinja2 (with transformers' {@code tojson}) defines it: one
+     * step, and a string it builds is counted against the character budget.
+     */
     static Object filter(String name, Object value, List<Object> args, Map<String, Object> kwargs) {
+        Budget.step();
+        Object result = unmeteredFilter(name, value, args, kwargs);
+        return result == value ? result : Budget.charge(result);
+    }
+
+    private static Object unmeteredFilter(String name, Object value, List<Object> args, Map<String, Object> kwargs) {
         Args a = new Args(name, args, kwargs);
         switch (name) {
             case "default":
@@ -268,6 +294,7 @@ final class Builtins {
             case "unique": {
                 List<Object> out = new ArrayList<>();
                 for (Object o : Py.iterate(value)) {
+                    Budget.steps(out.size() + 1L);
                     if (!Py.contains(out, o)) {
                         out.add(o);
                     }
@@ -321,8 +348,7 @@ final class Builtins {
 
     private static String tojson(Object value, Args a) {
         Object indent = a.get(-1, "indent", null);
-        String indentText = indent == null ? null
-                : indent instanceof String ? (String) indent : " ".repeat((int) Py.toLong(indent));
+        String indentText = indent == null ? null : indent instanceof String ? (String) indent : spaces(indent);
         Object separators = a.get(-1, "separators", null);
         List<String> seps = null;
         if (separators != null) {
@@ -488,7 +514,7 @@ final class Builtins {
     /** jinja2's {@code indent(width=4, first=False, blank=False)}. */
     private static String indent(String s, Args a) {
         Object width = a.get(0, "width", 4L);
-        String pad = width instanceof String ? (String) width : " ".repeat((int) Py.toLong(width));
+        String pad = width instanceof String ? (String) width : spaces(width);
         boolean first = Py.truthy(a.get(1, "first", false));
         boolean blank = Py.truthy(a.get(2, "blank", false));
         List<Object> lines = Strings.split(s + "\n", "\n", -1);
@@ -496,6 +522,7 @@ final class Builtins {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
             String line = (String) lines.get(i);
+            Budget.reserve((long) sb.length() + 1 + pad.length() + line.length());
             if (i > 0) {
                 sb.append('\n');
                 if (blank || !line.isEmpty()) {
@@ -507,13 +534,23 @@ final class Builtins {
         return first ? pad + sb : sb.toString();
     }
 
+    /** {@code n} spaces for an indent given as a number, refused past the budget before they are built. */
+    private static String spaces(Object n) {
+        long count = Math.max(0, Py.toLong(n));
+        Budget.reserve(count);
+        return " ".repeat((int) count);
+    }
+
     private static String escapeHtml(String s) {
+        // "&#34;" is the longest replacement: five characters for one
+        Budget.reserve(s.chars().filter(c -> "&<>\"'".indexOf(c) >= 0).count(), 4);
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 .replace("\"", "&#34;").replace("'", "&#39;");
     }
 
     /** Applies the test {@code name} ({@code value is name(args)}). */
     static boolean test(String name, Object value, List<Object> args) {
+        Budget.step();
         switch (name) {
             case "defined": return !(value instanceof Undefined);
             case "undefined": return value instanceof Undefined;

@@ -64,7 +64,8 @@ interface Expr {
     record Slice(Expr target, Expr start, Expr stop, Expr step) implements Expr {
         @Override
         public Object eval(Scope scope) {
-            return Builtins.slice(target.eval(scope), part(start, scope), part(stop, scope), part(step, scope));
+            return Budget.charge(
+                    Builtins.slice(target.eval(scope), part(start, scope), part(stop, scope), part(step, scope)));
         }
 
         private static Object part(Expr e, Scope scope) {
@@ -186,6 +187,7 @@ interface Expr {
 
     /** Calls a value, failing as Python does when it is not callable. */
     static Object invoke(Object f, List<Object> args, Map<String, Object> kwargs) {
+        Budget.step();
         if (!(f instanceof Callable)) {
             if (f instanceof Undefined) {
                 throw ((Undefined) f).error();

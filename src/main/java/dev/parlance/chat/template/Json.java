@@ -33,7 +33,9 @@ final class Json {
         return sb.toString();
     }
 
+    /** Appends v, checking the growing text against the character budget at each value. */
     private void write(Object v, int level, StringBuilder sb) {
+        Budget.reserve(sb.length());
         if (v == null) {
             sb.append("null");
         } else if (v instanceof Boolean) {
@@ -45,6 +47,7 @@ final class Json {
             sb.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity")
                     : Py.floatRepr(d));
         } else if (v instanceof String) {
+            Budget.reserve((long) sb.length() + ((String) v).length());
             quote((String) v, sb);
         } else if (v instanceof List) {
             writeList((List<?>) v, level, sb);
@@ -115,6 +118,7 @@ final class Json {
 
     private void newline(int level, StringBuilder sb) {
         if (indent != null) {
+            Budget.reserve(sb.length() + 1L + (long) indent.length() * level);
             sb.append('\n').append(indent.repeat(level));
         }
     }

@@ -19,7 +19,7 @@ final class Operators {
             case "in": return Py.contains(b, a);
             case "not in": return !Py.contains(b, a);
             // ~ converts both sides with str(), so undefined joins as empty
-            case "~": return Py.str(a) + Py.str(b);
+            case "~": return concat(Py.str(a), Py.str(b));
             default: return arithmetic(op, defined(a), defined(b));
         }
     }
@@ -35,9 +35,10 @@ final class Operators {
     private static Object arithmetic(String op, Object a, Object b) {
         if (op.equals("+")) {
             if (a instanceof String && b instanceof String) {
-                return (String) a + b;
+                return concat((String) a, (String) b);
             }
             if (a instanceof List && b instanceof List) {
+                Budget.steps((long) ((List<?>) a).size() + ((List<?>) b).size());
                 List<Object> out = new ArrayList<>((List<?>) a);
                 out.addAll((List<?>) b);
                 return out;
@@ -53,7 +54,7 @@ final class Operators {
             }
         }
         if (op.equals("%") && a instanceof String) {
-            return Strings.percentFormat((String) a, b);
+            return Budget.charge(Strings.percentFormat((String) a, b));
         }
         if (!Py.isNumber(a) || !Py.isNumber(b)) {
             throw new TemplateException("unsupported operand type(s) for " + op + ": '" + Py.typeName(a)
@@ -81,11 +82,7 @@ final class Operators {
                 return x - Math.floor(x / y) * y;
             case "**":
                 if (ints && Py.toLong(b) >= 0) {
-                    long result = 1;
-                    for (long i = 0; i < Py.toLong(b); i++) {
-                        result *= Py.toLong(a);
-                    }
-                    return result;
+                    return power(Py.toLong(a), Py.toLong(b));
                 }
                 return Math.pow(Py.toDouble(a), Py.toDouble(b));
             default:
@@ -93,15 +90,41 @@ final class Operators {
         }
     }
 
+    /** String concatenation, refused before it allocates when it would pass the character budget. */
+    private static String concat(String a, String b) {
+        Budget.reserve((long) a.length() + b.length());
+        return (String) Budget.charge(a + b);
+    }
+
+    /** {@code sequence * times}: the size is checked against the budgets before anything is built. */
     private static Object repeat(Object sequence, long times) {
-        if (sequence instanceof String) {
-            return ((String) sequence).repeat((int) Math.max(0, times));
+        long n = Math.max(0, times);
+        if (sequence instanceof String s) {
+            Budget.reserve(n, s.length());
+            return Budget.charge(s.isEmpty() ? s : s.repeat((int) n));
+        }
+        List<?> items = (List<?>) sequence;
+        if (!items.isEmpty()) {
+            Budget.steps(n > Long.MAX_VALUE / items.size() ? Long.MAX_VALUE : n * items.size());
         }
         List<Object> out = new ArrayList<>();
-        for (long i = 0; i < times; i++) {
-            out.addAll((List<?>) sequence);
+        for (long i = 0; i < n; i++) {
+            out.addAll(items);
         }
         return out;
+    }
+
+    /** Integer power by squaring, wrapping on overflow as the repeated product would. */
+    private static long power(long base, long exponent) {
+        long result = 1;
+        long b = base;
+        for (long e = exponent; e > 0; e >>= 1) {
+            if ((e & 1) != 0) {
+                result *= b;
+            }
+            b *= b;
+        }
+        return result;
     }
 
     private static void checkDivisor(Object b) {

@@ -233,6 +233,7 @@ final class Py {
 
     /** The code points of a string, each as a one-character Python string. */
     static List<Object> chars(String s) {
+        Budget.steps(s.codePointCount(0, s.length()));
         List<Object> out = new ArrayList<>();
         s.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
         return out;
@@ -297,45 +298,61 @@ final class Py {
         if (v instanceof String) {
             return stringRepr((String) v);
         }
-        if (v instanceof Tuple) {
-            List<?> t = (List<?>) v;
-            StringBuilder sb = new StringBuilder("(");
-            for (int i = 0; i < t.size(); i++) {
-                sb.append(i > 0 ? ", " : "").append(repr(t.get(i)));
-            }
-            return sb.append(t.size() == 1 ? ",)" : ")").toString();
-        }
-        if (v instanceof List) {
-            StringBuilder sb = new StringBuilder("[");
-            Iterator<?> it = ((List<?>) v).iterator();
-            while (it.hasNext()) {
-                sb.append(repr(it.next()));
-                if (it.hasNext()) {
-                    sb.append(", ");
-                }
-            }
-            return sb.append(']').toString();
-        }
-        if (v instanceof Map) {
-            return mapRepr((Map<?, ?>) v);
-        }
-        if (v instanceof Namespace) {
-            return "<Namespace " + mapRepr(((Namespace) v).attributes) + ">";
+        if (v instanceof List || v instanceof Map || v instanceof Namespace) {
+            StringBuilder sb = new StringBuilder();
+            repr(v, sb);
+            return sb.toString();
         }
         return str(v);
     }
 
-    private static String mapRepr(Map<?, ?> map) {
-        StringBuilder sb = new StringBuilder("{");
+    /** Appends repr(v), checking the growing text against the character budget at each item. */
+    private static void repr(Object v, StringBuilder sb) {
+        Budget.reserve(sb.length());
+        if (v instanceof Tuple) {
+            List<?> t = (List<?>) v;
+            sb.append('(');
+            for (int i = 0; i < t.size(); i++) {
+                sb.append(i > 0 ? ", " : "");
+                repr(t.get(i), sb);
+            }
+            sb.append(t.size() == 1 ? ",)" : ")");
+        } else if (v instanceof List) {
+            sb.append('[');
+            Iterator<?> it = ((List<?>) v).iterator();
+            while (it.hasNext()) {
+                repr(it.next(), sb);
+                if (it.hasNext()) {
+                    sb.append(", ");
+                }
+            }
+            sb.append(']');
+        } else if (v instanceof Map) {
+            mapRepr((Map<?, ?>) v, sb);
+        } else if (v instanceof Namespace) {
+            sb.append("<Namespace ");
+            mapRepr(((Namespace) v).attributes, sb);
+            sb.append('>');
+        } else {
+            String text = repr(v);
+            Budget.reserve((long) sb.length() + text.length());
+            sb.append(text);
+        }
+    }
+
+    private static void mapRepr(Map<?, ?> map, StringBuilder sb) {
+        sb.append('{');
         Iterator<? extends Map.Entry<?, ?>> it = map.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<?, ?> e = it.next();
-            sb.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+            repr(e.getKey(), sb);
+            sb.append(": ");
+            repr(e.getValue(), sb);
             if (it.hasNext()) {
                 sb.append(", ");
             }
         }
-        return sb.append('}').toString();
+        sb.append('}');
     }
 
     static String floatRepr(double d) {

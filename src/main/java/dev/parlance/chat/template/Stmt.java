@@ -36,7 +36,7 @@ interface Stmt {
     record Text(String text) implements Stmt {
         @Override
         public void render(Scope scope, StringBuilder out) {
-            out.append(text);
+            Budget.write(out, text);
         }
     }
 
@@ -44,7 +44,7 @@ interface Stmt {
     record Output(Expr expr) implements Stmt {
         @Override
         public void render(Scope scope, StringBuilder out) {
-            out.append(Py.str(expr.eval(scope)));
+            Budget.write(out, Py.str(expr.eval(scope)));
         }
     }
 
@@ -75,6 +75,7 @@ interface Stmt {
             }
             List<Object> items = new ArrayList<>();
             for (Object item : Py.iterate(source)) {
+                Budget.step();
                 if (filter == null || Py.truthy(filter.eval(bind(scope.child(), item)))) {
                     items.add(item);
                 }
@@ -85,6 +86,7 @@ interface Stmt {
             }
             Loop loop = new Loop(items);
             for (int i = 0; i < items.size(); i++) {
+                Budget.step();
                 loop.index0 = i;
                 Scope inner = bind(scope.child(), items.get(i));
                 inner.set("loop", loop);
@@ -172,7 +174,7 @@ interface Stmt {
 
         /** This macro as a callable whose free names resolve in {@code definedIn}. */
         Callable bind(Scope definedIn) {
-            return (args, kwargs) -> call(definedIn, args, kwargs);
+            return (args, kwargs) -> Budget.nested(() -> call(definedIn, args, kwargs));
         }
 
         private String call(Scope definedIn, List<Object> args, Map<String, Object> kwargs) {
@@ -216,7 +218,7 @@ interface Stmt {
         public void render(Scope scope, StringBuilder out) {
             Map<String, Object> kwargs = Expr.evalAll(call.kwargs(), scope);
             kwargs.put("caller", caller.bind(scope));
-            out.append(Py.str(Expr.invoke(call.function().eval(scope), Expr.evalAll(call.args(), scope), kwargs)));
+            Budget.write(out, Py.str(Expr.invoke(call.function().eval(scope), Expr.evalAll(call.args(), scope), kwargs)));
         }
     }
 
@@ -231,7 +233,7 @@ interface Stmt {
             renderAll(body, scope, captured);
             Scope inner = scope.child();
             inner.set(BODY, captured.toString());
-            out.append(Py.str(filters.eval(inner)));
+            Budget.write(out, Py.str(filters.eval(inner)));
         }
     }
 

@@ -14,8 +14,19 @@ final class Strings {
     private Strings() {
     }
 
-    /** The bound method {@code s.name}, or null when str has no such method. */
+    /**
+     * The bound method {@code s.name}, or null when str has no such method. The strings it
+     * returns are counted against the render's character budget.
+     */
     static Callable method(String s, String name) {
+        Callable m = unmetered(s, name);
+        return m == null ? null : (a, k) -> {
+            Object result = m.call(a, k);
+            return result == s ? result : Budget.charge(result);
+        };
+    }
+
+    private static Callable unmetered(String s, String name) {
         switch (name) {
             case "strip": return (a, k) -> Py.strip(s, charsArg(a, k), true, true);
             case "lstrip": return (a, k) -> Py.strip(s, charsArg(a, k), true, false);
@@ -124,6 +135,7 @@ final class Strings {
                 while (i < n && !Py.isSpace(s.charAt(i))) {
                     i++;
                 }
+                Budget.step();
                 out.add(s.substring(start, i));
             }
             return out;
@@ -137,6 +149,7 @@ final class Strings {
             if (at < 0) {
                 break;
             }
+            Budget.step();
             out.add(s.substring(start, at));
             start = at + sep.length();
         }
@@ -169,6 +182,7 @@ final class Strings {
             char c = s.charAt(i);
             if (c == '\n' || c == '\r' || c == '\u000b' || c == '\f' || c == '\u001c' || c == '\u001d'
                     || c == '\u001e' || c == '\u0085' || c == '\u2028' || c == '\u2029') {
+                Budget.step();
                 out.add(s.substring(start, i));
                 if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') {
                     i++;
@@ -211,6 +225,10 @@ final class Strings {
     }
 
     static String replace(String s, String old, String replacement, long count) {
+        if (replacement.length() > old.length()) {
+            long found = old.isEmpty() ? s.length() + 1 : count(s, old);
+            Budget.reserve(count < 0 ? found : Math.min(found, count), replacement.length() - old.length());
+        }
         if (count < 0) {
             return s.replace(old, replacement);
         }
@@ -246,12 +264,15 @@ final class Strings {
     }
 
     static String join(String separator, List<Object> items) {
+        Budget.reserve(items.size() - 1L, separator.length());
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
                 sb.append(separator);
             }
-            sb.append(Py.str(items.get(i)));
+            String item = Py.str(items.get(i));
+            Budget.reserve((long) sb.length() + item.length());
+            sb.append(item);
         }
         return sb.toString();
     }
@@ -282,7 +303,9 @@ final class Strings {
                 } else {
                     value = kwargs.containsKey(field) ? kwargs.get(field) : new Undefined(field);
                 }
-                sb.append(Py.str(value));
+                String text = Py.str(value);
+                Budget.reserve((long) sb.length() + text.length());
+                sb.append(text);
                 i = close;
             } else {
                 sb.append(c);
@@ -317,12 +340,14 @@ final class Strings {
                 throw new TemplateException("not enough arguments for format string");
             }
             Object v = args.get(next++);
-            switch (spec) {
-                case 's': sb.append(Py.str(v)); break;
-                case 'r': sb.append(Py.repr(v)); break;
-                case 'd': case 'i': sb.append(Py.toLong(v)); break;
-                default: throw new TemplateException("unsupported format character '" + spec + "'");
-            }
+            String text = switch (spec) {
+                case 's' -> Py.str(v);
+                case 'r' -> Py.repr(v);
+                case 'd', 'i' -> String.valueOf(Py.toLong(v));
+                default -> throw new TemplateException("unsupported format character '" + spec + "'");
+            };
+            Budget.reserve((long) sb.length() + text.length());
+            sb.append(text);
         }
         // Python skips this check when the right side is subscriptable (a dict or a list)
         boolean subscriptable = values instanceof Map || (values instanceof List && !(values instanceof Tuple));

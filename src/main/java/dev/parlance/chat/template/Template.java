@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * A compiled Jinja template, rendered the way Python jinja2 renders it when transformers'
@@ -32,21 +33,45 @@ public final class Template {
     }
 
     /**
-     * Renders the template.
+     * Renders the template within {@link RenderLimits#DEFAULT}; the thread's interrupt status
+     * cancels it.
      *
      * @param variables the template's variables (not mutated). Values may be String, Boolean,
      *     any Number, null (None), List, Map with String keys, or {@link Callable} for functions
      *     such as {@code raise_exception}; a name that is absent is undefined in the template.
      * @return the rendered text
      * @throws TemplateException when rendering fails, including the template's own
-     *     {@code raise_exception}
+     *     {@code raise_exception}, a {@link BudgetExceededException} and a
+     *     {@link RenderCancelledException}
      */
     public String render(Map<String, ?> variables) {
+        return render(variables, RenderLimits.DEFAULT, null, () -> false);
+    }
+
+    /**
+     * Renders the template within limits, cancellable from another thread.
+     *
+     * @param variables the template's variables, as for {@link #render(Map)} (not mutated)
+     * @param limits what the render may spend
+     * @param modelName the model whose template this is, named in budget and cancel errors
+     *     ("the chat template of {@code modelName} exceeded its step budget ..."), or null
+     * @param cancelled polled at every step, as is the thread's interrupt status (which is left
+     *     set); when either says so the render ends with a {@link RenderCancelledException}
+     * @return the rendered text
+     * @throws TemplateException when rendering fails, as for {@link #render(Map)}
+     */
+    public String render(Map<String, ?> variables, RenderLimits limits, String modelName, BooleanSupplier cancelled) {
         Map<String, Object> all = new LinkedHashMap<>(Builtins.globals());
         variables.forEach((name, value) -> all.put(name, toValue(value)));
+        String subject = modelName == null ? "the chat template" : "the chat template of " + modelName;
+        Budget budget = new Budget(limits, subject, cancelled);
+        return ScopedValue.where(Budget.CURRENT, budget).call(() -> renderAll(all));
+    }
+
+    private String renderAll(Map<String, Object> variables) {
         StringBuilder out = new StringBuilder();
         try {
-            Stmt.renderAll(body, Scope.root(all), out);
+            Stmt.renderAll(body, Scope.root(variables), out);
         } catch (LoopControl c) {
             throw new TemplateException("'break' or 'continue' outside of a loop");
         } catch (StackOverflowError e) {
