@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.parlance.chat.template.RenderLimits;
 import dev.parlance.chat.template.TemplateException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,13 @@ class ChatTemplateGoldenTest {
     /** The suite's frozen {@code strftime_now}: Friday 2024-07-26 00:00:00. */
     static final Clock FROZEN = Clock.fixed(
             LocalDateTime.of(2024, 7, 26, 0, 0).toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
+
+    /**
+     * A hundredth of the default steps and characters and a tenth of its macro depth: the real
+     * templates must render well inside the budget (docs/chat-templates.md has their measured needs).
+     */
+    static final RenderLimits HUNDREDTH = new RenderLimits(RenderLimits.DEFAULT.steps() / 100,
+            RenderLimits.DEFAULT.characters() / 100, RenderLimits.DEFAULT.time(), RenderLimits.DEFAULT.depth() / 10);
 
     @BeforeAll
     static void suiteIsPresent() {
@@ -70,7 +78,8 @@ class ChatTemplateGoldenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("expectedCases")
     void rendersExactlyAsJinja2(String name, String model, JsonObject c) throws IOException {
-        ChatTemplate template = ChatTemplate.fromSource(templateSource(model), tokens(c)).withClock(FROZEN);
+        ChatTemplate template = ChatTemplate.fromSource(templateSource(model), tokens(c)).withClock(FROZEN)
+                .withLimits(HUNDREDTH);
         List<Map<String, Object>> messages = context(c.get("context").getAsString());
         boolean generationPrompt = c.get("add_generation_prompt").getAsBoolean();
         if (c.has("error")) {
@@ -110,7 +119,7 @@ class ChatTemplateGoldenTest {
     @MethodSource("templatesWithoutExpectations")
     void rendersOtherTemplatesWithoutCrashing(String name, String model, String context) throws IOException {
         ChatTemplate template = ChatTemplate.fromSource(templateSource(model),
-                Map.of("bos_token", "<s>", "eos_token", "</s>")).withClock(FROZEN);
+                Map.of("bos_token", "<s>", "eos_token", "</s>")).withClock(FROZEN).withLimits(HUNDREDTH);
         for (boolean generationPrompt : new boolean[] {false, true}) {
             try {
                 assertThat(template.render(context(context), generationPrompt, Map.of())).isNotNull();
