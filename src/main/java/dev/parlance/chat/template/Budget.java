@@ -59,11 +59,6 @@ final class Budget {
         reserve(length, 1);
     }
 
-    /** Checks a string being built piece by piece; call after each append. */
-    static void growing(StringBuilder sb) {
-        reserve(sb.length(), 1);
-    }
-
     /** Counts the characters of a string the render has built, returning the value as is. */
     static Object charge(Object built) {
         if (built instanceof String s) {

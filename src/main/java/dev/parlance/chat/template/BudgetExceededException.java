@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * A render went past one of its {@link RenderLimits}: the template loops too long, builds too
  * much text, takes too long or nests macro calls too deeply. The message names the model and the
- * limit: {@code the chat template of Qwen2.5-0.5B-Instruct exceeded its step budget (50,000,000
+ * limit: {@code the chat template of Qwen2.5-0.5B-Instruct exceeded its step budget (1,000,000
  * steps)}.
  */
 public final class BudgetExceededException extends TemplateException {

@@ -23,9 +23,9 @@ public record RenderLimits(long steps, long characters, Duration time, int depth
 
     public RenderLimits {
         Objects.requireNonNull(time, "time");
-        if (steps <= 0 || characters <= 0 || characters > Integer.MAX_VALUE || depth <= 0 || time.isNegative() || time.isZero()) {
-            throw new IllegalArgumentException("render limits must be positive (characters at most 2^31 - 1): " + steps + " steps, "
-                    + characters + " characters, " + time + ", depth " + depth);
+        if (steps <= 0 || characters <= 0 || characters > Integer.MAX_VALUE || depth <= 0 || !time.isPositive()) {
+            throw new IllegalArgumentException("render limits must be positive, characters at most 2^31 - 1: "
+                    + steps + " steps, " + characters + " characters, " + time + ", depth " + depth);
         }
     }
 }

@@ -218,7 +218,8 @@ interface Stmt {
         public void render(Scope scope, StringBuilder out) {
             Map<String, Object> kwargs = Expr.evalAll(call.kwargs(), scope);
             kwargs.put("caller", caller.bind(scope));
-            Budget.write(out, Py.str(Expr.invoke(call.function().eval(scope), Expr.evalAll(call.args(), scope), kwargs)));
+            Object result = Expr.invoke(call.function().eval(scope), Expr.evalAll(call.args(), scope), kwargs);
+            Budget.write(out, Py.str(result));
         }
     }
 
