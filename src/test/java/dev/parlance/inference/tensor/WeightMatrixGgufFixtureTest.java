@@ -85,6 +85,7 @@ class WeightMatrixGgufFixtureTest {
         }
         double absGolden = tensor.get("dequantized_abs_sum").getAsDouble();
         assertThat(absSum).as("%s abs-sum", what).isCloseTo(absGolden, within(1e-6 * absGolden));
-        assertThat(sum).as("%s sum", what).isCloseTo(tensor.get("dequantized_sum").getAsDouble(), within(1e-6 * absGolden));
+        assertThat(sum).as("%s sum", what)
+                .isCloseTo(tensor.get("dequantized_sum").getAsDouble(), within(1e-6 * absGolden));
     }
 }
