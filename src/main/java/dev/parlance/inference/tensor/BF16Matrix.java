@@ -31,7 +31,8 @@ final class BF16Matrix extends WeightMatrix {
             for (int c = 0; c < vectors; c += L) {
                 IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, data, row + 2L * c, ORDER)
                         .convertShape(VectorOperators.S2I, I, 0);
-                a = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, c), a);
+                a = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F, x, c), a);
             }
             float sum = a.reduceLanes(VectorOperators.ADD);
             for (int c = vectors; c < cols; c++) {

@@ -54,43 +54,42 @@ final class Q6KMatrix extends WeightMatrix {
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
-        MemorySegment data = data();
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
+            float sum = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
-                float d = half(at + D);
-                for (int h = 0; h < 2; h++) {
-                    for (int s = 0; s < 2; s++) {
-                        FloatVector s0 = FloatVector.zero(F);
-                        FloatVector s1 = s0;
-                        FloatVector s2 = s0;
-                        FloatVector s3 = s0;
-                        for (int g = 16 * s; g < 16 * s + 16; g += L) {
-                            ByteVector a = bytes(at + 64 * h + g);
-                            ByteVector b = bytes(at + 64 * h + 32 + g);
-                            ByteVector qh = bytes(at + QH + 32 * h + g);
-                            int first = c + 128 * h + g;
-                            s0 = sixBits(a.and((byte) 0xF), qh.and((byte) 3))
-                                    .fma(FloatVector.fromArray(F, x, first), s0);
-                            s1 = sixBits(b.and((byte) 0xF), qh.lanewise(VectorOperators.LSHR, 2).and((byte) 3))
-                                    .fma(FloatVector.fromArray(F, x, first + 32), s1);
-                            s2 = sixBits(a.lanewise(VectorOperators.LSHR, 4),
-                                    qh.lanewise(VectorOperators.LSHR, 4).and((byte) 3))
-                                    .fma(FloatVector.fromArray(F, x, first + 64), s2);
-                            s3 = sixBits(b.lanewise(VectorOperators.LSHR, 4), qh.lanewise(VectorOperators.LSHR, 6))
-                                    .fma(FloatVector.fromArray(F, x, first + 96), s3);
-                        }
-                        long scales = at + SCALES + 8 * h + s;
-                        acc = s0.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales)), acc);
-                        acc = s1.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 2)), acc);
-                        acc = s2.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 4)), acc);
-                        acc = s3.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 6)), acc);
-                    }
-                }
+                sum += block(at, x, c);
             }
-            y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD);
+            y[yOffset + r - from] = sum;
         }
+    }
+
+    /** The block at byte {@code at} times {@code x[c .. c + 255]}. */
+    private float block(long at, float[] x, int c) {
+        MemorySegment data = data();
+        float d = half(at + D);
+        FloatVector acc = FloatVector.zero(F);
+        for (int h = 0; h < 2; h++) {
+            for (int g = 0; g < 32; g += L) {
+                ByteVector a = bytes(at + 64 * h + g);
+                ByteVector b = bytes(at + 64 * h + 32 + g);
+                ByteVector qh = bytes(at + QH + 32 * h + g);
+                int first = c + 128 * h + g;
+                long scales = at + SCALES + 8 * h + g / 16;
+                acc = sixBits(a.and((byte) 0xF), qh.and((byte) 3)).mul(FloatVector.fromArray(F, x, first))
+                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales)), acc);
+                acc = sixBits(b.and((byte) 0xF), qh.lanewise(VectorOperators.LSHR, 2).and((byte) 3))
+                        .mul(FloatVector.fromArray(F, x, first + 32))
+                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 2)), acc);
+                acc = sixBits(a.lanewise(VectorOperators.LSHR, 4), qh.lanewise(VectorOperators.LSHR, 4).and((byte) 3))
+                        .mul(FloatVector.fromArray(F, x, first + 64))
+                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 4)), acc);
+                acc = sixBits(b.lanewise(VectorOperators.LSHR, 4), qh.lanewise(VectorOperators.LSHR, 6))
+                        .mul(FloatVector.fromArray(F, x, first + 96))
+                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 6)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code (low | high << 4) - 32}, as floats. */
