@@ -2,24 +2,33 @@ package dev.parlance.inference.tokenizer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
 import dev.parlance.inference.ModelLoadException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A model's tokenizer: DJL's Hugging Face tokenizer loaded from the folder's {@code tokenizer.json}
- * (never by name, so nothing is fetched), with truncation and padding off (DJL otherwise cuts
- * every input to 512 tokens), and BOS handling as {@code tokenizer_config.json} says.
+ * (never by name, so nothing is fetched) or built from a GGUF file's metadata, with truncation and
+ * padding off (DJL otherwise cuts every input to 512 tokens), and BOS handling as
+ * {@code tokenizer_config.json} (or the GGUF metadata) says.
  */
 public final class TextTokenizer implements AutoCloseable {
+    private static final Map<String, String> OPTIONS =
+            Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true");
+
     private final HuggingFaceTokenizer tokenizer;
     private final String bosToken;
     private final int bosId;
@@ -44,8 +53,7 @@ public final class TextTokenizer implements AutoCloseable {
         }
         HuggingFaceTokenizer tokenizer;
         try {
-            tokenizer = HuggingFaceTokenizer.newInstance(file,
-                    Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true"));
+            tokenizer = HuggingFaceTokenizer.newInstance(file, OPTIONS);
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException(file, "cannot read the tokenizer: " + e.getMessage(), e);
         }
@@ -72,26 +80,68 @@ public final class TextTokenizer implements AutoCloseable {
         return new TextTokenizer(tokenizer, bosToken, bosId, addBos, specialIds(file));
     }
 
+    /**
+     * The tokenizer that a GGUF file's {@code tokenizer.ggml.*} metadata describes (see
+     * {@link GgufTokenizerJson}), loaded like {@link #load}: BOS from {@code bos_token_id} and
+     * {@code add_bos_token}, special ids = the unknown and control tokens.
+     *
+     * @param metadata the file's key/value pairs, as the GGUF reader gives them; not modified
+     * @param file the GGUF file, named in errors
+     */
+    public static TextTokenizer fromGguf(Map<String, Object> metadata, Path file) throws ModelLoadException {
+        JsonObject json;
+        List<String> tokens;
+        int bosId = -1;
+        Boolean addBos = null;
+        try {
+            json = GgufTokenizerJson.build(metadata);
+            tokens = GgufTokenizerJson.strings(metadata, "tokenizer.ggml.tokens");
+            if (metadata.containsKey("tokenizer.ggml.bos_token_id")) {
+                bosId = GgufTokenizerJson.tokenId(metadata, "tokenizer.ggml.bos_token_id", tokens.size());
+            }
+            if (metadata.containsKey("tokenizer.ggml.add_bos_token")) {
+                addBos = GgufTokenizerJson.bool(metadata, "tokenizer.ggml.add_bos_token");
+            } else if ("llama".equals(metadata.get("tokenizer.ggml.model"))) {
+                addBos = true; // llama.cpp's default for SentencePiece files written without the key
+            }
+        } catch (ModelLoadException e) {
+            throw new ModelLoadException(file, e.getMessage(), e);
+        }
+        HuggingFaceTokenizer tokenizer;
+        byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+        try (InputStream in = new ByteArrayInputStream(bytes)) {
+            tokenizer = HuggingFaceTokenizer.newInstance(in, OPTIONS);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(file, "cannot build the tokenizer from the file's tokenizer metadata: "
+                    + e.getMessage(), e);
+        }
+        String bosToken = bosId < 0 ? null : tokens.get(bosId);
+        return new TextTokenizer(tokenizer, bosToken, bosId, addBos, specialIds(json.getAsJsonArray("added_tokens")));
+    }
+
     /** Ids of the added tokens that {@code tokenizer.json} marks special (control tokens). */
     private static Set<Integer> specialIds(Path file) throws ModelLoadException {
-        Set<Integer> ids = new HashSet<>();
         try (JsonReader reader = new JsonReader(Files.newBufferedReader(file))) {
             reader.beginObject();
             while (reader.hasNext()) {
-                if (!reader.nextName().equals("added_tokens")) {
-                    reader.skipValue();
-                    continue;
+                if (reader.nextName().equals("added_tokens")) {
+                    return specialIds(JsonParser.parseReader(reader).getAsJsonArray());
                 }
-                for (JsonElement token : JsonParser.parseReader(reader).getAsJsonArray()) {
-                    JsonObject entry = token.getAsJsonObject();
-                    if (entry.has("special") && entry.get("special").getAsBoolean()) {
-                        ids.add(entry.get("id").getAsInt());
-                    }
-                }
-                break;
+                reader.skipValue();
             }
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException(file, "cannot read the tokenizer's added tokens: " + e.getMessage(), e);
+        }
+        return Set.of();
+    }
+
+    private static Set<Integer> specialIds(JsonArray addedTokens) {
+        Set<Integer> ids = new HashSet<>();
+        for (JsonElement token : addedTokens) {
+            JsonObject entry = token.getAsJsonObject();
+            if (entry.has("special") && entry.get("special").getAsBoolean()) {
+                ids.add(entry.get("id").getAsInt());
+            }
         }
         return Set.copyOf(ids);
     }
