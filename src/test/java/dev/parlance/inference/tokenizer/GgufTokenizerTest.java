@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GgufTokenizerTest {
     /** Texts beyond golden.json's checks: contractions, digit runs, decomposed accents, odd whitespace. */
@@ -104,16 +105,18 @@ class GgufTokenizerTest {
         }
     }
 
-    @Test
-    void llamaBpeFilesSplitTextAsLlama3Does() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-bpe", "smollm"})
+    void preTokenizersSplitTextAsTheReferenceDoes(String pre) throws Exception {
         JsonObject reference;
-        try (var in = GgufTokenizerTest.class.getResourceAsStream("llama-bpe-reference.json")) {
+        try (var in = GgufTokenizerTest.class.getResourceAsStream("byte-level-reference.json")) {
             reference = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
         }
         Map<String, Object> metadata = new HashMap<>();
         reference.getAsJsonObject("metadata").asMap().forEach((key, value) -> metadata.put(key, metadataValue(value)));
-        try (TextTokenizer tokenizer = TextTokenizer.fromGguf(metadata, Path.of("llama-bpe.gguf"))) {
-            for (JsonElement element : reference.getAsJsonArray("cases")) {
+        metadata.put("tokenizer.ggml.pre", pre);
+        try (TextTokenizer tokenizer = TextTokenizer.fromGguf(metadata, Path.of(pre + ".gguf"))) {
+            for (JsonElement element : reference.getAsJsonObject("cases").getAsJsonArray(pre)) {
                 JsonObject testCase = element.getAsJsonObject();
                 String text = testCase.get("text").getAsString();
                 assertThat(tokenizer.encodeRaw(text)).as(text).containsExactly(ints(testCase.getAsJsonArray("ids")));
@@ -139,7 +142,8 @@ class GgufTokenizerTest {
 
     @Test
     void anUnsupportedTokenizerModelIsRefusedByName() throws Exception {
-        Map<String, Object> metadata = Map.of("tokenizer.ggml.model", "bert", "tokenizer.ggml.tokens", List.<Object>of("a"));
+        Map<String, Object> metadata =
+                Map.of("tokenizer.ggml.model", "bert", "tokenizer.ggml.tokens", List.<Object>of("a"));
         assertThatThrownBy(() -> GgufTokenizerJson.build(metadata)).isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("\"bert\"").hasMessageContaining("tokenizer.ggml.model");
     }
