@@ -396,10 +396,10 @@ public final class GgufTokenizerJson {
         List<?> values = list(metadata, key, count);
         List<Float> floats = new ArrayList<>(count);
         for (Object value : values) {
-            if (!(value instanceof Float f)) {
-                throw new ModelLoadException(null, key + " is not an array of f32");
+            if (!(value instanceof Number number)) {
+                throw new ModelLoadException(null, key + " is not an array of numbers");
             }
-            floats.add(f);
+            floats.add(number.floatValue());
         }
         return floats;
     }
