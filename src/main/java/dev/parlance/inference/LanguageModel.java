@@ -1,10 +1,13 @@
 package dev.parlance.inference;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.parlance.inference.gguf.GgufFile;
 import dev.parlance.inference.model.CausalLm;
+import dev.parlance.inference.model.GgufWeights;
 import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.Weights;
@@ -21,39 +24,49 @@ import java.util.List;
 import java.util.function.DoubleConsumer;
 
 /**
- * A loaded Hugging Face model folder: the network, its tokenizer and its generation defaults.
- * Load and use it on one thread (DJL's scopes are thread-local).
+ * A loaded model, from a Hugging Face folder or a GGUF file: the network, its tokenizer and its
+ * generation defaults. Load and use it on one thread (DJL's scopes are thread-local).
  */
 public final class LanguageModel implements AutoCloseable {
     /** Architectures this engine runs. */
     public static final List<String> SUPPORTED_ARCHITECTURES =
             List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "GPT2LMHeadModel");
+    /** GGUF {@code general.architecture} values this engine runs. */
+    public static final List<String> SUPPORTED_GGUF_ARCHITECTURES = List.of("llama", "qwen2");
 
     /** Memory kept free beside the weights for activations, the KV cache and the app. */
     private static final long HEADROOM_BYTES = 512L << 20;
 
-    private final Path folder;
+    private final Path path;
     private final CausalLm network;
     private final TextTokenizer tokenizer;
     private final GenerationDefaults defaults;
 
-    private LanguageModel(Path folder, CausalLm network, TextTokenizer tokenizer, GenerationDefaults defaults) {
-        this.folder = folder;
+    private LanguageModel(Path path, CausalLm network, TextTokenizer tokenizer, GenerationDefaults defaults) {
+        this.path = path;
         this.network = network;
         this.tokenizer = tokenizer;
         this.defaults = defaults;
     }
 
     /**
-     * Loads a model folder.
+     * Loads a Hugging Face model folder or a GGUF file.
      *
      * @param progress told the fraction loaded, 0 to 1
-     * @throws ModelLoadException naming the file and the problem when the folder cannot be used
+     * @throws ModelLoadException naming the file and the problem when the model cannot be used
      */
-    public static LanguageModel load(Path folder, DoubleConsumer progress) throws ModelLoadException {
-        if (!Files.isDirectory(folder)) {
-            throw new ModelLoadException(folder, "not a folder");
+    public static LanguageModel load(Path path, DoubleConsumer progress) throws ModelLoadException {
+        if (Files.isRegularFile(path)) {
+            return loadGguf(path, progress);
         }
+        if (!Files.isDirectory(path)) {
+            throw new ModelLoadException(path, Files.exists(path) ? "not a model folder or a GGUF file"
+                    : "no such file or folder");
+        }
+        return loadFolder(path, progress);
+    }
+
+    private static LanguageModel loadFolder(Path folder, DoubleConsumer progress) throws ModelLoadException {
         Path configFile = folder.resolve("config.json");
         JsonObject json = readJson(configFile, true);
         ModelConfig config = parseConfig(json, configFile);
@@ -77,6 +90,76 @@ public final class LanguageModel implements AutoCloseable {
                 throw problem.file() == null ? new ModelLoadException(folder, problem.getMessage(), e) : problem;
             }
             throw new ModelLoadException(folder, "loading failed: " + e, e);
+        }
+    }
+
+    /**
+     * A GGUF file: the Llama-family network on the file's own (memory-mapped, compressed)
+     * tensors, the tokenizer and the end-of-sequence ids from its metadata.
+     */
+    private static LanguageModel loadGguf(Path path, DoubleConsumer progress) throws ModelLoadException {
+        GgufFile file = GgufFile.open(path);
+        TextTokenizer tokenizer = null;
+        NDManager manager = null;
+        try {
+            String architecture = file.string("general.architecture");
+            if (!LlamaConfig.isGgufArchitecture(architecture)) {
+                throw new ModelLoadException(path, "the GGUF architecture \"" + architecture
+                        + "\" is not supported; Parlance runs " + String.join(", ", SUPPORTED_GGUF_ARCHITECTURES)
+                        + " files");
+            }
+            GgufWeights weights = new GgufWeights(file);
+            LlamaConfig config = LlamaConfig.fromGguf(weights);
+            requireMemoryForFile(path);
+            tokenizer = TextTokenizer.fromGguf(file.metadata(), path);
+            GenerationDefaults defaults = GenerationDefaults.from(null, ggufTokenIds(file));
+            manager = NDManager.newBaseManager();
+            CausalLm network = LlamaModel.load(config, weights, manager, progress);
+            return new LanguageModel(path, network, tokenizer, defaults);
+        } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {
+            if (manager != null) {
+                manager.close();
+            }
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            file.close();
+            if (e instanceof ModelLoadException problem) {
+                throw problem;
+            }
+            throw new ModelLoadException(path, "loading failed: " + e, e);
+        }
+    }
+
+    /** The end-of-sequence, end-of-turn and beginning-of-sequence ids of a GGUF file, as config.json has them. */
+    private static JsonObject ggufTokenIds(GgufFile file) {
+        JsonObject ids = new JsonObject();
+        JsonArray eos = new JsonArray();
+        for (String key : List.of("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
+                "tokenizer.ggml.eom_token_id")) {
+            file.optInteger(key).ifPresent(id -> eos.add(id));
+        }
+        ids.add("eos_token_id", eos);
+        file.optInteger("tokenizer.ggml.bos_token_id").ifPresent(bos -> ids.addProperty("bos_token_id", bos));
+        return ids;
+    }
+
+    /**
+     * Refuses a file larger than the free memory. Its pages are mapped, not copied, so the
+     * kernel may drop them under pressure, but then every token reads them from disk again.
+     */
+    private static void requireMemoryForFile(Path path) throws ModelLoadException {
+        long needed;
+        try {
+            needed = Files.size(path) + HEADROOM_BYTES;
+        } catch (IOException e) {
+            throw new ModelLoadException(path, "cannot read: " + e.getMessage(), e);
+        }
+        long available = SystemMemory.availableBytes();
+        if (available > 0 && needed > available) {
+            throw new ModelLoadException(path, String.format(
+                    "this model needs about %.1f GB of memory (the file and room to compute) but only %.1f GB is "
+                            + "free; close other programs or choose a smaller file", needed / 1e9, available / 1e9));
         }
     }
 
@@ -127,8 +210,9 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    public Path folder() {
-        return folder;
+    /** The model folder or GGUF file this model was loaded from. */
+    public Path path() {
+        return path;
     }
 
     /**

@@ -9,6 +9,14 @@ public interface CausalLm extends AutoCloseable {
     /** How the products and attention of a prompt and of a decoded token are computed. */
     MatVec.Kernel decodeKernel();
 
+    /**
+     * Bytes of weights one decoded token reads: every matrix but the embedding table (one row of
+     * it), in the format it is stored in.
+     */
+    default long weightBytesPerToken() {
+        return config().parameterCount() * Float.BYTES;
+    }
+
     /** A key/value cache for up to {@code maxTokens} positions (at most the context length). */
     KvCache newCache(int maxTokens);
 

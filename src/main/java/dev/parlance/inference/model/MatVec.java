@@ -114,6 +114,18 @@ public final class MatVec {
         return rows;
     }
 
+    /** Bytes of the matrix as stored: what one token's product reads. */
+    public long byteSize() {
+        if (kernel == Kernel.TORCH) {
+            return (long) rows * cols * Float.BYTES;
+        }
+        long bytes = 0;
+        for (WeightMatrix part : parts) {
+            bytes += part.rows() * part.type().bytesFor(part.cols());
+        }
+        return bytes;
+    }
+
     public int cols() {
         return cols;
     }

@@ -8,14 +8,18 @@ import dev.parlance.inference.model.llama.LlamaConfig;
 /**
  * Rotary position embedding in the Hugging Face "rotate_half" layout: dimension i turns with
  * i + headDim/2, by the angle {@code float32(position) * float32(invFreq[i])} (computed in float32,
- * as transformers does, so logits match to 1e-5). Supports linear and Llama 3 frequency scaling.
+ * as transformers does, so logits match to 1e-5); or, for GGUF {@code llama} files, dimensions 2i
+ * and 2i + 1 by the same angles. Supports linear and Llama 3 frequency scaling, and frequency
+ * factors given per pair.
  */
 public final class RotaryEmbedding {
     private final float[] invFreq;
     private final int headDim;
+    private final LlamaConfig.Pairing pairing;
 
     public RotaryEmbedding(LlamaConfig.Rope rope, int headDim) {
         this.headDim = headDim;
+        this.pairing = rope.pairing();
         int half = headDim / 2;
         invFreq = new float[half];
         for (int i = 0; i < half; i++) {
@@ -28,6 +32,15 @@ public final class RotaryEmbedding {
             }
         } else if (rope.scaling().equals("llama3")) {
             scaleLlama3(rope);
+        }
+        if (rope.frequencyFactors() != null) {
+            if (rope.frequencyFactors().length != half) {
+                throw new IllegalArgumentException("RoPE needs " + half + " frequency factors, not "
+                        + rope.frequencyFactors().length);
+            }
+            for (int i = 0; i < half; i++) {
+                invFreq[i] /= rope.frequencyFactors()[i];
+            }
         }
     }
 
@@ -53,6 +66,9 @@ public final class RotaryEmbedding {
      * (broadcast over heads); sin carries the sign of rotate_half: {@code -sin} for the first half.
      */
     public NDArray[] tables(NDManager manager, int start, int count) {
+        if (pairing != LlamaConfig.Pairing.HALVES) {
+            throw new IllegalStateException("the tensor path rotates halves only");
+        }
         int half = headDim / 2;
         float[] cos = new float[count * headDim];
         float[] sin = new float[count * headDim];
@@ -92,6 +108,20 @@ public final class RotaryEmbedding {
      */
     public void rotate(float[] x, int from, int heads, float[] cosSin) {
         int half = headDim / 2;
+        if (pairing == LlamaConfig.Pairing.ADJACENT) {
+            for (int h = 0; h < heads; h++) {
+                int base = from + h * headDim;
+                for (int i = 0; i < half; i++) {
+                    float c = cosSin[i];
+                    float s = cosSin[half + i];
+                    float a = x[base + 2 * i];
+                    float b = x[base + 2 * i + 1];
+                    x[base + 2 * i] = a * c - b * s;
+                    x[base + 2 * i + 1] = b * c + a * s;
+                }
+            }
+            return;
+        }
         for (int h = 0; h < heads; h++) {
             int base = from + h * headDim;
             for (int i = 0; i < half; i++) {

@@ -2,9 +2,13 @@ package dev.parlance.inference.model.llama;
 
 import com.google.gson.JsonObject;
 import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.gguf.GgufFile;
+import dev.parlance.inference.gguf.GgufTensor;
 import dev.parlance.inference.model.ConfigJson;
+import dev.parlance.inference.model.GgufWeights;
 import dev.parlance.inference.model.ModelConfig;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Configuration of the Llama family (Llama 2/3.x, Mistral, Qwen2, SmolLM, TinyLlama).
@@ -33,12 +37,32 @@ public record LlamaConfig(
      * Rotary position embedding parameters.
      *
      * @param scaling "none", "linear" or "llama3"
+     * @param frequencyFactors per rotated pair, what each frequency is divided by (a GGUF file's
+     *     {@code rope_freqs} tensor, Llama 3.1's scaling computed by its converter), or null
+     * @param pairing which dimensions turn together
      */
     public record Rope(double theta, String scaling, double factor, double lowFreqFactor,
-            double highFreqFactor, int originalContextLength) {
+            double highFreqFactor, int originalContextLength, float[] frequencyFactors, Pairing pairing) {
+        public Rope(double theta, String scaling, double factor, double lowFreqFactor, double highFreqFactor,
+                int originalContextLength) {
+            this(theta, scaling, factor, lowFreqFactor, highFreqFactor, originalContextLength, null, Pairing.HALVES);
+        }
+
         public static Rope plain(double theta) {
             return new Rope(theta, "none", 1, 1, 1, 0);
         }
+    }
+
+    /** Which dimensions of a head RoPE turns together, as the checkpoint's q and k rows are ordered. */
+    public enum Pairing {
+        /** i with i + headDim/2: Hugging Face's rotate_half, and GGUF files other than {@code llama}. */
+        HALVES,
+        /**
+         * 2i with 2i + 1: GGUF {@code llama} files, whose converter permuted the q and k rows of
+         * each head for llama.cpp's rotation. The order within a head does not change q·k when q
+         * and k share it, so the permuted rows run as they are.
+         */
+        ADJACENT
     }
 
     public LlamaConfig {
@@ -107,6 +131,87 @@ public record LlamaConfig(
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException(file, e.getMessage(), e);
         }
+    }
+
+    /** GGUF architectures of this family, with the Hugging Face name each corresponds to. */
+    private static final Map<String, String> GGUF_ARCHITECTURES =
+            Map.of("llama", "LlamaForCausalLM", "qwen2", "Qwen2ForCausalLM");
+
+    /** Whether a GGUF file's {@code general.architecture} belongs to this family. */
+    public static boolean isGgufArchitecture(String architecture) {
+        return GGUF_ARCHITECTURES.containsKey(architecture);
+    }
+
+    /**
+     * Reads the hyper-parameters of a GGUF file from its {@code <arch>.*} keys; the vocabulary
+     * size, whether the output is tied and Llama 3.1's RoPE frequency factors come from the
+     * tensors.
+     */
+    public static LlamaConfig fromGguf(GgufWeights weights) throws ModelLoadException {
+        GgufFile file = weights.file();
+        String arch = file.string("general.architecture");
+        if (!isGgufArchitecture(arch)) {
+            throw new ModelLoadException(file.path(), "the GGUF architecture \"" + arch + "\" is not a Llama-family one");
+        }
+        String p = arch + ".";
+        int hidden = intKey(file, p + "embedding_length");
+        int heads = intKey(file, p + "attention.head_count");
+        int kvHeads = (int) file.optInteger(p + "attention.head_count_kv").orElse(heads);
+        int headDim = (int) file.optInteger(p + "attention.key_length").orElse(heads > 0 ? hidden / heads : 0);
+        long valueDim = file.optInteger(p + "attention.value_length").orElse(headDim);
+        if (valueDim != headDim) {
+            throw new ModelLoadException(file.path(), "keys of " + headDim + " and values of " + valueDim
+                    + " dimensions per head are not supported");
+        }
+        long rotated = file.optInteger(p + "rope.dimension_count").orElse(headDim);
+        if (rotated != headDim) {
+            throw new ModelLoadException(file.path(), "RoPE over " + rotated + " of " + headDim
+                    + " dimensions per head is not supported");
+        }
+        GgufTensor embeddings = file.tensor("token_embd.weight");
+        if (embeddings.ne().length != 2) {
+            throw new ModelLoadException(file.path(), "token_embd.weight is not a matrix");
+        }
+        float[] frequencyFactors = weights.optionalVector("rope_freqs.weight", headDim / 2).orElse(null);
+        String scaling = file.optString(p + "rope.scaling.type").orElse("none");
+        double theta = file.number(p + "rope.freq_base", 10000.0);
+        Rope rope = switch (scaling) {
+            case "none" -> new Rope(theta, "none", 1, 1, 1, 0, frequencyFactors, pairing(arch));
+            case "linear" -> new Rope(theta, "linear", file.number(p + "rope.scaling.factor", 1), 1, 1, 0,
+                    frequencyFactors, pairing(arch));
+            default -> throw new ModelLoadException(file.path(), "RoPE scaling \"" + scaling
+                    + "\" is not supported (linear is)");
+        };
+        try {
+            return new LlamaConfig(
+                    GGUF_ARCHITECTURES.get(arch),
+                    hidden,
+                    intKey(file, p + "feed_forward_length"),
+                    intKey(file, p + "block_count"),
+                    heads,
+                    kvHeads,
+                    headDim,
+                    embeddings.rows(),
+                    intKey(file, p + "context_length"),
+                    file.number(p + "attention.layer_norm_rms_epsilon", 1e-5),
+                    file.findTensor("blk.0.attn_q.bias").isPresent(),
+                    file.findTensor("output.weight").isEmpty(),
+                    rope);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(file.path(), e.getMessage(), e);
+        }
+    }
+
+    private static Pairing pairing(String ggufArchitecture) {
+        return ggufArchitecture.equals("llama") ? Pairing.ADJACENT : Pairing.HALVES;
+    }
+
+    private static int intKey(GgufFile file, String key) throws ModelLoadException {
+        long value = file.integer(key);
+        if (value <= 0 || value > Integer.MAX_VALUE) {
+            throw new ModelLoadException(file.path(), key + " is " + value + ", which is not a usable size");
+        }
+        return (int) value;
     }
 
     private static Rope rope(ConfigJson config) throws ModelLoadException {

@@ -9,12 +9,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
+import dev.parlance.inference.model.GgufWeights;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.RotaryEmbedding;
 import dev.parlance.inference.model.VectorKernel;
 import dev.parlance.inference.model.Weights;
+import dev.parlance.inference.tensor.WeightMatrix;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.function.DoubleConsumer;
@@ -25,26 +27,31 @@ import java.util.function.DoubleConsumer;
  * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py} and
  * {@code modeling_qwen2.py}; Karpathy's llama2.c {@code run.c}.
  *
- * <p>Loading prepares the weights so that a layer costs few tensor operations: q, k and v become
- * one matrix and gate and up another; each RMSNorm weight is folded into the columns of the
- * matrix that follows it, and the attention scale 1/sqrt(headDim) into the q rows (RoPE is
- * linear, so scaling before it is the same). On the vector kernel a prompt and a decoded token
+ * <p>A Hugging Face folder's float weights are prepared at load so that a layer costs few tensor
+ * operations: q, k and v become one matrix and gate and up another; each RMSNorm weight is folded
+ * into the columns of the matrix that follows it, and the attention scale 1/sqrt(headDim) into the
+ * q rows (RoPE is linear, so scaling before it is the same). A GGUF file's weights stay as stored
+ * (compressed), stacked the same way, with the norms and the scale applied to the activations. On the vector kernel a prompt and a decoded token
  * both keep the residual stream in Java and do the norms, biases, RoPE, the KV-cache writes and
  * SwiGLU there, with the products and attention on the tensors' own memory; without it, prompts
  * take batched tensor operations and decoding PyTorch's matrix-vector products.
  */
 public final class LlamaModel implements CausalLm {
     private static final String LAYER = "model.layers.%d.";
+    private static final String GGUF_LAYER = "blk.%d.";
 
     private final LlamaConfig config;
     private final NDManager manager;
+    private final AutoCloseable weightSource;
     private final RotaryEmbedding rope;
-    private final NDArray embedTokens; // [vocab, hidden]
-    private final NDArray finalNorm; // [hidden]
+    private final NDArray embedTokens; // [vocab, hidden], on the tensor path only
+    private final NDArray finalNorm; // [hidden], on the tensor path only
     private final Layer[] layers;
     private final MatVec.Kernel kernel;
     private final MatVec embedRows;
     private final MatVec lmHeadProduct;
+    /** What each query is multiplied by before attention, where loading did not fold it into q's rows. */
+    private final float queryScale;
     private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
     private final FloatBuffer decodeQueryData;
     private final float[] decodeNormed;
@@ -53,31 +60,37 @@ public final class LlamaModel implements CausalLm {
     private final float[] decodeAttention;
     private final float[] decodeGateUp;
     private final float[] decodeLogits;
-    private final float[][] qkvBiases;
     private final float[] finalNormWeight;
 
     /**
-     * One block; {@code qkv} and {@code gateUp} carry the preceding norm's weight in their
-     * columns. A prompt's products and a token's see the same matrices.
+     * One block. Where loading folded a norm's weight into the columns of the matrix after it,
+     * that norm is null here; a prompt's products and a token's see the same matrices.
+     *
+     * @param qkvBias the biases on the tensor path, or null
+     * @param qkvBiasValues the same biases as Java values, or null
      */
-    private record Layer(NDArray qkvBias, MatVec qkv, MatVec o, MatVec gateUp, MatVec down) {
+    private record Layer(NDArray qkvBias, float[] qkvBiasValues, MatVec qkv, MatVec o, MatVec gateUp, MatVec down,
+            float[] inputNorm, float[] postNorm) {
         Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down, MatVec.Kernel kernel) {
-            this(qkvBias, MatVec.of(qkv, kernel), MatVec.of(o, kernel), MatVec.of(gateUp, kernel),
-                    MatVec.of(down, kernel));
+            this(qkvBias, qkvBias == null ? null : qkvBias.toFloatArray(), MatVec.of(qkv, kernel), MatVec.of(o, kernel),
+                    MatVec.of(gateUp, kernel), MatVec.of(down, kernel), null, null);
         }
     }
 
-    private LlamaModel(LlamaConfig config, NDManager manager, NDArray embedTokens, NDArray lmHead,
-            NDArray finalNorm, Layer[] layers, MatVec.Kernel kernel) {
+    private LlamaModel(LlamaConfig config, NDManager manager, AutoCloseable weightSource, NDArray embedTokens,
+            NDArray finalNorm, float[] finalNormWeight, MatVec embedRows, MatVec lmHeadProduct, Layer[] layers,
+            MatVec.Kernel kernel, float queryScale) {
         this.config = config;
         this.kernel = kernel;
         this.manager = manager;
+        this.weightSource = weightSource;
         this.rope = new RotaryEmbedding(config.rope(), config.headDim());
         this.embedTokens = embedTokens;
         this.finalNorm = finalNorm;
         this.layers = layers;
-        this.embedRows = MatVec.of(embedTokens, kernel);
-        this.lmHeadProduct = lmHead == embedTokens ? embedRows : MatVec.of(lmHead, kernel);
+        this.embedRows = embedRows;
+        this.lmHeadProduct = lmHeadProduct;
+        this.queryScale = queryScale;
         this.decodeQuery = manager.create(new Shape(config.numKvHeads(), config.groupSize(), config.headDim()),
                 DataType.FLOAT32);
         this.decodeQueryData = decodeQuery.toByteBuffer(true).asFloatBuffer();
@@ -87,13 +100,7 @@ public final class LlamaModel implements CausalLm {
         this.decodeAttention = new float[config.numHeads() * config.headDim()];
         this.decodeGateUp = new float[2 * config.intermediateSize()];
         this.decodeLogits = new float[config.vocabSize()];
-        this.qkvBiases = new float[layers.length][];
-        for (int i = 0; i < layers.length; i++) {
-            if (layers[i].qkvBias() != null) {
-                qkvBiases[i] = layers[i].qkvBias().toFloatArray();
-            }
-        }
-        this.finalNormWeight = finalNorm.toFloatArray();
+        this.finalNormWeight = finalNormWeight;
     }
 
     /**
@@ -137,7 +144,59 @@ public final class LlamaModel implements CausalLm {
             progress.accept((i + 1.0) / layers.length);
         }
         NDArray norm = weights.get("model.norm.weight", hidden);
-        return new LlamaModel(config, manager, embed, head, norm, layers, kernel);
+        MatVec embedRows = MatVec.of(embed, kernel);
+        MatVec headProduct = head == embed ? embedRows : MatVec.of(head, kernel);
+        return new LlamaModel(config, manager, null, embed, norm, norm.toFloatArray(), embedRows, headProduct, layers,
+                kernel, 1);
+    }
+
+    /**
+     * Builds the model on a GGUF file's tensors as they are stored, on the vector kernel: q, k
+     * and v become one product of three stacked matrices and gate and up another; the norms stay
+     * vectors and the attention scale is applied to the queries, since a compressed matrix cannot
+     * take them into its columns. The model closes the file.
+     *
+     * @param progress told the fraction of layers loaded
+     */
+    public static LlamaModel load(LlamaConfig config, GgufWeights weights, NDManager manager,
+            DoubleConsumer progress) throws ModelLoadException {
+        if (MatVec.Kernel.best() != MatVec.Kernel.VECTOR) {
+            throw new ModelLoadException(weights.file().path(), "GGUF files run on Java's Vector API: start Parlance "
+                    + "with --add-modules jdk.incubator.vector (its launcher does)");
+        }
+        long hidden = config.hiddenSize();
+        long inter = config.intermediateSize();
+        int qRows = config.numHeads() * config.headDim();
+        int kvRows = config.numKvHeads() * config.headDim();
+        WeightMatrix embed = weights.matrix("token_embd.weight", config.vocabSize(), hidden);
+        MatVec embedRows = MatVec.stacked(embed);
+        MatVec head = weights.has("output.weight")
+                ? MatVec.stacked(weights.matrix("output.weight", config.vocabSize(), hidden)) : embedRows;
+        Layer[] layers = new Layer[config.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = String.format(GGUF_LAYER, i);
+            float[] qkvBias = null;
+            if (config.attentionBias()) {
+                qkvBias = new float[qRows + 2 * kvRows];
+                System.arraycopy(weights.vector(p + "attn_q.bias", qRows), 0, qkvBias, 0, qRows);
+                System.arraycopy(weights.vector(p + "attn_k.bias", kvRows), 0, qkvBias, qRows, kvRows);
+                System.arraycopy(weights.vector(p + "attn_v.bias", kvRows), 0, qkvBias, qRows + kvRows, kvRows);
+            }
+            layers[i] = new Layer(null, qkvBias,
+                    MatVec.stacked(weights.matrix(p + "attn_q.weight", qRows, hidden),
+                            weights.matrix(p + "attn_k.weight", kvRows, hidden),
+                            weights.matrix(p + "attn_v.weight", kvRows, hidden)),
+                    MatVec.stacked(weights.matrix(p + "attn_output.weight", hidden, qRows)),
+                    MatVec.stacked(weights.matrix(p + "ffn_gate.weight", inter, hidden),
+                            weights.matrix(p + "ffn_up.weight", inter, hidden)),
+                    MatVec.stacked(weights.matrix(p + "ffn_down.weight", hidden, inter)),
+                    weights.vector(p + "attn_norm.weight", (int) hidden),
+                    weights.vector(p + "ffn_norm.weight", (int) hidden));
+            progress.accept((i + 1.0) / layers.length);
+        }
+        float[] norm = weights.vector("output_norm.weight", (int) hidden);
+        return new LlamaModel(config, manager, weights.file(), null, null, norm, embedRows, head, layers,
+                MatVec.Kernel.VECTOR, (float) (1.0 / Math.sqrt(config.headDim())));
     }
 
     /** Multiplies the first {@code rows} rows (or elements) in place, through the array's memory. */
@@ -168,6 +227,15 @@ public final class LlamaModel implements CausalLm {
     @Override
     public LlamaConfig config() {
         return config;
+    }
+
+    @Override
+    public long weightBytesPerToken() {
+        long bytes = lmHeadProduct.byteSize();
+        for (Layer layer : layers) {
+            bytes += layer.qkv().byteSize() + layer.o().byteSize() + layer.gateUp().byteSize() + layer.down().byteSize();
+        }
+        return bytes;
     }
 
     @Override
@@ -224,13 +292,14 @@ public final class LlamaModel implements CausalLm {
         int length = cache.length() + 1;
         Layer layer = layers[index];
         float[] qkv = decodeQkv;
-        layer.qkv().multiply(normalizeToken(x, null), qkv); // [(H+2KV)*hd]
-        if (layer.qkvBias() != null) {
-            float[] bias = qkvBiases[index];
+        layer.qkv().multiply(normalizeToken(x, layer.inputNorm()), qkv); // [(H+2KV)*hd]
+        if (layer.qkvBiasValues() != null) {
+            float[] bias = layer.qkvBiasValues();
             for (int i = 0; i < qkv.length; i++) {
                 qkv[i] += bias[i];
             }
         }
+        scaleQueries(qkv, 0);
         rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
         cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
         if (kernel == MatVec.Kernel.VECTOR) {
@@ -245,7 +314,7 @@ public final class LlamaModel implements CausalLm {
         layer.o().multiply(decodeAttention, decodeRow);
         addInto(x, decodeRow); // residual
         float[] gateUp = decodeGateUp;
-        layer.gateUp().multiply(normalizeToken(x, null), gateUp); // [2I]
+        layer.gateUp().multiply(normalizeToken(x, layer.postNorm()), gateUp); // [2I]
         int inter = config.intermediateSize();
         if (kernel == MatVec.Kernel.VECTOR) {
             VectorKernel.swiGlu(gateUp, 0, inter);
@@ -257,6 +326,17 @@ public final class LlamaModel implements CausalLm {
         }
         layer.down().multiply(gateUp, decodeRow); // reads the first I values: the activation
         addInto(x, decodeRow); // residual
+    }
+
+    /** Scales the query heads at {@code qkv[from ..]} where loading did not fold the scale into q's rows. */
+    private void scaleQueries(float[] qkv, int from) {
+        if (queryScale == 1) {
+            return;
+        }
+        int end = from + config.numHeads() * config.headDim();
+        for (int i = from; i < end; i++) {
+            qkv[i] *= queryScale;
+        }
     }
 
     private static void addInto(float[] x, float[] y) {
@@ -294,17 +374,18 @@ public final class LlamaModel implements CausalLm {
         }
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
-            normalizeRows(x, n, null, normed);
-            layer.qkv().multiplyTokens(normed, hidden, n, qkvBiases[i], qkv); // [T, (H+2KV)*hd]
+            normalizeRows(x, n, layer.inputNorm(), normed);
+            layer.qkv().multiplyTokens(normed, hidden, n, layer.qkvBiasValues(), qkv); // [T, (H+2KV)*hd]
             for (int t = 0; t < n; t++) {
                 int row = t * qkvWidth;
+                scaleQueries(qkv, row);
                 rope.rotate(qkv, row, heads + kvHeads, angles[t]); // RoPE on q and k
                 cache.writeAt(i, start + t, qkv, row + heads * headDim, qkv, row + (heads + kvHeads) * headDim);
             }
             cache.attendPrompt(i, n, qkv, qkvWidth, heads, config.groupSize(), attention); // [T, H*hd]
             layer.o().multiplyTokens(attention, heads * headDim, n, null, out);
             addInto(x, out); // residual
-            normalizeRows(x, n, null, normed);
+            normalizeRows(x, n, layer.postNorm(), normed);
             layer.gateUp().multiplyTokens(normed, hidden, n, null, gateUp); // [T, 2I]
             VectorKernel.swiGluTokens(gateUp, n, inter);
             layer.down().multiplyTokens(gateUp, 2 * inter, n, null, out); // reads each row's first I values
@@ -419,5 +500,12 @@ public final class LlamaModel implements CausalLm {
     @Override
     public void close() {
         manager.close();
+        if (weightSource != null) {
+            try {
+                weightSource.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the model's weights: " + e.getMessage(), e);
+            }
+        }
     }
 }
