@@ -11,6 +11,8 @@ import dev.parlance.chat.template.RenderLimits;
 import dev.parlance.chat.template.Strftime;
 import dev.parlance.chat.template.Template;
 import dev.parlance.chat.template.TemplateException;
+import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,6 +65,16 @@ public final class ChatTemplate {
 
     private static final List<String> TOKEN_KEYS = List.of(
             "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
+    /** Template variable, then the GGUF key of its token id ("seperator" is llama.cpp's spelling). */
+    private static final List<String> GGUF_TOKEN_IDS = List.of(
+            "bos_token", "tokenizer.ggml.bos_token_id",
+            "eos_token", "tokenizer.ggml.eos_token_id",
+            "unk_token", "tokenizer.ggml.unknown_token_id",
+            "sep_token", "tokenizer.ggml.seperator_token_id",
+            "pad_token", "tokenizer.ggml.padding_token_id");
+    /** GGUF token types of control and user-defined tokens. */
+    private static final long GGUF_CONTROL = 3;
+    private static final long GGUF_USER_DEFINED = 4;
 
     private final String source;
     private final Template template;
@@ -142,6 +154,52 @@ public final class ChatTemplate {
                 : forFormat(ChatFormat.detect(knownTokens(config, tokens)), tokens);
         Path name = folder.toAbsolutePath().normalize().getFileName();
         return template.named(name != null ? name.toString() : folder.toString());
+    }
+
+    /**
+     * The prompt format of a model: a Hugging Face folder's ({@link #fromModelFolder}) or a GGUF
+     * file's ({@link #fromGgufMetadata}, its errors naming the model by the file's name).
+     *
+     * @throws IOException if the model's files cannot be read
+     * @throws TemplateException if the model's template does not parse
+     */
+    public static ChatTemplate fromModel(Path model) throws IOException {
+        if (!Files.isRegularFile(model)) {
+            return fromModelFolder(model);
+        }
+        try (GgufFile file = GgufFile.open(model)) {
+            return fromGgufMetadata(file.metadata()).named(model.getFileName().toString());
+        } catch (ModelLoadException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The prompt format a GGUF file's metadata holds: {@code tokenizer.chat_template} with the
+     * special tokens its {@code tokenizer.ggml.*_token_id} keys name, else a family default chosen
+     * from its control tokens.
+     */
+    public static ChatTemplate fromGgufMetadata(Map<String, Object> metadata) {
+        List<?> vocabulary = metadata.get("tokenizer.ggml.tokens") instanceof List<?> list ? list : List.of();
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (int i = 0; i < GGUF_TOKEN_IDS.size(); i += 2) {
+            if (metadata.get(GGUF_TOKEN_IDS.get(i + 1)) instanceof Long id && id >= 0 && id < vocabulary.size()
+                    && vocabulary.get((int) (long) id) instanceof String text) {
+                tokens.put(GGUF_TOKEN_IDS.get(i), text);
+            }
+        }
+        if (metadata.get("tokenizer.chat_template") instanceof String source) {
+            return fromSource(source, tokens);
+        }
+        Set<String> known = new LinkedHashSet<>(tokens.values());
+        List<?> types = metadata.get("tokenizer.ggml.token_type") instanceof List<?> list ? list : List.of();
+        for (int id = 0; id < Math.min(types.size(), vocabulary.size()); id++) {
+            if ((Long.valueOf(GGUF_CONTROL).equals(types.get(id)) || Long.valueOf(GGUF_USER_DEFINED).equals(types.get(id)))
+                    && vocabulary.get(id) instanceof String text) {
+                known.add(text);
+            }
+        }
+        return forFormat(ChatFormat.detect(known), tokens);
     }
 
     private static JsonObject readJson(Path file) throws IOException {

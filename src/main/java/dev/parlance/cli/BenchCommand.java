@@ -62,7 +62,7 @@ public final class BenchCommand implements Callable<Integer> {
     Source source;
 
     static final class Source {
-        @Option(names = "--model", paramLabel = "DIR", description = "A Hugging Face model folder.")
+        @Option(names = "--model", paramLabel = "MODEL", description = "A GGUF file or a Hugging Face model folder.")
         Path model;
 
         @Option(names = "--synthetic", paramLabel = "SHAPE",
@@ -158,7 +158,7 @@ public final class BenchCommand implements Callable<Integer> {
                 warmup.generate(new Generator.Request(Arrays.copyOf(prompt, 16), SamplingConfig.greedy(8),
                         Set.of(), 0, () -> false, true), (id, t, l) -> { });
             }
-            long weightBytes = config.parameterCount() * Float.BYTES;
+            long weightBytes = model.network().weightBytesPerToken();
             List<JsonObject> runs = new ArrayList<>();
             long peakRss = 0;
             for (int i = 0; i < repeat; i++) {
@@ -224,7 +224,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return CliSupport.fail(spec, chatTurns + " turns need about " + bench.contextTokens()
                         + " tokens of context but the model has " + model.config().contextLength());
             }
-            List<ChatTurnsBench.Turn> turns = bench.run(model, ChatTemplate.fromModelFolder(folder));
+            List<ChatTurnsBench.Turn> turns = bench.run(model, ChatTemplate.fromModel(folder));
             String name = source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

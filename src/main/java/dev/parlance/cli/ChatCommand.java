@@ -42,7 +42,7 @@ public final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model folder.")
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A GGUF file or a Hugging Face model folder.")
     Path model;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "A system prompt for the conversation.")
@@ -70,7 +70,7 @@ public final class ChatCommand implements Callable<Integer> {
             }
             ChatTemplate template;
             try {
-                template = ChatTemplate.fromModelFolder(model);
+                template = ChatTemplate.fromModel(model);
             } catch (IOException | TemplateException e) {
                 err.println("parlance: cannot read the model's chat template: " + e.getMessage());
                 err.flush();

@@ -27,7 +27,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model folder.")
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A GGUF file or a Hugging Face model folder.")
     Path model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")

@@ -45,7 +45,7 @@ public final class PromptCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A Hugging Face model folder.")
+    @Option(names = "--model", paramLabel = "MODEL", description = "A GGUF file or a Hugging Face model folder.")
     Path model;
 
     @Option(names = "--template", paramLabel = "FILE",
@@ -116,7 +116,7 @@ public final class PromptCommand implements Callable<Integer> {
 
     /** The model's template (or the file's), with any token the options name replacing the model's. */
     private ChatTemplate template() throws IOException {
-        ChatTemplate fromModel = model != null ? ChatTemplate.fromModelFolder(model) : null;
+        ChatTemplate fromModel = model != null ? ChatTemplate.fromModel(model) : null;
         Map<String, String> tokens = new LinkedHashMap<>(fromModel != null ? fromModel.specialTokens() : Map.of());
         if (bosToken != null) {
             tokens.put("bos_token", bosToken);

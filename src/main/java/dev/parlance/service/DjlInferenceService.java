@@ -11,6 +11,7 @@ import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.ModelLoadException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -63,10 +64,10 @@ public final class DjlInferenceService implements InferenceService {
             try {
                 LanguageModel next = LanguageModel.load(folder, progress::onProgress);
                 try {
-                    modelTemplate = ChatTemplate.fromModelFolder(folder);
+                    modelTemplate = ChatTemplate.fromModel(folder);
                 } catch (IOException | TemplateException e) {
                     next.close();
-                    throw new ModelLoadException(folder.resolve("tokenizer_config.json"),
+                    throw new ModelLoadException(Files.isDirectory(folder) ? folder.resolve("tokenizer_config.json") : folder,
                             "the chat template cannot be used: " + e.getMessage(), e);
                 }
                 model = next;
