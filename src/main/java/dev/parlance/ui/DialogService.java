@@ -19,4 +19,7 @@ public interface DialogService {
 
     /** Lets the user pick a folder; empty if cancelled. */
     Optional<Path> chooseDirectory(String title, Path initial);
+
+    /** Lets the user pick a GGUF model file; empty if cancelled. */
+    Optional<Path> chooseModelFile(String title, Path initial);
 }

@@ -12,6 +12,7 @@ import javafx.scene.control.Dialog;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextInputDialog;
 import javafx.stage.DirectoryChooser;
+import javafx.stage.FileChooser;
 import javafx.stage.Window;
 
 /** {@link DialogService} with JavaFX dialogs owned by the main window. */
@@ -81,6 +82,18 @@ public final class FxDialogService implements DialogService {
             chooser.setInitialDirectory(initial.toFile());
         }
         File picked = chooser.showDialog(owner.get());
+        return Optional.ofNullable(picked).map(File::toPath);
+    }
+
+    @Override
+    public Optional<Path> chooseModelFile(String title, Path initial) {
+        var chooser = new FileChooser();
+        chooser.setTitle(title);
+        chooser.getExtensionFilters().add(new FileChooser.ExtensionFilter("GGUF", "*.gguf"));
+        if (initial != null && Files.isDirectory(initial)) {
+            chooser.setInitialDirectory(initial.toFile());
+        }
+        File picked = chooser.showOpenDialog(owner.get());
         return Optional.ofNullable(picked).map(File::toPath);
     }
 }

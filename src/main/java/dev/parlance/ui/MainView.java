@@ -75,7 +75,8 @@ public final class MainView {
     @FXML
     private void initialize() {
         chatView.setOnOpenModelFolder(this::openModelFolder);
-        models.getFolders().addListener((ListChangeListener<Path>) change -> buildModelMenu());
+        chatView.setOnOpenModelFile(this::openModelFile);
+        models.getModels().addListener((ListChangeListener<Path>) change -> buildModelMenu());
         buildModelMenu();
         modelMenu.textProperty().bind(Bindings.createStringBinding(() -> models.getLoaded() == null
                 ? resources.getString("model.choose") : models.getLoaded().name(), models.loadedProperty()));
@@ -195,23 +196,30 @@ public final class MainView {
                 .ifPresent(models::load);
     }
 
+    private void openModelFile() {
+        dialogs.chooseModelFile(resources.getString("model.openFile"), models.modelsDirectoryProperty().get())
+                .ifPresent(models::load);
+    }
+
     private void buildModelMenu() {
         modelMenu.getItems().clear();
-        for (Path folder : models.getFolders()) {
+        for (Path folder : models.getModels()) {
             var item = new MenuItem(folder.getFileName().toString());
             item.setOnAction(e -> models.load(folder));
             modelMenu.getItems().add(item);
         }
-        if (models.getFolders().isEmpty()) {
+        if (models.getModels().isEmpty()) {
             var none = new MenuItem(resources.getString("model.noneFound"));
             none.setDisable(true);
             modelMenu.getItems().add(none);
         }
         var open = new MenuItem(resources.getString("model.open"));
         open.setOnAction(e -> openModelFolder());
+        var openFile = new MenuItem(resources.getString("model.openFile"));
+        openFile.setOnAction(e -> openModelFile());
         var refresh = new MenuItem(resources.getString("model.refresh"));
         refresh.setOnAction(e -> models.refresh());
-        modelMenu.getItems().addAll(new SeparatorMenuItem(), open, refresh);
+        modelMenu.getItems().addAll(new SeparatorMenuItem(), openFile, open, refresh);
     }
 
     private void showSelection(ConversationRecord selected) {

@@ -256,7 +256,7 @@ class MainWindowUiTest {
         robot.clickOn(button(robot, "Open model folder…"));
         waitUntil(() -> window.viewModel().models().getStatus() == ModelsViewModel.Status.FAILED);
         assertThat(robot.lookup(".empty-body").queryAllAs(Labeled.class)).anyMatch(l ->
-                l.getText().contains("no config.json") && l.getText().contains("Check that the folder"));
+                l.getText().contains("no config.json") && l.getText().contains("Parlance runs GGUF files"));
         Labeled modelStatus = robot.lookup("#modelStatus").queryLabeled();
         assertThat(modelStatus.getText()).isEqualTo("The model could not be loaded");
         assertThat(modelStatus.getTooltip().getText()).isEqualTo(modelStatus.getText()); // whole, if cut short

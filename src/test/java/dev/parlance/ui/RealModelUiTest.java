@@ -121,6 +121,24 @@ class RealModelUiTest {
     }
 
     @Test
+    void aGgufFileOpenedFromTheEmptyWindowAnswers(FxRobot robot) throws TimeoutException {
+        Path file = MODEL.resolveSibling("../fixtures/gguf/stories260K-Q8_0.gguf").normalize();
+        assumeTrue(Files.isRegularFile(file), "Skipped: " + file + " is absent (it comes with the shared folder)");
+        dialogs.modelFile = file;
+        robot.clickOn(robot.lookup((javafx.scene.Node n) -> n instanceof javafx.scene.control.Button
+                && "Open GGUF file…".equals(((javafx.scene.control.Button) n).getText())).queryButton());
+        waitUntil(120, () -> window.viewModel().models().getStatus() == ModelsViewModel.Status.READY
+                || window.viewModel().models().getStatus() == ModelsViewModel.Status.FAILED);
+        assertThat(window.viewModel().models().errorProperty().get()).isEmpty();
+        robot.interact(() -> window.viewModel().settings().maxTokensProperty().set(16));
+        robot.clickOn("#composer").write("Once upon a time").type(KeyCode.ENTER);
+        waitUntil(10, () -> chat().getMessages().size() == 2);
+        waitUntil(120, () -> chat().getState() != ChatViewModel.State.GENERATING);
+        assertThat(chat().errorProperty().get()).isEmpty();
+        assertThat(lastMessage().getText()).isNotBlank();
+    }
+
+    @Test
     void aBrokenModelFolderGivesThePlainWordsOfTheEngine(FxRobot robot) throws IOException, TimeoutException {
         Path broken = dir.resolve("broken-model");
         Files.createDirectories(broken);
@@ -132,7 +150,7 @@ class RealModelUiTest {
         String error = window.viewModel().models().errorProperty().get();
         assertThat(error).contains("config.json").contains("not valid JSON");
         assertThat(robot.lookup(".empty-body").queryAllAs(Labeled.class))
-                .anyMatch(l -> l.getText().contains(error) && l.getText().contains("Check that the folder"));
+                .anyMatch(l -> l.getText().contains(error) && l.getText().contains("Parlance runs GGUF files"));
     }
 
     @Test

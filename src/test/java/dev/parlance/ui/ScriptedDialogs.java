@@ -11,6 +11,7 @@ public final class ScriptedDialogs implements DialogService {
     public volatile String line;
     public volatile boolean confirmed = true;
     public volatile Path directory;
+    public volatile Path modelFile;
 
     @Override
     public Optional<String> editText(String title, String initial) {
@@ -37,5 +38,10 @@ public final class ScriptedDialogs implements DialogService {
     @Override
     public Optional<Path> chooseDirectory(String title, Path initial) {
         return Optional.ofNullable(directory);
+    }
+
+    @Override
+    public Optional<Path> chooseModelFile(String title, Path initial) {
+        return Optional.ofNullable(modelFile);
     }
 }

@@ -36,6 +36,7 @@ public final class ChatView {
     private final ModelsViewModel models;
     private final DialogService dialogs;
     private Runnable openModelFolder = () -> { };
+    private Runnable openModelFile = () -> { };
     private boolean follow = true;   // the transcript follows the answer until the user scrolls up
     private boolean scrollPending;
     private final Runnable scroller = this::scrollAfterLayout;
@@ -109,7 +110,7 @@ public final class ChatView {
         errorLabel.visibleProperty().bind(chat.errorProperty().isNotEmpty());
         errorLabel.managedProperty().bind(errorLabel.visibleProperty());
         models.statusProperty().addListener((obs, was, now) -> updatePlaceholder());
-        models.getFolders().addListener((ListChangeListener<Path>) change -> updatePlaceholder());
+        models.getModels().addListener((ListChangeListener<Path>) change -> updatePlaceholder());
         models.errorProperty().addListener((obs, was, now) -> updatePlaceholder());
         updatePlaceholder();
     }
@@ -117,6 +118,12 @@ public final class ChatView {
     /** What the empty state's "Open model folder…" button does. */
     public void setOnOpenModelFolder(Runnable action) {
         openModelFolder = action;
+        updatePlaceholder();
+    }
+
+    /** What the empty state's "Open GGUF file…" button does. */
+    public void setOnOpenModelFile(Runnable action) {
+        openModelFile = action;
         updatePlaceholder();
     }
 
@@ -251,30 +258,36 @@ public final class ChatView {
             case FAILED:
                 title.setText(resources.getString("empty.failed.title"));
                 body.setText(MessageFormat.format(resources.getString("model.error"), models.errorProperty().get()));
-                box.getChildren().add(openFolderButton());
+                box.getChildren().add(openButtons());
                 break;
             default:
-                boolean none = models.getFolders().isEmpty();
+                boolean none = models.getModels().isEmpty();
                 title.setText(resources.getString(none ? "empty.noModels.title" : "empty.pick.title"));
                 body.setText(MessageFormat.format(resources.getString(none ? "empty.noModels.body" : "empty.pick.body"),
                         models.modelsDirectoryProperty().get()));
-                for (Path folder : models.getFolders()) {
+                for (Path folder : models.getModels()) {
                     var button = new Button(folder.getFileName().toString());
                     button.setOnAction(e -> models.load(folder));
                     box.getChildren().add(button);
                 }
-                box.getChildren().add(openFolderButton());
+                box.getChildren().add(openButtons());
                 break;
         }
         body.setMaxWidth(560);
         transcript.setPlaceholder(box);
     }
 
-    private Button openFolderButton() {
-        var open = new Button(resources.getString("model.open"));
-        open.getStyleClass().add("accent");
-        open.setAccessibleText(resources.getString("model.open"));
-        open.setOnAction(e -> openModelFolder.run());
-        return open;
+    /** "Open GGUF file…" and "Open model folder…", side by side. */
+    private FlowPane openButtons() {
+        var openFile = new Button(resources.getString("model.openFile"));
+        openFile.getStyleClass().add("accent");
+        openFile.setAccessibleText(resources.getString("model.openFile"));
+        openFile.setOnAction(e -> openModelFile.run());
+        var openFolder = new Button(resources.getString("model.open"));
+        openFolder.setAccessibleText(resources.getString("model.open"));
+        openFolder.setOnAction(e -> openModelFolder.run());
+        var buttons = new FlowPane(8, 8, openFile, openFolder);
+        buttons.setAlignment(Pos.CENTER);
+        return buttons;
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -63,7 +64,8 @@ public final class ModelsViewModel {
     }
 
     /** Sub-folders of the models directory that look like models (they hold a {@code config.json}). */
-    public ObservableList<Path> getFolders() {
+    /** The model folders and GGUF files found, sorted by path. */
+    public ObservableList<Path> getModels() {
         return folders;
     }
 
@@ -144,7 +146,8 @@ public final class ModelsViewModel {
             return List.of();
         }
         try (Stream<Path> children = Files.list(directory)) {
-            return children.filter(p -> Files.isRegularFile(p.resolve("config.json")))
+            return children.filter(p -> Files.isRegularFile(p.resolve("config.json"))
+                            || Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
                     .sorted()
                     .collect(Collectors.toList());
         } catch (IOException e) {

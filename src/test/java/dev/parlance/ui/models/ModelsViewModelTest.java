@@ -23,14 +23,14 @@ class ModelsViewModelTest {
         Files.createDirectories(dir.resolve("notes"));
         var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir);
         models.refresh();
-        assertThat(models.getFolders()).containsExactly(dir.resolve("llama"));
+        assertThat(models.getModels()).containsExactly(dir.resolve("llama"));
     }
 
     @Test
     void aMissingModelsDirectoryListsNothing() {
         var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir.resolve("absent"));
         models.refresh();
-        assertThat(models.getFolders()).isEmpty();
+        assertThat(models.getModels()).isEmpty();
     }
 
     @Test
@@ -39,7 +39,7 @@ class ModelsViewModelTest {
         Files.writeString(dir.resolve("other/qwen/config.json"), "{}");
         var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir.resolve("absent"));
         models.modelsDirectoryProperty().set(dir.resolve("other"));
-        assertThat(models.getFolders()).containsExactly(dir.resolve("other/qwen"));
+        assertThat(models.getModels()).containsExactly(dir.resolve("other/qwen"));
     }
 
     @Test
