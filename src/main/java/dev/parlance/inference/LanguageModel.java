@@ -8,8 +8,10 @@ import com.google.gson.JsonParser;
 import dev.parlance.inference.gguf.GgufFile;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.GgufWeights;
+import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.SafeTensors;
+import dev.parlance.inference.model.SafeTensorsWeights;
 import dev.parlance.inference.model.Weights;
 import dev.parlance.inference.model.gpt2.Gpt2Config;
 import dev.parlance.inference.model.gpt2.Gpt2Model;
@@ -71,22 +73,34 @@ public final class LanguageModel implements AutoCloseable {
         JsonObject json = readJson(configFile, true);
         ModelConfig config = parseConfig(json, configFile);
         SafeTensors files = SafeTensors.open(folder);
-        requireMemory(folder, config);
+        boolean storedAsIs = config instanceof LlamaConfig && MatVec.Kernel.best() == MatVec.Kernel.VECTOR;
+        double bytesPerParameter = storedAsIs ? files.storedBytes() / (double) Math.max(1, files.storedElements())
+                : Float.BYTES;
+        requireMemory(folder, config, (long) (config.parameterCount() * bytesPerParameter));
         JsonObject generation = readJson(folder.resolve("generation_config.json"), false);
         GenerationDefaults defaults = GenerationDefaults.from(generation, json);
         TextTokenizer tokenizer = TextTokenizer.load(folder);
         NDManager manager = NDManager.newBaseManager();
+        SafeTensorsWeights mapped = storedAsIs ? new SafeTensorsWeights(folder, files) : null;
         try {
-            Weights weights = new Weights(files, manager);
-            CausalLm network = config instanceof LlamaConfig
-                    ? LlamaModel.load((LlamaConfig) config, weights, manager, progress)
-                    : Gpt2Model.load((Gpt2Config) config, weights, manager, progress);
+            CausalLm network;
+            if (storedAsIs) {
+                network = LlamaModel.load((LlamaConfig) config, mapped, LlamaModel.TensorNames.HUGGING_FACE, manager,
+                        progress);
+            } else {
+                Weights weights = new Weights(files, manager);
+                network = config instanceof LlamaConfig llama
+                        ? LlamaModel.load(llama, weights, manager, progress)
+                        : Gpt2Model.load((Gpt2Config) config, weights, manager, progress);
+            }
             return new LanguageModel(folder, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {
             manager.close();
             tokenizer.close();
-            if (e instanceof ModelLoadException) {
-                ModelLoadException problem = (ModelLoadException) e;
+            if (mapped != null) {
+                mapped.close();
+            }
+            if (e instanceof ModelLoadException problem) {
                 throw problem.file() == null ? new ModelLoadException(folder, problem.getMessage(), e) : problem;
             }
             throw new ModelLoadException(folder, "loading failed: " + e, e);
@@ -114,7 +128,7 @@ public final class LanguageModel implements AutoCloseable {
             tokenizer = TextTokenizer.fromGguf(file.metadata(), path);
             GenerationDefaults defaults = GenerationDefaults.from(null, ggufTokenIds(file));
             manager = NDManager.newBaseManager();
-            CausalLm network = LlamaModel.load(config, weights, manager, progress);
+            CausalLm network = LlamaModel.load(config, weights, LlamaModel.TensorNames.GGUF, manager, progress);
             return new LanguageModel(path, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {
             if (manager != null) {
@@ -198,13 +212,18 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    /** Refuses, before any allocation, a model whose float32 weights would not fit in free memory. */
-    private static void requireMemory(Path folder, ModelConfig config) throws ModelLoadException {
-        long needed = config.parameterCount() * Float.BYTES + HEADROOM_BYTES;
+    /**
+     * Refuses, before any allocation, a model whose weights would not fit in free memory.
+     *
+     * @param weightBytes the weights config.json implies, as the engine holds them: as stored, or
+     *     widened to float32
+     */
+    private static void requireMemory(Path folder, ModelConfig config, long weightBytes) throws ModelLoadException {
+        long needed = weightBytes + HEADROOM_BYTES;
         long available = SystemMemory.availableBytes();
         if (available > 0 && needed > available) {
             throw new ModelLoadException(folder, String.format(
-                    "this model needs about %.1f GB of memory (%,d parameters as float32) but only %.1f GB is free; "
+                    "this model needs about %.1f GB of memory (%,d parameters) but only %.1f GB is free; "
                             + "close other programs or choose a smaller model",
                     needed / 1e9, config.parameterCount(), available / 1e9));
         }

@@ -39,7 +39,7 @@ class ModelLoadErrorTest {
     @Test
     void aMissingFolderIsNamed() {
         assertThatThrownBy(() -> TinyModels.load(dir.resolve("nowhere")))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("nowhere").hasMessageContaining("not a folder");
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("nowhere").hasMessageContaining("no such file or folder");
     }
 
     @Test

@@ -4,15 +4,15 @@ import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.gguf.GgufFile;
 import dev.parlance.inference.gguf.GgufTensor;
 import dev.parlance.inference.tensor.WeightMatrix;
+import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Optional;
 
 /**
  * The tensors of a GGUF file as the engine uses them, checked against the shapes the metadata
  * implies and left in the file's storage format: matrices stay in the memory-mapped file, and
  * only vectors (norms, biases) are read into Java arrays. Every problem names the tensor.
  */
-public final class GgufWeights {
+public final class GgufWeights implements WeightSource {
     private final GgufFile file;
 
     public GgufWeights(GgufFile file) {
@@ -23,11 +23,18 @@ public final class GgufWeights {
         return file;
     }
 
+    @Override
+    public Path path() {
+        return file.path();
+    }
+
+    @Override
     public boolean has(String name) {
         return file.findTensor(name).isPresent();
     }
 
     /** The matrix {@code name} of {@code rows} rows of {@code cols} values (GGUF {@code ne = [cols, rows]}). */
+    @Override
     public WeightMatrix matrix(String name, long rows, long cols) throws ModelLoadException {
         GgufTensor tensor = file.tensor(name);
         requireShape(tensor, cols, rows);
@@ -41,7 +48,7 @@ public final class GgufWeights {
         }
     }
 
-    /** The vector {@code name} of {@code length} values, as float32. */
+    @Override
     public float[] vector(String name, int length) throws ModelLoadException {
         GgufTensor tensor = file.tensor(name);
         requireShape(tensor, length);
@@ -57,9 +64,9 @@ public final class GgufWeights {
         return values;
     }
 
-    /** {@link #vector}, or empty when the file has no tensor {@code name}. */
-    public Optional<float[]> optionalVector(String name, int length) throws ModelLoadException {
-        return has(name) ? Optional.of(vector(name, length)) : Optional.empty();
+    @Override
+    public void close() {
+        file.close();
     }
 
     private void requireShape(GgufTensor tensor, long... ne) throws ModelLoadException {

@@ -29,7 +29,7 @@ import java.util.Map;
  * {@code {dtype, shape, data_offsets: [begin, end]}} relative to the end of the header, then data.
  */
 public final class SafeTensors {
-    /** Element types this engine reads; everything is widened to float32. */
+    /** Element types this engine reads: kept as stored on the vector kernel, widened to float32 for the tensor path. */
     public enum DType {
         F32(4), F16(2), BF16(2);
 
@@ -172,6 +172,11 @@ public final class SafeTensors {
     /** Total bytes of all tensors as stored. */
     public long storedBytes() {
         return tensors.values().stream().mapToLong(TensorInfo::length).sum();
+    }
+
+    /** Total values of all tensors. */
+    public long storedElements() {
+        return tensors.values().stream().mapToLong(TensorInfo::elements).sum();
     }
 
     /** Maps a tensor's bytes read-only, little-endian. Tensors larger than 2 GiB are not supported. */

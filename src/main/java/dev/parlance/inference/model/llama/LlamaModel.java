@@ -9,14 +9,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
-import dev.parlance.inference.model.GgufWeights;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.Ops;
 import dev.parlance.inference.model.RotaryEmbedding;
 import dev.parlance.inference.model.VectorKernel;
+import dev.parlance.inference.model.WeightSource;
 import dev.parlance.inference.model.Weights;
-import dev.parlance.inference.tensor.WeightMatrix;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.function.DoubleConsumer;
@@ -38,7 +37,6 @@ import java.util.function.DoubleConsumer;
  */
 public final class LlamaModel implements CausalLm {
     private static final String LAYER = "model.layers.%d.";
-    private static final String GGUF_LAYER = "blk.%d.";
 
     private final LlamaConfig config;
     private final NDManager manager;
@@ -104,13 +102,14 @@ public final class LlamaModel implements CausalLm {
     }
 
     /**
-     * Loads the weights into {@code manager}, which the model then owns.
+     * Loads a folder's weights into {@code manager}, which the model then owns, for the tensor
+     * path that runs without the Vector API: widened to float32, fused and with the norms folded.
      *
      * @param progress told the fraction of layers loaded
      */
     public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
             DoubleConsumer progress) throws ModelLoadException {
-        MatVec.Kernel kernel = MatVec.Kernel.best();
+        MatVec.Kernel kernel = MatVec.Kernel.TORCH;
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
         long qRows = (long) config.numHeads() * config.headDim();
@@ -150,52 +149,92 @@ public final class LlamaModel implements CausalLm {
                 kernel, 1);
     }
 
+    /** The Llama family's tensor names in each file format: {@code layer} takes the layer's index. */
+    public enum TensorNames {
+        HUGGING_FACE("model.embed_tokens.weight", "lm_head.weight", "model.norm.weight", "model.layers.%d.",
+                "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "input_layernorm", "post_attention_layernorm"),
+        GGUF("token_embd.weight", "output.weight", "output_norm.weight", "blk.%d.",
+                "attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down", "attn_norm", "ffn_norm");
+
+        private final String embed;
+        private final String output;
+        private final String finalNorm;
+        private final String layer;
+        private final String q;
+        private final String k;
+        private final String v;
+        private final String o;
+        private final String gate;
+        private final String up;
+        private final String down;
+        private final String inputNorm;
+        private final String postNorm;
+
+        TensorNames(String embed, String output, String finalNorm, String layer, String q, String k, String v,
+                String o, String gate, String up, String down, String inputNorm, String postNorm) {
+            this.embed = embed;
+            this.output = output;
+            this.finalNorm = finalNorm;
+            this.layer = layer;
+            this.q = q;
+            this.k = k;
+            this.v = v;
+            this.o = o;
+            this.gate = gate;
+            this.up = up;
+            this.down = down;
+            this.inputNorm = inputNorm;
+            this.postNorm = postNorm;
+        }
+    }
+
     /**
-     * Builds the model on a GGUF file's tensors as they are stored, on the vector kernel: q, k
-     * and v become one product of three stacked matrices and gate and up another; the norms stay
-     * vectors and the attention scale is applied to the queries, since a compressed matrix cannot
-     * take them into its columns. The model closes the file.
+     * Builds the model on tensors as they are stored (a GGUF file's, compressed, or a folder's
+     * F32/F16/BF16), on the vector kernel: q, k and v become one product of three stacked
+     * matrices and gate and up another; the norms stay vectors and the attention scale is
+     * applied to the queries, since a stored matrix is read, never rewritten. The model closes
+     * {@code weights}.
      *
      * @param progress told the fraction of layers loaded
      */
-    public static LlamaModel load(LlamaConfig config, GgufWeights weights, NDManager manager,
+    public static LlamaModel load(LlamaConfig config, WeightSource weights, TensorNames names, NDManager manager,
             DoubleConsumer progress) throws ModelLoadException {
         if (MatVec.Kernel.best() != MatVec.Kernel.VECTOR) {
-            throw new ModelLoadException(weights.file().path(), "GGUF files run on Java's Vector API: start Parlance "
+            throw new ModelLoadException(weights.path(), "this model runs on Java's Vector API: start Parlance "
                     + "with --add-modules jdk.incubator.vector (its launcher does)");
         }
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
         int qRows = config.numHeads() * config.headDim();
         int kvRows = config.numKvHeads() * config.headDim();
-        WeightMatrix embed = weights.matrix("token_embd.weight", config.vocabSize(), hidden);
-        MatVec embedRows = MatVec.stacked(embed);
-        MatVec head = weights.has("output.weight")
-                ? MatVec.stacked(weights.matrix("output.weight", config.vocabSize(), hidden)) : embedRows;
+        MatVec embedRows = MatVec.stacked(weights.matrix(names.embed, config.vocabSize(), hidden));
+        MatVec head = config.tieWordEmbeddings() || !weights.has(names.output) ? embedRows
+                : MatVec.stacked(weights.matrix(names.output, config.vocabSize(), hidden));
         Layer[] layers = new Layer[config.numLayers()];
         for (int i = 0; i < layers.length; i++) {
-            String p = String.format(GGUF_LAYER, i);
+            String p = String.format(names.layer, i);
             float[] qkvBias = null;
             if (config.attentionBias()) {
                 qkvBias = new float[qRows + 2 * kvRows];
-                System.arraycopy(weights.vector(p + "attn_q.bias", qRows), 0, qkvBias, 0, qRows);
-                System.arraycopy(weights.vector(p + "attn_k.bias", kvRows), 0, qkvBias, qRows, kvRows);
-                System.arraycopy(weights.vector(p + "attn_v.bias", kvRows), 0, qkvBias, qRows + kvRows, kvRows);
+                System.arraycopy(weights.vector(p + names.q + ".bias", qRows), 0, qkvBias, 0, qRows);
+                System.arraycopy(weights.vector(p + names.k + ".bias", kvRows), 0, qkvBias, qRows, kvRows);
+                System.arraycopy(weights.vector(p + names.v + ".bias", kvRows), 0, qkvBias, qRows + kvRows, kvRows);
             }
             layers[i] = new Layer(null, qkvBias,
-                    MatVec.stacked(weights.matrix(p + "attn_q.weight", qRows, hidden),
-                            weights.matrix(p + "attn_k.weight", kvRows, hidden),
-                            weights.matrix(p + "attn_v.weight", kvRows, hidden)),
-                    MatVec.stacked(weights.matrix(p + "attn_output.weight", hidden, qRows)),
-                    MatVec.stacked(weights.matrix(p + "ffn_gate.weight", inter, hidden),
-                            weights.matrix(p + "ffn_up.weight", inter, hidden)),
-                    MatVec.stacked(weights.matrix(p + "ffn_down.weight", hidden, inter)),
-                    weights.vector(p + "attn_norm.weight", (int) hidden),
-                    weights.vector(p + "ffn_norm.weight", (int) hidden));
+                    MatVec.stacked(weights.matrix(p + names.q + ".weight", qRows, hidden),
+                            weights.matrix(p + names.k + ".weight", kvRows, hidden),
+                            weights.matrix(p + names.v + ".weight", kvRows, hidden)),
+                    MatVec.stacked(weights.matrix(p + names.o + ".weight", hidden, qRows)),
+                    MatVec.stacked(weights.matrix(p + names.gate + ".weight", inter, hidden),
+                            weights.matrix(p + names.up + ".weight", inter, hidden)),
+                    MatVec.stacked(weights.matrix(p + names.down + ".weight", hidden, inter)),
+                    weights.vector(p + names.inputNorm + ".weight", (int) hidden),
+                    weights.vector(p + names.postNorm + ".weight", (int) hidden));
             progress.accept((i + 1.0) / layers.length);
         }
-        float[] norm = weights.vector("output_norm.weight", (int) hidden);
-        return new LlamaModel(config, manager, weights.file(), null, null, norm, embedRows, head, layers,
+        float[] norm = weights.vector(names.finalNorm, (int) hidden);
+        return new LlamaModel(config, manager, weights, null, null, norm, embedRows, head, layers,
                 MatVec.Kernel.VECTOR, (float) (1.0 / Math.sqrt(config.headDim())));
     }
 
