@@ -1,8 +1,11 @@
 package dev.parlance.chat;
 
 import ai.djl.huggingface.tokenizers.Encoding;
+import dev.parlance.chat.template.RenderCancelledException;
 import dev.parlance.inference.ContextOverflowException;
+import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationResult;
+import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
@@ -50,15 +53,25 @@ public final class ChatSession implements AutoCloseable {
      * @param conversation messages, oldest first, normally ending with a user message; not mutated
      * @param sampling how to choose tokens; the template's end-of-turn markers are added as stops
      * @param listener receives answer and reasoning deltas
-     * @param cancelled polled before every token
+     * @param cancelled polled before every token and at every step of rendering the template; a
+     *     reply cancelled while rendering is {@link FinishReason#CANCELLED} with nothing written
      * @throws ContextOverflowException when the system prompt and the last message alone do not fit
      * @throws dev.parlance.chat.template.TemplateException when the template rejects the conversation
      */
     public ChatReply reply(List<Message> conversation, SamplingConfig sampling, ChatStreamListener listener,
             BooleanSupplier cancelled) {
+        try {
+            return replyRendered(conversation, sampling, listener, cancelled);
+        } catch (RenderCancelledException e) {
+            return new ChatReply("", "", FinishReason.CANCELLED, new GenerationStats(0, 0, 0, 0, 0, 0), 0);
+        }
+    }
+
+    private ChatReply replyRendered(List<Message> conversation, SamplingConfig sampling, ChatStreamListener listener,
+            BooleanSupplier cancelled) {
         int budget = answerBudget(sampling);
         List<Message> fitted = new ArrayList<>(conversation);
-        String prompt = template.render(fitted, true);
+        String prompt = template.render(fitted, true, cancelled);
         int[] ids = model.tokenizer().encode(prompt);
         int dropped = 0;
         while (ids.length + budget > contextLength()) {
@@ -67,7 +80,7 @@ public final class ChatSession implements AutoCloseable {
                 throw new ContextOverflowException(ids.length, contextLength() - budget);
             }
             dropped += dropTurn(fitted, oldest);
-            prompt = template.render(fitted, true);
+            prompt = template.render(fitted, true, cancelled);
             ids = model.tokenizer().encode(prompt);
         }
         var splitter = ReasoningSplitter.forPrompt(prompt);

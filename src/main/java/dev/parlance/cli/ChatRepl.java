@@ -6,6 +6,7 @@ import dev.parlance.chat.ChatStreamListener;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptBreakdown;
 import dev.parlance.chat.Role;
+import dev.parlance.chat.template.BudgetExceededException;
 import dev.parlance.chat.template.TemplateException;
 import dev.parlance.inference.ContextOverflowException;
 import dev.parlance.inference.FinishReason;
@@ -184,6 +185,9 @@ final class ChatRepl {
         ChatReply reply;
         try {
             reply = session.reply(messages(), sampling, stream, stopRequested::get);
+        } catch (BudgetExceededException e) {
+            note(e.getMessage());
+            return false;
         } catch (TemplateException e) {
             note("The chat template rejects this conversation: " + e.getMessage());
             return false;

@@ -111,4 +111,23 @@ class ChatSessionTest {
             assertThat(view.contextLength()).isEqualTo(256);
         }
     }
+
+    @Test
+    void aStopWhileTheTemplateRendersEndsTheReplyAsCancelledWithNothingWritten() throws Exception {
+        Path folder = SyntheticModel.write(dir.resolve("model"), SyntheticModel.Shape.TINY, SafeTensors.DType.F32, 1, 3);
+        // a template that would loop for hours: only the stop ends it
+        ChatTemplate endless = ChatTemplate.fromSource("{% for i in range(100000) %}{% for j in range(100000) %}"
+                + "{% endfor %}{% endfor %}", Map.of());
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (LanguageModel model = LanguageModel.load(folder, f -> { });
+                ChatSession session = new ChatSession(model, endless, 64)) {
+            ChatReply reply = session.reply(List.of(Message.user("hello")), SamplingConfig.greedy(4), IGNORE, () -> {
+                stop.set(true); // the first poll asks to stop, as a Ctrl+C arriving mid-render would
+                return stop.get();
+            });
+            assertThat(reply.finish()).isEqualTo(dev.parlance.inference.FinishReason.CANCELLED);
+            assertThat(reply.answer()).isEmpty();
+            assertThat(reply.stats().generatedTokens()).isZero();
+        }
+    }
 }
