@@ -5,6 +5,7 @@ import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.template.TemplateException;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
+import dev.parlance.inference.WeightFormat;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.SqliteConversationStore;
 import dev.parlance.store.StoreException;
@@ -19,9 +20,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -45,6 +46,11 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A GGUF file or a Hugging Face model folder.")
     Path model;
 
+    @Option(names = "--weights", paramLabel = "FORMAT", defaultValue = "stored",
+            description = "How a folder's weights are held: stored (as in its files), q8_0, q4_0 or q4_k "
+                    + "(quantized at load; GGUF files are used as they are).")
+    WeightFormat weights;
+
     @Option(names = "--system", paramLabel = "TEXT", description = "A system prompt for the conversation.")
     String system;
 
@@ -64,7 +70,7 @@ public final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        try (LanguageModel lm = CliSupport.loadModel(model, spec)) {
+        try (LanguageModel lm = CliSupport.loadModel(model, weights, spec)) {
             if (lm == null) {
                 return CliSupport.EXIT_MODEL;
             }

@@ -3,6 +3,7 @@ package dev.parlance.cli;
 import com.google.gson.JsonArray;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.WeightFormat;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -13,10 +14,15 @@ final class CliSupport {
 
     private CliSupport() {}
 
-    /** Loads the folder, or prints why not to stderr and returns null. */
-    static LanguageModel loadModel(Path folder, CommandSpec spec) {
+    /** Loads the model with its weights as stored, or prints why not to stderr and returns null. */
+    static LanguageModel loadModel(Path model, CommandSpec spec) {
+        return loadModel(model, WeightFormat.STORED, spec);
+    }
+
+    /** Loads the model, or prints why not to stderr and returns null. */
+    static LanguageModel loadModel(Path model, WeightFormat weights, CommandSpec spec) {
         try {
-            return LanguageModel.load(folder, fraction -> { });
+            return LanguageModel.load(model, weights, fraction -> { });
         } catch (ModelLoadException e) {
             spec.commandLine().getErr().println("parlance: cannot load the model: " + e.getMessage());
             spec.commandLine().getErr().flush();

@@ -8,6 +8,7 @@ import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.TokenLogprob;
+import dev.parlance.inference.WeightFormat;
 import dev.parlance.inference.model.MatVec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,9 +17,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code parlance generate}: continues a prompt (plain text, no chat template) and streams the text. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -29,6 +30,11 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A GGUF file or a Hugging Face model folder.")
     Path model;
+
+    @Option(names = "--weights", paramLabel = "FORMAT", defaultValue = "stored",
+            description = "How a folder's weights are held: stored (as in its files), q8_0, q4_0 or q4_k "
+                    + "(quantized at load; GGUF files are used as they are).")
+    WeightFormat weights;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptInput input;
@@ -54,7 +60,7 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
-        try (LanguageModel lm = CliSupport.loadModel(model, spec)) {
+        try (LanguageModel lm = CliSupport.loadModel(model, weights, spec)) {
             if (lm == null) {
                 return CliSupport.EXIT_MODEL;
             }

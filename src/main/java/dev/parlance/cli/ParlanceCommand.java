@@ -25,7 +25,7 @@ public final class ParlanceCommand implements Runnable {
 
     /** Runs the command line and returns the process exit code. */
     public static int run(String... args) {
-        return new CommandLine(new ParlanceCommand()).execute(args);
+        return new CommandLine(new ParlanceCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 
     @Override

@@ -52,12 +52,25 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Loads a Hugging Face model folder or a GGUF file.
+     * Loads a Hugging Face model folder or a GGUF file, with the weights as stored.
      *
      * @param progress told the fraction loaded, 0 to 1
      * @throws ModelLoadException naming the file and the problem when the model cannot be used
      */
     public static LanguageModel load(Path path, DoubleConsumer progress) throws ModelLoadException {
+        return load(path, WeightFormat.STORED, progress);
+    }
+
+    /**
+     * Loads a Hugging Face model folder or a GGUF file.
+     *
+     * @param weights how a folder's Llama-family weights are held (a GGUF file's are always used as
+     *     stored; GPT-2 and the tensor path widen to float32)
+     * @param progress told the fraction loaded, 0 to 1
+     * @throws ModelLoadException naming the file and the problem when the model cannot be used
+     */
+    public static LanguageModel load(Path path, WeightFormat weights, DoubleConsumer progress)
+            throws ModelLoadException {
         if (Files.isRegularFile(path)) {
             return loadGguf(path, progress);
         }
@@ -65,33 +78,35 @@ public final class LanguageModel implements AutoCloseable {
             throw new ModelLoadException(path, Files.exists(path) ? "not a model folder or a GGUF file"
                     : "no such file or folder");
         }
-        return loadFolder(path, progress);
+        return loadFolder(path, weights, progress);
     }
 
-    private static LanguageModel loadFolder(Path folder, DoubleConsumer progress) throws ModelLoadException {
+    private static LanguageModel loadFolder(Path folder, WeightFormat weights, DoubleConsumer progress)
+            throws ModelLoadException {
         Path configFile = folder.resolve("config.json");
         JsonObject json = readJson(configFile, true);
         ModelConfig config = parseConfig(json, configFile);
         SafeTensors files = SafeTensors.open(folder);
         boolean storedAsIs = config instanceof LlamaConfig && MatVec.Kernel.best() == MatVec.Kernel.VECTOR;
-        double bytesPerParameter = storedAsIs ? files.storedBytes() / (double) Math.max(1, files.storedElements())
-                : Float.BYTES;
+        double bytesPerParameter = !storedAsIs ? Float.BYTES
+                : weights.type() != null ? weights.type().blockBytes() / (double) weights.type().blockSize()
+                : files.storedBytes() / (double) Math.max(1, files.storedElements());
         requireMemory(folder, config, (long) (config.parameterCount() * bytesPerParameter));
         JsonObject generation = readJson(folder.resolve("generation_config.json"), false);
         GenerationDefaults defaults = GenerationDefaults.from(generation, json);
         TextTokenizer tokenizer = TextTokenizer.load(folder);
         NDManager manager = NDManager.newBaseManager();
-        SafeTensorsWeights mapped = storedAsIs ? new SafeTensorsWeights(folder, files) : null;
+        SafeTensorsWeights mapped = storedAsIs ? new SafeTensorsWeights(folder, files, weights.type()) : null;
         try {
             CausalLm network;
             if (storedAsIs) {
                 network = LlamaModel.load((LlamaConfig) config, mapped, LlamaModel.TensorNames.HUGGING_FACE, manager,
                         progress);
             } else {
-                Weights weights = new Weights(files, manager);
+                Weights widened = new Weights(files, manager);
                 network = config instanceof LlamaConfig llama
-                        ? LlamaModel.load(llama, weights, manager, progress)
-                        : Gpt2Model.load((Gpt2Config) config, weights, manager, progress);
+                        ? LlamaModel.load(llama, widened, manager, progress)
+                        : Gpt2Model.load((Gpt2Config) config, widened, manager, progress);
             }
             return new LanguageModel(folder, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {

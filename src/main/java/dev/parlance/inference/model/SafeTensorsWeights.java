@@ -2,6 +2,7 @@ package dev.parlance.inference.model;
 
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.gguf.GgmlType;
+import dev.parlance.inference.tensor.Quantizer;
 import dev.parlance.inference.tensor.WeightMatrix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -16,7 +17,8 @@ import java.util.Map;
 /**
  * The tensors of a Hugging Face folder's safetensors files, each file memory-mapped once: F32,
  * F16 and BF16 matrices stay in the file's pages in their own format (a BF16 model takes 2 bytes
- * a parameter, not 4), and only vectors are read into Java arrays.
+ * a parameter, not 4), or are quantized at load into memory of their own; only vectors are read
+ * into Java arrays.
  */
 public final class SafeTensorsWeights implements WeightSource {
     private final Path folder;
@@ -24,9 +26,17 @@ public final class SafeTensorsWeights implements WeightSource {
     private final Arena arena = Arena.ofShared();
     private final Map<Path, MemorySegment> mapped = new HashMap<>();
 
-    public SafeTensorsWeights(Path folder, SafeTensors files) {
+    private final GgmlType quantizeTo;
+
+    /**
+     * @param quantizeTo the type matrices are quantized to at load, or null to use them as stored;
+     *     a matrix whose rows are not whole blocks of it falls back to Q8_0 where they are whole
+     *     blocks of that, else stays as stored (as llama.cpp falls back)
+     */
+    public SafeTensorsWeights(Path folder, SafeTensors files, GgmlType quantizeTo) {
         this.folder = folder;
         this.files = files;
+        this.quantizeTo = quantizeTo;
     }
 
     @Override
@@ -42,7 +52,15 @@ public final class SafeTensorsWeights implements WeightSource {
     @Override
     public WeightMatrix matrix(String name, long rows, long cols) throws ModelLoadException {
         SafeTensors.TensorInfo info = tensor(name, rows, cols);
-        return WeightMatrix.of(typeOf(info), data(info), (int) rows, (int) cols);
+        WeightMatrix stored = WeightMatrix.of(typeOf(info), data(info), (int) rows, (int) cols);
+        GgmlType target = quantizeTo == null ? null
+                : cols % quantizeTo.blockSize() == 0 ? quantizeTo
+                : cols % GgmlType.Q8_0.blockSize() == 0 ? GgmlType.Q8_0 : null;
+        if (target == null || target == stored.type()) {
+            return stored;
+        }
+        return Quantizer.quantize(target, (int) rows, (int) cols, (row, into) -> stored.dequantizeRow(row, into, 0),
+                arena);
     }
 
     @Override
