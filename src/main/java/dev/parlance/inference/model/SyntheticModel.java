@@ -3,12 +3,18 @@ package dev.parlance.inference.model;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.parlance.inference.gguf.GgmlType;
+import dev.parlance.inference.gguf.GgufFileWriter;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiConsumer;
 
 /**
  * Writes a Llama-family model folder with seeded random weights at a chosen shape, and a
@@ -68,6 +74,9 @@ public final class SyntheticModel {
             + " + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private SyntheticModel() {}
 
     /**
@@ -115,45 +124,272 @@ public final class SyntheticModel {
         return c;
     }
 
-    private static void writeWeights(Path folder, Shape s, SafeTensors.DType dtype, int shards, long seed)
-            throws IOException {
+    /**
+     * Writes the model as one GGUF file holding the weights {@link #write} gives the folder of this
+     * shape and seed, with llama.cpp's tensor names and hyper-parameter keys (those of
+     * {@code src/bench/llama-cpp/to_gguf.py}). Shapes with q/k/v biases make {@code qwen2} files, the
+     * others {@code llama} files, whose {@code attn_q} / {@code attn_k} rows are permuted as llama.cpp's
+     * converter does for its adjacent-pair RoPE. The vocabulary is SentencePiece placeholders
+     * ({@code <unk>}, {@code <s>}, {@code </s>}, the 256 byte pieces {@code <0x00>}.., then
+     * {@code tokN}) with BOS 1 and EOS 2, not the folder's byte-level BPE: benchmarks and tests feed
+     * token ids, not text. The file is written a row at a time, so any shape needs little heap.
+     *
+     * @param type how matrices are stored: F32; F16 or BF16, rounded to nearest even (exact for these
+     *     weights); Q8_0 or Q4_0, by ggml's reference quantizers. A matrix whose rows are not whole
+     *     blocks falls back to F16 and norms and biases stay F32, as llama.cpp stores them.
+     * @throws IllegalArgumentException for another type
+     */
+    public static Path writeGguf(Path file, Shape shape, GgmlType type, long seed) throws IOException {
+        int fileType = switch (type) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException("synthetic GGUF files are F32, F16, BF16, Q8_0 or Q4_0, not "
+                    + type);
+        };
+        String arch = shape.qkvBias ? "qwen2" : "llama";
+        int headDim = shape.hidden / shape.heads;
+        var gguf = new GgufFileWriter()
+                .putString("general.architecture", arch)
+                .putString("general.name", "synthetic " + shape.displayName())
+                .putUint32("general.alignment", GgufFileWriter.ALIGNMENT)
+                .putUint32("general.file_type", fileType)
+                .putUint32(arch + ".context_length", shape.context)
+                .putUint32(arch + ".embedding_length", shape.hidden)
+                .putUint32(arch + ".block_count", shape.layers)
+                .putUint32(arch + ".feed_forward_length", shape.intermediate)
+                .putUint32(arch + ".attention.head_count", shape.heads)
+                .putUint32(arch + ".attention.head_count_kv", shape.kvHeads)
+                .putFloat32(arch + ".rope.freq_base", (float) shape.ropeTheta)
+                .putUint32(arch + ".rope.dimension_count", headDim)
+                .putFloat32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
+        putPlaceholderVocabulary(gguf, shape.vocab);
+        for (Tensor tensor : tensors(shape, seed)) {
+            String name = ggufName(tensor.name());
+            long[] ne = tensor.shape().length == 1 ? tensor.shape() : new long[] {tensor.shape()[1], tensor.shape()[0]};
+            int cols = (int) ne[0];
+            GgmlType stored = ne.length == 1 ? GgmlType.F32 : cols % type.blockSize() == 0 ? type : GgmlType.F16;
+            // llama.cpp's llama RoPE rotates adjacent pairs: within each head, GGUF row 2r + j is HF row j*hd/2 + r
+            int permutedHeads = !arch.equals("llama") ? 0
+                    : name.endsWith("attn_q.weight") ? shape.heads
+                    : name.endsWith("attn_k.weight") ? shape.kvHeads : 0;
+            gguf.tensor(name, stored, ne, (row, out) -> {
+                long hfRow = permutedHeads == 0 ? row
+                        : row - row % headDim + (row % 2) * (headDim / 2) + (row % headDim) / 2;
+                float[] values = new float[cols];
+                tensor.fill(hfRow * cols, values, cols);
+                encode(stored, values, out);
+            });
+        }
+        gguf.write(file);
+        return file;
+    }
+
+    private static void putPlaceholderVocabulary(GgufFileWriter gguf, int vocab) {
+        if (vocab < 3 + 256) {
+            throw new IllegalArgumentException("a vocabulary of " + vocab + " has no room for the 259 fixed pieces");
+        }
+        List<String> tokens = new ArrayList<>(vocab);
+        List<Float> scores = new ArrayList<>(vocab);
+        List<Integer> types = new ArrayList<>(vocab);
+        tokens.addAll(List.of("<unk>", "<s>", "</s>"));
+        types.addAll(List.of(2, 3, 3));  // unknown, control, control
+        for (int b = 0; b < 256; b++) {
+            tokens.add(String.format("<0x%02X>", b));
+            types.add(6);  // byte
+        }
+        for (int id = tokens.size(); id < vocab; id++) {
+            tokens.add("tok" + id);
+            types.add(1);  // normal
+        }
+        for (int id = 0; id < vocab; id++) {
+            scores.add((float) -id);
+        }
+        gguf.putString("tokenizer.ggml.model", "llama")
+                .putArray("tokenizer.ggml.tokens", GgufFileWriter.ValueType.STRING, tokens)
+                .putArray("tokenizer.ggml.scores", GgufFileWriter.ValueType.FLOAT32, scores)
+                .putArray("tokenizer.ggml.token_type", GgufFileWriter.ValueType.INT32, types)
+                .putUint32("tokenizer.ggml.bos_token_id", 1)
+                .putUint32("tokenizer.ggml.eos_token_id", 2);
+    }
+
+    /** llama.cpp's name of a Hugging Face tensor. */
+    private static String ggufName(String hfName) {
+        switch (hfName) {
+            case "model.embed_tokens.weight":
+                return "token_embd.weight";
+            case "model.norm.weight":
+                return "output_norm.weight";
+            case "lm_head.weight":
+                return "output.weight";
+            default:
+                break;
+        }
+        String[] parts = hfName.split("\\.", 4);  // model, layers, N, rest
+        String rest = parts[3];
+        int dot = rest.lastIndexOf('.');
+        String module = switch (rest.substring(0, dot)) {
+            case "input_layernorm" -> "attn_norm";
+            case "self_attn.q_proj" -> "attn_q";
+            case "self_attn.k_proj" -> "attn_k";
+            case "self_attn.v_proj" -> "attn_v";
+            case "self_attn.o_proj" -> "attn_output";
+            case "post_attention_layernorm" -> "ffn_norm";
+            case "mlp.gate_proj" -> "ffn_gate";
+            case "mlp.up_proj" -> "ffn_up";
+            case "mlp.down_proj" -> "ffn_down";
+            default -> throw new IllegalStateException("no GGUF name for " + hfName);
+        };
+        return "blk." + parts[2] + "." + module + rest.substring(dot);
+    }
+
+    /** One row of {@code type}'s blocks from {@code x}. */
+    private static void encode(GgmlType type, float[] x, MemorySegment out) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(x, 0, out, F32_LE, 0, x.length);
+            case F16 -> {
+                for (int i = 0; i < x.length; i++) {
+                    out.setAtIndex(I16_LE, i, Float.floatToFloat16(x[i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < x.length; i++) {
+                    out.setAtIndex(I16_LE, i, toBf16(x[i]));
+                }
+            }
+            case Q8_0 -> quantizeQ80(x, out);
+            case Q4_0 -> quantizeQ40(x, out);
+            default -> throw new IllegalStateException(type.toString());
+        }
+    }
+
+    /** ggml's {@code GGML_FP32_TO_BF16}: round to nearest even, NaN kept quiet. */
+    private static short toBf16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if ((bits & 0x7fffffff) > 0x7f800000) {
+            return (short) ((bits >>> 16) | 64);
+        }
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** ggml's {@code quantize_row_q8_0_ref}: per block of 32, d = max|x| / 127 and q = round(x / d). */
+    private static void quantizeQ80(float[] x, MemorySegment out) {
+        for (int block = 0; block < x.length / 32; block++) {
+            long at = block * 34L;
+            float amax = 0;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs(x[block * 32 + j]));
+            }
+            float d = amax / 127;
+            float id = d != 0 ? 1 / d : 0;
+            out.set(I16_LE, at, Float.floatToFloat16(d));
+            for (int j = 0; j < 32; j++) {
+                out.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) roundHalfAway(x[block * 32 + j] * id));
+            }
+        }
+    }
+
+    /**
+     * ggml's {@code quantize_row_q4_0_ref}: per block of 32, d = m / -8 where m is the value of largest
+     * magnitude, q = min(15, (int) (x / d + 8.5)); value j in the low nibble of byte j, value j + 16 in
+     * its high nibble.
+     */
+    private static void quantizeQ40(float[] x, MemorySegment out) {
+        for (int block = 0; block < x.length / 32; block++) {
+            long at = block * 18L;
+            float amax = 0;
+            float max = 0;
+            for (int j = 0; j < 32; j++) {
+                float v = x[block * 32 + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            float d = max / -8;
+            float id = d != 0 ? 1 / d : 0;
+            out.set(I16_LE, at, Float.floatToFloat16(d));
+            for (int j = 0; j < 16; j++) {
+                int low = Math.min(15, (int) (x[block * 32 + j] * id + 8.5f));
+                int high = Math.min(15, (int) (x[block * 32 + 16 + j] * id + 8.5f));
+                out.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) (low | high << 4));
+            }
+        }
+    }
+
+    /** C's {@code roundf}: halves away from zero. */
+    private static int roundHalfAway(float v) {
+        return (int) Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
+    }
+
+    /** One tensor of the model: its Hugging Face name and shape, and the seed of its values. */
+    private record Tensor(String name, long[] shape, long seed) {
+        boolean isNorm() {
+            return name.endsWith("norm.weight");
+        }
+
+        /**
+         * Row-major values {@code offset .. offset + count} into {@code chunk}: k/512 for k in -16..16
+         * (norm weights 1 + k/128, exact in BF16), from a hash of the seed and the position.
+         */
+        void fill(long offset, float[] chunk, int count) {
+            for (int i = 0; i < count; i++) {
+                long z = seed + (offset + i) * 0x9E3779B97F4A7C15L;
+                z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+                z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+                z ^= z >>> 31;
+                int k = (int) Math.floorMod(z, 33) - 16;
+                chunk[i] = isNorm() ? 1 + k / 128f : k / 512f;
+            }
+        }
+    }
+
+    /** Every tensor of the model in Hugging Face form, in the order that seeds them. */
+    private static List<Tensor> tensors(Shape s, long seed) {
         long hd = s.hidden / s.heads;
-        List<Object[]> tensors = new ArrayList<>();
-        tensors.add(new Object[] {"model.embed_tokens.weight", new long[] {s.vocab, s.hidden}});
+        List<Tensor> tensors = new ArrayList<>();
+        BiConsumer<String, long[]> add = (name, shape) ->
+                tensors.add(new Tensor(name, shape, seed * 1_000_003L + tensors.size()));
+        add.accept("model.embed_tokens.weight", new long[] {s.vocab, s.hidden});
         for (int i = 0; i < s.layers; i++) {
             String p = "model.layers." + i + ".";
-            tensors.add(new Object[] {p + "input_layernorm.weight", new long[] {s.hidden}});
-            tensors.add(new Object[] {p + "self_attn.q_proj.weight", new long[] {s.heads * hd, s.hidden}});
-            tensors.add(new Object[] {p + "self_attn.k_proj.weight", new long[] {s.kvHeads * hd, s.hidden}});
-            tensors.add(new Object[] {p + "self_attn.v_proj.weight", new long[] {s.kvHeads * hd, s.hidden}});
+            add.accept(p + "input_layernorm.weight", new long[] {s.hidden});
+            add.accept(p + "self_attn.q_proj.weight", new long[] {s.heads * hd, s.hidden});
+            add.accept(p + "self_attn.k_proj.weight", new long[] {s.kvHeads * hd, s.hidden});
+            add.accept(p + "self_attn.v_proj.weight", new long[] {s.kvHeads * hd, s.hidden});
             if (s.qkvBias) {
-                tensors.add(new Object[] {p + "self_attn.q_proj.bias", new long[] {s.heads * hd}});
-                tensors.add(new Object[] {p + "self_attn.k_proj.bias", new long[] {s.kvHeads * hd}});
-                tensors.add(new Object[] {p + "self_attn.v_proj.bias", new long[] {s.kvHeads * hd}});
+                add.accept(p + "self_attn.q_proj.bias", new long[] {s.heads * hd});
+                add.accept(p + "self_attn.k_proj.bias", new long[] {s.kvHeads * hd});
+                add.accept(p + "self_attn.v_proj.bias", new long[] {s.kvHeads * hd});
             }
-            tensors.add(new Object[] {p + "self_attn.o_proj.weight", new long[] {s.hidden, s.heads * hd}});
-            tensors.add(new Object[] {p + "post_attention_layernorm.weight", new long[] {s.hidden}});
-            tensors.add(new Object[] {p + "mlp.gate_proj.weight", new long[] {s.intermediate, s.hidden}});
-            tensors.add(new Object[] {p + "mlp.up_proj.weight", new long[] {s.intermediate, s.hidden}});
-            tensors.add(new Object[] {p + "mlp.down_proj.weight", new long[] {s.hidden, s.intermediate}});
+            add.accept(p + "self_attn.o_proj.weight", new long[] {s.hidden, s.heads * hd});
+            add.accept(p + "post_attention_layernorm.weight", new long[] {s.hidden});
+            add.accept(p + "mlp.gate_proj.weight", new long[] {s.intermediate, s.hidden});
+            add.accept(p + "mlp.up_proj.weight", new long[] {s.intermediate, s.hidden});
+            add.accept(p + "mlp.down_proj.weight", new long[] {s.hidden, s.intermediate});
         }
-        tensors.add(new Object[] {"model.norm.weight", new long[] {s.hidden}});
+        add.accept("model.norm.weight", new long[] {s.hidden});
         if (!s.tied) {
-            tensors.add(new Object[] {"lm_head.weight", new long[] {s.vocab, s.hidden}});
+            add.accept("lm_head.weight", new long[] {s.vocab, s.hidden});
         }
+        return tensors;
+    }
+
+    private static void writeWeights(Path folder, Shape s, SafeTensors.DType dtype, int shards, long seed)
+            throws IOException {
+        List<Tensor> tensors = tensors(s, seed);
         JsonObject weightMap = new JsonObject();
         int perShard = (tensors.size() + shards - 1) / shards;
         for (int shard = 0; shard < shards; shard++) {
             String fileName = shards == 1 ? "model.safetensors"
                     : String.format("model-%05d-of-%05d.safetensors", shard + 1, shards);
             var writer = new SafeTensorsWriter(dtype);
-            for (int t = shard * perShard; t < Math.min(tensors.size(), (shard + 1) * perShard); t++) {
-                String name = (String) tensors.get(t)[0];
-                long[] shape = (long[]) tensors.get(t)[1];
-                boolean norm = name.endsWith("norm.weight");
-                long tensorSeed = seed * 1_000_003L + t;
-                writer.add(name, shape, (offset, chunk, count) -> fill(tensorSeed, norm, offset, chunk, count));
-                weightMap.addProperty(name, fileName);
+            for (Tensor tensor : tensors.subList(Math.min(tensors.size(), shard * perShard),
+                    Math.min(tensors.size(), (shard + 1) * perShard))) {
+                writer.add(tensor.name(), tensor.shape(), tensor::fill);
+                weightMap.addProperty(tensor.name(), fileName);
             }
             writer.write(folder.resolve(fileName));
         }
@@ -162,18 +398,6 @@ public final class SyntheticModel {
             index.add("metadata", new JsonObject());
             index.add("weight_map", weightMap);
             writeJson(folder.resolve("model.safetensors.index.json"), index);
-        }
-    }
-
-    /** Seeded values k/512 for k in -16..16 (norm weights: 1 + k/128, exact in BF16), from a hash of the position. */
-    private static void fill(long seed, boolean norm, long offset, float[] chunk, int count) {
-        for (int i = 0; i < count; i++) {
-            long z = seed + (offset + i) * 0x9E3779B97F4A7C15L;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z ^= z >>> 31;
-            int k = (int) Math.floorMod(z, 33) - 16;
-            chunk[i] = norm ? 1 + k / 128f : k / 512f;
         }
     }
 
