@@ -83,11 +83,12 @@ class SyntheticGgufTest {
         }
     }
 
-    @Test
-    void anF32FileGivesTheLogitsOfTheSameModelsFolderAtEveryPosition() throws Exception {
-        float[][] folder = logits(SyntheticModel.write(dir.resolve("folder"), SyntheticModel.Shape.TINY,
-                SafeTensors.DType.F32, 1, SEED));
-        float[][] file = logits(gguf(GgmlType.F32));
+    /** TINY makes a llama file (Q/K rows permuted, RoPE on adjacent pairs), TINY_QWEN2 a qwen2 file with biases. */
+    @ParameterizedTest
+    @EnumSource(names = {"TINY", "TINY_QWEN2"})
+    void anF32FileGivesTheLogitsOfTheSameModelsFolderAtEveryPosition(SyntheticModel.Shape shape) throws Exception {
+        float[][] folder = logits(SyntheticModel.write(dir.resolve("folder"), shape, SafeTensors.DType.F32, 1, SEED));
+        float[][] file = logits(SyntheticModel.writeGguf(dir.resolve("model.gguf"), shape, GgmlType.F32, SEED));
         for (int t = 0; t < PROMPT.length; t++) {
             assertThat(file[t]).as("position %d", t).containsExactly(folder[t], within(1e-4f));
         }

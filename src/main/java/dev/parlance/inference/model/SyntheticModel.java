@@ -22,11 +22,14 @@ import java.util.function.BiConsumer;
  * measured at real models' shapes without downloading anything, and tests exercise the loader on
  * folders they made themselves. The weights are multiples of 1/512 up to 1/32 (norm weights 1 + k/128),
  * which F16 and BF16 hold exactly, so one model saved in any dtype computes the same numbers.
+ * {@link #writeGguf} writes the same weights as one GGUF file, so one model exists in both forms.
  */
 public final class SyntheticModel {
     /** Shapes of real models. */
     public enum Shape {
         TINY(32, 64, 2, 4, 2, 288, 256, 10000, false, true),
+        /** TINY with Qwen2's q/k/v biases and RoPE base. */
+        TINY_QWEN2(32, 64, 2, 4, 2, 288, 256, 1000000, true, true),
         SMOLLM2_135M(576, 1536, 30, 9, 3, 49152, 8192, 100000, false, true),
         QWEN2_5_0_5B(896, 4864, 24, 14, 2, 151936, 32768, 1000000, true, true),
         TINYLLAMA_1_1B(2048, 5632, 22, 32, 4, 32000, 2048, 10000, false, false);
