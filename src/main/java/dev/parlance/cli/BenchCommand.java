@@ -14,6 +14,7 @@ import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SystemMemory;
+import dev.parlance.inference.gguf.GgmlType;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.ModelConfig;
@@ -74,6 +75,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Write the synthetic model into DIR and keep it, to run other engines on the same weights.")
     Path keepSynthetic;
 
+    @Option(names = "--format", paramLabel = "TYPE",
+            description = "Write the synthetic weights as a GGUF file of this type instead of a folder: f32, f16, bf16, "
+                    + "q8_0 or q4_0.")
+    String format;
+
     @Option(names = "--dtype", description = "Stored dtype of synthetic weights: F32, F16, BF16 (default: ${DEFAULT-VALUE}).")
     SafeTensors.DType dtype = SafeTensors.DType.F32;
 
@@ -123,11 +129,20 @@ public final class BenchCommand implements Callable<Integer> {
                 return CliSupport.fail(spec, "unknown shape " + source.synthetic
                         + "; use smollm2-135m, qwen2.5-0.5b or tinyllama-1.1b");
             }
-            if (keepSynthetic != null) {
-                folder = SyntheticModel.write(keepSynthetic, shape, dtype, 1, 1);
-            } else {
+            GgmlType type = format != null ? ggufType(format) : null;
+            if (format != null && type == null) {
+                return CliSupport.fail(spec, "unknown --format " + format + "; use f32, f16, bf16, q8_0 or q4_0");
+            }
+            if (keepSynthetic == null) {
                 temp = Files.createTempDirectory("parlance-bench");
-                folder = SyntheticModel.write(temp.resolve(shape.name().toLowerCase()), shape, dtype, 1, 1);
+            }
+            if (type != null) {
+                Path parent = Files.createDirectories(keepSynthetic != null ? keepSynthetic : temp);
+                folder = SyntheticModel.writeGguf(parent.resolve(shape.displayName() + "-" + type + ".gguf"), shape,
+                        type, 1);
+            } else {
+                folder = SyntheticModel.write(keepSynthetic != null ? keepSynthetic
+                        : temp.resolve(shape.name().toLowerCase()), shape, dtype, 1, 1);
             }
         }
         try {
@@ -137,6 +152,21 @@ public final class BenchCommand implements Callable<Integer> {
                 deleteTree(temp);
             }
         }
+    }
+
+    private String syntheticName() {
+        return "synthetic " + source.synthetic + " " + (format != null ? ggufType(format) + " GGUF" : dtype);
+    }
+
+    private static GgmlType ggufType(String name) {
+        return switch (name.toUpperCase(Locale.ROOT)) {
+            case "F32" -> GgmlType.F32;
+            case "F16" -> GgmlType.F16;
+            case "BF16" -> GgmlType.BF16;
+            case "Q8_0" -> GgmlType.Q8_0;
+            case "Q4_0" -> GgmlType.Q4_0;
+            default -> null;
+        };
     }
 
     private int run(Path folder) {
@@ -225,7 +255,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + " tokens of context but the model has " + model.config().contextLength());
             }
             List<ChatTurnsBench.Turn> turns = bench.run(model, ChatTemplate.fromModel(folder));
-            String name = source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString();
+            String name = source.synthetic != null ? syntheticName() : folder.toString();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 JsonObject report = bench.toJson(turns);
@@ -251,7 +281,7 @@ public final class BenchCommand implements Callable<Integer> {
         // a prompt token passes through every matrix but the output projection (only the last one does)
         double prefillFlops = 2.0 * config.prefillParametersPerToken() * stats.prefillTokensPerSecond();
         JsonObject r = new JsonObject();
-        r.addProperty("model", source.synthetic != null ? "synthetic " + source.synthetic + " " + dtype : folder.toString());
+        r.addProperty("model", source.synthetic != null ? syntheticName() : folder.toString());
         r.addProperty("architecture", config.architecture());
         r.addProperty("parameters", config.parameterCount());
         r.addProperty("hidden_size", config.hiddenSize());
