@@ -5,10 +5,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.parlance.inference.gguf.GgmlType;
 import dev.parlance.inference.gguf.GgufFileWriter;
+import dev.parlance.inference.tensor.Quantizer;
+import dev.parlance.inference.tensor.WeightMatrix;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,9 +78,6 @@ public final class SyntheticModel {
             + " + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
             + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private SyntheticModel() {}
 
     /**
@@ -137,8 +135,8 @@ public final class SyntheticModel {
      * {@code tokN}) with BOS 1 and EOS 2, not the folder's byte-level BPE: benchmarks and tests feed
      * token ids, not text. The file is written a row at a time, so any shape needs little heap.
      *
-     * @param type how matrices are stored: F32; F16 or BF16, rounded to nearest even (exact for these
-     *     weights); Q8_0 or Q4_0, by ggml's reference quantizers. A matrix whose rows are not whole
+     * @param type how matrices are stored, by {@link Quantizer}: F32; F16 or BF16 (exact for these
+     *     weights); Q8_0 or Q4_0, as ggml's reference quantizers write them. A matrix whose rows are not whole
      *     blocks falls back to F16 and norms and biases stay F32, as llama.cpp stores them.
      * @throws IllegalArgumentException for another type
      */
@@ -178,13 +176,12 @@ public final class SyntheticModel {
             int permutedHeads = !arch.equals("llama") ? 0
                     : name.endsWith("attn_q.weight") ? shape.heads
                     : name.endsWith("attn_k.weight") ? shape.kvHeads : 0;
-            gguf.tensor(name, stored, ne, (row, out) -> {
-                long hfRow = permutedHeads == 0 ? row
-                        : row - row % headDim + (row % 2) * (headDim / 2) + (row % headDim) / 2;
-                float[] values = new float[cols];
-                tensor.fill(hfRow * cols, values, cols);
-                encode(stored, values, out);
-            });
+            gguf.tensor(name, stored, ne, new QuantizedRows(stored, cols, (int) (tensor.elements() / cols),
+                    (row, into) -> {
+                        long hfRow = permutedHeads == 0 ? row
+                                : row - row % headDim + (row % 2) * (headDim / 2) + (row % headDim) / 2;
+                        tensor.fill(hfRow * cols, into, cols);
+                    }));
         }
         gguf.write(file);
         return file;
@@ -248,87 +245,61 @@ public final class SyntheticModel {
         return "blk." + parts[2] + "." + module + rest.substring(dot);
     }
 
-    /** One row of {@code type}'s blocks from {@code x}. */
-    private static void encode(GgmlType type, float[] x, MemorySegment out) {
-        switch (type) {
-            case F32 -> MemorySegment.copy(x, 0, out, F32_LE, 0, x.length);
-            case F16 -> {
-                for (int i = 0; i < x.length; i++) {
-                    out.setAtIndex(I16_LE, i, Float.floatToFloat16(x[i]));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < x.length; i++) {
-                    out.setAtIndex(I16_LE, i, toBf16(x[i]));
-                }
-            }
-            case Q8_0 -> quantizeQ80(x, out);
-            case Q4_0 -> quantizeQ40(x, out);
-            default -> throw new IllegalStateException(type.toString());
-        }
-    }
-
-    /** ggml's {@code GGML_FP32_TO_BF16}: round to nearest even, NaN kept quiet. */
-    private static short toBf16(float value) {
-        int bits = Float.floatToRawIntBits(value);
-        if ((bits & 0x7fffffff) > 0x7f800000) {
-            return (short) ((bits >>> 16) | 64);
-        }
-        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
-    }
-
-    /** ggml's {@code quantize_row_q8_0_ref}: per block of 32, d = max|x| / 127 and q = round(x / d). */
-    private static void quantizeQ80(float[] x, MemorySegment out) {
-        for (int block = 0; block < x.length / 32; block++) {
-            long at = block * 34L;
-            float amax = 0;
-            for (int j = 0; j < 32; j++) {
-                amax = Math.max(amax, Math.abs(x[block * 32 + j]));
-            }
-            float d = amax / 127;
-            float id = d != 0 ? 1 / d : 0;
-            out.set(I16_LE, at, Float.floatToFloat16(d));
-            for (int j = 0; j < 32; j++) {
-                out.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) roundHalfAway(x[block * 32 + j] * id));
-            }
-        }
-    }
-
     /**
-     * ggml's {@code quantize_row_q4_0_ref}: per block of 32, d = m / -8 where m is the value of largest
-     * magnitude, q = min(15, (int) (x / d + 8.5)); value j in the low nibble of byte j, value j + 16 in
-     * its high nibble.
+     * A tensor's rows for {@link GgufFileWriter}, which asks for them in order: {@link Quantizer}
+     * stores a few MiB of them at a time, so a large tensor never sits in memory whole.
      */
-    private static void quantizeQ40(float[] x, MemorySegment out) {
-        for (int block = 0; block < x.length / 32; block++) {
-            long at = block * 18L;
-            float amax = 0;
-            float max = 0;
-            for (int j = 0; j < 32; j++) {
-                float v = x[block * 32 + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
+    private static final class QuantizedRows implements GgufFileWriter.RowWriter {
+        private static final long CHUNK_BYTES = 4 << 20;
+
+        private final GgmlType type;
+        private final int cols;
+        private final int rows;
+        private final Quantizer.RowSource source;
+        private final int chunkRows;
+        private Arena arena;
+        private WeightMatrix chunk;
+        private int first;
+
+        QuantizedRows(GgmlType type, int cols, int rows, Quantizer.RowSource source) {
+            this.type = type;
+            this.cols = cols;
+            this.rows = rows;
+            this.source = source;
+            this.chunkRows = (int) Math.max(1, CHUNK_BYTES / type.bytesFor(cols));
+        }
+
+        @Override
+        public void write(long row, MemorySegment out) {
+            if (chunk == null || row >= first + chunk.rows()) {
+                if (arena != null) {
+                    arena.close();
                 }
+                arena = Arena.ofConfined();
+                int start = (int) row;
+                first = start;
+                chunk = Quantizer.quantize(type, Math.min(chunkRows, rows - start), cols,
+                        (r, into) -> source.row(start + r, into), arena);
             }
-            float d = max / -8;
-            float id = d != 0 ? 1 / d : 0;
-            out.set(I16_LE, at, Float.floatToFloat16(d));
-            for (int j = 0; j < 16; j++) {
-                int low = Math.min(15, (int) (x[block * 32 + j] * id + 8.5f));
-                int high = Math.min(15, (int) (x[block * 32 + 16 + j] * id + 8.5f));
-                out.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) (low | high << 4));
+            out.copyFrom(chunk.data().asSlice((row - first) * out.byteSize(), out.byteSize()));
+            if (row == rows - 1) {
+                arena.close();
+                arena = null;
+                chunk = null;
             }
         }
-    }
-
-    /** C's {@code roundf}: halves away from zero. */
-    private static int roundHalfAway(float v) {
-        return (int) Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);
     }
 
     /** One tensor of the model: its Hugging Face name and shape, and the seed of its values. */
     private record Tensor(String name, long[] shape, long seed) {
+        long elements() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+
         boolean isNorm() {
             return name.endsWith("norm.weight");
         }
