@@ -10,6 +10,7 @@ import dev.parlance.chat.template.TemplateException;
 import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.WeightFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,12 +58,12 @@ public final class DjlInferenceService implements InferenceService {
     }
 
     @Override
-    public CompletableFuture<ModelInfo> load(Path folder, ProgressListener progress) {
+    public CompletableFuture<ModelInfo> load(Path folder, WeightFormat weights, ProgressListener progress) {
         return CompletableFuture.supplyAsync(() -> {
             unload();
             long start = System.nanoTime();
             try {
-                LanguageModel next = LanguageModel.load(folder, progress::onProgress);
+                LanguageModel next = LanguageModel.load(folder, weights, progress::onProgress);
                 try {
                     modelTemplate = ChatTemplate.fromModel(folder);
                 } catch (IOException | TemplateException e) {

@@ -2,6 +2,7 @@ package dev.parlance.service;
 
 import dev.parlance.chat.Message;
 import dev.parlance.inference.SamplingConfig;
+import dev.parlance.inference.WeightFormat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,13 +14,14 @@ import java.util.concurrent.CompletableFuture;
 public interface InferenceService extends AutoCloseable {
 
     /**
-     * Loads a model folder on the worker thread, closing the previous model. The future fails with
-     * a {@link dev.parlance.inference.ModelLoadException} whose message is fit to show a person.
+     * Loads a model on the worker thread, closing the previous model. The future fails with a
+     * {@link dev.parlance.inference.ModelLoadException} whose message is fit to show a person.
      *
-     * @param folder a Hugging Face model folder
+     * @param model a GGUF file or a Hugging Face model folder
+     * @param weights how a folder's weights are held in memory (a GGUF file's as stored)
      * @param progress told the fraction loaded (0..1), on the worker thread
      */
-    CompletableFuture<ModelInfo> load(Path folder, ProgressListener progress);
+    CompletableFuture<ModelInfo> load(Path model, WeightFormat weights, ProgressListener progress);
 
     /** The loaded model, or null. */
     ModelInfo loadedModel();

@@ -1,5 +1,6 @@
 package dev.parlance.ui;
 
+import dev.parlance.inference.WeightFormat;
 import dev.parlance.store.ConversationSettings;
 import java.io.IOException;
 import java.io.Reader;
@@ -92,6 +93,16 @@ public final class AppPreferences {
 
     public synchronized void setLastModel(Path folder) {
         values.setProperty("lastModel", folder.toString());
+    }
+
+    /** How model folders' weights are held in memory; as stored unless the user chose otherwise. */
+    public synchronized WeightFormat weightFormat() {
+        WeightFormat format = parse("weights", WeightFormat::valueOf);
+        return format != null ? format : WeightFormat.STORED;
+    }
+
+    public synchronized void setWeightFormat(WeightFormat format) {
+        values.setProperty("weights", format.name());
     }
 
     /** Window x, y, width, height, or null if never saved. */

@@ -205,6 +205,7 @@ public final class MainView {
         modelMenu.getItems().clear();
         for (Path folder : models.getModels()) {
             var item = new MenuItem(folder.getFileName().toString());
+            item.setMnemonicParsing(false); // "q4_k_m" is a name, not a shortcut
             item.setOnAction(e -> models.load(folder));
             modelMenu.getItems().add(item);
         }

@@ -80,6 +80,8 @@ public final class MainWindow {
         main.fontSizeProperty().set(prefs.fontSize());
         this.dialogs = dialogs.apply(this);
         models.modelsDirectoryProperty().addListener((obs, was, now) -> prefs.setModelsDirectory(now));
+        models.weightFormatProperty().set(prefs.weightFormat());
+        models.weightFormatProperty().addListener((obs, was, now) -> prefs.setWeightFormat(now));
         models.loadingProperty().addListener((obs, was, now) -> {
             if (now != null) {
                 prefs.setLastModel(now);

@@ -9,6 +9,7 @@ import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SharedData;
+import dev.parlance.inference.WeightFormat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -57,7 +58,7 @@ class DjlInferenceServiceTest {
     void answersStreamFromTheWorkerThreadAndEndWithAReason() throws Exception {
         Path folder = SharedData.require("models/stories260K");
         try (var service = new DjlInferenceService()) {
-            ModelInfo info = service.load(folder, f -> { }).get(60, TimeUnit.SECONDS);
+            ModelInfo info = service.load(folder, WeightFormat.STORED, f -> { }).get(60, TimeUnit.SECONDS);
             assertThat(info.architecture()).isEqualTo("LlamaForCausalLM");
             assertThat(service.loadedModel()).isEqualTo(info);
             var recorder = new Recorder();
@@ -72,7 +73,7 @@ class DjlInferenceServiceTest {
     void cancelStopsTheAnswerAndKeepsWhatCameBefore() throws Exception {
         Path folder = SharedData.require("models/stories260K");
         try (var service = new DjlInferenceService()) {
-            service.load(folder, f -> { }).get(60, TimeUnit.SECONDS);
+            service.load(folder, WeightFormat.STORED, f -> { }).get(60, TimeUnit.SECONDS);
             var recorder = new Recorder();
             var handle = new CompletableFuture<Generation>();
             recorder.onFirstText = () -> handle.join().cancel(); // from the worker, as a Stop click would
@@ -85,7 +86,7 @@ class DjlInferenceServiceTest {
     @Test
     void aBrokenFolderFailsTheLoadWithAPlainMessage() {
         try (var service = new DjlInferenceService()) {
-            assertThatThrownBy(() -> service.load(dir, f -> { }).get(60, TimeUnit.SECONDS))
+            assertThatThrownBy(() -> service.load(dir, WeightFormat.STORED, f -> { }).get(60, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(ModelLoadException.class)
                     .cause().hasMessageContaining("config.json");

@@ -1,6 +1,7 @@
 package dev.parlance.ui;
 
 import dev.parlance.chat.Message;
+import dev.parlance.inference.WeightFormat;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.ModelLoadException;
@@ -55,6 +56,8 @@ public final class FakeInferenceService implements InferenceService {
     private volatile CompletableFuture<ModelInfo> heldLoad;
     private volatile boolean holdLoads;
     private volatile Exception loadFailure;
+    /** The weight format the last load asked for. */
+    public volatile WeightFormat lastWeights;
 
     /** The model info the fake reports for a folder. */
     public static ModelInfo infoFor(Path folder) {
@@ -110,7 +113,8 @@ public final class FakeInferenceService implements InferenceService {
 
     /** Loads succeed for a folder with config.json and tokenizer.json and fail in words otherwise. */
     @Override
-    public CompletableFuture<ModelInfo> load(Path folder, ProgressListener progress) {
+    public CompletableFuture<ModelInfo> load(Path folder, WeightFormat weights, ProgressListener progress) {
+        lastWeights = weights;
         if (loadFailure != null) {
             return CompletableFuture.failedFuture(loadFailure);
         }

@@ -70,6 +70,7 @@ class MainWindowUiTest {
         Files.createDirectories(tiny);
         Files.writeString(tiny.resolve("config.json"), "{}");
         Files.writeString(tiny.resolve("tokenizer.json"), "{}");
+        Files.writeString(dir.resolve("models/smol_lm-q4_k_m.gguf"), "GGUF");
         Files.createDirectories(dir.resolve("broken"));
         prefs = AppPreferences.load(dir.resolve("settings.properties"));
         prefs.setModelsDirectory(dir.resolve("models"));
@@ -248,6 +249,16 @@ class MainWindowUiTest {
         assertThat(robot.lookup("#sendButton").queryButton().getText()).isEqualTo("发送");
         assertThat(robot.lookup("#newChatButton").queryButton().getText()).isEqualTo("新对话");
         assertThat(stage.getTitle()).startsWith("Parlance");
+    }
+
+    @Test
+    void aGgufFileInTheModelsFolderIsOfferedByItsWholeName(FxRobot robot) throws TimeoutException {
+        waitUntil(() -> robot.lookup("smol_lm-q4_k_m.gguf").tryQuery().isPresent());
+        assertThat(robot.lookup(".button").queryAllAs(javafx.scene.control.Button.class))
+                .anyMatch(b -> b.getText().equals("smol_lm-q4_k_m.gguf") && !b.isMnemonicParsing());
+        javafx.scene.control.MenuButton menu = robot.lookup("#modelMenu").queryAs(javafx.scene.control.MenuButton.class);
+        assertThat(menu.getItems()).anyMatch(item -> "smol_lm-q4_k_m.gguf".equals(item.getText())
+                && !item.isMnemonicParsing());
     }
 
     @Test

@@ -267,6 +267,7 @@ public final class ChatView {
                         models.modelsDirectoryProperty().get()));
                 for (Path folder : models.getModels()) {
                     var button = new Button(folder.getFileName().toString());
+                    button.setMnemonicParsing(false); // "q4_k_m" is a name, not a shortcut
                     button.setOnAction(e -> models.load(folder));
                     box.getChildren().add(button);
                 }

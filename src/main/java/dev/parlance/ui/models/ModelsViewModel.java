@@ -1,5 +1,6 @@
 package dev.parlance.ui.models;
 
+import dev.parlance.inference.WeightFormat;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
 import java.io.IOException;
@@ -41,6 +42,7 @@ public final class ModelsViewModel {
     private final ReadOnlyObjectWrapper<ModelInfo> loaded = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Path> loading = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ObjectProperty<WeightFormat> weightFormat = new SimpleObjectProperty<>(WeightFormat.STORED);
     private long loadId;   // FX thread only; a newer load makes older callbacks stale
     private long scanId;   // FX thread only
 
@@ -56,6 +58,12 @@ public final class ModelsViewModel {
         this.io = io;
         modelsDirectory.set(directory);
         modelsDirectory.addListener((obs, was, now) -> refresh());
+        weightFormat.addListener((obs, was, now) -> {
+            ModelInfo current = loaded.get();
+            if (current != null && status.get() == Status.READY && Files.isDirectory(current.folder())) {
+                load(current.folder());
+            }
+        });
     }
 
     /** The directory whose sub-folders are offered as models; the user may change it. */
@@ -63,7 +71,6 @@ public final class ModelsViewModel {
         return modelsDirectory;
     }
 
-    /** Sub-folders of the models directory that look like models (they hold a {@code config.json}). */
     /** The model folders and GGUF files found, sorted by path. */
     public ObservableList<Path> getModels() {
         return folders;
@@ -113,14 +120,22 @@ public final class ModelsViewModel {
                 }, fxThread);
     }
 
-    /** Loads a model folder; the previous model stays usable until the service swaps it. */
+    /**
+     * How a model folder's weights are held in memory; changing it reloads a loaded folder (a
+     * GGUF file's weights are always used as stored).
+     */
+    public ObjectProperty<WeightFormat> weightFormatProperty() {
+        return weightFormat;
+    }
+
+    /** Loads a model folder or GGUF file; the previous model stays usable until the service swaps it. */
     public void load(Path folder) {
         long id = ++loadId;
         status.set(Status.LOADING);
         loading.set(folder);
         progress.set(0);
         error.set("");
-        inference.load(folder, fraction -> fxThread.execute(() -> {
+        inference.load(folder, weightFormat.get(), fraction -> fxThread.execute(() -> {
             if (id == loadId) {
                 progress.set(fraction);
             }

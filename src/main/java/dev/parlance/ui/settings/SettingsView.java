@@ -1,6 +1,7 @@
 package dev.parlance.ui.settings;
 
 import dev.parlance.ui.DialogService;
+import dev.parlance.inference.WeightFormat;
 import dev.parlance.ui.MainViewModel;
 import dev.parlance.ui.Theme;
 import java.nio.file.Path;
@@ -59,6 +60,7 @@ public final class SettingsView {
     @FXML private ComboBox<Locale> languageBox;
     @FXML private Spinner<Double> fontSize;
     @FXML private Label modelsDirectoryLabel;
+    @FXML private ComboBox<WeightFormat> weightsBox;
 
     /**
      * @param main the app's look and the model picker's directory
@@ -135,6 +137,9 @@ public final class SettingsView {
         modelsDirectoryLabel.textProperty().bind(Bindings.createStringBinding(
                 () -> String.valueOf(main.models().modelsDirectoryProperty().get()),
                 main.models().modelsDirectoryProperty()));
+        weightsBox.getItems().setAll(WeightFormat.values());
+        weightsBox.setConverter(converter(w -> resources.getString("weights." + w.name().toLowerCase(Locale.ROOT))));
+        weightsBox.valueProperty().bindBidirectional(main.models().weightFormatProperty());
     }
 
     @FXML

@@ -3,6 +3,7 @@ package dev.parlance.ui.models;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.WeightFormat;
 import dev.parlance.ui.FakeInferenceService;
 import dev.parlance.ui.models.ModelsViewModel.Status;
 import java.io.IOException;
@@ -24,6 +25,31 @@ class ModelsViewModelTest {
         var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir);
         models.refresh();
         assertThat(models.getModels()).containsExactly(dir.resolve("llama"));
+    }
+
+    @Test
+    void listsGgufFilesBesideModelFolders() throws IOException {
+        Files.createDirectories(dir.resolve("llama"));
+        Files.writeString(dir.resolve("llama/config.json"), "{}");
+        Files.writeString(dir.resolve("qwen2.5-0.5b-instruct-q4_k_m.gguf"), "GGUF");
+        Files.writeString(dir.resolve("README.txt"), "not a model");
+        var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir);
+        models.refresh();
+        assertThat(models.getModels()).containsExactly(dir.resolve("llama"), dir.resolve("qwen2.5-0.5b-instruct-q4_k_m.gguf"));
+    }
+
+    @Test
+    void choosingAnotherWeightFormatReloadsTheLoadedFolderWithIt() throws Exception {
+        var inference = new FakeInferenceService().holdLoads();
+        Path folder = Files.createDirectories(dir.resolve("tiny"));
+        var models = new ModelsViewModel(inference, direct, direct, dir);
+        models.load(folder);
+        assertThat(inference.lastWeights).isEqualTo(WeightFormat.STORED);
+        inference.completeLoad();
+        models.weightFormatProperty().set(WeightFormat.Q8_0);
+        assertThat(models.getStatus()).isEqualTo(Status.LOADING);
+        assertThat(models.loadingProperty().get()).isEqualTo(folder);
+        assertThat(inference.lastWeights).isEqualTo(WeightFormat.Q8_0);
     }
 
     @Test
