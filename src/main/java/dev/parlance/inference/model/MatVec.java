@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.gguf.GgmlType;
 import dev.parlance.inference.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.FloatBuffer;
 
 /**
@@ -38,6 +40,8 @@ public final class MatVec {
     private static final ThreadLocal<float[]> PACKED_TOKENS = ThreadLocal.withInitial(() -> new float[0]);
     /** Each thread's rows of a compressed matrix, dequantized for a prompt's product. */
     private static final ThreadLocal<float[]> DEQUANTIZED_ROWS = ThreadLocal.withInitial(() -> new float[0]);
+    /** The same rows in native memory, which the product kernel reads. */
+    private static final ThreadLocal<MemorySegment> NATIVE_ROWS = ThreadLocal.withInitial(() -> MemorySegment.NULL);
 
     private final NDArray weight;
     private final Kernel kernel;
@@ -225,7 +229,8 @@ public final class MatVec {
      * Rows {@code from .. to - 1} of {@code part} times the packed tokens, into {@code y} from
      * column {@code column}. Float32 rows are read in place; other formats are dequantized a
      * block of rows at a time into this thread's scratch, which stays in the core's cache while
-     * every panel of tokens passes it.
+     * every panel of tokens passes it. The scratch is native memory, as the mapped weights are:
+     * the product kernel read a heap segment (a float array's) several times slower.
      */
     private void multiplyTokensInBlocks(WeightMatrix part, int from, int to, float[] packed, int tokens,
             float[] bias, float[] y, int column) {
@@ -234,14 +239,25 @@ public final class MatVec {
             return;
         }
         float[] scratch = dequantizedRows();
-        MemorySegment block = MemorySegment.ofArray(scratch);
+        MemorySegment block = nativeRows();
         for (int r = from; r < to; r += VectorKernel.ROW_BLOCK) {
             int n = Math.min(VectorKernel.ROW_BLOCK, to - r);
             for (int i = 0; i < n; i++) {
                 part.dequantizeRow(r + i, scratch, i * cols);
             }
+            MemorySegment.copy(scratch, 0, block, ValueLayout.JAVA_FLOAT, 0, n * cols);
             VectorKernel.matMul(block, cols, 0, n, packed, tokens, bias, y, rows, column + r - from);
         }
+    }
+
+    private MemorySegment nativeRows() {
+        long size = (long) VectorKernel.ROW_BLOCK * cols * Float.BYTES;
+        MemorySegment rowsScratch = NATIVE_ROWS.get();
+        if (rowsScratch.byteSize() < size) {
+            rowsScratch = Arena.ofAuto().allocate(size, 64);
+            NATIVE_ROWS.set(rowsScratch);
+        }
+        return rowsScratch;
     }
 
     private float[] dequantizedRows() {
