@@ -208,6 +208,16 @@ class QuantizerTest {
     }
 
     @Test
+    void anEmptyMatrixIsEmpty() {
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix matrix = Quantizer.quantize(GgmlType.Q4_K, 0, 256, (r, into) -> { }, arena);
+
+            assertThat(matrix.rows()).isZero();
+            assertThat(matrix.data().byteSize()).isZero();
+        }
+    }
+
+    @Test
     void typesWithoutAQuantizerAreRefused() {
         try (Arena arena = Arena.ofConfined()) {
             assertThatThrownBy(() -> Quantizer.quantize(GgmlType.Q6_K, 4, 256, (r, into) -> { }, arena))
