@@ -70,7 +70,7 @@ public final class Quantizer {
                     + " values; rows of " + cols + " are not a whole number of them");
         }
         int rowBytes = Math.toIntExact(target.bytesFor(cols));
-        MemorySegment data = arena.allocate(Math.max(1, (long) rows * rowBytes), 64);
+        MemorySegment data = arena.allocate((long) rows * rowBytes, 64);
         int batchRows = Math.max(1, Math.min(rows, BATCH_BYTES / Math.max(1, rowBytes)));
         byte[] batch = new byte[Math.multiplyExact(batchRows, rowBytes)];
         int tasks = 4 * (ForkJoinPool.getCommonPoolParallelism() + 1);

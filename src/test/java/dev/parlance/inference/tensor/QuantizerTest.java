@@ -11,6 +11,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -23,10 +28,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  * and the dequantized rows against the input, within each format's error bound.
  */
 class QuantizerTest {
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int ROWS = 16;
     private static final int COLS = 512;
+    private static final int STRESS_ROWS = 256;
+    private static final int STRESS_COLS = 4096;
     /** fp16's relative rounding error for normal numbers. */
     private static final double HALF_EPS = 0x1p-11;
 
@@ -36,18 +45,35 @@ class QuantizerTest {
         float[][] input = floats(resource("input.f32"), ROWS, COLS);
         byte[] expected = resource(type + ".blocks");
         try (Arena arena = Arena.ofConfined()) {
-            WeightMatrix matrix = Quantizer.quantize(type, ROWS, COLS, (r, into) -> System.arraycopy(input[r], 0, into, 0, COLS), arena);
+            WeightMatrix matrix = Quantizer.quantize(type, ROWS, COLS, copying(input), arena);
 
             assertThat(matrix.type()).isEqualTo(type);
+            int rowBytes = (int) type.bytesFor(COLS);
+            assertThat(expected).hasSize(ROWS * rowBytes);
             byte[] actual = matrix.data().asSlice(0, expected.length).toArray(ValueLayout.JAVA_BYTE);
-            long rowBytes = type.bytesFor(COLS);
-            for (int r = 0; r < ROWS; r++) {
-                for (long b = r * rowBytes; b < (r + 1) * rowBytes; b++) {
-                    int i = (int) b;
-                    assertThat(actual[i]).as("%s row %d, byte %d of the row (block %d)", type, r, b - r * rowBytes,
-                            (b - r * rowBytes) / type.blockBytes()).isEqualTo(expected[i]);
-                }
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(actual[i]).as("%s row %d, byte %d of the row (block %d)", type, i / rowBytes, i % rowBytes,
+                        i % rowBytes / type.blockBytes()).isEqualTo(expected[i]);
             }
+        }
+    }
+
+    /**
+     * A million values (4096 Q4_K blocks), compared by digest: rare paths of make_qkx2_quants (such
+     * as the last of its 21 candidate scales winning) show only in that many blocks.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "F16", "BF16"})
+    void manyGeneratedRowsQuantizeToTheReferenceDigest(GgmlType type) throws NoSuchAlgorithmException {
+        String expected = new String(resource("digests.txt"), StandardCharsets.UTF_8).lines()
+                .filter(line -> line.startsWith(type + " ")).findFirst().orElseThrow()
+                .substring(type.name().length() + 1);
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix matrix = Quantizer.quantize(type, STRESS_ROWS, STRESS_COLS, QuantizerTest::stressRow, arena);
+
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
+                    matrix.data().asSlice(0, STRESS_ROWS * type.bytesFor(STRESS_COLS)).toArray(ValueLayout.JAVA_BYTE));
+            assertThat(HexFormat.of().formatHex(digest)).isEqualTo(expected);
         }
     }
 
@@ -58,7 +84,7 @@ class QuantizerTest {
         float[] special = floats(resource("special.f32"), 1, 64)[0];
         MemorySegment expected = MemorySegment.ofArray(resource("special." + type + ".blocks"));
         try (Arena arena = Arena.ofConfined()) {
-            WeightMatrix matrix = Quantizer.quantize(type, 1, 64, (r, into) -> System.arraycopy(special, 0, into, 0, 64), arena);
+            WeightMatrix matrix = Quantizer.quantize(type, 1, 64, copying(new float[][] {special}), arena);
 
             for (int i = 0; i < 64; i++) {
                 short want = expected.getAtIndex(SHORT, i);
@@ -82,7 +108,8 @@ class QuantizerTest {
                 double d = absMax(x[r], b, 32) / 127;
                 for (int i = b; i < b + 32; i++) {
                     double bound = d * (0.5 + 127 * HALF_EPS) * (1 + 1e-6);
-                    assertThat((double) Math.abs(y[r][i] - x[r][i])).as("row %d value %d", r, i).isLessThanOrEqualTo(bound);
+                    assertThat((double) Math.abs(y[r][i] - x[r][i])).as("row %d value %d", r, i)
+                            .isLessThanOrEqualTo(bound);
                 }
             }
         }
@@ -99,7 +126,8 @@ class QuantizerTest {
                 for (int i = b; i < b + 32; i++) {
                     double steps = x[r][i] / d;
                     double bound = Math.abs(d) * ((steps > 7.5 ? 1 : 0.5) + 8 * HALF_EPS) * (1 + 1e-6);
-                    assertThat((double) Math.abs(y[r][i] - x[r][i])).as("row %d value %d", r, i).isLessThanOrEqualTo(bound);
+                    assertThat((double) Math.abs(y[r][i] - x[r][i])).as("row %d value %d", r, i)
+                            .isLessThanOrEqualTo(bound);
                 }
             }
         }
@@ -115,7 +143,7 @@ class QuantizerTest {
         float[][] x = gaussianRows(64, 1024, 3);
         float[][] y = roundTrip(GgmlType.Q4_K, x);
         try (Arena arena = Arena.ofConfined()) {
-            WeightMatrix matrix = Quantizer.quantize(GgmlType.Q4_K, x.length, 1024, (r, into) -> System.arraycopy(x[r], 0, into, 0, 1024), arena);
+            WeightMatrix matrix = Quantizer.quantize(GgmlType.Q4_K, x.length, 1024, copying(x), arena);
             MemorySegment data = matrix.data();
             double squaredError = 0;
             double squared = 0;
@@ -132,7 +160,8 @@ class QuantizerTest {
                             int i = 256 * block + 32 * j + l;
                             double outside = Math.max(0, Math.max(low - x[r][i], x[r][i] - high));
                             double bound = step / 2 + outside + 1e-6 * Math.abs(x[r][i]) + 1e-6 * step;
-                            assertThat((double) Math.abs(y[r][i] - x[r][i])).as("row %d value %d", r, i).isLessThanOrEqualTo(bound);
+                            assertThat((double) Math.abs(y[r][i] - x[r][i])).as("row %d value %d", r, i)
+                                    .isLessThanOrEqualTo(bound);
                             squaredError += (y[r][i] - x[r][i]) * (double) (y[r][i] - x[r][i]);
                             squared += x[r][i] * (double) x[r][i];
                         }
@@ -179,11 +208,40 @@ class QuantizerTest {
     }
 
     @Test
+    void anEmptyMatrixIsEmpty() {
+        try (Arena arena = Arena.ofConfined()) {
+            WeightMatrix matrix = Quantizer.quantize(GgmlType.Q4_K, 0, 256, (r, into) -> { }, arena);
+
+            assertThat(matrix.rows()).isZero();
+            assertThat(matrix.data().byteSize()).isZero();
+        }
+    }
+
+    @Test
     void typesWithoutAQuantizerAreRefused() {
         try (Arena arena = Arena.ofConfined()) {
             assertThatThrownBy(() -> Quantizer.quantize(GgmlType.Q6_K, 4, 256, (r, into) -> { }, arena))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("Q6_K");
+        }
+    }
+
+    /** make_quantized.py's {@code stress_rows}: every value is exact in float32. */
+    private static void stressRow(int r, float[] into) {
+        long state = r * 0x9E3779B97F4A7C15L + 1;
+        for (int c = 0; c < STRESS_COLS; c++) {
+            long n = 0;
+            for (int k = 0; k < 4; k++) {
+                state = state * 6364136223846793005L + 1442695040888963407L;
+                n += state >>> 48;
+            }
+            into[c] = (float) ((n - 131070) * Math.scalb(1.0, -17 - r % 4 - (c / 32) * 7 % 9));
+        }
+        if (r % 32 == 31) {
+            Arrays.fill(into, 0f);
+        }
+        if (r % 32 == 30) {
+            Arrays.fill(into, 0, 128, 0f);
         }
     }
 
@@ -203,7 +261,7 @@ class QuantizerTest {
     private static float[][] roundTrip(GgmlType type, float[][] x) {
         int cols = x[0].length;
         try (Arena arena = Arena.ofConfined()) {
-            WeightMatrix matrix = Quantizer.quantize(type, x.length, cols, (r, into) -> System.arraycopy(x[r], 0, into, 0, cols), arena);
+            WeightMatrix matrix = Quantizer.quantize(type, x.length, cols, copying(x), arena);
             float[][] y = new float[x.length][cols];
             for (int r = 0; r < x.length; r++) {
                 matrix.dequantizeRow(r, y[r], 0);
@@ -233,13 +291,21 @@ class QuantizerTest {
 
     /** The 6-bit scale of sub-block j, as ggml-common.h packs them in a block_q4_K's scales[12]. */
     private static int subScale(MemorySegment data, long scales, int j) {
-        return j < 4 ? data.get(ValueLayout.JAVA_BYTE, scales + j) & 63
-                : (data.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0xF) | ((data.get(ValueLayout.JAVA_BYTE, scales + j - 4) & 0xFF) >> 6) << 4;
+        return j < 4 ? unsigned(data, scales + j) & 63
+                : (unsigned(data, scales + j + 4) & 0xF) | (unsigned(data, scales + j - 4) >> 6) << 4;
     }
 
     private static int subMin(MemorySegment data, long scales, int j) {
-        return j < 4 ? data.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 63
-                : (data.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0xFF) >> 4 | ((data.get(ValueLayout.JAVA_BYTE, scales + j) & 0xFF) >> 6) << 4;
+        return j < 4 ? unsigned(data, scales + j + 4) & 63
+                : unsigned(data, scales + j + 4) >> 4 | (unsigned(data, scales + j) >> 6) << 4;
+    }
+
+    private static int unsigned(MemorySegment data, long at) {
+        return data.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+    }
+
+    private static Quantizer.RowSource copying(float[][] x) {
+        return (r, into) -> System.arraycopy(x[r], 0, into, 0, x[r].length);
     }
 
     private static float decode(GgmlType type, short bits) {

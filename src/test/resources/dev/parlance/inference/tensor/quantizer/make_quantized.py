@@ -7,7 +7,10 @@ little-endian:
   F16/BF16.blocks          input.f32 rounded by numpy (float16) and torch (bfloat16)
   special.f32              64 values for the conversions: zeros, infinities, NaN, ties, overflow, subnormals
   special.F16/BF16.blocks  the same, converted
+  digests.txt              per type, the SHA-256 of the blocks of 256 x 4096 generated rows (stress_rows; the
+                           test generates the same rows, whose values are exact in float32)
 """
+import hashlib
 import subprocess
 import sys
 
@@ -60,6 +63,30 @@ def special():
     return s
 
 
+STRESS_ROWS, STRESS_COLS = 256, 4096
+MASK = (1 << 64) - 1
+
+
+def stress_rows():
+    """Sums of four 16-bit draws of a 64-bit LCG (seeded per row), times a power of two that changes
+    with the row and every 32 values (2^-17 .. 2^-28); every 32nd row zero, every 32nd but one zero
+    in its first 128 values."""
+    x = np.zeros((STRESS_ROWS, STRESS_COLS), dtype=np.float32)
+    for r in range(STRESS_ROWS):
+        state = (r * 0x9E3779B97F4A7C15 + 1) & MASK
+        for c in range(STRESS_COLS):
+            n = 0
+            for _ in range(4):
+                state = (state * 6364136223846793005 + 1442695040888963407) & MASK
+                n += state >> 48
+            x[r, c] = (n - 131070) * 2.0 ** (-17 - r % 4 - (c // 32) * 7 % 9)
+        if r % 32 == 31:
+            x[r] = 0
+        if r % 32 == 30:
+            x[r, :128] = 0
+    return x
+
+
 def harness(exe, kind, x):
     return subprocess.run([exe, kind, str(x.shape[1])], input=x.tobytes(), capture_output=True, check=True).stdout
 
@@ -79,6 +106,13 @@ def main(exe):
         with np.errstate(over="ignore"):
             values.astype(np.float16).tofile(prefix + "F16.blocks")
         torch.from_numpy(values).to(torch.bfloat16).view(torch.int16).numpy().tofile(prefix + "BF16.blocks")
+    stress = stress_rows()
+    blocks = {"Q8_0": harness(exe, "q8_0", stress), "Q4_0": harness(exe, "q4_0", stress),
+              "Q4_K": harness(exe, "q4_K", stress), "F16": stress.astype(np.float16).tobytes(),
+              "BF16": torch.from_numpy(stress).to(torch.bfloat16).view(torch.int16).numpy().tobytes()}
+    with open("digests.txt", "w") as out:
+        for name, data in blocks.items():
+            out.write(f"{name} {hashlib.sha256(data).hexdigest()}\n")
 
 
 if __name__ == "__main__":
