@@ -67,7 +67,13 @@ public final class SyntheticModel {
         }
 
         public String displayName() {
-            return name().toLowerCase(Locale.ROOT).replace("_5_", "2.5-").replace("2_5", "2.5").replace('_', '-');
+            return switch (this) {
+                case TINY -> "tiny";
+                case TINY_QWEN2 -> "tiny-qwen2";
+                case SMOLLM2_135M -> "smollm2-135m";
+                case QWEN2_5_0_5B -> "qwen2.5-0.5b";
+                case TINYLLAMA_1_1B -> "tinyllama-1.1b";
+            };
         }
     }
 
