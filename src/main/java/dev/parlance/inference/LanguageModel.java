@@ -32,9 +32,9 @@ import java.util.function.DoubleConsumer;
 public final class LanguageModel implements AutoCloseable {
     /** Architectures this engine runs. */
     public static final List<String> SUPPORTED_ARCHITECTURES =
-            List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "GPT2LMHeadModel");
+            List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "GPT2LMHeadModel");
     /** GGUF {@code general.architecture} values this engine runs. */
-    public static final List<String> SUPPORTED_GGUF_ARCHITECTURES = List.of("llama", "qwen2");
+    public static final List<String> SUPPORTED_GGUF_ARCHITECTURES = List.of("llama", "qwen2", "qwen3");
 
     /** Memory kept free beside the weights for activations, the KV cache and the app. */
     private static final long HEADROOM_BYTES = 512L << 20;
@@ -202,6 +202,7 @@ public final class LanguageModel implements AutoCloseable {
             case "LlamaForCausalLM":
             case "MistralForCausalLM":
             case "Qwen2ForCausalLM":
+            case "Qwen3ForCausalLM":
                 return LlamaConfig.fromHuggingFace(json, file);
             case "GPT2LMHeadModel":
                 return Gpt2Config.fromHuggingFace(json, file);

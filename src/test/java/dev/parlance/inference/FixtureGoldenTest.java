@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FixtureGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
     void logitsMatchTheReferenceToOneTenThousandth(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             int[] ids = ints(c.getAsJsonArray("input_ids"));
@@ -40,7 +40,7 @@ class FixtureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
     void greedyContinuationWithTheKvCacheIsTheReferences(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             if (!c.has("greedy") || c.get("greedy").isJsonNull()) {
@@ -54,7 +54,7 @@ class FixtureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
     void aPromptPrefilledInTwoPiecesGivesEveryPositionTheReferenceLogits(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             int[] ids = ints(c.getAsJsonArray("input_ids"));
@@ -71,7 +71,7 @@ class FixtureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
     void aPromptOfSeveralAttentionBlocksGivesTheLogitsOfOneTokenAtATime(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             int[] ids = ints(c.getAsJsonArray("input_ids"));

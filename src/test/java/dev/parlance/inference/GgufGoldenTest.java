@@ -31,6 +31,8 @@ class GgufGoldenTest {
         "tiny-llama-h256-Q4_K", "tiny-llama-h256-Q6_K", "tiny-llama-h256-Q4_K_M",
         "tiny-qwen2-F32", "tiny-qwen2-F16", "tiny-qwen2-Q8_0", "tiny-qwen2-Q4_0",
         "tiny-qwen2-h256-Q4_K", "tiny-qwen2-h256-Q6_K", "tiny-qwen2-h256-Q4_K_M",
+        "tiny-qwen3-F32", "tiny-qwen3-F16", "tiny-qwen3-Q8_0", "tiny-qwen3-Q4_0",
+        "tiny-qwen3-h256-Q4_K", "tiny-qwen3-h256-Q6_K", "tiny-qwen3-h256-Q4_K_M",
         "stories260K-F32", "stories260K-Q8_0"})
     void logitsAndGreedyTokensAreThoseOfTheFilesOwnWeights(String name) throws Exception {
         Path file = SharedData.require("fixtures/gguf/" + name + ".gguf");

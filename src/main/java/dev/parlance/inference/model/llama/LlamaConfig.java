@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Configuration of the Llama family (Llama 2/3.x, Mistral, Qwen2, SmolLM, TinyLlama).
+ * Configuration of the Llama family (Llama 2/3.x, Mistral, Qwen2, Qwen3, SmolLM, TinyLlama).
  *
  * @param attentionBias q, k and v projections have biases (Qwen2; o_proj never does)
+ * @param queryKeyNorm each head of q and k is RMS-normalized, with weights of its own, before
+ *     RoPE (Qwen3)
  * @param rope how positions are encoded
  * @param contextLength max positions, capped at Mistral's sliding window where one is used, so
  *     that attention over the whole context stays exact
@@ -31,6 +33,7 @@ public record LlamaConfig(
         double rmsNormEps,
         boolean attentionBias,
         boolean tieWordEmbeddings,
+        boolean queryKeyNorm,
         Rope rope) implements ModelConfig {
 
     /**
@@ -102,10 +105,11 @@ public record LlamaConfig(
         var config = new ConfigJson(json, file);
         String architecture = json.getAsJsonArray("architectures").get(0).getAsString();
         boolean qwen2 = architecture.equals("Qwen2ForCausalLM");
+        boolean qwen3 = architecture.equals("Qwen3ForCausalLM");
         int hidden = config.requireInt("hidden_size");
         int heads = config.requireInt("num_attention_heads");
         int contextLength = config.requireInt("max_position_embeddings");
-        boolean slidingWindow = config.has("sliding_window") && config.optBoolean("use_sliding_window", !qwen2);
+        boolean slidingWindow = config.has("sliding_window") && config.optBoolean("use_sliding_window", !qwen2 && !qwen3);
         if (slidingWindow) {
             contextLength = Math.min(contextLength, config.requireInt("sliding_window"));
         }
@@ -127,6 +131,7 @@ public record LlamaConfig(
                     config.optDouble("rms_norm_eps", 1e-6),
                     config.optBoolean("attention_bias", qwen2),
                     config.optBoolean("tie_word_embeddings", false),
+                    qwen3,
                     rope(config));
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException(file, e.getMessage(), e);
@@ -135,7 +140,7 @@ public record LlamaConfig(
 
     /** GGUF architectures of this family, with the Hugging Face name each corresponds to. */
     private static final Map<String, String> GGUF_ARCHITECTURES =
-            Map.of("llama", "LlamaForCausalLM", "qwen2", "Qwen2ForCausalLM");
+            Map.of("llama", "LlamaForCausalLM", "qwen2", "Qwen2ForCausalLM", "qwen3", "Qwen3ForCausalLM");
 
     /** Whether a GGUF file's {@code general.architecture} belongs to this family. */
     public static boolean isGgufArchitecture(String architecture) {
@@ -196,6 +201,7 @@ public record LlamaConfig(
                     file.number(p + "attention.layer_norm_rms_epsilon", 1e-5),
                     file.findTensor("blk.0.attn_q.bias").isPresent(),
                     file.findTensor("output.weight").isEmpty(),
+                    file.findTensor("blk.0.attn_q_norm.weight").isPresent(),
                     rope);
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException(file.path(), e.getMessage(), e);
@@ -215,8 +221,11 @@ public record LlamaConfig(
     }
 
     private static Rope rope(ConfigJson config) throws ModelLoadException {
-        double theta = config.optDouble("rope_theta", 10000.0);
-        JsonObject scaling = config.optObject("rope_scaling");
+        // transformers 5 writes rope_parameters (theta and type together); 4.x rope_theta and rope_scaling
+        JsonObject parameters = config.optObject("rope_parameters");
+        double theta = parameters != null ? new ConfigJson(parameters, config.file()).optDouble("rope_theta", 10000.0)
+                : config.optDouble("rope_theta", 10000.0);
+        JsonObject scaling = parameters != null ? parameters : config.optObject("rope_scaling");
         if (scaling == null) {
             return Rope.plain(theta);
         }

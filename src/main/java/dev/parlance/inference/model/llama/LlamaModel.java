@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.function.DoubleConsumer;
 
 /**
- * The Llama family: Llama 2/3.x, Mistral, Qwen2 (q/k/v biases), SmolLM, TinyLlama.
+ * The Llama family: Llama 2/3.x, Mistral, Qwen2 (q/k/v biases), Qwen3 (q/k norms), SmolLM, TinyLlama.
  *
  * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py} and
- * {@code modeling_qwen2.py}; Karpathy's llama2.c {@code run.c}.
+ * {@code modeling_qwen2.py}, {@code modeling_qwen3.py}; Karpathy's llama2.c {@code run.c}.
  *
  * <p>A Hugging Face folder's float weights are prepared at load so that a layer costs few tensor
  * operations: q, k and v become one matrix and gate and up another; each RMSNorm weight is folded
@@ -66,12 +66,14 @@ public final class LlamaModel implements CausalLm {
      *
      * @param qkvBias the biases on the tensor path, or null
      * @param qkvBiasValues the same biases as Java values, or null
+     * @param queryNorm the weights of each query head's RMSNorm, or null where there is none
+     * @param keyNorm the weights of each key head's RMSNorm, or null where there is none
      */
     private record Layer(NDArray qkvBias, float[] qkvBiasValues, MatVec qkv, MatVec o, MatVec gateUp, MatVec down,
-            float[] inputNorm, float[] postNorm) {
+            float[] inputNorm, float[] postNorm, float[] queryNorm, float[] keyNorm) {
         Layer(NDArray qkv, NDArray qkvBias, NDArray o, NDArray gateUp, NDArray down, MatVec.Kernel kernel) {
             this(qkvBias, qkvBias == null ? null : qkvBias.toFloatArray(), MatVec.of(qkv, kernel), MatVec.of(o, kernel),
-                    MatVec.of(gateUp, kernel), MatVec.of(down, kernel), null, null);
+                    MatVec.of(gateUp, kernel), MatVec.of(down, kernel), null, null, null, null);
         }
     }
 
@@ -109,6 +111,10 @@ public final class LlamaModel implements CausalLm {
      */
     public static LlamaModel load(LlamaConfig config, Weights weights, NDManager manager,
             DoubleConsumer progress) throws ModelLoadException {
+        if (config.queryKeyNorm()) {
+            throw new ModelLoadException(null, config.architecture() + " runs on Java's Vector API only: start "
+                    + "Parlance with --add-modules jdk.incubator.vector (its launcher does)");
+        }
         MatVec.Kernel kernel = MatVec.Kernel.TORCH;
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
@@ -153,9 +159,11 @@ public final class LlamaModel implements CausalLm {
     public enum TensorNames {
         HUGGING_FACE("model.embed_tokens.weight", "lm_head.weight", "model.norm.weight", "model.layers.%d.",
                 "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "input_layernorm", "post_attention_layernorm"),
+                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "input_layernorm", "post_attention_layernorm",
+                "self_attn.q_norm", "self_attn.k_norm"),
         GGUF("token_embd.weight", "output.weight", "output_norm.weight", "blk.%d.",
-                "attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down", "attn_norm", "ffn_norm");
+                "attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down", "attn_norm", "ffn_norm",
+                "attn_q_norm", "attn_k_norm");
 
         private final String embed;
         private final String output;
@@ -170,9 +178,12 @@ public final class LlamaModel implements CausalLm {
         private final String down;
         private final String inputNorm;
         private final String postNorm;
+        private final String qNorm;
+        private final String kNorm;
 
         TensorNames(String embed, String output, String finalNorm, String layer, String q, String k, String v,
-                String o, String gate, String up, String down, String inputNorm, String postNorm) {
+                String o, String gate, String up, String down, String inputNorm, String postNorm, String qNorm,
+                String kNorm) {
             this.embed = embed;
             this.output = output;
             this.finalNorm = finalNorm;
@@ -186,6 +197,8 @@ public final class LlamaModel implements CausalLm {
             this.down = down;
             this.inputNorm = inputNorm;
             this.postNorm = postNorm;
+            this.qNorm = qNorm;
+            this.kNorm = kNorm;
         }
     }
 
@@ -230,7 +243,9 @@ public final class LlamaModel implements CausalLm {
                             weights.matrix(p + names.up + ".weight", inter, hidden)),
                     MatVec.stacked(weights.matrix(p + names.down + ".weight", hidden, inter)),
                     weights.vector(p + names.inputNorm + ".weight", (int) hidden),
-                    weights.vector(p + names.postNorm + ".weight", (int) hidden));
+                    weights.vector(p + names.postNorm + ".weight", (int) hidden),
+                    config.queryKeyNorm() ? weights.vector(p + names.qNorm + ".weight", config.headDim()) : null,
+                    config.queryKeyNorm() ? weights.vector(p + names.kNorm + ".weight", config.headDim()) : null);
             progress.accept((i + 1.0) / layers.length);
         }
         float[] norm = weights.vector(names.finalNorm, (int) hidden);
@@ -338,6 +353,7 @@ public final class LlamaModel implements CausalLm {
                 qkv[i] += bias[i];
             }
         }
+        normalizeHeads(layer, qkv, 0);
         scaleQueries(qkv, 0);
         rope.rotate(qkv, 0, heads + kvHeads, cosSin); // RoPE on q and k
         cache.writeOne(index, qkv, heads * headDim, qkv, (heads + kvHeads) * headDim);
@@ -365,6 +381,23 @@ public final class LlamaModel implements CausalLm {
         }
         layer.down().multiply(gateUp, decodeRow); // reads the first I values: the activation
         addInto(x, decodeRow); // residual
+    }
+
+    /** Qwen3's RMSNorm of each query and key head at {@code qkv[from ..]}, before RoPE; nothing for other models. */
+    private void normalizeHeads(Layer layer, float[] qkv, int from) {
+        if (layer.queryNorm() == null) {
+            return;
+        }
+        int headDim = config.headDim();
+        int heads = config.numHeads();
+        for (int h = 0; h < heads + config.numKvHeads(); h++) {
+            float[] weight = h < heads ? layer.queryNorm() : layer.keyNorm();
+            int at = from + h * headDim;
+            float scale = rmsScale(qkv, at, headDim);
+            for (int i = 0; i < headDim; i++) {
+                qkv[at + i] = qkv[at + i] * scale * weight[i];
+            }
+        }
     }
 
     /** Scales the query heads at {@code qkv[from ..]} where loading did not fold the scale into q's rows. */
@@ -417,6 +450,7 @@ public final class LlamaModel implements CausalLm {
             layer.qkv().multiplyTokens(normed, hidden, n, layer.qkvBiasValues(), qkv); // [T, (H+2KV)*hd]
             for (int t = 0; t < n; t++) {
                 int row = t * qkvWidth;
+                normalizeHeads(layer, qkv, row);
                 scaleQueries(qkv, row);
                 rope.rotate(qkv, row, heads + kvHeads, angles[t]); // RoPE on q and k
                 cache.writeAt(i, start + t, qkv, row + heads * headDim, qkv, row + (heads + kvHeads) * headDim);
