@@ -66,7 +66,12 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             double loadMillis = (System.nanoTime() - start) / 1e6;
             int[] prompt = input.ids != null ? input.ids : lm.tokenizer().encode(input.text);
-            SamplingConfig config = sampling.apply(lm.defaults().sampling());
+            SamplingConfig config;
+            try {
+                config = sampling.apply(lm.defaults().sampling());
+            } catch (IllegalArgumentException e) {
+                return CliSupport.fail(spec, e.getMessage());
+            }
             int context = Math.min(lm.config().contextLength(), prompt.length + config.maxNewTokens() + 1);
             try (Generator generator = new Generator(lm, context)) {
                 var request = new Generator.Request(prompt, config, Set.of(), logprobs, () -> false);

@@ -25,7 +25,12 @@ public final class ParlanceCommand implements Runnable {
 
     /** Runs the command line and returns the process exit code. */
     public static int run(String... args) {
-        return new CommandLine(new ParlanceCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line, its options as people type them ({@code --weights q8_0}). */
+    static CommandLine commandLine() {
+        return new CommandLine(new ParlanceCommand()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     @Override

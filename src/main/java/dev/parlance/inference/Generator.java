@@ -72,6 +72,13 @@ public final class Generator implements AutoCloseable {
         if (prompt.length == 0 || prompt.length >= cache.capacity()) {
             throw new ContextOverflowException(prompt.length, cache.capacity());
         }
+        int vocabulary = model.config().vocabSize();
+        for (int id : prompt) {
+            if (id < 0 || id >= vocabulary) {
+                throw new IllegalArgumentException("token id " + id + " is not in the model's vocabulary (0 to "
+                        + (vocabulary - 1) + ")");
+            }
+        }
         Set<Integer> stopIds = new HashSet<>(request.ignoreEos() ? Set.of() : model.defaults().eosIds());
         stopIds.addAll(request.extraStopIds());
         int reused = reusablePrefix(prompt);

@@ -25,19 +25,20 @@ public record SamplingConfig(
         List<String> stopStrings) {
 
     public SamplingConfig {
-        if (temperature < 0) {
+        // written so that NaN fails every check, as it fails every comparison
+        if (!(temperature >= 0)) {
             throw new IllegalArgumentException("temperature must be >= 0, was " + temperature);
         }
         if (topK < 0) {
             throw new IllegalArgumentException("top-k must be >= 0, was " + topK);
         }
-        if (topP <= 0 || topP > 1) {
+        if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("top-p must be in (0, 1], was " + topP);
         }
-        if (minP < 0 || minP >= 1) {
+        if (!(minP >= 0 && minP < 1)) {
             throw new IllegalArgumentException("min-p must be in [0, 1), was " + minP);
         }
-        if (repeatPenalty <= 0) {
+        if (!(repeatPenalty > 0) || Double.isInfinite(repeatPenalty)) {
             throw new IllegalArgumentException("repeat penalty must be > 0, was " + repeatPenalty);
         }
         if (maxNewTokens < 0) {

@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine;
 
 /** Runs a {@code parlance} command in this JVM with the given stdin, capturing stdout and stderr. */
 final class CliRun {
@@ -25,7 +24,7 @@ final class CliRun {
         InputStream savedIn = System.in;
         System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         try {
-            int exit = new CommandLine(new ParlanceCommand())
+            int exit = ParlanceCommand.commandLine()
                     .setOut(new PrintWriter(out, true))
                     .setErr(new PrintWriter(err, true))
                     .execute(args);

@@ -6,8 +6,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.parlance.inference.SharedData;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GenerateCommandTest {
     @TempDir
@@ -44,9 +49,45 @@ class GenerateCommandTest {
     }
 
     @Test
+    void weightsQuantizedAtLoadStillTellTheStory() {
+        var result = CliRun.run("", "generate", "--model", stories(), "--weights", "q8_0", "--prompt", "Once upon a time",
+                "--max-tokens", "8", "--temperature", "0");
+        assertThat(result.exit()).as(result.err()).isZero();
+        assertThat(result.out()).contains("there was a little");
+    }
+
+    @Test
     void aBrokenModelFolderIsAPlainMessageAndExitCodeTwo() {
         var result = CliRun.run("", "generate", "--model", dir.toString(), "--prompt", "hi");
         assertThat(result.exit()).isEqualTo(2);
         assertThat(result.err()).contains("cannot load the model").contains("config.json");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--top-k -5 | top-k must be >= 0",
+        "--max-tokens -1 | max new tokens must be >= 0",
+        "--temperature -1 | temperature must be >= 0",
+        "--top-p 2 | top-p must be in (0, 1]",
+        "--top-p 0 | top-p must be in (0, 1]",
+        "--min-p 2 | min-p must be in [0, 1)",
+        "--repeat-penalty 0 | repeat penalty must be > 0",
+        "--temperature NaN --top-p NaN | temperature must be >= 0",
+        "--top-p NaN | top-p must be in (0, 1]"})
+    void aSamplingFlagOutOfRangeIsOnePlainLine(String flags, String message) {
+        List<String> args = new ArrayList<>(List.of("generate", "--model", stories(), "--prompt", "Once"));
+        args.addAll(List.of(flags.trim().split(" ")));
+        var result = CliRun.run("", args.toArray(String[]::new));
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).contains(message).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1,403,99999", "1,-3,403"})
+    void promptIdsOutsideTheVocabularyAreOnePlainLine(String ids) {
+        var result = CliRun.run("", "generate", "--model", stories(), "--prompt-ids", ids, "--max-tokens", "2");
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).contains("is not in the model's vocabulary (0 to 511)")
+                .doesNotContain("Exception").doesNotContain("\tat ");
     }
 }
