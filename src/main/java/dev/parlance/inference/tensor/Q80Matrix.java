@@ -6,14 +6,11 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /** ggml's {@code block_q8_0}, 34 bytes per 32 values: {@code d} (fp16), {@code int8 qs[32]}; {@code y = d * q}. */
 final class Q80Matrix extends WeightMatrix {
     private static final int BLOCK = 32;
     private static final int BYTES = 34;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     Q80Matrix(MemorySegment data, int rows, int cols) {
         super(GgmlType.Q8_0, data, rows, cols);
@@ -33,7 +30,7 @@ final class Q80Matrix extends WeightMatrix {
      * A block's 32 quants are read as eight little-endian ints, and quant {@code 4i + k} is byte
      * k of int i, sign-extended by two shifts in place: no byte-to-int widening, which is a
      * shuffle. The products then pair lane i with {@code x[4i + k]}, so x is reordered once per
-     * call to that layout ({@link #interleave}). Everything stays in this method: a vector
+     * call to that layout ({@link WeightMatrix#interleave}). Everything stays in this method: a vector
      * passed to or returned from a method HotSpot does not inline is boxed.
      */
     @Override
@@ -46,32 +43,14 @@ final class Q80Matrix extends WeightMatrix {
             FloatVector acc = FloatVector.zero(F8);
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
                 IntVector q = IntVector.fromMemorySegment(I8, data, at + 2, ORDER);
-                FloatVector s0 = floats(q.lanewise(VectorOperators.LSHL, 24)).mul(FloatVector.fromArray(F8, xs, c));
-                FloatVector s1 = floats(q.lanewise(VectorOperators.LSHL, 16))
+                FloatVector s0 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 24)).mul(FloatVector.fromArray(F8, xs, c));
+                FloatVector s1 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 16))
                         .mul(FloatVector.fromArray(F8, xs, c + 8));
-                s0 = floats(q.lanewise(VectorOperators.LSHL, 8)).fma(FloatVector.fromArray(F8, xs, c + 16), s0);
-                s1 = floats(q).fma(FloatVector.fromArray(F8, xs, c + 24), s1);
+                s0 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 8)).fma(FloatVector.fromArray(F8, xs, c + 16), s0);
+                s1 = signedTopBytes(q).fma(FloatVector.fromArray(F8, xs, c + 24), s1);
                 acc = s0.add(s1).fma(FloatVector.broadcast(F8, half(at)), acc);
             }
             y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD);
         }
-    }
-
-    /** The top bytes of the ints, sign-extended, as floats. */
-    private static FloatVector floats(IntVector ints) {
-        return (FloatVector) ints.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-    }
-
-    /** {@code x} with each run of 32 values {@code x[4i + k]} (i < 8, k < 4) stored at {@code 8k + i}. */
-    static float[] interleave(float[] x, int cols) {
-        float[] xs = new float[cols];
-        for (int c = 0; c < cols; c += BLOCK) {
-            for (int i = 0; i < 8; i++) {
-                for (int k = 0; k < 4; k++) {
-                    xs[c + 8 * k + i] = x[c + 4 * i + k];
-                }
-            }
-        }
-        return xs;
     }
 }
