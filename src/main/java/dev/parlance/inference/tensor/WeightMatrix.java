@@ -40,6 +40,8 @@ public abstract sealed class WeightMatrix
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** Eight floats, for the kernels that read 32 quants as eight ints ({@link #interleave}). */
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Eight bytes. */
+    static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     /** Eight ints. */
     static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
