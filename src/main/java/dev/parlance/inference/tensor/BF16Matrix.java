@@ -45,7 +45,8 @@ final class BF16Matrix extends WeightMatrix {
             for (int c = 0; c < runs; c += 32) {
                 IntVector p = IntVector.fromMemorySegment(I8, data, row + 2L * c, ORDER);
                 IntVector q = IntVector.fromMemorySegment(I8, data, row + 2L * c + 32, ORDER);
-                a0 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F8, xs, c), a0);
+                a0 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F8, xs, c), a0);
                 a1 = p.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F8, xs, c + 8), a1);
                 a2 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
                         .fma(FloatVector.fromArray(F8, xs, c + 16), a2);

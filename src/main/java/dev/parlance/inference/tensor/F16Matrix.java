@@ -81,7 +81,8 @@ final class F16Matrix extends WeightMatrix {
         int vectors = cols - cols % L;
         FloatVector a = FloatVector.zero(F);
         for (int c = 0; c < vectors; c += L) {
-            a = floats(ShortVector.fromMemorySegment(S, data(), row + 2L * c, ORDER)).fma(FloatVector.fromArray(F, x, c), a);
+            a = floats(ShortVector.fromMemorySegment(S, data(), row + 2L * c, ORDER))
+                    .fma(FloatVector.fromArray(F, x, c), a);
         }
         float sum = a.reduceLanes(VectorOperators.ADD);
         for (int c = vectors; c < cols; c++) {

@@ -33,11 +33,11 @@ final class Q40Matrix extends WeightMatrix {
     }
 
     /**
-     * Eight bytes at a time are widened to ints once, and both nibbles are taken in int lanes
-     * (a byte-lane shift has no AVX2 instruction and is emulated); the {@code - 8} of every
-     * value is taken out as {@code 8 d} times the block's sum of x. Everything stays in this
-     * method, the Vector API called directly: a vector passed to or returned from a method
-     * HotSpot does not inline is boxed.
+     * Eight bytes at a time are widened to ints once, and both nibbles are taken in int lanes (a
+     * byte-lane shift has no AVX2 instruction and is emulated); the {@code - 8} of every value is
+     * taken out as {@code 8 d} times the block's sum of x. Everything stays in this method, the
+     * Vector API called directly: a vector passed to or returned from a method HotSpot does not
+     * inline is boxed.
      */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {

@@ -35,10 +35,10 @@ final class Q41Matrix extends WeightMatrix {
     }
 
     /**
-     * Eight bytes at a time are widened to ints once, and both nibbles are taken in int lanes
-     * (a byte-lane shift has no AVX2 instruction and is emulated); each block's {@code m} multiplies the block's
-     * sum of x. Everything stays in this method, the Vector API called directly: a vector passed
-     * to or returned from a method HotSpot does not inline is boxed.
+     * Eight bytes at a time are widened to ints once, and both nibbles are taken in int lanes (a
+     * byte-lane shift has no AVX2 instruction and is emulated); each block's {@code m} multiplies
+     * the block's sum of x. Everything stays in this method, the Vector API called directly: a
+     * vector passed to or returned from a method HotSpot does not inline is boxed.
      */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {

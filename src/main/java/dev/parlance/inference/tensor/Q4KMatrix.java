@@ -74,16 +74,21 @@ final class Q4KMatrix extends WeightMatrix {
                 for (int chunk = 0; chunk < 4; chunk++) {
                     int first = c + 2 * SUB * chunk;
                     IntVector q = IntVector.fromMemorySegment(I8, data, at + 16 + SUB * chunk, ORDER);
-                    FloatVector low0 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F8, xs, first));
-                    FloatVector high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
+                    FloatVector low0 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(FloatVector.fromArray(F8, xs, first));
+                    FloatVector high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
                             .mul(FloatVector.fromArray(F8, xs, first + SUB));
-                    FloatVector low1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0))
+                    FloatVector low1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
                             .mul(FloatVector.fromArray(F8, xs, first + 8));
-                    FloatVector high1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0))
+                    FloatVector high1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 12).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
                             .mul(FloatVector.fromArray(F8, xs, first + SUB + 8));
                     low0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + 16), low0);
-                    high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0))
+                    high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 20).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + SUB + 16), high0);
                     low1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + 24), low1);
@@ -91,7 +96,8 @@ final class Q4KMatrix extends WeightMatrix {
                             .fma(FloatVector.fromArray(F8, xs, first + SUB + 24), high1);
                     acc0 = low0.add(low1).fma(FloatVector.broadcast(F8, d * scales[2 * chunk]), acc0);
                     acc1 = high0.add(high1).fma(FloatVector.broadcast(F8, d * scales[2 * chunk + 1]), acc1);
-                    blockMins += mins[2 * chunk] * xSums[sub + 2 * chunk] + mins[2 * chunk + 1] * xSums[sub + 2 * chunk + 1];
+                    blockMins += mins[2 * chunk] * xSums[sub + 2 * chunk]
+                            + mins[2 * chunk + 1] * xSums[sub + 2 * chunk + 1];
                 }
                 offsets += dmin * blockMins;
             }

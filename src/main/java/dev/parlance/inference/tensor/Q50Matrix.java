@@ -39,9 +39,9 @@ final class Q50Matrix extends WeightMatrix {
     /**
      * Eight bytes at a time are widened to ints once, both nibbles are taken in int lanes (a
      * byte-lane shift has no AVX2 instruction and is emulated), and lane i's fifth bit is bit i of
-     * the high bits, shifted by lane; the {@code - 16} of every value is taken out
-     * as {@code 16 d} times the block's sum of x. Everything stays in this method, the Vector API called directly: a vector passed
-     * to or returned from a method HotSpot does not inline is boxed.
+     * the high bits, shifted by lane; the {@code - 16} of every value is taken out as {@code 16 d}
+     * times the block's sum of x. Everything stays in this method, the Vector API called directly:
+     * a vector passed to or returned from a method HotSpot does not inline is boxed.
      */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
@@ -66,9 +66,11 @@ final class Q50Matrix extends WeightMatrix {
                         .mul(FloatVector.fromArray(F8, x, c));
                 FloatVector s1 = ((FloatVector) q1.and(0xF).or(f1).convert(VectorOperators.I2F, 0))
                         .mul(FloatVector.fromArray(F8, x, c + 8));
-                s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).and(0xF).or(f2).convert(VectorOperators.I2F, 0))
+                s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                        .or(f2).convert(VectorOperators.I2F, 0))
                         .fma(FloatVector.fromArray(F8, x, c + 16), s0);
-                s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).and(0xF).or(f3).convert(VectorOperators.I2F, 0))
+                s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                        .or(f3).convert(VectorOperators.I2F, 0))
                         .fma(FloatVector.fromArray(F8, x, c + 24), s1);
                 float d = Float.float16ToFloat(data.get(SHORT, at));
                 acc = s0.add(s1).fma(FloatVector.broadcast(F8, d), acc);

@@ -37,15 +37,16 @@ final class Q51Matrix extends WeightMatrix {
     /**
      * Eight bytes at a time are widened to ints once, both nibbles are taken in int lanes (a
      * byte-lane shift has no AVX2 instruction and is emulated), and lane i's fifth bit is bit i of
-     * the high bits, shifted by lane; each block's {@code m} multiplies the block's
-     * sum of x. Everything stays in this method, the Vector API called directly: a vector passed
-     * to or returned from a method HotSpot does not inline is boxed.
+     * the high bits, shifted by lane; each block's {@code m} multiplies the block's sum of x.
+     * Everything stays in this method, the Vector API called directly: a vector passed to or
+     * returned from a method HotSpot does not inline is boxed.
      */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
         MemorySegment data = data();
         float[] xSums = runSums(x, cols, BLOCK);
+        IntVector lane = Q50Matrix.LANE;
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
             FloatVector acc = FloatVector.zero(F8);
@@ -56,17 +57,19 @@ final class Q51Matrix extends WeightMatrix {
                 IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 16, ORDER)
                         .convertShape(VectorOperators.B2I, I8, 0);
                 int qh = data.get(INT, at + 4);
-                IntVector f0 = IntVector.broadcast(I8, qh << 4).lanewise(VectorOperators.LSHR, Q50Matrix.LANE).and(0x10);
-                IntVector f1 = IntVector.broadcast(I8, qh >>> 4).lanewise(VectorOperators.LSHR, Q50Matrix.LANE).and(0x10);
-                IntVector f2 = IntVector.broadcast(I8, qh >>> 12).lanewise(VectorOperators.LSHR, Q50Matrix.LANE).and(0x10);
-                IntVector f3 = IntVector.broadcast(I8, qh >>> 20).lanewise(VectorOperators.LSHR, Q50Matrix.LANE).and(0x10);
+                IntVector f0 = IntVector.broadcast(I8, qh << 4).lanewise(VectorOperators.LSHR, lane).and(0x10);
+                IntVector f1 = IntVector.broadcast(I8, qh >>> 4).lanewise(VectorOperators.LSHR, lane).and(0x10);
+                IntVector f2 = IntVector.broadcast(I8, qh >>> 12).lanewise(VectorOperators.LSHR, lane).and(0x10);
+                IntVector f3 = IntVector.broadcast(I8, qh >>> 20).lanewise(VectorOperators.LSHR, lane).and(0x10);
                 FloatVector s0 = ((FloatVector) q0.and(0xF).or(f0).convert(VectorOperators.I2F, 0))
                         .mul(FloatVector.fromArray(F8, x, c));
                 FloatVector s1 = ((FloatVector) q1.and(0xF).or(f1).convert(VectorOperators.I2F, 0))
                         .mul(FloatVector.fromArray(F8, x, c + 8));
-                s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).and(0xF).or(f2).convert(VectorOperators.I2F, 0))
+                s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                        .or(f2).convert(VectorOperators.I2F, 0))
                         .fma(FloatVector.fromArray(F8, x, c + 16), s0);
-                s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).and(0xF).or(f3).convert(VectorOperators.I2F, 0))
+                s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                        .or(f3).convert(VectorOperators.I2F, 0))
                         .fma(FloatVector.fromArray(F8, x, c + 24), s1);
                 float d = Float.float16ToFloat(data.get(SHORT, at));
                 acc = s0.add(s1).fma(FloatVector.broadcast(F8, d), acc);

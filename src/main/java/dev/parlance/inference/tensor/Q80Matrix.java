@@ -43,7 +43,8 @@ final class Q80Matrix extends WeightMatrix {
             FloatVector acc = FloatVector.zero(F8);
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
                 IntVector q = IntVector.fromMemorySegment(I8, data, at + 2, ORDER);
-                FloatVector s0 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 24)).mul(FloatVector.fromArray(F8, xs, c));
+                FloatVector s0 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 24))
+                        .mul(FloatVector.fromArray(F8, xs, c));
                 FloatVector s1 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 16))
                         .mul(FloatVector.fromArray(F8, xs, c + 8));
                 s0 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 8)).fma(FloatVector.fromArray(F8, xs, c + 16), s0);
