@@ -22,12 +22,15 @@ final class Q40Matrix extends WeightMatrix {
 
     @Override
     void dequantize(long at, float[] into, int offset) {
+        MemorySegment data = data();
         for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at);
-            for (int j = 0; j < BLOCK / 2; j++) {
-                int q = data().get(ValueLayout.JAVA_BYTE, at + 2 + j) & 0xFF;
-                into[c + j] = d * ((q & 0xF) - 8);
-                into[c + j + BLOCK / 2] = d * ((q >> 4) - 8);
+            for (int g = 0; g < BLOCK / 2; g += 8) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 2 + g, ORDER)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(into, c + g);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(d).intoArray(into, c + BLOCK / 2 + g);
             }
         }
     }

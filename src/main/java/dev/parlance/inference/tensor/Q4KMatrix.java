@@ -4,6 +4,7 @@ import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -25,19 +26,26 @@ final class Q4KMatrix extends WeightMatrix {
 
     @Override
     void dequantize(long at, float[] into, int offset) {
+        MemorySegment data = data();
+        int[] scales = new int[8];
+        int[] mins = new int[8];
         for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at);
             float dmin = half(at + 2);
+            decode(data.get(LONG, at + 4), data.get(INT, at + 12), scales, mins);
             for (int chunk = 0; chunk < 4; chunk++) {
-                float d1 = d * scale(data(), at + 4, 2 * chunk);
-                float m1 = dmin * min(data(), at + 4, 2 * chunk);
-                float d2 = d * scale(data(), at + 4, 2 * chunk + 1);
-                float m2 = dmin * min(data(), at + 4, 2 * chunk + 1);
+                float d1 = d * scales[2 * chunk];
+                float m1 = dmin * mins[2 * chunk];
+                float d2 = d * scales[2 * chunk + 1];
+                float m2 = dmin * mins[2 * chunk + 1];
                 int first = c + 2 * SUB * chunk;
-                for (int l = 0; l < SUB; l++) {
-                    int q = data().get(ValueLayout.JAVA_BYTE, at + 16 + SUB * chunk + l) & 0xFF;
-                    into[first + l] = d1 * (q & 0xF) - m1;
-                    into[first + SUB + l] = d2 * (q >> 4) - m2;
+                for (int g = 0; g < SUB; g += 8) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 16 + SUB * chunk + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1)
+                            .intoArray(into, first + g);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(d2).sub(m2).intoArray(into, first + SUB + g);
                 }
             }
         }

@@ -25,13 +25,20 @@ final class Q50Matrix extends WeightMatrix {
 
     @Override
     void dequantize(long at, float[] into, int offset) {
+        MemorySegment data = data();
         for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at);
-            int qh = data().get(INT, at + 2);
-            for (int j = 0; j < BLOCK / 2; j++) {
-                int q = data().get(ValueLayout.JAVA_BYTE, at + 6 + j) & 0xFF;
-                into[c + j] = d * (((q & 0xF) | ((qh >>> j) << 4 & 0x10)) - 16);
-                into[c + j + BLOCK / 2] = d * (((q >> 4) | ((qh >>> (j + 12)) & 0x10)) - 16);
+            int qh = data.get(INT, at + 2);
+            for (int g = 0; g < BLOCK / 2; g += 8) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 6 + g, ORDER)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                IntVector low = IntVector.broadcast(I8, (qh >>> g) << 4).lanewise(VectorOperators.LSHR, LANE).and(0x10);
+                IntVector high = IntVector.broadcast(I8, qh >>> (BLOCK / 2 + g) << 4)
+                        .lanewise(VectorOperators.LSHR, LANE).and(0x10);
+                ((FloatVector) q.and(0xF).or(low).sub(16).convert(VectorOperators.I2F, 0))
+                        .mul(d).intoArray(into, c + g);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).or(high).sub(16)
+                        .convert(VectorOperators.I2F, 0)).mul(d).intoArray(into, c + BLOCK / 2 + g);
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -35,20 +36,28 @@ final class Q6KMatrix extends WeightMatrix {
         for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at + D);
             for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l++) {
-                    int a = unsigned(data, at + 64 * h + l);
-                    int b = unsigned(data, at + 64 * h + 32 + l);
-                    int qh = unsigned(data, at + QH + 32 * h + l);
-                    int[] q = {
-                        (a & 0xF) | ((qh & 3) << 4),
-                        (b & 0xF) | (((qh >> 2) & 3) << 4),
-                        (a >> 4) | (((qh >> 4) & 3) << 4),
-                        (b >> 4) | (((qh >> 6) & 3) << 4),
-                    };
-                    for (int k = 0; k < 4; k++) {
-                        int value = 128 * h + 32 * k + l;
-                        into[c + value] = d * data.get(ValueLayout.JAVA_BYTE, at + SCALES + value / 16) * (q[k] - 32);
-                    }
+                for (int g = 0; g < 32; g += 8) {
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 64 * h + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 64 * h + 32 + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B8, data, at + QH + 32 * h + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    int first = c + 128 * h + g;
+                    long scales = at + SCALES + 8 * h + g / 16;
+                    IntVector q0 = a.and(0xF).or(qh.and(3).lanewise(VectorOperators.LSHL, 4));
+                    IntVector q1 = b.and(0xF).or(qh.and(0xC).lanewise(VectorOperators.LSHL, 2));
+                    IntVector q2 = a.lanewise(VectorOperators.LSHR, 4).and(0xF).or(qh.and(0x30));
+                    IntVector q3 = b.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                            .or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30));
+                    ((FloatVector) q0.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales)).intoArray(into, first);
+                    ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales + 2)).intoArray(into, first + 32);
+                    ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales + 4)).intoArray(into, first + 64);
+                    ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales + 6)).intoArray(into, first + 96);
                 }
             }
         }

@@ -4,6 +4,7 @@ import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -18,10 +19,13 @@ final class Q80Matrix extends WeightMatrix {
 
     @Override
     void dequantize(long at, float[] into, int offset) {
-        for (int c = 0; c < cols(); c += BLOCK, at += BYTES) {
+        MemorySegment data = data();
+        for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at);
-            for (int i = 0; i < BLOCK; i++) {
-                into[offset + c + i] = data().get(ValueLayout.JAVA_BYTE, at + 2 + i) * d;
+            for (int g = 0; g < BLOCK; g += 8) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 2 + g, ORDER)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(d).intoArray(into, c + g);
             }
         }
     }
