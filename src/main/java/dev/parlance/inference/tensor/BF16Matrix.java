@@ -4,7 +4,6 @@ import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /** Bfloat16 weights: the upper halves of float32s. */
@@ -20,22 +19,41 @@ final class BF16Matrix extends WeightMatrix {
         }
     }
 
+    /**
+     * Sixteen values are read as eight ints: the even value of int i is {@code i << 16} and the
+     * odd one {@code i & 0xffff0000}, no widening shuffle, met by x's even and odd values,
+     * separated once per call. Two accumulators per parity keep the FMAs' chains short.
+     */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         MemorySegment data = data();
         int cols = cols();
-        int vectors = cols - cols % L;
+        int runs = cols - cols % 32;
+        float[] xs = new float[runs];
+        for (int c = 0; c < runs; c += 16) {
+            for (int i = 0; i < 8; i++) {
+                xs[c + i] = x[c + 2 * i];
+                xs[c + 8 + i] = x[c + 2 * i + 1];
+            }
+        }
         for (int r = from; r < to; r++) {
             long row = r * rowBytes;
-            FloatVector a = FloatVector.zero(F);
-            for (int c = 0; c < vectors; c += L) {
-                IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, data, row + 2L * c, ORDER)
-                        .convertShape(VectorOperators.S2I, I, 0);
-                a = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                        .fma(FloatVector.fromArray(F, x, c), a);
+            FloatVector a0 = FloatVector.zero(F8);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int c = 0; c < runs; c += 32) {
+                IntVector p = IntVector.fromMemorySegment(I8, data, row + 2L * c, ORDER);
+                IntVector q = IntVector.fromMemorySegment(I8, data, row + 2L * c + 32, ORDER);
+                a0 = p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F8, xs, c), a0);
+                a1 = p.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F8, xs, c + 8), a1);
+                a2 = q.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .fma(FloatVector.fromArray(F8, xs, c + 16), a2);
+                a3 = q.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F8, xs, c + 24), a3);
             }
-            float sum = a.reduceLanes(VectorOperators.ADD);
-            for (int c = vectors; c < cols; c++) {
+            float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            for (int c = runs; c < cols; c++) {
                 sum += value(row + 2L * c) * x[c];
             }
             y[yOffset + r - from] = sum;

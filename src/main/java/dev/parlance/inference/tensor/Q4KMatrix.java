@@ -3,8 +3,9 @@ package dev.parlance.inference.tensor;
 import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -25,55 +26,106 @@ final class Q4KMatrix extends WeightMatrix {
 
     @Override
     void dequantize(long at, float[] into, int offset) {
+        MemorySegment data = data();
+        int[] scales = new int[8];
+        int[] mins = new int[8];
         for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at);
             float dmin = half(at + 2);
+            decode(data.get(LONG, at + 4), data.get(INT, at + 12), scales, mins);
             for (int chunk = 0; chunk < 4; chunk++) {
-                float d1 = d * scale(data(), at + 4, 2 * chunk);
-                float m1 = dmin * min(data(), at + 4, 2 * chunk);
-                float d2 = d * scale(data(), at + 4, 2 * chunk + 1);
-                float m2 = dmin * min(data(), at + 4, 2 * chunk + 1);
+                float d1 = d * scales[2 * chunk];
+                float m1 = dmin * mins[2 * chunk];
+                float d2 = d * scales[2 * chunk + 1];
+                float m2 = dmin * mins[2 * chunk + 1];
                 int first = c + 2 * SUB * chunk;
-                for (int l = 0; l < SUB; l++) {
-                    int q = data().get(ValueLayout.JAVA_BYTE, at + 16 + SUB * chunk + l) & 0xFF;
-                    into[first + l] = d1 * (q & 0xF) - m1;
-                    into[first + SUB + l] = d2 * (q >> 4) - m2;
+                for (int g = 0; g < SUB; g += 8) {
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 16 + SUB * chunk + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1)
+                            .intoArray(into, first + g);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(d2).sub(m2).intoArray(into, first + SUB + g);
                 }
             }
         }
     }
 
-    /** Each sub-block's {@code dmin * min} multiplies the sum of its 32 values of x. */
+    /**
+     * Each sub-block's {@code dmin * min} multiplies the sum of its 32 values of x. A chunk's 32
+     * bytes are read as eight ints; the value from nibble n (n < 8, low nibbles even) of int i is
+     * {@code (q >>> 4n) & 0xF}, shifted in place, no byte lanes or widening shuffles; it meets
+     * {@code x[4i + n / 2]} of the low or high sub-block, so x is reordered once per call
+     * ({@link WeightMatrix#interleave}). A block's scales and mins are decoded once, from one
+     * long and one int, and everything stays in this method: a vector passed to or returned from
+     * a method HotSpot does not inline is boxed.
+     */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
         MemorySegment data = data();
+        float[] xs = interleave(x, cols);
         float[] xSums = runSums(x, cols, SUB);
+        int[] scales = new int[8];
+        int[] mins = new int[8];
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
-            float mins = 0;
+            FloatVector acc0 = FloatVector.zero(F8);
+            FloatVector acc1 = acc0;
+            float offsets = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
+                decode(data.get(LONG, at + 4), data.get(INT, at + 12), scales, mins);
                 float d = half(at);
                 float dmin = half(at + 2);
+                int sub = c / SUB;
+                float blockMins = 0;
                 for (int chunk = 0; chunk < 4; chunk++) {
                     int first = c + 2 * SUB * chunk;
-                    FloatVector low = FloatVector.zero(F);
-                    FloatVector high = low;
-                    for (int g = 0; g < SUB; g += L) {
-                        ByteVector qs = bytes(at + 16 + SUB * chunk + g);
-                        low = floats(qs.and((byte) 0xF)).fma(FloatVector.fromArray(F, x, first + g), low);
-                        high = floats(qs.lanewise(VectorOperators.LSHR, 4))
-                                .fma(FloatVector.fromArray(F, x, first + SUB + g), high);
-                    }
-                    acc = low.fma(FloatVector.broadcast(F, d * scale(data, at + 4, 2 * chunk)), acc);
-                    acc = high.fma(FloatVector.broadcast(F, d * scale(data, at + 4, 2 * chunk + 1)), acc);
-                    int sub = first / SUB;
-                    mins += dmin * (min(data, at + 4, 2 * chunk) * xSums[sub]
-                            + min(data, at + 4, 2 * chunk + 1) * xSums[sub + 1]);
+                    IntVector q = IntVector.fromMemorySegment(I8, data, at + 16 + SUB * chunk, ORDER);
+                    FloatVector low0 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(FloatVector.fromArray(F8, xs, first));
+                    FloatVector high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
+                            .mul(FloatVector.fromArray(F8, xs, first + SUB));
+                    FloatVector low1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
+                            .mul(FloatVector.fromArray(F8, xs, first + 8));
+                    FloatVector high1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 12).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
+                            .mul(FloatVector.fromArray(F8, xs, first + SUB + 8));
+                    low0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F8, xs, first + 16), low0);
+                    high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 20).and(0xF)
+                            .convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F8, xs, first + SUB + 16), high0);
+                    low1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F8, xs, first + 24), low1);
+                    high1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F8, xs, first + SUB + 24), high1);
+                    acc0 = low0.add(low1).fma(FloatVector.broadcast(F8, d * scales[2 * chunk]), acc0);
+                    acc1 = high0.add(high1).fma(FloatVector.broadcast(F8, d * scales[2 * chunk + 1]), acc1);
+                    blockMins += mins[2 * chunk] * xSums[sub + 2 * chunk]
+                            + mins[2 * chunk + 1] * xSums[sub + 2 * chunk + 1];
                 }
+                offsets += dmin * blockMins;
             }
-            y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD) - mins;
+            y[yOffset + r - from] = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - offsets;
+        }
+    }
+
+    /**
+     * The eight 6-bit scales and mins of ggml's {@code get_scale_min_k4} from the 12 scale bytes,
+     * {@code low} bytes 0 to 7 and {@code high} bytes 8 to 11, little-endian, into the arrays.
+     */
+    static void decode(long low, int high, int[] scales, int[] mins) {
+        for (int j = 0; j < 4; j++) {
+            int a = (int) (low >>> (8 * j)) & 0xFF;
+            int b = (int) (low >>> (8 * j + 32)) & 0xFF;
+            int e = (high >>> (8 * j)) & 0xFF;
+            scales[j] = a & 63;
+            mins[j] = b & 63;
+            scales[j + 4] = (e & 0xF) | ((a >> 6) << 4);
+            mins[j + 4] = (e >> 4) | ((b >> 6) << 4);
         }
     }
 

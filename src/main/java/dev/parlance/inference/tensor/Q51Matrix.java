@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -33,27 +34,46 @@ final class Q51Matrix extends WeightMatrix {
         }
     }
 
-    /** Each block's {@code m} multiplies the sum of its 32 values of x. */
+    /**
+     * Eight bytes at a time are widened to ints once, both nibbles are taken in int lanes (a
+     * byte-lane shift has no AVX2 instruction and is emulated), and lane i's fifth bit is bit i of
+     * the high bits, shifted by lane; each block's {@code m} multiplies the block's sum of x.
+     * Everything stays in this method, the Vector API called directly: a vector passed to or
+     * returned from a method HotSpot does not inline is boxed.
+     */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
+        MemorySegment data = data();
         float[] xSums = runSums(x, cols, BLOCK);
+        IntVector lane = Q50Matrix.LANE;
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector acc = FloatVector.zero(F8);
             float offsets = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
-                int qh = data().get(INT, at + 4);
-                FloatVector sum = FloatVector.zero(F);
-                for (int g = 0; g < BLOCK / 2; g += L) {
-                    ByteVector qs = bytes(at + 8 + g);
-                    sum = Q50Matrix.fiveBits(qs.and((byte) 0xF), qh >>> g)
-                            .fma(FloatVector.fromArray(F, x, c + g), sum);
-                    sum = Q50Matrix.fiveBits(qs.lanewise(VectorOperators.LSHR, 4), qh >>> (BLOCK / 2 + g))
-                            .fma(FloatVector.fromArray(F, x, c + BLOCK / 2 + g), sum);
-                }
-                acc = sum.fma(FloatVector.broadcast(F, half(at)), acc);
-                offsets += half(at + 2) * xSums[c / BLOCK];
+                IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 8, ORDER)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 16, ORDER)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                int qh = data.get(INT, at + 4);
+                IntVector f0 = IntVector.broadcast(I8, qh << 4).lanewise(VectorOperators.LSHR, lane).and(0x10);
+                IntVector f1 = IntVector.broadcast(I8, qh >>> 4).lanewise(VectorOperators.LSHR, lane).and(0x10);
+                IntVector f2 = IntVector.broadcast(I8, qh >>> 12).lanewise(VectorOperators.LSHR, lane).and(0x10);
+                IntVector f3 = IntVector.broadcast(I8, qh >>> 20).lanewise(VectorOperators.LSHR, lane).and(0x10);
+                FloatVector s0 = ((FloatVector) q0.and(0xF).or(f0).convert(VectorOperators.I2F, 0))
+                        .mul(FloatVector.fromArray(F8, x, c));
+                FloatVector s1 = ((FloatVector) q1.and(0xF).or(f1).convert(VectorOperators.I2F, 0))
+                        .mul(FloatVector.fromArray(F8, x, c + 8));
+                s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                        .or(f2).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F8, x, c + 16), s0);
+                s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                        .or(f3).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F8, x, c + 24), s1);
+                float d = Float.float16ToFloat(data.get(SHORT, at));
+                acc = s0.add(s1).fma(FloatVector.broadcast(F8, d), acc);
+                offsets += Float.float16ToFloat(data.get(SHORT, at + 2)) * xSums[c / BLOCK];
             }
             y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD) + offsets;
         }

@@ -3,8 +3,8 @@ package dev.parlance.inference.tensor;
 import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -43,40 +43,59 @@ final class Q5KMatrix extends WeightMatrix {
         }
     }
 
-    /** Each sub-block's {@code dmin * min} multiplies the sum of its 32 values of x. */
+    /**
+     * As Q4_K's: a chunk's 32 {@code qs} bytes and the 32 {@code qh} bytes are read as eight ints
+     * each, and byte b of int i gives the values {@code 4i + b} of the chunk's two sub-blocks,
+     * their fifth bits shifted out of {@code qh} in int lanes; x is reordered once per call
+     * ({@link WeightMatrix#interleave}). Each sub-block's {@code dmin * min} multiplies the sum of
+     * its 32 values of x. Everything stays in this method, the Vector API called directly: a
+     * vector passed to or returned from a method HotSpot does not inline is boxed.
+     */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
         MemorySegment data = data();
+        float[] xs = interleave(x, cols);
         float[] xSums = runSums(x, cols, SUB);
+        int[] scales = new int[8];
+        int[] mins = new int[8];
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
-            float mins = 0;
+            FloatVector acc0 = FloatVector.zero(F8);
+            FloatVector acc1 = acc0;
+            float offsets = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
+                Q4KMatrix.decode(data.get(LONG, at + 4), data.get(INT, at + 12), scales, mins);
                 float d = half(at);
                 float dmin = half(at + 2);
+                int sub = c / SUB;
+                float blockMins = 0;
+                IntVector qh = IntVector.fromMemorySegment(I8, data, at + 16, ORDER);
                 for (int chunk = 0; chunk < 4; chunk++) {
                     int first = c + 2 * SUB * chunk;
-                    FloatVector low = FloatVector.zero(F);
+                    IntVector q = IntVector.fromMemorySegment(I8, data, at + 48 + SUB * chunk, ORDER);
+                    IntVector fifth = qh.lanewise(VectorOperators.LSHR, 2 * chunk);
+                    FloatVector low = FloatVector.zero(F8);
                     FloatVector high = low;
-                    for (int g = 0; g < SUB; g += L) {
-                        ByteVector qs = bytes(at + 48 + SUB * chunk + g);
-                        ByteVector qh = bytes(at + 16 + g).lanewise(VectorOperators.LSHR, 2 * chunk);
-                        ByteVector fifthLow = qh.and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                        ByteVector fifthHigh = qh.and((byte) 2).lanewise(VectorOperators.LSHL, 3);
-                        low = floats(qs.and((byte) 0xF).or(fifthLow)).fma(FloatVector.fromArray(F, x, first + g), low);
-                        high = floats(qs.lanewise(VectorOperators.LSHR, 4).or(fifthHigh))
-                                .fma(FloatVector.fromArray(F, x, first + SUB + g), high);
+                    for (int b = 0; b < 4; b++) {
+                        IntVector qb = q.lanewise(VectorOperators.LSHR, 8 * b);
+                        IntVector fb = fifth.lanewise(VectorOperators.LSHR, 8 * b);
+                        IntVector lowBits = qb.and(0xF).or(fb.lanewise(VectorOperators.LSHL, 4).and(0x10));
+                        IntVector highBits = qb.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                                .or(fb.lanewise(VectorOperators.LSHL, 3).and(0x10));
+                        low = ((FloatVector) lowBits.convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F8, xs, first + 8 * b), low);
+                        high = ((FloatVector) highBits.convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F8, xs, first + SUB + 8 * b), high);
                     }
-                    acc = low.fma(FloatVector.broadcast(F, d * Q4KMatrix.scale(data, at + 4, 2 * chunk)), acc);
-                    acc = high.fma(FloatVector.broadcast(F, d * Q4KMatrix.scale(data, at + 4, 2 * chunk + 1)), acc);
-                    int sub = first / SUB;
-                    mins += dmin * (Q4KMatrix.min(data, at + 4, 2 * chunk) * xSums[sub]
-                            + Q4KMatrix.min(data, at + 4, 2 * chunk + 1) * xSums[sub + 1]);
+                    acc0 = low.fma(FloatVector.broadcast(F8, d * scales[2 * chunk]), acc0);
+                    acc1 = high.fma(FloatVector.broadcast(F8, d * scales[2 * chunk + 1]), acc1);
+                    blockMins += mins[2 * chunk] * xSums[sub + 2 * chunk]
+                            + mins[2 * chunk + 1] * xSums[sub + 2 * chunk + 1];
                 }
+                offsets += dmin * blockMins;
             }
-            y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD) - mins;
+            y[yOffset + r - from] = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - offsets;
         }
     }
 }

@@ -3,8 +3,10 @@ package dev.parlance.inference.tensor;
 import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -21,6 +23,8 @@ final class Q6KMatrix extends WeightMatrix {
     private static final int QH = 128;
     private static final int SCALES = 192;
     private static final int D = 208;
+    /** Lanes 4 to 7 of eight. */
+    private static final VectorMask<Float> UPPER = VectorMask.fromLong(F8, 0xF0);
 
     Q6KMatrix(MemorySegment data, int rows, int cols) {
         super(GgmlType.Q6_K, data, rows, cols);
@@ -32,69 +36,104 @@ final class Q6KMatrix extends WeightMatrix {
         for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at + D);
             for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l++) {
-                    int a = unsigned(data, at + 64 * h + l);
-                    int b = unsigned(data, at + 64 * h + 32 + l);
-                    int qh = unsigned(data, at + QH + 32 * h + l);
-                    int[] q = {
-                        (a & 0xF) | ((qh & 3) << 4),
-                        (b & 0xF) | (((qh >> 2) & 3) << 4),
-                        (a >> 4) | (((qh >> 4) & 3) << 4),
-                        (b >> 4) | (((qh >> 6) & 3) << 4),
-                    };
-                    for (int k = 0; k < 4; k++) {
-                        int value = 128 * h + 32 * k + l;
-                        into[c + value] = d * data.get(ValueLayout.JAVA_BYTE, at + SCALES + value / 16) * (q[k] - 32);
-                    }
+                for (int g = 0; g < 32; g += 8) {
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 64 * h + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 64 * h + 32 + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B8, data, at + QH + 32 * h + g, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0);
+                    int first = c + 128 * h + g;
+                    long scales = at + SCALES + 8 * h + g / 16;
+                    IntVector q0 = a.and(0xF).or(qh.and(3).lanewise(VectorOperators.LSHL, 4));
+                    IntVector q1 = b.and(0xF).or(qh.and(0xC).lanewise(VectorOperators.LSHL, 2));
+                    IntVector q2 = a.lanewise(VectorOperators.LSHR, 4).and(0xF).or(qh.and(0x30));
+                    IntVector q3 = b.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                            .or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30));
+                    ((FloatVector) q0.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales)).intoArray(into, first);
+                    ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales + 2)).intoArray(into, first + 32);
+                    ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales + 4)).intoArray(into, first + 64);
+                    ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(d * data.get(ValueLayout.JAVA_BYTE, scales + 6)).intoArray(into, first + 96);
                 }
             }
         }
     }
 
+    /**
+     * A half's 64 {@code ql} and 32 {@code qh} bytes are read as three vectors of eight ints;
+     * byte b of int i holds the bits of the values {@code 32k + 4i + b}, shifted out in int
+     * lanes (no byte lanes or widening shuffles) and met by x reordered once per call
+     * ({@link WeightMatrix#interleave}). Lanes 0 to 3 and 4 to 7 take consecutive scales, so each
+     * run of 32 values is scaled by a blend of two broadcasts. The {@code - 32} of every value is
+     * taken out as {@code 32 * scale} times the sum of its 16 values of x. Everything stays in
+     * this method, the Vector API called directly: past C2's node count cutoff (the API's calls
+     * expand into many nodes) a method of ours is no longer inlined, and a vector passed to or
+     * returned from a method that is not inlined is boxed.
+     */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
+        MemorySegment data = data();
+        float[] xs = interleave(x, cols);
+        float[] xSums = runSums(x, cols, 16);
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
-            float sum = 0;
+            FloatVector acc = FloatVector.zero(F8);
+            float offsets = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
-                sum += block(at, x, c);
+                FloatVector block = FloatVector.zero(F8);
+                float blockOffsets = 0;
+                for (int h = 0; h < 2; h++) {
+                    IntVector a = IntVector.fromMemorySegment(I8, data, at + 64 * h, ORDER);
+                    IntVector b = IntVector.fromMemorySegment(I8, data, at + 64 * h + 32, ORDER);
+                    IntVector qh = IntVector.fromMemorySegment(I8, data, at + QH + 32 * h, ORDER);
+                    FloatVector s0 = FloatVector.zero(F8);
+                    FloatVector s1 = s0;
+                    FloatVector s2 = s0;
+                    FloatVector s3 = s0;
+                    for (int k = 0; k < 4; k++) {
+                        int first = c + 128 * h + 8 * k;
+                        IntVector ak = a.lanewise(VectorOperators.LSHR, 8 * k);
+                        IntVector bk = b.lanewise(VectorOperators.LSHR, 8 * k);
+                        IntVector hk = qh.lanewise(VectorOperators.LSHR, 8 * k);
+                        IntVector q0 = ak.and(0xF).or(hk.and(3).lanewise(VectorOperators.LSHL, 4));
+                        IntVector q1 = bk.and(0xF).or(hk.and(0xC).lanewise(VectorOperators.LSHL, 2));
+                        IntVector q2 = ak.lanewise(VectorOperators.LSHR, 4).and(0xF).or(hk.and(0x30));
+                        IntVector q3 = bk.lanewise(VectorOperators.LSHR, 4).and(0xF)
+                                .or(hk.lanewise(VectorOperators.LSHR, 2).and(0x30));
+                        s0 = ((FloatVector) q0.convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F8, xs, first), s0);
+                        s1 = ((FloatVector) q1.convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F8, xs, first + 32), s1);
+                        s2 = ((FloatVector) q2.convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F8, xs, first + 64), s2);
+                        s3 = ((FloatVector) q3.convert(VectorOperators.I2F, 0))
+                                .fma(FloatVector.fromArray(F8, xs, first + 96), s3);
+                    }
+                    long scales = at + SCALES + 8 * h;
+                    block = s0.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales))
+                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 1), UPPER), block);
+                    block = s1.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales + 2))
+                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 3), UPPER), block);
+                    block = s2.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales + 4))
+                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 5), UPPER), block);
+                    block = s3.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales + 6))
+                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 7), UPPER), block);
+                    int run = (c + 128 * h) / 16;
+                    for (int j = 0; j < 8; j++) {
+                        blockOffsets += data.get(ValueLayout.JAVA_BYTE, scales + j) * xSums[run + j];
+                    }
+                }
+                float d = Float.float16ToFloat(data.get(SHORT, at + D));
+                acc = block.fma(FloatVector.broadcast(F8, d), acc);
+                offsets += d * blockOffsets;
             }
-            y[yOffset + r - from] = sum;
+            y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD) - 32 * offsets;
         }
-    }
-
-    /** The block at byte {@code at} times {@code x[c .. c + 255]}. */
-    private float block(long at, float[] x, int c) {
-        MemorySegment data = data();
-        float d = half(at + D);
-        FloatVector acc = FloatVector.zero(F);
-        for (int h = 0; h < 2; h++) {
-            for (int g = 0; g < 32; g += L) {
-                ByteVector a = bytes(at + 64 * h + g);
-                ByteVector b = bytes(at + 64 * h + 32 + g);
-                ByteVector qh = bytes(at + QH + 32 * h + g);
-                int first = c + 128 * h + g;
-                long scales = at + SCALES + 8 * h + g / 16;
-                acc = sixBits(a.and((byte) 0xF), qh.and((byte) 3)).mul(FloatVector.fromArray(F, x, first))
-                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales)), acc);
-                acc = sixBits(b.and((byte) 0xF), qh.lanewise(VectorOperators.LSHR, 2).and((byte) 3))
-                        .mul(FloatVector.fromArray(F, x, first + 32))
-                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 2)), acc);
-                acc = sixBits(a.lanewise(VectorOperators.LSHR, 4), qh.lanewise(VectorOperators.LSHR, 4).and((byte) 3))
-                        .mul(FloatVector.fromArray(F, x, first + 64))
-                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 4)), acc);
-                acc = sixBits(b.lanewise(VectorOperators.LSHR, 4), qh.lanewise(VectorOperators.LSHR, 6))
-                        .mul(FloatVector.fromArray(F, x, first + 96))
-                        .fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, scales + 6)), acc);
-            }
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@code (low | high << 4) - 32}, as floats. */
-    private static FloatVector sixBits(ByteVector low, ByteVector high) {
-        return floats(low.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32));
     }
 
     private static int unsigned(MemorySegment data, long at) {

@@ -4,6 +4,8 @@ import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /** ggml's {@code block_q8_0}, 34 bytes per 32 values: {@code d} (fp16), {@code int8 qs[32]}; {@code y = d * q}. */
@@ -17,26 +19,41 @@ final class Q80Matrix extends WeightMatrix {
 
     @Override
     void dequantize(long at, float[] into, int offset) {
-        for (int c = 0; c < cols(); c += BLOCK, at += BYTES) {
+        MemorySegment data = data();
+        for (int c = offset; c < offset + cols(); c += BLOCK, at += BYTES) {
             float d = half(at);
-            for (int i = 0; i < BLOCK; i++) {
-                into[offset + c + i] = data().get(ValueLayout.JAVA_BYTE, at + 2 + i) * d;
+            for (int g = 0; g < BLOCK; g += 8) {
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(B8, data, at + 2 + g, ORDER)
+                        .convertShape(VectorOperators.B2I, I8, 0);
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(d).intoArray(into, c + g);
             }
         }
     }
 
+    /**
+     * A block's 32 quants are read as eight little-endian ints, and quant {@code 4i + k} is byte
+     * k of int i, sign-extended by two shifts in place: no byte-to-int widening, which is a
+     * shuffle. The products then pair lane i with {@code x[4i + k]}, so x is reordered once per
+     * call to that layout ({@link WeightMatrix#interleave}). Everything stays in this method: a vector
+     * passed to or returned from a method HotSpot does not inline is boxed.
+     */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
+        MemorySegment data = data();
+        float[] xs = interleave(x, cols);
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector acc = FloatVector.zero(F8);
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
-                FloatVector sum = FloatVector.zero(F);
-                for (int g = 0; g < BLOCK; g += L) {
-                    sum = floats(bytes(at + 2 + g)).fma(FloatVector.fromArray(F, x, c + g), sum);
-                }
-                acc = sum.fma(FloatVector.broadcast(F, half(at)), acc);
+                IntVector q = IntVector.fromMemorySegment(I8, data, at + 2, ORDER);
+                FloatVector s0 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 24))
+                        .mul(FloatVector.fromArray(F8, xs, c));
+                FloatVector s1 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 16))
+                        .mul(FloatVector.fromArray(F8, xs, c + 8));
+                s0 = signedTopBytes(q.lanewise(VectorOperators.LSHL, 8)).fma(FloatVector.fromArray(F8, xs, c + 16), s0);
+                s1 = signedTopBytes(q).fma(FloatVector.fromArray(F8, xs, c + 24), s1);
+                acc = s0.add(s1).fma(FloatVector.broadcast(F8, half(at)), acc);
             }
             y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD);
         }

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -37,8 +38,15 @@ public abstract sealed class WeightMatrix
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
     /** {@link #L} ints, one per float lane. */
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Eight floats, for the kernels that read 32 quants as eight ints ({@link #interleave}). */
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Eight bytes. */
+    static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    /** Eight ints. */
+    static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
 
@@ -160,5 +168,32 @@ public abstract sealed class WeightMatrix
             sums[run] = sum.reduceLanes(VectorOperators.ADD);
         }
         return sums;
+    }
+
+    /**
+     * {@code x} reordered for kernels that read 32 quants as eight ints: in each run of 32 values,
+     * {@code x[4i + k]} (i < 8, k < 4) moves to {@code 8k + i}, beside the values that byte k of
+     * the eight ints meets.
+     */
+    static float[] interleave(float[] x, int cols) {
+        float[] xs = new float[cols];
+        for (int c = 0; c < cols; c += 32) {
+            for (int i = 0; i < 8; i++) {
+                for (int k = 0; k < 4; k++) {
+                    xs[c + 8 * k + i] = x[c + 4 * i + k];
+                }
+            }
+        }
+        return xs;
+    }
+
+    /** The top bytes of the ints, sign-extended, as floats. */
+    static FloatVector signedTopBytes(IntVector ints) {
+        return (FloatVector) ints.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The ints as floats. */
+    static FloatVector floats(IntVector ints) {
+        return (FloatVector) ints.convert(VectorOperators.I2F, 0);
     }
 }

@@ -3,11 +3,15 @@ package dev.parlance.inference.tensor;
 import dev.parlance.inference.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Random;
 
 /**
  * The products' speed on one thread, in GB/s of weight bytes read: {@code 2048 x 8192} matrices,
- * as many copies as fill about 512 MB so that they are read from memory, not the caches. Before
+ * as many copies as fill about 512 MB so that they are read from memory, not the caches; also per
+ * second of the thread's CPU time, which other processes on a busy machine disturb less; and
+ * {@link WeightMatrix#dequantizeRow}'s, row after row, per second of CPU time. Before
  * timing, the compiled kernels' results are checked against the dequantized rows in double.
  *
  * <p>Run: {@code mvn -q test-compile} and then
@@ -54,16 +58,31 @@ public final class WeightMatrixBench {
                 matrices[i % copies].multiplyRows(x, 0, ROWS, y, 0);
             }
             check(matrices[0], x, y);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             int passes = 0;
             long start = System.nanoTime();
+            long cpuStart = threads.getCurrentThreadCpuTime();
             long elapsed;
             do {
                 matrices[passes % copies].multiplyRows(x, 0, ROWS, y, 0);
                 passes++;
                 elapsed = System.nanoTime() - start;
             } while (elapsed < 3_000_000_000L || passes < copies);
-            System.out.printf("%-5s %6.2f GB/s  %6.2f ms per matrix of %.1f MB%n", type,
-                    (double) bytes * passes / elapsed, elapsed / 1e6 / passes, bytes / 1e6);
+            long cpu = threads.getCurrentThreadCpuTime() - cpuStart;
+            float[] row = new float[COLS];
+            int dequantized = 0;
+            long dequantizeStart = threads.getCurrentThreadCpuTime();
+            long dequantizeCpu;
+            do {
+                WeightMatrix matrix = matrices[dequantized / ROWS % copies];
+                matrix.dequantizeRow(dequantized % ROWS, row, 0);
+                dequantized++;
+                dequantizeCpu = threads.getCurrentThreadCpuTime() - dequantizeStart;
+            } while (dequantizeCpu < 1_000_000_000L);
+            System.out.printf("%-5s %6.2f GB/s  %6.2f GB/s of CPU time  %6.2f ms per matrix of %.1f MB;"
+                    + "  dequantizeRow %6.2f GB/s of CPU time%n", type, (double) bytes * passes / elapsed,
+                    (double) bytes * passes / cpu, elapsed / 1e6 / passes, bytes / 1e6,
+                    (double) bytes / ROWS * dequantized / dequantizeCpu);
         }
     }
 

@@ -82,6 +82,28 @@ class WeightMatrixMultiplyTest {
         assertThat(y[0]).isNaN();
     }
 
+    /** Rows of 96 halves, whose first 64 the kernel reads a vector at a time: each column, even and odd. */
+    @ParameterizedTest
+    @CsvSource({"0", "1", "17", "30", "31", "32", "63", "64", "95"})
+    void halfInfinitiesAndNansAnywhereInARowReachTheProduct(int column) {
+        MemorySegment data = MemorySegment.ofArray(new byte[2 * 96 * 2]);
+        for (int c = 0; c < 2 * 96; c++) {
+            data.set(SHORT, 2L * c, Float.floatToFloat16(c == column ? Float.NEGATIVE_INFINITY : 0.5f));
+        }
+        WeightMatrix matrix = WeightMatrix.of(GgmlType.F16, data, 2, 96);
+        float[] x = new float[96];
+        Arrays.fill(x, 1);
+        float[] y = new float[2];
+
+        matrix.multiplyRows(x, 0, 2, y, 0);
+        assertThat(y).containsExactly(Float.NEGATIVE_INFINITY, 48);
+
+        data.set(SHORT, 2L * column, (short) 0xfc01);
+        matrix.multiplyRows(x, 0, 2, y, 0);
+        assertThat(y[0]).isNaN();
+        assertThat(y[1]).isEqualTo(48);
+    }
+
     @Test
     void columnsThatAreNoWholeNumberOfBlocksAreRefused() {
         MemorySegment data = MemorySegment.ofArray(new byte[1024]);
