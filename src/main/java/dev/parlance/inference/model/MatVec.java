@@ -11,9 +11,11 @@ import java.nio.FloatBuffer;
 
 /**
  * A weight matrix {@code [rows, cols]} ready for one-token products {@code y = W · x} and for the
- * products of a prompt's tokens {@code x · Wᵀ}, computed on the tensor's own memory. With the
- * {@code jdk.incubator.vector} module (the launcher scripts add it) both are
- * {@link VectorKernel}'s, on Java arrays, their rows split over the compute threads by
+ * products of a prompt's tokens {@code x · Wᵀ}, computed on the weights' own memory in the format
+ * they are stored in. With the {@code jdk.incubator.vector} module (the launcher scripts add it)
+ * the matrix is row-stacked {@link WeightMatrix} parts: a token's product is each part's own
+ * kernel, a prompt's is {@link VectorKernel#matMul} (float32 read in place, other formats
+ * dequantized a block of rows at a time), their rows split over the compute threads by
  * {@link RowWorkers}; without it, PyTorch's, a prompt's on tensors ({@link #linear}).
  */
 public final class MatVec {
@@ -118,6 +120,10 @@ public final class MatVec {
         return rows;
     }
 
+    public int cols() {
+        return cols;
+    }
+
     /** Bytes of the matrix as stored: what one token's product reads. */
     public long byteSize() {
         if (kernel == Kernel.TORCH) {
@@ -128,10 +134,6 @@ public final class MatVec {
             bytes += part.rows() * part.type().bytesFor(part.cols());
         }
         return bytes;
-    }
-
-    public int cols() {
-        return cols;
     }
 
     /** {@code weight}, row-major float32 {@code [rows, cols]}, multiplied with {@code kernel}. */
