@@ -66,15 +66,16 @@ final class Q4KMatrix extends WeightMatrix {
         MemorySegment data = data();
         float[] xs = interleave(x, cols);
         float[] xSums = runSums(x, cols, SUB);
-        int[] scales = new int[8];
-        int[] mins = new int[8];
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F8);
             FloatVector acc1 = acc0;
             float offsets = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
-                decode(data.get(LONG, at + 4), data.get(INT, at + 12), scales, mins);
+                long low = data.get(LONG, at + 4);
+                int high = data.get(INT, at + 12);
+                long scales = packedScales(low, high);
+                long mins = packedMins(low, high);
                 float d = half(at);
                 float dmin = half(at + 2);
                 int sub = c / SUB;
@@ -102,15 +103,35 @@ final class Q4KMatrix extends WeightMatrix {
                             .fma(FloatVector.fromArray(F8, xs, first + 24), low1);
                     high1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + SUB + 24), high1);
-                    acc0 = low0.add(low1).fma(FloatVector.broadcast(F8, d * scales[2 * chunk]), acc0);
-                    acc1 = high0.add(high1).fma(FloatVector.broadcast(F8, d * scales[2 * chunk + 1]), acc1);
-                    blockMins += mins[2 * chunk] * xSums[sub + 2 * chunk]
-                            + mins[2 * chunk + 1] * xSums[sub + 2 * chunk + 1];
+                    int shift = 16 * chunk;
+                    acc0 = low0.add(low1).fma(FloatVector.broadcast(F8, d * (int) (scales >>> shift & 0xFF)), acc0);
+                    acc1 = high0.add(high1)
+                            .fma(FloatVector.broadcast(F8, d * (int) (scales >>> (shift + 8) & 0xFF)), acc1);
+                    blockMins += (int) (mins >>> shift & 0xFF) * xSums[sub + 2 * chunk]
+                            + (int) (mins >>> (shift + 8) & 0xFF) * xSums[sub + 2 * chunk + 1];
                 }
                 offsets += dmin * blockMins;
             }
             y[yOffset + r - from] = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - offsets;
         }
+    }
+
+    /**
+     * The eight 6-bit scales of ggml's {@code get_scale_min_k4}, one per byte, from the 12 scale
+     * bytes: {@code low} holds bytes 0 to 7 and {@code high} bytes 8 to 11, little-endian.
+     * Scale j < 4 is the low six bits of byte j; scale j + 4 is the low nibble of byte j + 8
+     * with the top two bits of byte j above it. All four at once in one int: bits 6 and 7 of
+     * each byte, shifted right by two, land on its bits 4 and 5.
+     */
+    static long packedScales(long low, int high) {
+        int first = (int) low;
+        return (first & 0x3F3F3F3FL) | (long) ((high & 0x0F0F0F0F) | ((first >>> 2) & 0x30303030)) << 32;
+    }
+
+    /** The eight 6-bit mins, one per byte: as {@link #packedScales}, from bytes 4 to 7 and the high nibbles. */
+    static long packedMins(long low, int high) {
+        int second = (int) (low >>> 32);
+        return (second & 0x3F3F3F3FL) | (long) (((high >>> 4) & 0x0F0F0F0F) | ((second >>> 2) & 0x30303030)) << 32;
     }
 
     /**

@@ -57,15 +57,16 @@ final class Q5KMatrix extends WeightMatrix {
         MemorySegment data = data();
         float[] xs = interleave(x, cols);
         float[] xSums = runSums(x, cols, SUB);
-        int[] scales = new int[8];
-        int[] mins = new int[8];
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F8);
             FloatVector acc1 = acc0;
             float offsets = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
-                Q4KMatrix.decode(data.get(LONG, at + 4), data.get(INT, at + 12), scales, mins);
+                long first8 = data.get(LONG, at + 4);
+                int last4 = data.get(INT, at + 12);
+                long scales = Q4KMatrix.packedScales(first8, last4);
+                long mins = Q4KMatrix.packedMins(first8, last4);
                 float d = half(at);
                 float dmin = half(at + 2);
                 int sub = c / SUB;
@@ -88,10 +89,11 @@ final class Q5KMatrix extends WeightMatrix {
                         high = ((FloatVector) highBits.convert(VectorOperators.I2F, 0))
                                 .fma(FloatVector.fromArray(F8, xs, first + SUB + 8 * b), high);
                     }
-                    acc0 = low.fma(FloatVector.broadcast(F8, d * scales[2 * chunk]), acc0);
-                    acc1 = high.fma(FloatVector.broadcast(F8, d * scales[2 * chunk + 1]), acc1);
-                    blockMins += mins[2 * chunk] * xSums[sub + 2 * chunk]
-                            + mins[2 * chunk + 1] * xSums[sub + 2 * chunk + 1];
+                    int shift = 16 * chunk;
+                    acc0 = low.fma(FloatVector.broadcast(F8, d * (int) (scales >>> shift & 0xFF)), acc0);
+                    acc1 = high.fma(FloatVector.broadcast(F8, d * (int) (scales >>> (shift + 8) & 0xFF)), acc1);
+                    blockMins += (int) (mins >>> shift & 0xFF) * xSums[sub + 2 * chunk]
+                            + (int) (mins >>> (shift + 8) & 0xFF) * xSums[sub + 2 * chunk + 1];
                 }
                 offsets += dmin * blockMins;
             }
