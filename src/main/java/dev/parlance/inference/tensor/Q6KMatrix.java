@@ -6,8 +6,8 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * ggml's {@code block_q6_K}, 210 bytes per 256 values: {@code uint8 ql[128]} (low four bits),
@@ -23,8 +23,11 @@ final class Q6KMatrix extends WeightMatrix {
     private static final int QH = 128;
     private static final int SCALES = 192;
     private static final int D = 208;
-    /** Lanes 4 to 7 of eight. */
-    private static final VectorMask<Float> UPPER = VectorMask.fromLong(F8, 0xF0);
+    /** Lanes 0 to 3 take scale 2k of eight, lanes 4 to 7 scale 2k + 1. */
+    private static final VectorShuffle<Float> PAIR0 = VectorShuffle.fromValues(F8, 0, 0, 0, 0, 1, 1, 1, 1);
+    private static final VectorShuffle<Float> PAIR1 = VectorShuffle.fromValues(F8, 2, 2, 2, 2, 3, 3, 3, 3);
+    private static final VectorShuffle<Float> PAIR2 = VectorShuffle.fromValues(F8, 4, 4, 4, 4, 5, 5, 5, 5);
+    private static final VectorShuffle<Float> PAIR3 = VectorShuffle.fromValues(F8, 6, 6, 6, 6, 7, 7, 7, 7);
 
     Q6KMatrix(MemorySegment data, int rows, int cols) {
         super(GgmlType.Q6_K, data, rows, cols);
@@ -67,9 +70,11 @@ final class Q6KMatrix extends WeightMatrix {
      * A half's 64 {@code ql} and 32 {@code qh} bytes are read as three vectors of eight ints;
      * byte b of int i holds the bits of the values {@code 32k + 4i + b}, shifted out in int
      * lanes (no byte lanes or widening shuffles) and met by x reordered once per call
-     * ({@link WeightMatrix#interleave}). Lanes 0 to 3 and 4 to 7 take consecutive scales, so each
-     * run of 32 values is scaled by a blend of two broadcasts. The {@code - 32} of every value is
-     * taken out as {@code 32 * scale} times the sum of its 16 values of x. Everything stays in
+     * ({@link WeightMatrix#interleave}). Lanes 0 to 3 and 4 to 7 take consecutive scales: the half's
+     * eight scales are widened into one vector once, and each run of 32 values is scaled by a
+     * constant rearrangement of it (one vpermps). The {@code - 32} of every value is taken out as
+     * {@code 32 * scale} times the sum of its 16 values of x, the eight sums of the half in one
+     * vector. Everything stays in
      * this method, the Vector API called directly: past C2's node count cutoff (the API's calls
      * expand into many nodes) a method of ours is no longer inlined, and a vector passed to or
      * returned from a method that is not inlined is boxed.
@@ -83,10 +88,8 @@ final class Q6KMatrix extends WeightMatrix {
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
             FloatVector acc = FloatVector.zero(F8);
-            float offsets = 0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
                 FloatVector block = FloatVector.zero(F8);
-                float blockOffsets = 0;
                 for (int h = 0; h < 2; h++) {
                     IntVector a = IntVector.fromMemorySegment(I8, data, at + 64 * h, ORDER);
                     IntVector b = IntVector.fromMemorySegment(I8, data, at + 64 * h + 32, ORDER);
@@ -115,24 +118,18 @@ final class Q6KMatrix extends WeightMatrix {
                                 .fma(FloatVector.fromArray(F8, xs, first + 96), s3);
                     }
                     long scales = at + SCALES + 8 * h;
-                    block = s0.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales))
-                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 1), UPPER), block);
-                    block = s1.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales + 2))
-                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 3), UPPER), block);
-                    block = s2.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales + 4))
-                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 5), UPPER), block);
-                    block = s3.fma(FloatVector.broadcast(F8, data.get(ValueLayout.JAVA_BYTE, scales + 6))
-                            .blend(data.get(ValueLayout.JAVA_BYTE, scales + 7), UPPER), block);
-                    int run = (c + 128 * h) / 16;
-                    for (int j = 0; j < 8; j++) {
-                        blockOffsets += data.get(ValueLayout.JAVA_BYTE, scales + j) * xSums[run + j];
-                    }
+                    FloatVector eight = (FloatVector) ByteVector.fromMemorySegment(B8, data, scales, ORDER)
+                            .convertShape(VectorOperators.B2I, I8, 0).convert(VectorOperators.I2F, 0);
+                    block = s0.fma(eight.rearrange(PAIR0), block);
+                    block = s1.fma(eight.rearrange(PAIR1), block);
+                    block = s2.fma(eight.rearrange(PAIR2), block);
+                    block = s3.fma(eight.rearrange(PAIR3), block);
+                    block = eight.mul(-32).fma(FloatVector.fromArray(F8, xSums, (c + 128 * h) / 16), block);
                 }
                 float d = Float.float16ToFloat(data.get(SHORT, at + D));
                 acc = block.fma(FloatVector.broadcast(F8, d), acc);
-                offsets += d * blockOffsets;
             }
-            y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD) - 32 * offsets;
+            y[yOffset + r - from] = acc.reduceLanes(VectorOperators.ADD);
         }
     }
 
