@@ -81,6 +81,7 @@ public final class MainView {
         modelMenu.textProperty().bind(Bindings.createStringBinding(() -> models.getLoaded() == null
                 ? resources.getString("model.choose") : models.getLoaded().name(), models.loadedProperty()));
         modelMenu.setAccessibleText(resources.getString("model.menu"));
+        modelMenu.setMnemonicParsing(false); // the model's name, "q4_k_m" and all
         for (QuickStart start : QuickStart.values()) {
             var item = new MenuItem(resources.getString(start.nameKey()));
             item.setOnAction(e -> main.newChat(start, resources.getString(start.promptKey())));

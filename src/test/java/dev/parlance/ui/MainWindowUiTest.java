@@ -257,6 +257,7 @@ class MainWindowUiTest {
         assertThat(robot.lookup(".button").queryAllAs(javafx.scene.control.Button.class))
                 .anyMatch(b -> b.getText().equals("smol_lm-q4_k_m.gguf") && !b.isMnemonicParsing());
         javafx.scene.control.MenuButton menu = robot.lookup("#modelMenu").queryAs(javafx.scene.control.MenuButton.class);
+        assertThat(menu.isMnemonicParsing()).as("the menu shows the loaded model's name whole").isFalse();
         assertThat(menu.getItems()).anyMatch(item -> "smol_lm-q4_k_m.gguf".equals(item.getText())
                 && !item.isMnemonicParsing());
     }
