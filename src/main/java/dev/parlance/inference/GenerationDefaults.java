@@ -23,19 +23,31 @@ public record GenerationDefaults(Set<Integer> eosIds, int bosId, SamplingConfig 
         eosIds = Set.copyOf(eosIds);
     }
 
-    /** Reads both files (either may be null). */
+    /**
+     * Reads both files (either may be null).
+     *
+     * @throws IllegalArgumentException naming the key, when a value is of the wrong type or out of
+     *     range
+     */
     public static GenerationDefaults from(JsonObject generationConfig, JsonObject config) {
         Set<Integer> eos = new LinkedHashSet<>();
         JsonObject source = generationConfig != null && generationConfig.has("eos_token_id") ? generationConfig : config;
         addIds(source == null ? null : source.get("eos_token_id"), eos);
         int bos = -1;
         JsonObject bosSource = generationConfig != null && generationConfig.has("bos_token_id") ? generationConfig : config;
-        if (bosSource != null && bosSource.has("bos_token_id") && bosSource.get("bos_token_id").isJsonPrimitive()) {
-            bos = bosSource.get("bos_token_id").getAsInt();
+        if (bosSource != null && bosSource.has("bos_token_id") && !bosSource.get("bos_token_id").isJsonNull()) {
+            bos = tokenId(bosSource.get("bos_token_id"), "bos_token_id");
         }
         JsonObject g = generationConfig == null ? new JsonObject() : generationConfig;
-        boolean sample = bool(g, "do_sample", false);
-        var sampling = new SamplingConfig(
+        try {
+            return new GenerationDefaults(eos, bos, sampling(g, bool(g, "do_sample", false)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("generation_config.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static SamplingConfig sampling(JsonObject g, boolean sample) {
+        return new SamplingConfig(
                 sample ? number(g, "temperature", 1.0) : 0.0,
                 sample ? (int) number(g, "top_k", 50) : 0,
                 sample ? clampTopP(number(g, "top_p", 1.0)) : 1.0,
@@ -44,7 +56,6 @@ public record GenerationDefaults(Set<Integer> eosIds, int bosId, SamplingConfig 
                 0,
                 (int) number(g, "max_new_tokens", DEFAULT_MAX_NEW_TOKENS),
                 List.of());
-        return new GenerationDefaults(eos, bos, sampling);
     }
 
     private static double clampTopP(double topP) {
@@ -58,20 +69,41 @@ public record GenerationDefaults(Set<Integer> eosIds, int bosId, SamplingConfig 
         if (element.isJsonArray()) {
             JsonArray array = element.getAsJsonArray();
             for (JsonElement id : array) {
-                into.add(id.getAsInt());
+                into.add(tokenId(id, "eos_token_id"));
             }
         } else {
-            into.add(element.getAsInt());
+            into.add(tokenId(element, "eos_token_id"));
         }
+    }
+
+    private static int tokenId(JsonElement element, String key) {
+        if (!element.isJsonPrimitive() || !element.getAsJsonPrimitive().isNumber()
+                || element.getAsDouble() != Math.rint(element.getAsDouble()) || element.getAsDouble() < 0
+                || element.getAsDouble() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(key + " must be a token id or a list of them, not " + element);
+        }
+        return element.getAsInt();
     }
 
     private static double number(JsonObject json, String key, double fallback) {
         JsonElement value = json.get(key);
-        return value == null || value.isJsonNull() ? fallback : value.getAsDouble();
+        if (value == null || value.isJsonNull()) {
+            return fallback;
+        }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException(key + " must be a number, not " + value);
+        }
+        return value.getAsDouble();
     }
 
     private static boolean bool(JsonObject json, String key, boolean fallback) {
         JsonElement value = json.get(key);
-        return value == null || value.isJsonNull() ? fallback : value.getAsBoolean();
+        if (value == null || value.isJsonNull()) {
+            return fallback;
+        }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException(key + " must be true or false, not " + value);
+        }
+        return value.getAsBoolean();
     }
 }

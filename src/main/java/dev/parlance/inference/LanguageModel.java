@@ -93,7 +93,12 @@ public final class LanguageModel implements AutoCloseable {
                 : files.storedBytes() / (double) Math.max(1, files.storedElements());
         requireMemory(folder, config, (long) (config.parameterCount() * bytesPerParameter));
         JsonObject generation = readJson(folder.resolve("generation_config.json"), false);
-        GenerationDefaults defaults = GenerationDefaults.from(generation, json);
+        GenerationDefaults defaults;
+        try {
+            defaults = GenerationDefaults.from(generation, json);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(folder, "the model's generation settings cannot be used: " + e.getMessage(), e);
+        }
         TextTokenizer tokenizer = TextTokenizer.load(folder);
         NDManager manager = NDManager.newBaseManager();
         SafeTensorsWeights mapped = storedAsIs ? new SafeTensorsWeights(folder, files, weights.type()) : null;

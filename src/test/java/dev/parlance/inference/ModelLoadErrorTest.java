@@ -16,6 +16,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every kind of unusable folder gets a typed error that names the file and the problem. */
 class ModelLoadErrorTest {
@@ -126,5 +128,19 @@ class ModelLoadErrorTest {
         assertThatThrownBy(() -> TinyModels.load(folder))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("this model needs about").hasMessageContaining("GB is free");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"max_new_tokens\": -1} | max new tokens must be >= 0",
+        "{\"eos_token_id\": \"x\"} | eos_token_id must be a token id or a list of them, not \"x\"",
+        "{\"repetition_penalty\": 0} | repeat penalty must be > 0",
+        "{\"do_sample\": \"yes\"} | do_sample must be true or false",
+        "{\"do_sample\": true, \"temperature\": \"hot\"} | temperature must be a number"})
+    void unusableGenerationSettingsAreNamedInOneLine(String generationConfig, String problem) throws IOException {
+        Files.writeString(folder.resolve("generation_config.json"), generationConfig);
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("generation settings cannot be used").hasMessageContaining(problem);
     }
 }
