@@ -36,6 +36,8 @@ public final class LanguageModel implements AutoCloseable {
     /** GGUF {@code general.architecture} values this engine runs. */
     public static final List<String> SUPPORTED_GGUF_ARCHITECTURES = List.of("llama", "qwen2", "qwen3");
 
+    /** The largest config.json or generation_config.json read. */
+    private static final long MAX_CONFIG_BYTES = 16L << 20;
     /** Memory kept free beside the weights for activations, the KV cache and the app. */
     private static final long HEADROOM_BYTES = 512L << 20;
 
@@ -219,6 +221,14 @@ public final class LanguageModel implements AutoCloseable {
 
     private static JsonObject readJson(Path file, boolean required) throws ModelLoadException {
         try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // a link to a device such as /dev/zero would be read until memory runs out
+                throw new ModelLoadException(file, "is not a regular file");
+            }
+            if (Files.exists(file) && Files.size(file) > MAX_CONFIG_BYTES) {
+                throw new ModelLoadException(file, "is " + Files.size(file) / (1 << 20)
+                        + " MB; a model's configuration is a few kilobytes");
+            }
             return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         } catch (NoSuchFileException e) {
             if (required) {

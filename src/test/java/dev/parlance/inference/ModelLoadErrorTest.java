@@ -143,4 +143,24 @@ class ModelLoadErrorTest {
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("generation settings cannot be used").hasMessageContaining(problem);
     }
+
+    @Test
+    void aConfigLinkedToADeviceIsRefusedAtOnce() throws IOException {
+        Path device = Path.of("/dev/zero");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(device), "skipped: no /dev/zero on this system");
+        Files.delete(folder.resolve("config.json"));
+        Files.createSymbolicLink(folder.resolve("config.json"), device);
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("config.json")
+                .hasMessageContaining("is not a regular file");
+    }
+
+    @Test
+    void aHugeConfigIsRefusedBeforeItIsRead() throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(folder.resolve("config.json").toFile(), "rw")) {
+            file.setLength(64L << 20); // sparse: no disk is written
+        }
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("64 MB");
+    }
 }
