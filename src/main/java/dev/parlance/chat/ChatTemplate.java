@@ -194,8 +194,8 @@ public final class ChatTemplate {
         Set<String> known = new LinkedHashSet<>(tokens.values());
         List<?> types = metadata.get("tokenizer.ggml.token_type") instanceof List<?> list ? list : List.of();
         for (int id = 0; id < Math.min(types.size(), vocabulary.size()); id++) {
-            if ((Long.valueOf(GGUF_CONTROL).equals(types.get(id)) || Long.valueOf(GGUF_USER_DEFINED).equals(types.get(id)))
-                    && vocabulary.get(id) instanceof String text) {
+            boolean special = types.get(id) instanceof Long type && (type == GGUF_CONTROL || type == GGUF_USER_DEFINED);
+            if (special && vocabulary.get(id) instanceof String text) {
                 known.add(text);
             }
         }

@@ -26,14 +26,16 @@ import java.util.function.DoubleConsumer;
  * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py} and
  * {@code modeling_qwen2.py}, {@code modeling_qwen3.py}; Karpathy's llama2.c {@code run.c}.
  *
- * <p>A Hugging Face folder's float weights are prepared at load so that a layer costs few tensor
- * operations: q, k and v become one matrix and gate and up another; each RMSNorm weight is folded
- * into the columns of the matrix that follows it, and the attention scale 1/sqrt(headDim) into the
- * q rows (RoPE is linear, so scaling before it is the same). A GGUF file's weights stay as stored
- * (compressed), stacked the same way, with the norms and the scale applied to the activations. On the vector kernel a prompt and a decoded token
- * both keep the residual stream in Java and do the norms, biases, RoPE, the KV-cache writes and
- * SwiGLU there, with the products and attention on the tensors' own memory; without it, prompts
- * take batched tensor operations and decoding PyTorch's matrix-vector products.
+ * <p>On the vector kernel, a GGUF file's or a folder's weights stay as stored (compressed, F16,
+ * BF16 or F32, in the mapped file): q, k and v become one product of three stacked matrices and
+ * gate and up another, with the norms and the attention scale applied to the activations. A
+ * prompt and a decoded token both keep the residual stream in Java and do the norms, biases,
+ * RoPE, the KV-cache writes and SwiGLU there, with the products and attention on the weights'
+ * own memory. Without the Vector API, a folder's weights are prepared for few tensor operations
+ * a layer: widened to float32, q, k and v fused into one matrix and gate and up into another,
+ * each RMSNorm weight folded into the columns of the matrix after it and the attention scale
+ * into the q rows (RoPE is linear, so scaling before it is the same); prompts take batched tensor
+ * operations and decoding PyTorch's matrix-vector products.
  */
 public final class LlamaModel implements CausalLm {
     private static final String LAYER = "model.layers.%d.";
