@@ -52,68 +52,83 @@ final class Q4KMatrix extends WeightMatrix {
     }
 
     /**
-     * Each sub-block's {@code dmin * min} multiplies the sum of its 32 values of x. A chunk's 32
-     * bytes are read as eight ints; the value from nibble n (n < 8, low nibbles even) of int i is
-     * {@code (q >>> 4n) & 0xF}, shifted in place, no byte lanes or widening shuffles; it meets
-     * {@code x[4i + n / 2]} of the low or high sub-block, so x is reordered once per call
-     * ({@link WeightMatrix#interleave}). A block's scales and mins are decoded once, from one
-     * long and one int, and everything stays in this method: a vector passed to or returned from
-     * a method HotSpot does not inline is boxed.
+     * A chunk's 32 bytes are read as eight ints; nibble n (n < 8, low nibbles even) of int i
+     * holds the value for {@code x[4i + n / 2]} of the chunk's low or high sub-block. It is
+     * taken in place, {@code q & (0xF << 4n)}, without shifting it down: as a float that is the
+     * value times {@code 16^n}, exactly, and x was reordered and scaled by {@code 16^-n} once per
+     * call ({@link #nibbleWeighted}), so each product is the one of the plain value, to the bit.
+     * The top nibble is shifted down instead (as a signed int it would be negative). A block's
+     * eight scales and mins are widened to float vectors at once: the scales go through a small
+     * array, from which each sub-block's is broadcast by one load (a lane taken at a loop index is
+     * not compiled to an instruction), and the mins meet the sums of x's sub-blocks in one
+     * product. The chunks stay a loop and everything stays in this method: unrolled, the Vector
+     * API's inlined calls pass HotSpot's node budget, and a vector passed to or returned from a
+     * method it does not inline is boxed.
      */
     @Override
     void multiply(float[] x, int from, int to, float[] y, int yOffset) {
         int cols = cols();
         MemorySegment data = data();
-        float[] xs = interleave(x, cols);
+        float[] xs = nibbleWeighted(x, cols);
         float[] xSums = runSums(x, cols, SUB);
+        float[] blockScales = new float[8];
         for (int r = from; r < to; r++) {
             long at = r * rowBytes;
             FloatVector acc0 = FloatVector.zero(F8);
             FloatVector acc1 = acc0;
-            float offsets = 0;
+            FloatVector offsets = acc0;
             for (int c = 0; c < cols; c += BLOCK, at += BYTES) {
                 long low = data.get(LONG, at + 4);
                 int high = data.get(INT, at + 12);
-                long scales = packedScales(low, high);
-                long mins = packedMins(low, high);
-                float d = half(at);
-                float dmin = half(at + 2);
-                int sub = c / SUB;
-                float blockMins = 0;
+                FloatVector scales = byteFloats(packedScales(low, high)).mul(half(at));
+                offsets = byteFloats(packedMins(low, high)).mul(FloatVector.fromArray(F8, xSums, c / SUB))
+                        .fma(FloatVector.broadcast(F8, half(at + 2)), offsets);
+                scales.intoArray(blockScales, 0);
                 for (int chunk = 0; chunk < 4; chunk++) {
                     int first = c + 2 * SUB * chunk;
                     IntVector q = IntVector.fromMemorySegment(I8, data, at + 16 + SUB * chunk, ORDER);
                     FloatVector low0 = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0))
                             .mul(FloatVector.fromArray(F8, xs, first));
-                    FloatVector high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0xF)
-                            .convert(VectorOperators.I2F, 0))
+                    FloatVector high0 = ((FloatVector) q.and(0xF0).convert(VectorOperators.I2F, 0))
                             .mul(FloatVector.fromArray(F8, xs, first + SUB));
-                    FloatVector low1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xF)
-                            .convert(VectorOperators.I2F, 0))
+                    FloatVector low1 = ((FloatVector) q.and(0xF00).convert(VectorOperators.I2F, 0))
                             .mul(FloatVector.fromArray(F8, xs, first + 8));
-                    FloatVector high1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 12).and(0xF)
-                            .convert(VectorOperators.I2F, 0))
+                    FloatVector high1 = ((FloatVector) q.and(0xF000).convert(VectorOperators.I2F, 0))
                             .mul(FloatVector.fromArray(F8, xs, first + SUB + 8));
-                    low0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0))
+                    low0 = ((FloatVector) q.and(0xF0000).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + 16), low0);
-                    high0 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 20).and(0xF)
-                            .convert(VectorOperators.I2F, 0))
+                    high0 = ((FloatVector) q.and(0xF00000).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + SUB + 16), high0);
-                    low1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0))
+                    low1 = ((FloatVector) q.and(0xF000000).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + 24), low1);
                     high1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(F8, xs, first + SUB + 24), high1);
-                    int shift = 16 * chunk;
-                    acc0 = low0.add(low1).fma(FloatVector.broadcast(F8, d * (int) (scales >>> shift & 0xFF)), acc0);
-                    acc1 = high0.add(high1)
-                            .fma(FloatVector.broadcast(F8, d * (int) (scales >>> (shift + 8) & 0xFF)), acc1);
-                    blockMins += (int) (mins >>> shift & 0xFF) * xSums[sub + 2 * chunk]
-                            + (int) (mins >>> (shift + 8) & 0xFF) * xSums[sub + 2 * chunk + 1];
+                    acc0 = low0.add(low1).fma(FloatVector.broadcast(F8, blockScales[2 * chunk]), acc0);
+                    acc1 = high0.add(high1).fma(FloatVector.broadcast(F8, blockScales[2 * chunk + 1]), acc1);
                 }
-                offsets += dmin * blockMins;
             }
-            y[yOffset + r - from] = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - offsets;
+            y[yOffset + r - from] = acc0.add(acc1).sub(offsets).reduceLanes(VectorOperators.ADD);
         }
+    }
+
+    /**
+     * {@link WeightMatrix#interleave}d x, each value divided by the {@code 16^n} of the nibble n
+     * that meets it in {@link #multiply}: in each run of 64, the low sub-block's byte k by
+     * {@code 2^-8k}, the high one's by {@code 2^-(8k+4)}, but not the last byte of the high one.
+     */
+    static float[] nibbleWeighted(float[] x, int cols) {
+        float[] xs = interleave(x, cols);
+        for (int c = 0; c < cols; c += 2 * SUB) {
+            for (int k = 0; k < 4; k++) {
+                float lowScale = Math.scalb(1f, -8 * k);
+                float highScale = k == 3 ? 1f : Math.scalb(1f, -8 * k - 4);
+                for (int i = 0; i < 8; i++) {
+                    xs[c + 8 * k + i] *= lowScale;
+                    xs[c + SUB + 8 * k + i] *= highScale;
+                }
+            }
+        }
+        return xs;
     }
 
     /**

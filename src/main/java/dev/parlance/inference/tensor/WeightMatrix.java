@@ -9,6 +9,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -44,6 +45,8 @@ public abstract sealed class WeightMatrix
     static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     /** Eight ints. */
     static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorMask<Integer> HIGH_HALF = VectorMask.fromLong(I8, 0xF0);
+    private static final IntVector BYTE_SHIFTS = IntVector.fromArray(I8, new int[] {0, 8, 16, 24, 0, 8, 16, 24}, 0);
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
@@ -190,6 +193,13 @@ public abstract sealed class WeightMatrix
     /** The top bytes of the ints, sign-extended, as floats. */
     static FloatVector signedTopBytes(IntVector ints) {
         return (FloatVector) ints.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The eight bytes of {@code packed}, little-endian, as floats (unsigned). */
+    static FloatVector byteFloats(long packed) {
+        IntVector halves = IntVector.broadcast(I8, (int) packed).blend((int) (packed >>> 32), HIGH_HALF);
+        return (FloatVector) halves.lanewise(VectorOperators.LSHR, BYTE_SHIFTS).and(0xFF)
+                .convert(VectorOperators.I2F, 0);
     }
 
     /** The ints as floats. */
