@@ -1,5 +1,6 @@
 package dev.parlance.cli;
 
+import dev.parlance.RuntimeInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "parlance",
         mixinStandardHelpOptions = true,
-        version = "Parlance 0.1.0",
+        versionProvider = ParlanceCommand.Version.class,
         description = "An offline AI assistant. With no command, opens the desktop app.",
         subcommands = {
             CommandLine.HelpCommand.class,
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
             HistoryCommand.class,
             ExportCommand.class,
             ImportCommand.class,
+            SelfTestCommand.class,
         })
 public final class ParlanceCommand implements Runnable {
     @CommandLine.Spec
@@ -26,6 +28,14 @@ public final class ParlanceCommand implements Runnable {
     /** Runs the command line and returns the process exit code. */
     public static int run(String... args) {
         return commandLine().execute(args);
+    }
+
+    /** {@code --version}: the version, the Java runtime, the compute path, threads and the CPU. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return RuntimeInfo.describe().toArray(String[]::new);
+        }
     }
 
     /** The command line, its options as people type them ({@code --weights q8_0}). */
