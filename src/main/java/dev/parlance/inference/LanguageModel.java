@@ -15,14 +15,19 @@ import dev.parlance.inference.model.SafeTensorsWeights;
 import dev.parlance.inference.model.Weights;
 import dev.parlance.inference.model.gpt2.Gpt2Config;
 import dev.parlance.inference.model.gpt2.Gpt2Model;
-import dev.parlance.inference.model.llama.LlamaConfig;
-import dev.parlance.inference.model.llama.LlamaModel;
+import dev.parlance.inference.model.decoder.DecoderConfig;
+import dev.parlance.inference.model.decoder.DecoderModel;
+import dev.parlance.inference.model.decoder.Family;
+import dev.parlance.inference.model.llama.LlamaFamily;
+import dev.parlance.inference.model.llama.TorchLlamaModel;
 import dev.parlance.inference.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.function.DoubleConsumer;
 
 /**
@@ -30,11 +35,16 @@ import java.util.function.DoubleConsumer;
  * generation defaults. Load and use it on one thread (DJL's scopes are thread-local).
  */
 public final class LanguageModel implements AutoCloseable {
+    /** The decoder families, each on {@link DecoderModel}. */
+    private static final List<Family> FAMILIES =
+            List.of(new LlamaFamily());
     /** Architectures this engine runs. */
-    public static final List<String> SUPPORTED_ARCHITECTURES =
-            List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "GPT2LMHeadModel");
+    public static final List<String> SUPPORTED_ARCHITECTURES = Stream.concat(
+            FAMILIES.stream().flatMap(family -> family.huggingFaceArchitectures().stream()),
+            Stream.of("GPT2LMHeadModel")).toList();
     /** GGUF {@code general.architecture} values this engine runs. */
-    public static final List<String> SUPPORTED_GGUF_ARCHITECTURES = List.of("llama", "qwen2", "qwen3");
+    public static final List<String> SUPPORTED_GGUF_ARCHITECTURES =
+            FAMILIES.stream().flatMap(family -> family.ggufArchitectures().stream()).toList();
 
     /** The largest config.json or generation_config.json read. */
     private static final long MAX_CONFIG_BYTES = 16L << 20;
@@ -66,7 +76,7 @@ public final class LanguageModel implements AutoCloseable {
     /**
      * Loads a Hugging Face model folder or a GGUF file.
      *
-     * @param weights how a folder's Llama-family weights are held (a GGUF file's are always used as
+     * @param weights how a folder's decoder weights are held (a GGUF file's are always used as
      *     stored; GPT-2 and the tensor path widen to float32)
      * @param progress told the fraction loaded, 0 to 1
      * @throws ModelLoadException naming the file and the problem when the model cannot be used
@@ -89,7 +99,11 @@ public final class LanguageModel implements AutoCloseable {
         JsonObject json = readJson(configFile, true);
         ModelConfig config = parseConfig(json, configFile);
         SafeTensors files = SafeTensors.open(folder);
-        boolean storedAsIs = config instanceof LlamaConfig && MatVec.Kernel.best() == MatVec.Kernel.VECTOR;
+        boolean storedAsIs = config instanceof DecoderConfig && MatVec.Kernel.best() == MatVec.Kernel.VECTOR;
+        if (config instanceof DecoderConfig decoder && !storedAsIs && !TorchLlamaModel.supports(decoder)) {
+            throw new ModelLoadException(folder, decoder.architecture() + " runs on Java's Vector API only: start "
+                    + "Parlance with --add-modules jdk.incubator.vector (its launcher does)");
+        }
         double bytesPerParameter = !storedAsIs ? Float.BYTES
                 : weights.type() != null ? weights.type().blockBytes() / (double) weights.type().blockSize()
                 : files.storedBytes() / (double) Math.max(1, files.storedElements());
@@ -107,12 +121,13 @@ public final class LanguageModel implements AutoCloseable {
         try {
             CausalLm network;
             if (storedAsIs) {
-                network = LlamaModel.load((LlamaConfig) config, mapped, LlamaModel.TensorNames.HUGGING_FACE, manager,
-                        progress);
+                DecoderConfig decoder = (DecoderConfig) config;
+                network = DecoderModel.load(decoder, mapped, familyOf(decoder.architecture()).orElseThrow()
+                        .huggingFaceNames(), manager, progress);
             } else {
                 Weights widened = new Weights(files, manager);
-                network = config instanceof LlamaConfig llama
-                        ? LlamaModel.load(llama, widened, manager, progress)
+                network = config instanceof DecoderConfig llama
+                        ? TorchLlamaModel.load(llama, widened, manager, progress)
                         : Gpt2Model.load((Gpt2Config) config, widened, manager, progress);
             }
             return new LanguageModel(folder, network, tokenizer, defaults);
@@ -129,8 +144,13 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
+    /** The family that reads config.json's architecture {@code architecture}. */
+    private static Optional<Family> familyOf(String architecture) {
+        return FAMILIES.stream().filter(family -> family.huggingFaceArchitectures().contains(architecture)).findFirst();
+    }
+
     /**
-     * A GGUF file: the Llama-family network on the file's own (memory-mapped, compressed)
+     * A GGUF file: the decoder network on the file's own (memory-mapped, compressed)
      * tensors, the tokenizer and the end-of-sequence ids from its metadata.
      */
     private static LanguageModel loadGguf(Path path, DoubleConsumer progress) throws ModelLoadException {
@@ -139,18 +159,17 @@ public final class LanguageModel implements AutoCloseable {
         NDManager manager = null;
         try {
             String architecture = file.string("general.architecture");
-            if (!LlamaConfig.isGgufArchitecture(architecture)) {
-                throw new ModelLoadException(path, "the GGUF architecture \"" + architecture
-                        + "\" is not supported; Parlance runs " + String.join(", ", SUPPORTED_GGUF_ARCHITECTURES)
-                        + " files");
-            }
+            Family family = FAMILIES.stream().filter(f -> f.ggufArchitectures().contains(architecture)).findFirst()
+                    .orElseThrow(() -> new ModelLoadException(path, "the GGUF architecture \"" + architecture
+                            + "\" is not supported; Parlance runs " + String.join(", ", SUPPORTED_GGUF_ARCHITECTURES)
+                            + " files"));
             GgufWeights weights = new GgufWeights(file);
-            LlamaConfig config = LlamaConfig.fromGguf(weights);
+            DecoderConfig config = family.fromGguf(weights);
             requireMemoryForFile(path);
             tokenizer = TextTokenizer.fromGguf(file.metadata(), path);
             GenerationDefaults defaults = GenerationDefaults.from(null, ggufTokenIds(file));
             manager = NDManager.newBaseManager();
-            CausalLm network = LlamaModel.load(config, weights, LlamaModel.TensorNames.GGUF, manager, progress);
+            CausalLm network = DecoderModel.load(config, weights, family.ggufNames(), manager, progress);
             return new LanguageModel(path, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {
             if (manager != null) {
@@ -205,18 +224,15 @@ public final class LanguageModel implements AutoCloseable {
             throw new ModelLoadException(file, "no \"architectures\" entry, so the model type is unknown");
         }
         String architecture = json.getAsJsonArray("architectures").get(0).getAsString();
-        switch (architecture) {
-            case "LlamaForCausalLM":
-            case "MistralForCausalLM":
-            case "Qwen2ForCausalLM":
-            case "Qwen3ForCausalLM":
-                return LlamaConfig.fromHuggingFace(json, file);
-            case "GPT2LMHeadModel":
-                return Gpt2Config.fromHuggingFace(json, file);
-            default:
-                throw new ModelLoadException(file, "the architecture " + architecture
-                        + " is not supported; Parlance runs " + String.join(", ", SUPPORTED_ARCHITECTURES));
+        if (architecture.equals("GPT2LMHeadModel")) {
+            return Gpt2Config.fromHuggingFace(json, file);
         }
+        Optional<Family> family = familyOf(architecture);
+        if (family.isEmpty()) {
+            throw new ModelLoadException(file, "the architecture " + architecture
+                    + " is not supported; Parlance runs " + String.join(", ", SUPPORTED_ARCHITECTURES));
+        }
+        return family.get().fromHuggingFace(json, file);
     }
 
     private static JsonObject readJson(Path file, boolean required) throws ModelLoadException {

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.Ops;
+import dev.parlance.inference.model.SafeTensors;
+import dev.parlance.inference.model.Weights;
+import dev.parlance.inference.model.decoder.DecoderConfig;
+import dev.parlance.inference.model.llama.LlamaFamily;
+import dev.parlance.inference.model.llama.TorchLlamaModel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,6 +97,33 @@ class FixtureGoldenTest {
         });
     }
 
+    /** The PyTorch tensor path, which runs the Llama family when the Vector API module is absent. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2"})
+    void theTensorPathGivesTheReferenceLogitsAndGreedyContinuation(String fixture) throws Exception {
+        Path folder = SharedData.require("fixtures/" + fixture);
+        JsonObject golden = SharedData.json(folder.resolve("golden.json"));
+        Path configFile = folder.resolve("config.json");
+        DecoderConfig config = new LlamaFamily().fromHuggingFace(SharedData.json(configFile), configFile);
+        NDManager manager = NDManager.newBaseManager();
+        try (CausalLm network = TorchLlamaModel.load(config, new Weights(SafeTensors.open(folder), manager), manager,
+                f -> { })) {
+            for (JsonElement element : golden.getAsJsonArray("cases")) {
+                JsonObject c = element.getAsJsonObject();
+                int[] ids = ints(c.getAsJsonArray("input_ids"));
+                float[][] logits = allLogits(network, ids);
+                assertClose(logits[0], floats(c.getAsJsonArray("first_logits")), c.get("name") + " first");
+                assertClose(logits[ids.length - 1], floats(c.getAsJsonArray("last_logits")), c.get("name") + " last");
+                float[][] pieces = logitsInTwoPieces(network, ids, ids.length / 2);
+                assertClose(pieces[ids.length - 1], floats(c.getAsJsonArray("last_logits")), c.get("name") + " pieces");
+                if (c.has("greedy") && !c.get("greedy").isJsonNull()) {
+                    int[] expected = ints(c.getAsJsonObject("greedy").getAsJsonArray("new_tokens"));
+                    assertThat(greedyWithCache(network, ids, expected.length)).containsExactly(expected);
+                }
+            }
+        }
+    }
+
     /** A case's check, which the model and the case's golden values are given to. */
     private interface CaseCheck {
         void check(LanguageModel model, JsonObject goldenCase) throws Exception;
@@ -107,12 +141,16 @@ class FixtureGoldenTest {
 
     /** Logits of every position, the first {@code split} tokens in one pass and the rest in another. */
     static float[][] logitsInTwoPieces(LanguageModel model, int[] ids, int split) {
+        return logitsInTwoPieces(model.network(), ids, split);
+    }
+
+    static float[][] logitsInTwoPieces(CausalLm network, int[] ids, int split) {
         float[][] result = new float[ids.length][];
-        try (KvCache cache = model.network().newCache(ids.length)) {
+        try (KvCache cache = network.newCache(ids.length)) {
             int[][] pieces = {Arrays.copyOfRange(ids, 0, split), Arrays.copyOfRange(ids, split, ids.length)};
             int position = 0;
             for (int[] piece : pieces) {
-                try (NDArray logits = model.network().forward(piece, cache, true)) {
+                try (NDArray logits = network.forward(piece, cache, true)) {
                     int vocab = (int) logits.getShape().get(1);
                     float[] flat = logits.toFloatArray();
                     for (int t = 0; t < piece.length; t++) {
@@ -125,11 +163,15 @@ class FixtureGoldenTest {
     }
 
     static int[] greedyWithCache(LanguageModel model, int[] prompt, int count) {
+        return greedyWithCache(model.network(), prompt, count);
+    }
+
+    static int[] greedyWithCache(CausalLm network, int[] prompt, int count) {
         int[] result = new int[count];
-        try (KvCache cache = model.network().newCache(prompt.length + count)) {
+        try (KvCache cache = network.newCache(prompt.length + count)) {
             int[] next = prompt;
             for (int i = 0; i < count; i++) {
-                try (NDArray logits = model.network().forward(next, cache, false)) {
+                try (NDArray logits = network.forward(next, cache, false)) {
                     result[i] = argmax(logits.toFloatArray());
                 }
                 next = new int[] {result[i]};
@@ -139,10 +181,14 @@ class FixtureGoldenTest {
     }
 
     static float[][] allLogits(LanguageModel model, int[] ids) {
-        try (KvCache cache = model.network().newCache(ids.length);
-                NDArray logits = model.network().forward(ids, cache, true)) {
+        return allLogits(model.network(), ids);
+    }
+
+    static float[][] allLogits(CausalLm network, int[] ids) {
+        try (KvCache cache = network.newCache(ids.length);
+                NDArray logits = network.forward(ids, cache, true)) {
             float[] flat = logits.toFloatArray();
-            int vocab = model.config().vocabSize();
+            int vocab = network.config().vocabSize();
             float[][] rows = new float[ids.length][vocab];
             for (int t = 0; t < ids.length; t++) {
                 System.arraycopy(flat, t * vocab, rows[t], 0, vocab);

@@ -129,31 +129,60 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * One token's attention in Java ({@link VectorKernel}), over positions {@code 0 .. upTo - 1}
-     * of one layer, its query heads split over the compute threads: {@code out[h * headDim ..]}
-     * for query head h, which reads KV head {@code h / group}.
+     * One token's attention in Java ({@link VectorKernel}), over positions {@code from .. upTo - 1}
+     * of one layer (from 0, or the first of a sliding window), its query heads split over the
+     * compute threads: {@code out[h * headDim ..]} for query head h, which reads KV head
+     * {@code h / group}.
      *
      * @param q the {@code heads * headDim} scaled queries, from {@code qOffset}
      */
-    public void attend(int layer, int upTo, float[] q, int qOffset, int heads, int group, float[] out) {
+    public void attend(int layer, int from, int upTo, float[] q, int qOffset, int heads, int group, float[] out) {
         MemorySegment k = keyBytes[layer];
         MemorySegment v = valueBytes[layer];
-        RowWorkers.RowTask task = (from, to) -> {
-            float[] scores = scores(group * upTo);
-            for (int h = from; h < to; ) {
+        int seen = upTo - from;
+        RowWorkers.RowTask task = (first, last) -> {
+            float[] scores = scores(group * seen);
+            for (int h = first; h < last; ) {
                 int kv = h / group;
-                int last = Math.min(to, (kv + 1) * group); // the heads of this share that read KV head kv
-                int base = kv * capacity * headDim;
-                VectorKernel.attend(q, qOffset + h * headDim, last - h, k, v, base, headDim, upTo, scores,
+                int end = Math.min(last, (kv + 1) * group); // the heads of this share that read KV head kv
+                int base = (kv * capacity + from) * headDim;
+                VectorKernel.attend(q, qOffset + h * headDim, end - h, k, v, base, headDim, seen, scores,
                         out, h * headDim);
-                h = last;
+                h = end;
             }
         };
-        if ((long) heads * upTo * headDim < MIN_PARALLEL_WORK) {
+        if ((long) heads * seen * headDim < MIN_PARALLEL_WORK) {
             task.run(0, heads);
         } else {
             RowWorkers.forRows(heads, 1, task);
         }
+    }
+
+    /**
+     * {@link #attendPrompt} for a layer with a sliding window: token t, at position
+     * {@code p = length() + t}, sees positions {@code max(0, p - window + 1) .. p}. Each token is
+     * one {@link VectorKernel#attend} per KV head over at most {@code window} positions, the
+     * tokens split over the compute threads.
+     */
+    public void attendPromptInWindow(int layer, int tokens, int window, float[] q, int qStride, int heads, int group,
+            float[] out) {
+        requireRoom(tokens);
+        MemorySegment k = keyBytes[layer];
+        MemorySegment v = valueBytes[layer];
+        int start = length;
+        int kvHeads = heads / group;
+        RowWorkers.forRows(tokens, 1, (from, to) -> {
+            float[] scores = scores(group * window);
+            for (int t = from; t < to; t++) {
+                int position = start + t;
+                int first = Math.max(0, position + 1 - window);
+                for (int kv = 0; kv < kvHeads; kv++) {
+                    int head = kv * group;
+                    VectorKernel.attend(q, t * qStride + head * headDim, group, k, v, (kv * capacity + first) * headDim,
+                            headDim, position + 1 - first, scores, out, (t * heads + head) * headDim);
+                }
+            }
+        });
     }
 
     /**

@@ -3,27 +3,42 @@ package dev.parlance.inference.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.parlance.inference.model.llama.LlamaConfig;
 
 /**
- * Rotary position embedding in the Hugging Face "rotate_half" layout: dimension i turns with
- * i + headDim/2, by the angle {@code float32(position) * float32(invFreq[i])} (computed in float32,
- * as transformers does, so logits match to 1e-5); or, for GGUF {@code llama} files, dimensions 2i
- * and 2i + 1 by the same angles. Supports linear and Llama 3 frequency scaling, and frequency
- * factors given per pair.
+ * Rotary position embedding over the first {@code rotated} dimensions of each head (all of them
+ * but in Phi-3's and Phi-4's partial rotary), in the Hugging Face "rotate_half" layout: dimension
+ * i turns with i + rotated/2, by the angle {@code float32(position) * float32(invFreq[i])}
+ * (computed in float32, as transformers does, so logits match to 1e-5), where
+ * {@code invFreq[i] = theta^(-2i/rotated)}; or, for GGUF {@code llama} files, dimensions 2i and
+ * 2i + 1 by the same angles. Dimensions from {@code rotated} on pass unchanged. Supports linear
+ * and Llama 3 frequency scaling, and frequency factors given per pair.
  */
 public final class RotaryEmbedding {
     private final float[] invFreq;
     private final int headDim;
-    private final LlamaConfig.Pairing pairing;
+    private final int rotated;
+    private final Rope.Pairing pairing;
 
-    public RotaryEmbedding(LlamaConfig.Rope rope, int headDim) {
+    /** RoPE over every dimension of a head. */
+    public RotaryEmbedding(Rope rope, int headDim) {
+        this(rope, headDim, headDim);
+    }
+
+    /**
+     * @param rotated how many leading dimensions of each head turn: even, at most {@code headDim}
+     */
+    public RotaryEmbedding(Rope rope, int headDim, int rotated) {
+        if (rotated <= 0 || rotated % 2 != 0 || rotated > headDim) {
+            throw new IllegalArgumentException("RoPE turns an even number of a head's " + headDim
+                    + " dimensions, not " + rotated);
+        }
         this.headDim = headDim;
+        this.rotated = rotated;
         this.pairing = rope.pairing();
-        int half = headDim / 2;
+        int half = rotated / 2;
         invFreq = new float[half];
         for (int i = 0; i < half; i++) {
-            float exponent = (float) (2 * i) / (float) headDim;
+            float exponent = (float) (2 * i) / (float) rotated;
             invFreq[i] = 1.0f / (float) Math.pow(rope.theta(), exponent);
         }
         if (rope.scaling().equals("linear")) {
@@ -45,7 +60,7 @@ public final class RotaryEmbedding {
     }
 
     /** Llama 3.1: long wavelengths slow down by {@code factor}, short ones stay, a blend between. */
-    private void scaleLlama3(LlamaConfig.Rope rope) {
+    private void scaleLlama3(Rope rope) {
         double lowFreqWavelen = rope.originalContextLength() / rope.lowFreqFactor();
         double highFreqWavelen = rope.originalContextLength() / rope.highFreqFactor();
         for (int i = 0; i < invFreq.length; i++) {
@@ -66,8 +81,8 @@ public final class RotaryEmbedding {
      * (broadcast over heads); sin carries the sign of rotate_half: {@code -sin} for the first half.
      */
     public NDArray[] tables(NDManager manager, int start, int count) {
-        if (pairing != LlamaConfig.Pairing.HALVES) {
-            throw new IllegalStateException("the tensor path rotates halves only");
+        if (pairing != Rope.Pairing.HALVES || rotated != headDim) {
+            throw new IllegalStateException("the tensor path rotates the halves of whole heads only");
         }
         int half = headDim / 2;
         float[] cos = new float[count * headDim];
@@ -89,48 +104,51 @@ public final class RotaryEmbedding {
         return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
     }
 
-    /** cos and sin of position {@code position}'s angles, {@code headDim / 2} each: {@code [cos..., sin...]}. */
+    /** cos and sin of position {@code position}'s angles, {@code rotated / 2} each: {@code [cos..., sin...]}. */
     public float[] angles(int position) {
-        int half = headDim / 2;
-        float[] cosSin = new float[headDim];
+        float[] cosSin = new float[rotated];
+        angles(position, cosSin, 0);
+        return cosSin;
+    }
+
+    /** {@link #angles(int)} into {@code into[offset .. offset + rotated - 1]}, which a decode step reuses. */
+    public void angles(int position, float[] into, int offset) {
+        int half = rotated / 2;
         for (int i = 0; i < half; i++) {
             float angle = position * invFreq[i];
-            cosSin[i] = (float) Math.cos(angle);
-            cosSin[half + i] = (float) Math.sin(angle);
+            into[offset + i] = (float) Math.cos(angle);
+            into[offset + half + i] = (float) Math.sin(angle);
         }
-        return cosSin;
+    }
+
+    /** The values {@link #angles} writes for one position. */
+    public int anglesLength() {
+        return rotated;
     }
 
     /**
      * Rotates {@code heads} consecutive head vectors of {@code x} starting at {@code from}, in place,
-     * for the position whose {@link #angles} are given (the one-token decode path, done in Java
-     * because it is a few hundred multiplications).
+     * for the position whose {@link #angles} are given.
      */
     public void rotate(float[] x, int from, int heads, float[] cosSin) {
-        int half = headDim / 2;
-        if (pairing == LlamaConfig.Pairing.ADJACENT) {
-            for (int h = 0; h < heads; h++) {
-                int base = from + h * headDim;
-                for (int i = 0; i < half; i++) {
-                    float c = cosSin[i];
-                    float s = cosSin[half + i];
-                    float a = x[base + 2 * i];
-                    float b = x[base + 2 * i + 1];
-                    x[base + 2 * i] = a * c - b * s;
-                    x[base + 2 * i + 1] = b * c + a * s;
-                }
-            }
-            return;
-        }
+        rotate(x, from, heads, cosSin, 0);
+    }
+
+    /** {@link #rotate(float[], int, int, float[])} with the angles at {@code cosSin[anglesOffset ..]}. */
+    public void rotate(float[] x, int from, int heads, float[] cosSin, int anglesOffset) {
+        int half = rotated / 2;
+        int step = pairing == Rope.Pairing.ADJACENT ? 1 : half; // a pair is (i, i + 1) or (i, i + half)
+        int stride = pairing == Rope.Pairing.ADJACENT ? 2 : 1;
         for (int h = 0; h < heads; h++) {
             int base = from + h * headDim;
             for (int i = 0; i < half; i++) {
-                float c = cosSin[i];
-                float s = cosSin[half + i];
-                float a = x[base + i];
-                float b = x[base + half + i];
-                x[base + i] = a * c - b * s;
-                x[base + half + i] = b * c + a * s;
+                float c = cosSin[anglesOffset + i];
+                float s = cosSin[anglesOffset + half + i];
+                int first = base + i * stride;
+                float a = x[first];
+                float b = x[first + step];
+                x[first] = a * c - b * s;
+                x[first + step] = b * c + a * s;
             }
         }
     }

@@ -489,6 +489,46 @@ public final class VectorKernel {
         });
     }
 
+    /** sqrt(2 / pi), in float32 as PyTorch's tanh-approximated GELU has it. */
+    private static final float GELU_TANH_SCALE = (float) Math.sqrt(2 / Math.PI);
+
+    /**
+     * GeGLU with the tanh-approximated GELU (PyTorch's {@code gelu(approximate="tanh")}, Gemma's
+     * {@code gelu_pytorch_tanh}), in place:
+     * {@code gateUp[at + i] = 0.5 g (1 + tanh(sqrt(2/pi) (g + 0.044715 g³))) · gateUp[at + inter + i]}
+     * with {@code g = gateUp[at + i]}, for i below {@code inter}.
+     */
+    public static void geluTanhGlu(float[] gateUp, int at, int inter) {
+        int i = 0;
+        for (; i + LANES <= inter; i += LANES) {
+            FloatVector gate = FloatVector.fromArray(SPECIES, gateUp, at + i);
+            FloatVector up = FloatVector.fromArray(SPECIES, gateUp, at + inter + i);
+            FloatVector inner = gate.mul(gate).mul(gate).mul(0.044715f).add(gate).mul(GELU_TANH_SCALE);
+            FloatVector gelu = inner.lanewise(VectorOperators.TANH).add(1f).mul(gate).mul(0.5f);
+            gelu.mul(up).intoArray(gateUp, at + i);
+        }
+        for (; i < inter; i++) {
+            gateUp[at + i] = geluTanh(gateUp[at + i]) * gateUp[at + inter + i];
+        }
+    }
+
+    private static float geluTanh(float x) {
+        float inner = GELU_TANH_SCALE * (x + 0.044715f * x * x * x);
+        return 0.5f * x * (1 + (float) Math.tanh(inner));
+    }
+
+    /**
+     * {@link #geluTanhGlu} of each of {@code tokens} rows of {@code 2 * inter} values, the rows
+     * split over the compute threads.
+     */
+    public static void geluTanhGluTokens(float[] gateUp, int tokens, int inter) {
+        RowWorkers.forRows(tokens, 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                geluTanhGlu(gateUp, t * 2 * inter, inter);
+            }
+        });
+    }
+
     /**
      * Runs every kernel on small inputs, enough times for the JIT to compile it. Until then the
      * Vector API runs as plain Java that allocates an object per vector operation: without this,
@@ -520,6 +560,7 @@ public final class VectorKernel {
             rows(matrix, cols, x, 0, matrixRows, y, 0);
             attend(q, 0, 2, cache, cache, 0, headDim, length, scores, out, 0);
             swiGlu(gateUp, 0, length);
+            geluTanhGlu(gateUp, 0, length);
             if (i % 10 == 0) { // a tile does a thousand times the work of a row
                 packTokens(tokenRows, cols, tokens, cols, packed, 0, 2);
                 matMul(tileMatrix, cols, 0, TILE_ROWS + 1, packed, tokens, null, products, TILE_ROWS + 1, 0);

@@ -51,7 +51,7 @@ class KvCacheTest {
             float[] expected = new float[tokens * heads * headDim];
             float[] one = new float[heads * headDim];
             for (int t = 0; t < tokens; t++) {
-                cache.attend(layer, cached + t + 1, prompt, t * width, heads, group, one);
+                cache.attend(layer, 0, cached + t + 1, prompt, t * width, heads, group, one);
                 System.arraycopy(one, 0, expected, t * heads * headDim, one.length);
             }
 

@@ -3,7 +3,6 @@ package dev.parlance.inference.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.parlance.inference.model.llama.LlamaConfig;
 import org.junit.jupiter.api.Test;
 
 class RotaryEmbeddingTest {
@@ -23,7 +22,7 @@ class RotaryEmbeddingTest {
     @Test
     void llama3ScalingKeepsHighFrequenciesSlowsLowOnesAndBlendsBetween() {
         // Llama 3.1's rope_scaling: factor 8, low 1, high 4, original context 8192
-        var rope = new RotaryEmbedding(new LlamaConfig.Rope(THETA, "llama3", 8, 1, 4, 8192), HEAD_DIM);
+        var rope = new RotaryEmbedding(new Rope(THETA, "llama3", 8, 1, 4, 8192), HEAD_DIM);
         assertThat(frequency(rope, 0)).isCloseTo(unscaled(0), within(1e-6));
         assertThat(frequency(rope, 63)).isCloseTo(unscaled(63) / 8, within(1e-9));
         // wavelengths between 8192/4 and 8192 blend: smooth = (8192 / wavelen - 1) / (4 - 1)
@@ -43,14 +42,14 @@ class RotaryEmbeddingTest {
 
     @Test
     void linearScalingDividesEveryFrequency() {
-        var rope = new RotaryEmbedding(new LlamaConfig.Rope(10000, "linear", 4, 1, 1, 0), 64);
+        var rope = new RotaryEmbedding(new Rope(10000, "linear", 4, 1, 1, 0), 64);
         float[] cosSin = rope.angles(1);
         assertThat(Math.atan2(cosSin[32 + 1], cosSin[1])).isCloseTo(Math.pow(10000, -2.0 / 64) / 4, within(1e-7));
     }
 
     @Test
     void rotatingInJavaMatchesTheTensorFormula() {
-        var rope = new RotaryEmbedding(LlamaConfig.Rope.plain(10000), 4);
+        var rope = new RotaryEmbedding(Rope.plain(10000), 4);
         float[] x = {1, 2, 3, 4};
         float[] cosSin = rope.angles(3);
         rope.rotate(x, 0, 1, cosSin);

@@ -1,0 +1,73 @@
+package dev.parlance.inference.model.decoder;
+
+import dev.parlance.inference.model.Rope;
+import java.util.List;
+
+/**
+ * What sets one decoder-only family apart from another, for {@link DecoderModel}: every field a
+ * number or a closed choice that the one forward pass reads, with Llama's value as the plain case.
+ *
+ * @param norm how an RMSNorm's stored weight multiplies the normalized vector
+ * @param sandwichNorms whether the attention's and the MLP's outputs are RMS-normalized again
+ *     before they join the residual stream (Gemma 2 and 3), besides the norms before them
+ * @param queryKeyNorm whether each query and key head is RMS-normalized, with weights of its own,
+ *     before RoPE (Qwen3, Gemma 3)
+ * @param activation the MLP's gate
+ * @param embeddingScale what the token embeddings are multiplied by (Gemma: sqrt(hidden); Granite's
+ *     embedding_multiplier)
+ * @param residualScale what each block's attention and MLP outputs are multiplied by before they
+ *     join the residual stream (Granite's residual_multiplier)
+ * @param attentionScale what q·k is multiplied by before the softmax: 1/sqrt(headDim), Gemma's
+ *     query_pre_attn_scalar^-0.5, Granite's attention_multiplier
+ * @param logitScale what the logits are multiplied by (Granite: 1 / logits_scaling)
+ * @param logitSoftCap {@code c} of {@code c * tanh(logits / c)} on the logits (Gemma 2 and 3), or 0
+ * @param rotaryDims how many leading dimensions of each head RoPE turns (Phi-3's partial rotary)
+ * @param layers each layer's attention, first layer first
+ */
+public record Architecture(Norm norm, boolean sandwichNorms, boolean queryKeyNorm, Activation activation,
+        float embeddingScale, float residualScale, float attentionScale, float logitScale, float logitSoftCap,
+        int rotaryDims, List<LayerAttention> layers) {
+
+    public Architecture {
+        layers = List.copyOf(layers);
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("a decoder needs at least one layer");
+        }
+        if (!(attentionScale > 0) || !Float.isFinite(embeddingScale) || !Float.isFinite(residualScale)
+                || !Float.isFinite(logitScale) || !(logitSoftCap >= 0)) {
+            throw new IllegalArgumentException("scales must be finite, the attention scale positive and the soft cap "
+                    + "0 or positive");
+        }
+    }
+
+    /** How an RMSNorm's weight {@code w} applies to {@code x / rms(x)}. */
+    public enum Norm {
+        /** {@code x * w}. */
+        TIMES_WEIGHT,
+        /** {@code x * (1 + w)}: Gemma's checkpoints store the offset from one. */
+        TIMES_ONE_PLUS_WEIGHT
+    }
+
+    /** The gate of the MLP {@code down(act(gate(x)) * up(x))}. */
+    public enum Activation {
+        /** SiLU: {@code g * sigmoid(g)}. */
+        SWIGLU,
+        /** GELU with its tanh approximation (Gemma's {@code gelu_pytorch_tanh}). */
+        GEGLU_TANH
+    }
+
+    /**
+     * One layer's attention.
+     *
+     * @param rope its RoPE frequencies (Gemma 3's local and global layers have different bases)
+     * @param window how many positions a query sees, itself included (a sliding window), or 0
+     *     for every position before it
+     */
+    public record LayerAttention(Rope rope, int window) {
+        public LayerAttention {
+            if (window < 0) {
+                throw new IllegalArgumentException("a sliding window cannot be negative: " + window);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.parlance.inference.model.decoder;
+
+import dev.parlance.inference.model.ModelConfig;
+
+/**
+ * The configuration of a decoder-only transformer that {@link DecoderModel} runs: sizes, and in
+ * {@code design} what its family does differently. A family's reader (Llama, Gemma 3, Phi-3,
+ * Granite) makes one from a {@code config.json} or from a GGUF file's metadata.
+ *
+ * @param architecture the Hugging Face architecture name, such as {@code Gemma3ForCausalLM}
+ * @param attentionBias q, k and v projections have biases (Qwen2; the output projection never does)
+ * @param contextLength max positions
+ */
+public record DecoderConfig(
+        String architecture,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int vocabSize,
+        int contextLength,
+        double rmsNormEps,
+        boolean attentionBias,
+        boolean tieWordEmbeddings,
+        Architecture design) implements ModelConfig {
+
+    public DecoderConfig {
+        if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + numHeads
+                    + ") must be a positive multiple of num_key_value_heads (" + numKvHeads + ")");
+        }
+        if (headDim <= 0 || headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim must be positive and even, was " + headDim);
+        }
+        if (hiddenSize <= 0 || intermediateSize <= 0 || numLayers <= 0 || vocabSize <= 0 || contextLength <= 0) {
+            throw new IllegalArgumentException("sizes must be positive");
+        }
+        if (design.layers().size() != numLayers) {
+            throw new IllegalArgumentException("the attention of " + design.layers().size() + " layers is given for "
+                    + numLayers + " layers");
+        }
+        if (design.rotaryDims() <= 0 || design.rotaryDims() % 2 != 0 || design.rotaryDims() > headDim) {
+            throw new IllegalArgumentException("RoPE must turn an even number of the " + headDim
+                    + " dimensions of a head, not " + design.rotaryDims());
+        }
+    }
+
+    /** Query heads that share one key/value head. */
+    public int groupSize() {
+        return numHeads / numKvHeads;
+    }
+
+    @Override
+    public long parameterCount() {
+        long attention = (long) hiddenSize * headDim * (2L * numHeads + 2L * numKvHeads);
+        long mlp = 3L * hiddenSize * intermediateSize;
+        long perLayer = attention + mlp + 2L * hiddenSize;
+        long embeddings = (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2);
+        return numLayers * perLayer + embeddings + hiddenSize;
+    }
+
+    @Override
+    public long prefillParametersPerToken() {
+        return parameterCount() - (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2);
+    }
+}

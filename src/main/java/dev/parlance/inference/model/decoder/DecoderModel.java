@@ -1,0 +1,408 @@
+package dev.parlance.inference.model.decoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.model.CausalLm;
+import dev.parlance.inference.model.KvCache;
+import dev.parlance.inference.model.MatVec;
+import dev.parlance.inference.model.Rope;
+import dev.parlance.inference.model.RotaryEmbedding;
+import dev.parlance.inference.model.VectorKernel;
+import dev.parlance.inference.model.WeightSource;
+import dev.parlance.inference.tensor.WeightMatrix;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleConsumer;
+
+/**
+ * A decoder-only transformer on Java's Vector API, for every family whose difference from Llama
+ * an {@link Architecture} describes: Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma 3, Phi-3/Phi-4-mini,
+ * Granite.
+ *
+ * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py},
+ * {@code modeling_qwen3.py}, {@code modeling_gemma3.py}, {@code modeling_phi3.py},
+ * {@code modeling_granite.py}; Karpathy's llama2.c {@code run.c}.
+ *
+ * <p>One forward pass serves a prompt of T tokens and a decoded token (T = 1) alike. A layer is
+ * <pre>
+ *   h   = x   + residualScale · outNorm(attention(norm(x)))     // outNorm only with sandwich norms
+ *   out = h   + residualScale · outNorm(mlp(norm(h)))
+ * </pre>
+ * The weights stay as stored (a GGUF file's compressed blocks, a folder's F32/F16/BF16, in the
+ * mapped file): q, k and v are one product of up to three stacked matrices, gate and up another.
+ * The residual stream, norms, biases, RoPE, the KV-cache writes and the activation stay in Java;
+ * the products ({@link MatVec#multiplyTokens}) and attention ({@link KvCache}) run on the compute
+ * threads. A decoded token reuses arrays the model keeps, so a decode step allocates only its
+ * logits' tensor.
+ */
+public final class DecoderModel implements CausalLm {
+    private final DecoderConfig config;
+    private final Architecture design;
+    private final NDManager manager;
+    private final WeightSource weights;
+    private final MatVec embedRows;
+    private final MatVec lmHead;
+    private final float[] finalNorm;
+    private final Layer[] layers;
+    /** Each layer's RoPE: layers with the same frequencies share one. */
+    private final RotaryEmbedding[] ropes;
+    /** The distinct RoPEs of {@link #ropes}, whose angles a forward pass computes once per token. */
+    private final RotaryEmbedding[] distinctRopes;
+    /** For each layer, the index of its RoPE in {@link #distinctRopes}. */
+    private final int[] ropeOfLayer;
+    private final Scratch oneToken;
+
+    /**
+     * One block's weights; a norm that the architecture has not is null.
+     *
+     * @param qkvBias the q, k and v biases, or null
+     */
+    private record Layer(MatVec qkv, float[] qkvBias, MatVec o, MatVec gateUp, MatVec down, float[] attentionNorm,
+            float[] attentionOutputNorm, float[] mlpNorm, float[] mlpOutputNorm, float[] queryNorm, float[] keyNorm) {}
+
+    /** A forward pass's activations for {@code tokens} tokens: one set is kept for decoding. */
+    private static final class Scratch {
+        final int tokens;
+        final float[] x; // [T, hidden], the residual stream
+        final float[] normed; // [T, hidden]
+        final float[] qkv; // [T, (H+2KV)*hd]
+        final float[] attention; // [T, H*hd]
+        final float[] gateUp; // [T, 2I]
+        final float[] out; // [T, hidden]
+        final float[] angles; // [ropes, T, rotated]
+        final float[] logits; // [T or 1, vocab]
+
+        Scratch(DecoderConfig config, int ropes, int tokens, int logitRows) {
+            int hidden = config.hiddenSize();
+            this.tokens = tokens;
+            x = new float[tokens * hidden];
+            normed = new float[tokens * hidden];
+            qkv = new float[tokens * (config.numHeads() + 2 * config.numKvHeads()) * config.headDim()];
+            attention = new float[tokens * config.numHeads() * config.headDim()];
+            gateUp = new float[tokens * 2 * config.intermediateSize()];
+            out = new float[tokens * hidden];
+            angles = new float[ropes * tokens * config.design().rotaryDims()];
+            logits = new float[logitRows * config.vocabSize()];
+        }
+    }
+
+    private DecoderModel(DecoderConfig config, NDManager manager, WeightSource weights, MatVec embedRows,
+            MatVec lmHead, float[] finalNorm, Layer[] layers) {
+        this.config = config;
+        this.design = config.design();
+        this.manager = manager;
+        this.weights = weights;
+        this.embedRows = embedRows;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        Map<Rope, Integer> index = new IdentityHashMap<>();
+        List<RotaryEmbedding> distinct = new ArrayList<>();
+        this.ropeOfLayer = new int[layers.length];
+        this.ropes = new RotaryEmbedding[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            Rope rope = design.layers().get(i).rope();
+            int at = index.computeIfAbsent(rope, r -> {
+                distinct.add(new RotaryEmbedding(r, config.headDim(), design.rotaryDims()));
+                return distinct.size() - 1;
+            });
+            ropeOfLayer[i] = at;
+            ropes[i] = distinct.get(at);
+        }
+        this.distinctRopes = distinct.toArray(RotaryEmbedding[]::new);
+        this.oneToken = new Scratch(config, distinctRopes.length, 1, 1);
+    }
+
+    /**
+     * Builds the model on tensors as they are stored (a GGUF file's, compressed, or a folder's
+     * F32/F16/BF16): q, k and v become one product of stacked matrices and gate and up another;
+     * the norms stay vectors (Gemma's {@code (1 + w)} added up at load) and the attention scale is
+     * applied to the queries, since a stored matrix is read, never rewritten. The model closes
+     * {@code weights} and owns {@code manager}.
+     *
+     * @param progress told the fraction of layers loaded
+     */
+    public static DecoderModel load(DecoderConfig config, WeightSource weights, TensorNames names, NDManager manager,
+            DoubleConsumer progress) throws ModelLoadException {
+        if (MatVec.Kernel.best() != MatVec.Kernel.VECTOR) {
+            throw new ModelLoadException(weights.path(), "this model runs on Java's Vector API: start Parlance "
+                    + "with --add-modules jdk.incubator.vector (its launcher does)");
+        }
+        Architecture design = config.design();
+        int hidden = config.hiddenSize();
+        int inter = config.intermediateSize();
+        int headDim = config.headDim();
+        int qRows = config.numHeads() * headDim;
+        int kvRows = config.numKvHeads() * headDim;
+        MatVec embedRows = MatVec.stacked(weights.matrix(names.embed(), config.vocabSize(), hidden));
+        MatVec head = config.tieWordEmbeddings() || !weights.has(names.output()) ? embedRows
+                : MatVec.stacked(weights.matrix(names.output(), config.vocabSize(), hidden));
+        Layer[] layers = new Layer[config.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = String.format(names.layer(), i);
+            List<String> qkv = names.qkv();
+            MatVec qkvProduct = qkv.size() == 1
+                    ? MatVec.stacked(weights.matrix(p + qkv.get(0) + ".weight", qRows + 2L * kvRows, hidden))
+                    : MatVec.stacked(weights.matrix(p + qkv.get(0) + ".weight", qRows, hidden),
+                            weights.matrix(p + qkv.get(1) + ".weight", kvRows, hidden),
+                            weights.matrix(p + qkv.get(2) + ".weight", kvRows, hidden));
+            float[] qkvBias = null;
+            if (config.attentionBias()) {
+                qkvBias = qkv.size() == 1 ? weights.vector(p + qkv.get(0) + ".bias", qRows + 2 * kvRows)
+                        : concat(weights.vector(p + qkv.get(0) + ".bias", qRows),
+                                weights.vector(p + qkv.get(1) + ".bias", kvRows),
+                                weights.vector(p + qkv.get(2) + ".bias", kvRows));
+            }
+            List<String> gateUp = names.gateUp();
+            MatVec gateUpProduct = gateUp.size() == 1
+                    ? MatVec.stacked(weights.matrix(p + gateUp.get(0) + ".weight", 2L * inter, hidden))
+                    : MatVec.stacked(weights.matrix(p + gateUp.get(0) + ".weight", inter, hidden),
+                            weights.matrix(p + gateUp.get(1) + ".weight", inter, hidden));
+            boolean sandwich = design.sandwichNorms();
+            boolean headNorms = design.queryKeyNorm();
+            layers[i] = new Layer(qkvProduct, qkvBias,
+                    MatVec.stacked(weights.matrix(p + names.o() + ".weight", hidden, qRows)),
+                    gateUpProduct,
+                    MatVec.stacked(weights.matrix(p + names.down() + ".weight", hidden, inter)),
+                    norm(weights, design, p + names.attentionNorm() + ".weight", hidden),
+                    sandwich ? norm(weights, design, p + names.attentionOutputNorm() + ".weight", hidden) : null,
+                    norm(weights, design, p + names.mlpNorm() + ".weight", hidden),
+                    sandwich ? norm(weights, design, p + names.mlpOutputNorm() + ".weight", hidden) : null,
+                    headNorms ? norm(weights, design, p + names.queryNorm() + ".weight", headDim) : null,
+                    headNorms ? norm(weights, design, p + names.keyNorm() + ".weight", headDim) : null);
+            progress.accept((i + 1.0) / layers.length);
+        }
+        float[] finalNorm = norm(weights, design, names.finalNorm(), hidden);
+        return new DecoderModel(config, manager, weights, embedRows, head, finalNorm, layers);
+    }
+
+    /** A norm's weight as the forward pass multiplies by it: Gemma's stored offsets plus one. */
+    private static float[] norm(WeightSource weights, Architecture design, String name, int length)
+            throws ModelLoadException {
+        float[] w = weights.vector(name, length);
+        if (design.norm() == Architecture.Norm.TIMES_ONE_PLUS_WEIGHT) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = 1 + w[i];
+            }
+        }
+        return w;
+    }
+
+    private static float[] concat(float[]... parts) {
+        int length = 0;
+        for (float[] part : parts) {
+            length += part.length;
+        }
+        float[] all = new float[length];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    @Override
+    public DecoderConfig config() {
+        return config;
+    }
+
+    @Override
+    public long weightBytesPerToken() {
+        long bytes = lmHead.byteSize();
+        for (Layer layer : layers) {
+            bytes += layer.qkv().byteSize() + layer.o().byteSize() + layer.gateUp().byteSize() + layer.down().byteSize();
+        }
+        return bytes;
+    }
+
+    @Override
+    public MatVec.Kernel decodeKernel() {
+        return MatVec.Kernel.VECTOR;
+    }
+
+    @Override
+    public KvCache newCache(int maxTokens) {
+        int capacity = Math.min(maxTokens, config.contextLength());
+        return new KvCache(manager, config.numLayers(), config.numKvHeads(), capacity, config.headDim());
+    }
+
+    @Override
+    public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
+        int n = tokens.length;
+        int rows = allPositions ? n : 1;
+        Scratch s = n == 1 ? oneToken : new Scratch(config, distinctRopes.length, n, rows);
+        int hidden = config.hiddenSize();
+        int start = cache.length();
+        for (int t = 0; t < n; t++) {
+            embedRows.copyRow(tokens[t], s.x, t * hidden);
+        }
+        scale(s.x, n * hidden, design.embeddingScale());
+        int rotated = design.rotaryDims();
+        for (int r = 0; r < distinctRopes.length; r++) {
+            for (int t = 0; t < n; t++) {
+                distinctRopes[r].angles(start + t, s.angles, (r * n + t) * rotated);
+            }
+        }
+        for (int i = 0; i < layers.length; i++) {
+            attentionBlock(i, s, cache, start);
+            mlpBlock(layers[i], s);
+        }
+        cache.advance(n);
+        int first = n - rows;
+        normalizeRows(s.x, first * hidden, rows, finalNorm, s.normed);
+        lmHead.multiplyTokens(s.normed, hidden, rows, null, s.logits); // [T or 1, vocab]
+        int count = rows * config.vocabSize();
+        scale(s.logits, count, design.logitScale());
+        if (design.logitSoftCap() > 0) {
+            float cap = design.logitSoftCap();
+            for (int i = 0; i < count; i++) {
+                s.logits[i] = cap * (float) Math.tanh(s.logits[i] / cap);
+            }
+        }
+        return manager.create(s.logits, new Shape(rows, config.vocabSize())); // [T or 1, vocab]
+    }
+
+    /** {@code x += residualScale · outNorm(attention(norm(x)))} for every token of {@code s}. */
+    private void attentionBlock(int index, Scratch s, KvCache cache, int start) {
+        Layer layer = layers[index];
+        int n = s.tokens;
+        int hidden = config.hiddenSize();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int headDim = config.headDim();
+        int qkvWidth = (heads + 2 * kvHeads) * headDim;
+        normalizeRows(s.x, 0, n, layer.attentionNorm(), s.normed);
+        layer.qkv().multiplyTokens(s.normed, hidden, n, layer.qkvBias(), s.qkv); // [T, (H+2KV)*hd]
+        RotaryEmbedding rope = ropes[index];
+        int anglesAt = ropeOfLayer[index] * n * design.rotaryDims();
+        for (int t = 0; t < n; t++) {
+            int row = t * qkvWidth;
+            if (layer.queryNorm() != null) {
+                normalizeHeads(s.qkv, row, heads, layer.queryNorm());
+                normalizeHeads(s.qkv, row + heads * headDim, kvHeads, layer.keyNorm());
+            }
+            scale(s.qkv, row, heads * headDim, design.attentionScale());
+            rope.rotate(s.qkv, row, heads + kvHeads, s.angles, anglesAt + t * design.rotaryDims()); // RoPE on q and k
+            cache.writeAt(index, start + t, s.qkv, row + heads * headDim, s.qkv, row + (heads + kvHeads) * headDim);
+        }
+        int window = design.layers().get(index).window();
+        if (n == 1) {
+            int upTo = start + 1;
+            int from = window > 0 ? Math.max(0, upTo - window) : 0;
+            cache.attend(index, from, upTo, s.qkv, 0, heads, config.groupSize(), s.attention);
+        } else if (window > 0 && start + n > window) {
+            cache.attendPromptInWindow(index, n, window, s.qkv, qkvWidth, heads, config.groupSize(), s.attention);
+        } else {
+            cache.attendPrompt(index, n, s.qkv, qkvWidth, heads, config.groupSize(), s.attention); // [T, H*hd]
+        }
+        layer.o().multiplyTokens(s.attention, heads * headDim, n, null, s.out); // [T, hidden]
+        if (layer.attentionOutputNorm() != null) {
+            normalizeRows(s.out, 0, n, layer.attentionOutputNorm(), s.out);
+        }
+        addScaled(s.x, s.out, n * hidden); // residual
+    }
+
+    /** {@code x += residualScale · outNorm(down(act(gate(h)) · up(h)))}, {@code h = norm(x)}. */
+    private void mlpBlock(Layer layer, Scratch s) {
+        int n = s.tokens;
+        int hidden = config.hiddenSize();
+        int inter = config.intermediateSize();
+        normalizeRows(s.x, 0, n, layer.mlpNorm(), s.normed);
+        layer.gateUp().multiplyTokens(s.normed, hidden, n, null, s.gateUp); // [T, 2I]
+        switch (design.activation()) {
+            case SWIGLU -> {
+                if (n == 1) {
+                    VectorKernel.swiGlu(s.gateUp, 0, inter);
+                } else {
+                    VectorKernel.swiGluTokens(s.gateUp, n, inter);
+                }
+            }
+            case GEGLU_TANH -> {
+                if (n == 1) {
+                    VectorKernel.geluTanhGlu(s.gateUp, 0, inter);
+                } else {
+                    VectorKernel.geluTanhGluTokens(s.gateUp, n, inter);
+                }
+            }
+        }
+        layer.down().multiplyTokens(s.gateUp, 2 * inter, n, null, s.out); // reads each row's first I values
+        if (layer.mlpOutputNorm() != null) {
+            normalizeRows(s.out, 0, n, layer.mlpOutputNorm(), s.out);
+        }
+        addScaled(s.x, s.out, n * hidden); // residual
+    }
+
+    /** {@code x[i] += residualScale · y[i]} for i below {@code count}. */
+    private void addScaled(float[] x, float[] y, int count) {
+        float scale = design.residualScale();
+        if (scale == 1) {
+            for (int i = 0; i < count; i++) {
+                x[i] += y[i];
+            }
+        } else {
+            for (int i = 0; i < count; i++) {
+                x[i] += scale * y[i];
+            }
+        }
+    }
+
+    private static void scale(float[] x, int count, float scale) {
+        scale(x, 0, count, scale);
+    }
+
+    private static void scale(float[] x, int from, int count, float scale) {
+        if (scale != 1) {
+            for (int i = from; i < from + count; i++) {
+                x[i] *= scale;
+            }
+        }
+    }
+
+    /**
+     * RMSNorm of {@code rows} rows of {@code x} from {@code from}, times {@code weight}, into
+     * {@code into} from 0 ({@code into} may be {@code x} when {@code from} is 0).
+     */
+    private void normalizeRows(float[] x, int from, int rows, float[] weight, float[] into) {
+        int hidden = config.hiddenSize();
+        for (int r = 0; r < rows; r++) {
+            int at = from + r * hidden;
+            int to = r * hidden;
+            float scale = rmsScale(x, at, hidden);
+            for (int i = 0; i < hidden; i++) {
+                into[to + i] = x[at + i] * scale * weight[i];
+            }
+        }
+    }
+
+    /** The RMSNorm of each of {@code heads} heads at {@code x[from ..]}, in place (q and k norms). */
+    private void normalizeHeads(float[] x, int from, int heads, float[] weight) {
+        int headDim = config.headDim();
+        for (int h = 0; h < heads; h++) {
+            int at = from + h * headDim;
+            float scale = rmsScale(x, at, headDim);
+            for (int i = 0; i < headDim; i++) {
+                x[at + i] = x[at + i] * scale * weight[i];
+            }
+        }
+    }
+
+    /** 1/sqrt(mean(x²) + eps) over {@code x[from .. from + length - 1]}. */
+    private float rmsScale(float[] x, int from, int length) {
+        double sum = 0;
+        for (int i = from; i < from + length; i++) {
+            sum += x[i] * x[i];
+        }
+        return (float) (1.0 / Math.sqrt((float) (sum / length) + config.rmsNormEps()));
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        weights.close();
+    }
+}
