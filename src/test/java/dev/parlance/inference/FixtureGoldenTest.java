@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FixtureGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-phi3", "tiny-granite", "tiny-gpt2"})
     void logitsMatchTheReferenceToOneTenThousandth(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             int[] ids = ints(c.getAsJsonArray("input_ids"));
@@ -47,7 +47,7 @@ class FixtureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-phi3", "tiny-granite", "tiny-gpt2"})
     void greedyContinuationWithTheKvCacheIsTheReferences(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             if (!c.has("greedy") || c.get("greedy").isJsonNull()) {
@@ -61,7 +61,7 @@ class FixtureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-phi3", "tiny-granite", "tiny-gpt2"})
     void aPromptPrefilledInTwoPiecesGivesEveryPositionTheReferenceLogits(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             int[] ids = ints(c.getAsJsonArray("input_ids"));
@@ -78,7 +78,7 @@ class FixtureGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gpt2"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-phi3", "tiny-granite", "tiny-gpt2"})
     void aPromptOfSeveralAttentionBlocksGivesTheLogitsOfOneTokenAtATime(String fixture) throws Exception {
         forEachCase(fixture, (model, c) -> {
             int[] ids = ints(c.getAsJsonArray("input_ids"));
