@@ -9,16 +9,31 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * Keys and values of every layer for the positions computed so far, allocated once for a
- * session. Layout per layer, for both: {@code [kvHeads, capacity, headDim]}, so a decoded token's
+ * session. Layout per layer, for both: {@code [kvHeads, rows, headDim]}, so a decoded token's
  * attention reads each head's keys and values as one sequential stream; batched attention takes
  * the keys through a transposed view, which PyTorch's batched product reads without a copy.
  * One decoded token is written straight into this memory from Java ({@link #keyData}), which costs
- * far less than the several tensor operations an indexed copy takes. Truncating it (for
- * prompt-prefix reuse) only moves {@link #length()}: entries beyond it are overwritten before they
- * are read again.
+ * far less than the several tensor operations an indexed copy takes.
+ *
+ * <p>A layer holds every position ({@code rows = capacity}, position p in row p), or, for a
+ * sliding-window layer of window W, only the last ones in a ring of {@code R = W + RING_CHUNK - 1}
+ * positions: position p in row {@code p % R} and again in row {@code p % R + R}, so that any
+ * {@code R} consecutive positions are consecutive rows, as the attention kernels read them. A
+ * prompt's tokens go through such a layer {@link #RING_CHUNK} at a time
+ * ({@link #writeAndAttendInWindow}), so that none overwrites a position that a token of its chunk
+ * still sees.
+ *
+ * <p>Truncating (for prompt-prefix reuse) only moves {@link #length()}: entries beyond it are
+ * overwritten before they are read again. Where a ring has already overwritten what the new end
+ * needs, positions are recomputed: {@link #takeReplay()} hands their tokens (recorded by
+ * {@link #record}) back to the model's next forward pass. A position's keys in a sliding layer
+ * depend on the windows of the sliding layers below it, so with S ring layers of window W the
+ * last {@code S * (W - 1)} positions are recomputed; the layers that hold every position keep
+ * theirs, which are exact, and skip those writes.
  */
 public final class KvCache implements AutoCloseable {
     /** Below this many multiply-adds a token's attention stays on the calling thread. */
@@ -38,14 +53,54 @@ public final class KvCache implements AutoCloseable {
     private final MemorySegment[] valueBytes;
     private final FloatBuffer[] keyData;
     private final FloatBuffer[] valueData;
+    /** Tokens that a sliding-window layer's ring takes at once from a prompt: its room beyond the window. */
+    static final int RING_CHUNK = 64;
+    private static final int[] NO_TOKENS = new int[0];
+
     private final int capacity;
     private final int headDim;
+    /** Per layer, the rows of each KV head. */
+    private final int[] rows;
+    /** Per layer, the positions its ring holds, or 0 where every position is held. */
+    private final int[] ring;
+    /** How far back a truncation that a ring cannot serve recomputes: the ring layers times their widest window less one. */
+    private final int replayDepth;
+    /** The token of each position, where the model records them (to recompute a window). */
+    private final int[] tokens;
     private int length;
+    /** Where truncation left positions that rings no longer hold: from here to {@link #length} they are recomputed. */
+    private int replayFrom = Integer.MAX_VALUE;
+    /** Positions below this are exact in the layers that hold every position: recomputing them writes nothing there. */
+    private int keptByFullLayers;
 
+    /** A cache that holds every position of every layer. */
     public KvCache(NDManager parent, int layers, int kvHeads, int capacity, int headDim) {
+        this(parent, new int[layers], kvHeads, capacity, headDim);
+    }
+
+    /**
+     * @param windows per layer, its sliding window, or 0 for a layer that sees every position:
+     *     a windowed layer holds only a ring of its last positions where that is smaller
+     */
+    public KvCache(NDManager parent, int[] windows, int kvHeads, int capacity, int headDim) {
+        int layers = windows.length;
         this.manager = parent.newSubManager();
         this.capacity = capacity;
         this.headDim = headDim;
+        this.rows = new int[layers];
+        this.ring = new int[layers];
+        int widest = 0;
+        int ringLayers = 0;
+        for (int layer = 0; layer < layers; layer++) {
+            int positions = windows[layer] + RING_CHUNK - 1;
+            boolean ringed = windows[layer] > 0 && 2L * positions < capacity;
+            ring[layer] = ringed ? positions : 0;
+            rows[layer] = ringed ? 2 * positions : capacity;
+            widest = ringed ? Math.max(widest, windows[layer]) : widest;
+            ringLayers += ringed ? 1 : 0;
+        }
+        this.replayDepth = ringLayers * Math.max(0, widest - 1);
+        this.tokens = ringLayers > 0 ? new int[capacity] : null;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
         this.keyBytes = new MemorySegment[layers];
@@ -54,8 +109,8 @@ public final class KvCache implements AutoCloseable {
         this.valueData = new FloatBuffer[layers];
         for (int layer = 0; layer < layers; layer++) {
             // uninitialised: pages are only touched once positions are written
-            keys[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
-            values[layer] = manager.create(new Shape(kvHeads, capacity, headDim), DataType.FLOAT32);
+            keys[layer] = manager.create(new Shape(kvHeads, rows[layer], headDim), DataType.FLOAT32);
+            values[layer] = manager.create(new Shape(kvHeads, rows[layer], headDim), DataType.FLOAT32);
             ByteBuffer keyBuffer = keys[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer valueBuffer = values[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
             keyBytes[layer] = MemorySegment.ofBuffer(keyBuffer);
@@ -74,12 +129,57 @@ public final class KvCache implements AutoCloseable {
         return capacity;
     }
 
-    /** Forgets every position from {@code newLength} on. */
+    /**
+     * Forgets every position from {@code newLength} on. Where a ring no longer holds the window
+     * that position {@code newLength} will see, the model's next forward pass recomputes it
+     * ({@link #takeReplay()}).
+     */
     public void truncate(int newLength) {
         if (newLength < 0 || newLength > length) {
             throw new IllegalArgumentException("cannot truncate a cache of " + length + " to " + newLength);
         }
+        // the oldest position the next one sees is newLength - window + 1; a ring has overwritten
+        // it once a position R later was written
+        boolean lost = false;
+        for (int layer = 0; layer < ring.length; layer++) {
+            int window = ring[layer] - RING_CHUNK + 1;
+            lost |= ring[layer] > 0 && length - 1 >= newLength - window + 1 + ring[layer];
+        }
         length = newLength;
+        keptByFullLayers = Math.min(keptByFullLayers, newLength);
+        if (lost) {
+            replayFrom = Math.min(replayFrom, Math.max(0, newLength - replayDepth));
+            keptByFullLayers = newLength;
+        }
+        if (replayFrom >= length) {
+            replayFrom = Integer.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Records the tokens of positions {@code length() ..}, which a forward pass is about to
+     * compute, so that a sliding window can be recomputed after {@link #truncate}.
+     */
+    public void record(int[] next) {
+        requireRoom(next.length);
+        if (tokens != null) {
+            System.arraycopy(next, 0, tokens, length, next.length);
+        }
+    }
+
+    /**
+     * The tokens of the positions that truncation left without their sliding windows, oldest
+     * first, with the cache cut back to the first of them; none when there are none. The caller
+     * runs them again before its own tokens.
+     */
+    public int[] takeReplay() {
+        if (replayFrom >= length) {
+            return NO_TOKENS;
+        }
+        int[] replay = Arrays.copyOfRange(tokens, replayFrom, length);
+        length = replayFrom;
+        replayFrom = Integer.MAX_VALUE;
+        return replay;
     }
 
     /**
@@ -112,14 +212,27 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("position " + position + " is held already: the cache holds " + length);
         }
         requireRoom(position - length + 1L);
+        if (ring[layer] == 0 && position < keptByFullLayers) {
+            return; // recomputed for a ring: this layer's entry is exact already
+        }
         FloatBuffer kd = keyData[layer];
         FloatBuffer vd = valueData[layer];
         int kvHeads = (int) keys[layer].getShape().get(0);
+        int row = row(layer, position);
         for (int h = 0; h < kvHeads; h++) {
-            int at = (h * capacity + position) * headDim;
+            int at = (h * rows[layer] + row) * headDim;
             kd.put(at, k, kOffset + h * headDim, headDim);
             vd.put(at, v, vOffset + h * headDim, headDim);
+            if (ring[layer] > 0) { // and its mirror
+                kd.put(at + ring[layer] * headDim, k, kOffset + h * headDim, headDim);
+                vd.put(at + ring[layer] * headDim, v, vOffset + h * headDim, headDim);
+            }
         }
+    }
+
+    /** The row of {@code position} in {@code layer}: itself, or its place in the ring. */
+    private int row(int layer, int position) {
+        return ring[layer] == 0 ? position : position % ring[layer];
     }
 
     private void requireRoom(long tokens) {
@@ -140,12 +253,17 @@ public final class KvCache implements AutoCloseable {
         MemorySegment k = keyBytes[layer];
         MemorySegment v = valueBytes[layer];
         int seen = upTo - from;
+        if (ring[layer] > 0 && seen > ring[layer]) {
+            throw new IllegalArgumentException("a ring of " + ring[layer] + " positions cannot attend over " + seen);
+        }
+        int firstRow = row(layer, from);
+        int layerRows = rows[layer];
         RowWorkers.RowTask task = (first, last) -> {
             float[] scores = scores(group * seen);
             for (int h = first; h < last; ) {
                 int kv = h / group;
                 int end = Math.min(last, (kv + 1) * group); // the heads of this share that read KV head kv
-                int base = (kv * capacity + from) * headDim;
+                int base = (kv * layerRows + firstRow) * headDim;
                 VectorKernel.attend(q, qOffset + h * headDim, end - h, k, v, base, headDim, seen, scores,
                         out, h * headDim);
                 h = end;
@@ -159,30 +277,46 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * {@link #attendPrompt} for a layer with a sliding window: token t, at position
-     * {@code p = length() + t}, sees positions {@code max(0, p - window + 1) .. p}. Each token is
-     * one {@link VectorKernel#attend} per KV head over at most {@code window} positions, the
-     * tokens split over the compute threads.
+     * Writes a prompt's keys and values into a layer with a sliding window and computes their
+     * attention: token t, at position {@code p = length() + t}, sees positions
+     * {@code max(0, p - window + 1) .. p}. A ring takes the tokens {@link #RING_CHUNK} at a time,
+     * written and then attended, a full layer all at once. Each token is one
+     * {@link VectorKernel#attend} per KV head over at most {@code window} positions, the tokens
+     * split over the compute threads.
+     *
+     * @param qkv each token's scaled, rotated queries, then keys, then values: token t's from
+     *     {@code t * stride}, its key from {@code heads * headDim} on and its value after the key
      */
-    public void attendPromptInWindow(int layer, int tokens, int window, float[] q, int qStride, int heads, int group,
-            float[] out) {
+    public void writeAndAttendInWindow(int layer, int tokens, int window, float[] qkv, int stride, int heads,
+            int group, float[] out) {
         requireRoom(tokens);
         MemorySegment k = keyBytes[layer];
         MemorySegment v = valueBytes[layer];
         int start = length;
         int kvHeads = heads / group;
-        RowWorkers.forRows(tokens, 1, (from, to) -> {
-            float[] scores = scores(group * window);
-            for (int t = from; t < to; t++) {
-                int position = start + t;
-                int first = Math.max(0, position + 1 - window);
-                for (int kv = 0; kv < kvHeads; kv++) {
-                    int head = kv * group;
-                    VectorKernel.attend(q, t * qStride + head * headDim, group, k, v, (kv * capacity + first) * headDim,
-                            headDim, position + 1 - first, scores, out, (t * heads + head) * headDim);
-                }
+        int layerRows = rows[layer];
+        int chunk = ring[layer] > 0 ? RING_CHUNK : tokens;
+        for (int chunkStart = 0; chunkStart < tokens; chunkStart += chunk) {
+            int chunkEnd = Math.min(tokens, chunkStart + chunk);
+            for (int t = chunkStart; t < chunkEnd; t++) {
+                writeAt(layer, start + t, qkv, t * stride + heads * headDim, qkv, t * stride + (heads + kvHeads) * headDim);
             }
-        });
+            int from = chunkStart;
+            RowWorkers.forRows(chunkEnd - chunkStart, 1, (first, last) -> {
+                float[] scores = scores(group * window);
+                for (int t = from + first; t < from + last; t++) {
+                    int position = start + t;
+                    int oldest = Math.max(0, position + 1 - window);
+                    int firstRow = row(layer, oldest);
+                    for (int kv = 0; kv < kvHeads; kv++) {
+                        int head = kv * group;
+                        VectorKernel.attend(qkv, t * stride + head * headDim, group, k, v,
+                                (kv * layerRows + firstRow) * headDim, headDim, position + 1 - oldest, scores, out,
+                                (t * heads + head) * headDim);
+                    }
+                }
+            });
+        }
     }
 
     /**
@@ -202,6 +336,10 @@ public final class KvCache implements AutoCloseable {
         FloatBuffer v = valueData[layer];
         int start = length;
         int seen = start + tokens;
+        if (ring[layer] > 0 && seen > ring[layer]) {
+            throw new IllegalArgumentException("a ring of " + ring[layer] + " positions cannot hold " + seen);
+        }
+        int layerRows = rows[layer];
         int kvHeads = heads / group;
         int perBlock = Math.max(1, VectorKernel.TOKEN_PANEL / group);
         int blocks = (tokens + perBlock - 1) / perBlock;
@@ -209,14 +347,14 @@ public final class KvCache implements AutoCloseable {
             VectorKernel.AttentionScratch scratch = ATTENTION_SCRATCH.get().fit(perBlock, group, seen, headDim);
             float[] valueRows = atLeast(VALUE_ROWS, seen * headDim + VectorKernel.TOKEN_PANEL);
             for (int kv = 0; kv < kvHeads; kv++) {
-                v.get(kv * capacity * headDim, valueRows, 0, seen * headDim);
+                v.get(kv * layerRows * headDim, valueRows, 0, seen * headDim);
                 int head = kv * group;
                 for (int i = from; i < to; i++) {
                     int block = i % 2 == 0 ? i / 2 : blocks - 1 - i / 2;
                     int first = block * perBlock;
                     int count = Math.min(perBlock, tokens - first);
                     VectorKernel.attendTokens(q, first * qStride + head * headDim, qStride, count, group, k,
-                            kv * capacity, valueRows, headDim, start + first + count, scratch, out,
+                            kv * layerRows, valueRows, headDim, start + first + count, scratch, out,
                             (first * heads + head) * headDim, heads * headDim);
                 }
             }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import dev.parlance.inference.ComputeThreads;
 import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,6 +82,64 @@ class KvCacheTest {
         try (KvCache cache = cacheHoldingTwoOfFive()) {
             assertThatThrownBy(() -> cache.writeAt(0, position, new float[4], 0, new float[4], 0))
                     .isInstanceOf(IllegalStateException.class).hasMessage("KV cache full: 5 positions");
+        }
+    }
+
+    /**
+     * A sliding-window layer in a ring, against the same layer holding every position, where each
+     * token's attention is taken over its window: a prompt in ring-sized chunks, then decoded tokens.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 4, 16, 16, 300", "2, 2, 32, 5, 200"})
+    void aRingAttendsAsTheWholeCacheOverTheWindow(int kvHeads, int group, int headDim, int window, int positions) {
+        int heads = kvHeads * group;
+        int width = (heads + 2 * kvHeads) * headDim;
+        float[] rows = new float[positions * width];
+        var random = new Random(7);
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (float) random.nextGaussian();
+        }
+        int prompt = positions - 20;
+        try (KvCache ring = new KvCache(manager, new int[] {window}, kvHeads, positions, headDim);
+                KvCache whole = new KvCache(manager, 1, kvHeads, positions, headDim)) {
+            float[] fromRing = new float[prompt * heads * headDim];
+            ring.writeAndAttendInWindow(0, prompt, window, rows, width, heads, group, fromRing);
+            ring.advance(prompt);
+            float[] one = new float[heads * headDim];
+            for (int t = 0; t < positions; t++) {
+                whole.writeOne(0, rows, t * width + heads * headDim, rows, t * width + (heads + kvHeads) * headDim);
+                whole.attend(0, Math.max(0, t + 1 - window), t + 1, rows, t * width, heads, group, one);
+                whole.advance(1);
+                float[] expected = one.clone();
+                if (t < prompt) {
+                    assertThat(Arrays.copyOfRange(fromRing, t * one.length, (t + 1) * one.length))
+                            .as("prompt token %d", t).containsExactly(expected, within(1e-5f));
+                } else {
+                    ring.writeOne(0, rows, t * width + heads * headDim, rows, t * width + (heads + kvHeads) * headDim);
+                    ring.attend(0, Math.max(0, t + 1 - window), t + 1, rows, t * width, heads, group, one);
+                    ring.advance(1);
+                    assertThat(one).as("decoded token %d", t).containsExactly(expected, within(1e-5f));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"290, 0", "240, 0", "100, 15", "10, 10"}) // one ring layer of window 16: 15 positions back
+    void truncatingARingPastWhatItHoldsHandsBackTheTokensOfTheWindow(int newLength, int replayed) {
+        try (KvCache cache = new KvCache(manager, new int[] {0, 16}, 1, 300, 4)) {
+            int[] tokens = new int[300];
+            Arrays.setAll(tokens, i -> 1000 + i);
+            cache.record(tokens);
+            cache.advance(300);
+            cache.truncate(newLength);
+            int[] replay = cache.takeReplay();
+            assertThat(replay).hasSize(replayed);
+            if (replayed > 0) {
+                assertThat(replay[0]).isEqualTo(1000 + newLength - replayed);
+            }
+            assertThat(cache.length()).isEqualTo(newLength - replayed);
+            assertThat(cache.takeReplay()).isEmpty();
         }
     }
 

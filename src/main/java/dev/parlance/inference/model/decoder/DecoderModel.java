@@ -13,6 +13,7 @@ import dev.parlance.inference.model.VectorKernel;
 import dev.parlance.inference.model.WeightSource;
 import dev.parlance.inference.tensor.WeightMatrix;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -225,16 +226,29 @@ public final class DecoderModel implements CausalLm {
         return MatVec.Kernel.VECTOR;
     }
 
+    /** A cache whose sliding-window layers hold only a ring of their last positions. */
     @Override
     public KvCache newCache(int maxTokens) {
         int capacity = Math.min(maxTokens, config.contextLength());
-        return new KvCache(manager, config.numLayers(), config.numKvHeads(), capacity, config.headDim());
+        int[] windows = design.layers().stream().mapToInt(Architecture.LayerAttention::window).toArray();
+        return new KvCache(manager, windows, config.numKvHeads(), capacity, config.headDim());
     }
 
     @Override
     public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
+        int[] replay = cache.takeReplay(); // positions whose windows a truncation took from the cache's rings
+        int[] all = tokens;
+        if (replay.length > 0) {
+            all = Arrays.copyOf(replay, replay.length + tokens.length);
+            System.arraycopy(tokens, 0, all, replay.length, tokens.length);
+        }
+        cache.record(all);
+        return forward(all, cache, allPositions ? tokens.length : 1);
+    }
+
+    /** Runs {@code tokens}, returning the logits of the last {@code rows} of them. */
+    private NDArray forward(int[] tokens, KvCache cache, int rows) {
         int n = tokens.length;
-        int rows = allPositions ? n : 1;
         Scratch s = n == 1 ? oneToken : new Scratch(config, distinctRopes.length, n, rows);
         int hidden = config.hiddenSize();
         int start = cache.length();
@@ -280,6 +294,8 @@ public final class DecoderModel implements CausalLm {
         layer.qkv().multiplyTokens(s.normed, hidden, n, layer.qkvBias(), s.qkv); // [T, (H+2KV)*hd]
         RotaryEmbedding rope = ropes[index];
         int anglesAt = ropeOfLayer[index] * n * design.rotaryDims();
+        int window = design.layers().get(index).window();
+        boolean windowed = n > 1 && window > 0 && start + n > window; // some token's window leaves out a position
         for (int t = 0; t < n; t++) {
             int row = t * qkvWidth;
             if (layer.queryNorm() != null) {
@@ -288,15 +304,16 @@ public final class DecoderModel implements CausalLm {
             }
             scale(s.qkv, row, heads * headDim, design.attentionScale());
             rope.rotate(s.qkv, row, heads + kvHeads, s.angles, anglesAt + t * design.rotaryDims()); // RoPE on q and k
-            cache.writeAt(index, start + t, s.qkv, row + heads * headDim, s.qkv, row + (heads + kvHeads) * headDim);
+            if (!windowed) {
+                cache.writeAt(index, start + t, s.qkv, row + heads * headDim, s.qkv, row + (heads + kvHeads) * headDim);
+            }
         }
-        int window = design.layers().get(index).window();
         if (n == 1) {
             int upTo = start + 1;
             int from = window > 0 ? Math.max(0, upTo - window) : 0;
             cache.attend(index, from, upTo, s.qkv, 0, heads, config.groupSize(), s.attention);
-        } else if (window > 0 && start + n > window) {
-            cache.attendPromptInWindow(index, n, window, s.qkv, qkvWidth, heads, config.groupSize(), s.attention);
+        } else if (windowed) {
+            cache.writeAndAttendInWindow(index, n, window, s.qkv, qkvWidth, heads, config.groupSize(), s.attention);
         } else {
             cache.attendPrompt(index, n, s.qkv, qkvWidth, heads, config.groupSize(), s.attention); // [T, H*hd]
         }
