@@ -22,12 +22,6 @@ public record Rope(double theta, String scaling, double factor, double lowFreqFa
         return new Rope(theta, "none", 1, 1, 1, 0);
     }
 
-    /** The same frequencies with the pairs of {@code other}. */
-    public Rope withPairing(Pairing other) {
-        return new Rope(theta, scaling, factor, lowFreqFactor, highFreqFactor, originalContextLength, frequencyFactors,
-                other);
-    }
-
     /** Which dimensions of a head RoPE turns together, as the checkpoint's q and k rows are ordered. */
     public enum Pairing {
         /** i with i + rotated/2: Hugging Face's rotate_half, and GGUF files other than {@code llama}'s. */

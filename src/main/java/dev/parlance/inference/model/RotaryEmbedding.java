@@ -104,14 +104,10 @@ public final class RotaryEmbedding {
         return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
     }
 
-    /** cos and sin of position {@code position}'s angles, {@code rotated / 2} each: {@code [cos..., sin...]}. */
-    public float[] angles(int position) {
-        float[] cosSin = new float[rotated];
-        angles(position, cosSin, 0);
-        return cosSin;
-    }
-
-    /** {@link #angles(int)} into {@code into[offset .. offset + rotated - 1]}, which a decode step reuses. */
+    /**
+     * cos and sin of position {@code position}'s angles, {@code rotated / 2} each, into
+     * {@code into[offset ..]}: {@code [cos..., sin...]}.
+     */
     public void angles(int position, float[] into, int offset) {
         int half = rotated / 2;
         for (int i = 0; i < half; i++) {
@@ -128,7 +124,7 @@ public final class RotaryEmbedding {
 
     /**
      * Rotates {@code heads} consecutive head vectors of {@code x} starting at {@code from}, in place,
-     * for the position whose {@link #angles} are given.
+     * for the position whose {@link #angles angles} are given.
      */
     public void rotate(float[] x, int from, int heads, float[] cosSin) {
         rotate(x, from, heads, cosSin, 0);

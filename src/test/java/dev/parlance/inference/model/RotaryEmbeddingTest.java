@@ -9,9 +9,15 @@ class RotaryEmbeddingTest {
     private static final int HEAD_DIM = 128;
     private static final double THETA = 500000;
 
+    private static float[] angles(RotaryEmbedding rope, int position) {
+        float[] cosSin = new float[rope.anglesLength()];
+        rope.angles(position, cosSin, 0);
+        return cosSin;
+    }
+
     /** The angle of dimension pair {@code i} at position 1 is the pair's frequency itself. */
     private static double frequency(RotaryEmbedding rope, int i) {
-        float[] cosSin = rope.angles(1);
+        float[] cosSin = angles(rope, 1);
         return Math.atan2(cosSin[HEAD_DIM / 2 + i], cosSin[i]);
     }
 
@@ -43,7 +49,7 @@ class RotaryEmbeddingTest {
     @Test
     void linearScalingDividesEveryFrequency() {
         var rope = new RotaryEmbedding(new Rope(10000, "linear", 4, 1, 1, 0), 64);
-        float[] cosSin = rope.angles(1);
+        float[] cosSin = angles(rope, 1);
         assertThat(Math.atan2(cosSin[32 + 1], cosSin[1])).isCloseTo(Math.pow(10000, -2.0 / 64) / 4, within(1e-7));
     }
 
@@ -51,7 +57,7 @@ class RotaryEmbeddingTest {
     void rotatingInJavaMatchesTheTensorFormula() {
         var rope = new RotaryEmbedding(Rope.plain(10000), 4);
         float[] x = {1, 2, 3, 4};
-        float[] cosSin = rope.angles(3);
+        float[] cosSin = angles(rope, 3);
         rope.rotate(x, 0, 1, cosSin);
         // rotate_half pairs dimension i with i + 2: (1, 3) and (2, 4)
         double a0 = 3 * 1.0;
@@ -60,5 +66,28 @@ class RotaryEmbeddingTest {
         assertThat(x[2]).isCloseTo((float) (3 * Math.cos(a0) + 1 * Math.sin(a0)), within(1e-5f));
         assertThat(x[1]).isCloseTo((float) (2 * Math.cos(a1) - 4 * Math.sin(a1)), within(1e-5f));
         assertThat(x[3]).isCloseTo((float) (4 * Math.cos(a1) + 2 * Math.sin(a1)), within(1e-5f));
+    }
+
+    @Test
+    void partialRotaryTurnsTheLeadingDimensionsWithTheirOwnFrequenciesAndLeavesTheRest() {
+        // Phi-3's partial_rotary_factor 0.75 on heads of 16: 12 dimensions turn, pairs (i, i + 6)
+        var rope = new RotaryEmbedding(Rope.plain(10000), 16, 12);
+        float[] x = new float[16];
+        for (int i = 0; i < 16; i++) {
+            x[i] = i + 1;
+        }
+        rope.rotate(x, 0, 1, angles(rope, 5));
+        for (int i = 0; i < 6; i++) {
+            double angle = 5 * Math.pow(10000, -2.0 * i / 12);
+            double a = i + 1;
+            double b = i + 7;
+            assertThat(x[i]).as("dimension %d", i).isCloseTo((float) (a * Math.cos(angle) - b * Math.sin(angle)),
+                    within(1e-4f));
+            assertThat(x[i + 6]).as("dimension %d", i + 6).isCloseTo((float) (b * Math.cos(angle) + a * Math.sin(angle)),
+                    within(1e-4f));
+        }
+        for (int i = 12; i < 16; i++) {
+            assertThat(x[i]).as("dimension %d", i).isEqualTo(i + 1);
+        }
     }
 }

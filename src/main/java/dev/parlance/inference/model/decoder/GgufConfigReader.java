@@ -37,10 +37,6 @@ public final class GgufConfigReader {
         return file;
     }
 
-    public GgufWeights weights() {
-        return weights;
-    }
-
     /** The file's {@code general.architecture}. */
     public String architecture() {
         return architecture;
