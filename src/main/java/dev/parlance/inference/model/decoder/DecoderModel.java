@@ -37,8 +37,8 @@ import java.util.function.DoubleConsumer;
  * mapped file): q, k and v are one product of up to three stacked matrices, gate and up another.
  * The residual stream, norms, biases, RoPE, the KV-cache writes and the activation stay in Java;
  * the products ({@link MatVec#multiplyTokens}) and attention ({@link KvCache}) run on the compute
- * threads. A decoded token reuses arrays the model keeps, so a decode step allocates only its
- * logits' tensor.
+ * threads. A decoded token reuses arrays the model keeps: a decode step allocates no array, only
+ * its logits' tensor and the compute threads' small task objects.
  */
 public final class DecoderModel implements CausalLm {
     private final DecoderConfig config;
