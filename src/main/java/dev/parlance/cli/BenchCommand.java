@@ -119,6 +119,7 @@ public final class BenchCommand implements Callable<Integer> {
             return CliSupport.fail(spec, "--repeat must be at least 1");
         }
         ComputeThreads.set(threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        ComputeThreads.applyToPyTorch(); // the roofline measures PyTorch's products too
         Path folder = source.model;
         Path temp = null;
         if (source.synthetic != null) {
@@ -422,14 +423,11 @@ public final class BenchCommand implements Callable<Integer> {
             MatVec roofline = MatVec.of(manager.randomUniform(-1, 1, new Shape(rows, 2048)), kernel);
             float[] x = manager.randomUniform(-1, 1, new Shape(2048)).toFloatArray();
             float[] y = new float[(int) rows];
-            model.network().forward(prompt, cache, false).close();
+            model.network().forward(prompt, cache, false);
             int token = prompt[prompt.length - 1];
             for (int i = 0; i < pairs; i++) {
                 long start = System.nanoTime();
-                float[] logits;
-                try (NDArray out = model.network().forward(new int[] {token}, cache, false)) {
-                    logits = out.toFloatArray();
-                }
+                float[] logits = model.network().forward(new int[] {token}, cache, false);
                 long stepNanos = System.nanoTime() - start;
                 start = System.nanoTime();
                 roofline.multiply(x, y);

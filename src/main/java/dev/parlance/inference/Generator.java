@@ -1,6 +1,5 @@
 package dev.parlance.inference;
 
-import ai.djl.ndarray.NDArray;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.sampling.Sampler;
 import dev.parlance.inference.tokenizer.StreamingDecoder;
@@ -169,17 +168,13 @@ public final class Generator implements AutoCloseable {
                 return null;
             }
             int[] chunk = Arrays.copyOfRange(prompt, at, Math.min(prompt.length, at + PREFILL_CHUNK));
-            try (NDArray out = model.network().forward(chunk, cache, false)) {
-                logits = out.toFloatArray();
-            }
+            logits = model.network().forward(chunk, cache, false);
         }
         return logits;
     }
 
     private float[] step(int id) {
-        try (NDArray out = model.network().forward(new int[] {id}, cache, false)) {
-            return out.toFloatArray();
-        }
+        return model.network().forward(new int[] {id}, cache, false);
     }
 
     /** Log-probability of {@code chosen} and the {@code top} best tokens under the raw logits. */

@@ -119,15 +119,17 @@ public final class LanguageModel implements AutoCloseable {
             throw new ModelLoadException(folder, "the model's generation settings cannot be used: " + e.getMessage(), e);
         }
         TextTokenizer tokenizer = TextTokenizer.load(folder);
-        NDManager manager = NDManager.newBaseManager();
+        // PyTorch (libtorch) is loaded only for a model that computes with it
+        NDManager manager = storedAsIs ? null : NDManager.newBaseManager();
         SafeTensorsWeights mapped = storedAsIs ? new SafeTensorsWeights(folder, files, weights.type()) : null;
         try {
             CausalLm network;
             if (storedAsIs) {
                 DecoderConfig decoder = (DecoderConfig) config;
                 network = DecoderModel.load(decoder, mapped, familyOf(decoder.architecture()).orElseThrow()
-                        .huggingFaceNames(), manager, progress);
+                        .huggingFaceNames(), progress);
             } else {
+                ComputeThreads.applyToPyTorch();
                 Weights widened = new Weights(files, manager);
                 network = config instanceof DecoderConfig llama
                         ? TorchLlamaModel.load(llama, widened, manager, progress)
@@ -135,7 +137,9 @@ public final class LanguageModel implements AutoCloseable {
             }
             return new LanguageModel(folder, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {
-            manager.close();
+            if (manager != null) {
+                manager.close();
+            }
             tokenizer.close();
             if (mapped != null) {
                 mapped.close();
@@ -159,7 +163,6 @@ public final class LanguageModel implements AutoCloseable {
     private static LanguageModel loadGguf(Path path, DoubleConsumer progress) throws ModelLoadException {
         GgufFile file = GgufFile.open(path);
         TextTokenizer tokenizer = null;
-        NDManager manager = null;
         try {
             String architecture = file.string("general.architecture");
             Family family = FAMILIES.stream().filter(f -> f.ggufArchitectures().contains(architecture)).findFirst()
@@ -171,13 +174,9 @@ public final class LanguageModel implements AutoCloseable {
             requireMemoryForFile(path);
             tokenizer = TextTokenizer.fromGguf(file.metadata(), path);
             GenerationDefaults defaults = GenerationDefaults.from(null, ggufTokenIds(file));
-            manager = NDManager.newBaseManager();
-            CausalLm network = DecoderModel.load(config, weights, family.ggufNames(), manager, progress);
+            CausalLm network = DecoderModel.load(config, weights, family.ggufNames(), progress);
             return new LanguageModel(path, network, tokenizer, defaults);
         } catch (ModelLoadException | RuntimeException | OutOfMemoryError e) {
-            if (manager != null) {
-                manager.close();
-            }
             if (tokenizer != null) {
                 tokenizer.close();
             }

@@ -89,9 +89,8 @@ class FixtureGoldenTest {
             float[][] whole = allLogits(model, prompt);
             try (KvCache cache = model.network().newCache(prompt.length)) {
                 for (int t = 0; t < prompt.length; t++) {
-                    try (NDArray logits = model.network().forward(new int[] {prompt[t]}, cache, false)) {
-                        assertClose(whole[t], logits.toFloatArray(), c.get("name") + " position " + t);
-                    }
+                    assertClose(whole[t], model.network().forward(new int[] {prompt[t]}, cache, false),
+                            c.get("name") + " position " + t);
                 }
             }
         });
@@ -111,11 +110,10 @@ class FixtureGoldenTest {
                 return;
             }
             try (KvCache cache = model.network().newCache(ids.length)) {
-                model.network().forward(ids, cache, false).close();
+                model.network().forward(ids, cache, false);
                 cache.truncate(keep);
-                try (NDArray logits = model.network().forward(Arrays.copyOfRange(ids, keep, ids.length), cache, false)) {
-                    assertClose(logits.toFloatArray(), floats(c.getAsJsonArray("last_logits")), "after " + keep);
-                }
+                float[] logits = model.network().forward(Arrays.copyOfRange(ids, keep, ids.length), cache, false);
+                assertClose(logits, floats(c.getAsJsonArray("last_logits")), "after " + keep);
             }
         });
     }
@@ -173,12 +171,10 @@ class FixtureGoldenTest {
             int[][] pieces = {Arrays.copyOfRange(ids, 0, split), Arrays.copyOfRange(ids, split, ids.length)};
             int position = 0;
             for (int[] piece : pieces) {
-                try (NDArray logits = network.forward(piece, cache, true)) {
-                    int vocab = (int) logits.getShape().get(1);
-                    float[] flat = logits.toFloatArray();
-                    for (int t = 0; t < piece.length; t++) {
-                        result[position++] = Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
-                    }
+                float[] flat = network.forward(piece, cache, true);
+                int vocab = flat.length / piece.length;
+                for (int t = 0; t < piece.length; t++) {
+                    result[position++] = Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
                 }
             }
         }
@@ -194,9 +190,7 @@ class FixtureGoldenTest {
         try (KvCache cache = network.newCache(prompt.length + count)) {
             int[] next = prompt;
             for (int i = 0; i < count; i++) {
-                try (NDArray logits = network.forward(next, cache, false)) {
-                    result[i] = argmax(logits.toFloatArray());
-                }
+                result[i] = argmax(network.forward(next, cache, false));
                 next = new int[] {result[i]};
             }
         }
@@ -208,9 +202,8 @@ class FixtureGoldenTest {
     }
 
     static float[][] allLogits(CausalLm network, int[] ids) {
-        try (KvCache cache = network.newCache(ids.length);
-                NDArray logits = network.forward(ids, cache, true)) {
-            float[] flat = logits.toFloatArray();
+        try (KvCache cache = network.newCache(ids.length)) {
+            float[] flat = network.forward(ids, cache, true);
             int vocab = network.config().vocabSize();
             float[][] rows = new float[ids.length][vocab];
             for (int t = 0; t < ids.length; t++) {

@@ -1,7 +1,5 @@
 package dev.parlance.inference.model;
 
-import ai.djl.ndarray.NDArray;
-
 /** A decoder-only language model: tokens in, next-token logits out. */
 public interface CausalLm extends AutoCloseable {
     ModelConfig config();
@@ -27,9 +25,9 @@ public interface CausalLm extends AutoCloseable {
      * @param tokens token ids, at least one
      * @param cache mutated: grows by {@code tokens.length}
      * @param allPositions whether to return logits of every position or only the last
-     * @return float32 logits {@code [T, vocab]} or {@code [1, vocab]}, owned by the caller
+     * @return logits {@code [T, vocab]} or {@code [1, vocab]}, row after row, owned by the caller
      */
-    NDArray forward(int[] tokens, KvCache cache, boolean allPositions);
+    float[] forward(int[] tokens, KvCache cache, boolean allPositions);
 
     @Override
     void close();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,9 +14,11 @@ import java.util.Arrays;
 
 /**
  * Keys and values of every layer for the positions computed so far, allocated once for a
- * session. Layout per layer, for both: {@code [kvHeads, rows, headDim]}, so a decoded token's
- * attention reads each head's keys and values as one sequential stream; batched attention takes
- * the keys through a transposed view, which PyTorch's batched product reads without a copy.
+ * session, in native memory of the cache's own: the Java path never loads PyTorch for it. Layout
+ * per layer, for both: {@code [kvHeads, rows, headDim]}, so a decoded token's attention reads each
+ * head's keys and values as one sequential stream. A model on PyTorch ({@link #KvCache(NDManager,
+ * int, int, int, int)}) sees the same memory as tensors, without a copy; its batched attention
+ * takes the keys through a transposed view, which PyTorch's batched product reads as they are.
  * One decoded token is written straight into this memory from Java ({@link #keyData}), which costs
  * far less than the several tensor operations an indexed copy takes.
  *
@@ -46,9 +49,12 @@ public final class KvCache implements AutoCloseable {
     /** Each thread's copy of one KV head's values, which the prompt attention reads as an array. */
     private static final ThreadLocal<float[]> VALUE_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
+    private final Arena arena;
+    /** For a model on PyTorch: the memory of {@link #keyBytes} and {@link #valueBytes} as tensors; otherwise null. */
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final int kvHeads;
     private final MemorySegment[] keyBytes;
     private final MemorySegment[] valueBytes;
     private final FloatBuffer[] keyData;
@@ -73,18 +79,30 @@ public final class KvCache implements AutoCloseable {
     /** Positions below this are exact in the layers that hold every position: recomputing them writes nothing there. */
     private int keptByFullLayers;
 
-    /** A cache that holds every position of every layer. */
+    /**
+     * A cache that holds every position of every layer, for a model on PyTorch: its memory is
+     * also seen as tensors of {@code parent}'s engine ({@link #write}, {@link #keysTransposed},
+     * {@link #values}).
+     */
     public KvCache(NDManager parent, int layers, int kvHeads, int capacity, int headDim) {
         this(parent, new int[layers], kvHeads, capacity, headDim);
     }
 
     /**
+     * A cache for a model that computes in Java.
+     *
      * @param windows per layer, its sliding window, or 0 for a layer that sees every position:
      *     a windowed layer holds only a ring of its last positions where that is smaller
      */
-    public KvCache(NDManager parent, int[] windows, int kvHeads, int capacity, int headDim) {
+    public KvCache(int[] windows, int kvHeads, int capacity, int headDim) {
+        this(null, windows, kvHeads, capacity, headDim);
+    }
+
+    private KvCache(NDManager parent, int[] windows, int kvHeads, int capacity, int headDim) {
         int layers = windows.length;
-        this.manager = parent.newSubManager();
+        this.arena = Arena.ofShared();
+        this.manager = parent == null ? null : parent.newSubManager();
+        this.kvHeads = kvHeads;
         this.capacity = capacity;
         this.headDim = headDim;
         this.rows = new int[layers];
@@ -101,22 +119,26 @@ public final class KvCache implements AutoCloseable {
         }
         this.replayDepth = ringLayers * Math.max(0, widest - 1);
         this.tokens = ringLayers > 0 ? new int[capacity] : null;
-        this.keys = new NDArray[layers];
-        this.values = new NDArray[layers];
+        this.keys = manager == null ? null : new NDArray[layers];
+        this.values = manager == null ? null : new NDArray[layers];
         this.keyBytes = new MemorySegment[layers];
         this.valueBytes = new MemorySegment[layers];
         this.keyData = new FloatBuffer[layers];
         this.valueData = new FloatBuffer[layers];
         for (int layer = 0; layer < layers; layer++) {
-            // uninitialised: pages are only touched once positions are written
-            keys[layer] = manager.create(new Shape(kvHeads, rows[layer], headDim), DataType.FLOAT32);
-            values[layer] = manager.create(new Shape(kvHeads, rows[layer], headDim), DataType.FLOAT32);
-            ByteBuffer keyBuffer = keys[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
-            ByteBuffer valueBuffer = values[layer].toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN);
-            keyBytes[layer] = MemorySegment.ofBuffer(keyBuffer);
-            valueBytes[layer] = MemorySegment.ofBuffer(valueBuffer);
+            long bytes = (long) kvHeads * rows[layer] * headDim * Float.BYTES;
+            // pages are only touched once positions are written
+            keyBytes[layer] = NativeMemory.allocate(bytes, arena);
+            valueBytes[layer] = NativeMemory.allocate(bytes, arena);
+            ByteBuffer keyBuffer = keyBytes[layer].asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer valueBuffer = valueBytes[layer].asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             keyData[layer] = keyBuffer.asFloatBuffer();
             valueData[layer] = valueBuffer.asFloatBuffer();
+            if (manager != null) {
+                Shape shape = new Shape(kvHeads, rows[layer], headDim);
+                keys[layer] = manager.create(keyBuffer, shape, DataType.FLOAT32);
+                values[layer] = manager.create(valueBuffer, shape, DataType.FLOAT32);
+            }
         }
     }
 
@@ -217,7 +239,6 @@ public final class KvCache implements AutoCloseable {
         }
         FloatBuffer kd = keyData[layer];
         FloatBuffer vd = valueData[layer];
-        int kvHeads = (int) keys[layer].getShape().get(0);
         int row = row(layer, position);
         for (int h = 0; h < kvHeads; h++) {
             int at = (h * rows[layer] + row) * headDim;
@@ -391,6 +412,9 @@ public final class KvCache implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        if (manager != null) {
+            manager.close(); // the tensors first: they point into the arena
+        }
+        arena.close();
     }
 }

@@ -100,7 +100,7 @@ class KvCacheTest {
             rows[i] = (float) random.nextGaussian();
         }
         int prompt = positions - 20;
-        try (KvCache ring = new KvCache(manager, new int[] {window}, kvHeads, positions, headDim);
+        try (KvCache ring = new KvCache(new int[] {window}, kvHeads, positions, headDim);
                 KvCache whole = new KvCache(manager, 1, kvHeads, positions, headDim)) {
             float[] fromRing = new float[prompt * heads * headDim];
             ring.writeAndAttendInWindow(0, prompt, window, rows, width, heads, group, fromRing);
@@ -127,7 +127,7 @@ class KvCacheTest {
     @ParameterizedTest
     @CsvSource({"290, 0", "240, 0", "100, 15", "10, 10"}) // one ring layer of window 16: 15 positions back
     void truncatingARingPastWhatItHoldsHandsBackTheTokensOfTheWindow(int newLength, int replayed) {
-        try (KvCache cache = new KvCache(manager, new int[] {0, 16}, 1, 300, 4)) {
+        try (KvCache cache = new KvCache(new int[] {0, 16}, 1, 300, 4)) {
             int[] tokens = new int[300];
             Arrays.setAll(tokens, i -> 1000 + i);
             cache.record(tokens);

@@ -1,8 +1,5 @@
 package dev.parlance.inference.model.decoder;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
@@ -43,7 +40,6 @@ import java.util.function.DoubleConsumer;
 public final class DecoderModel implements CausalLm {
     private final DecoderConfig config;
     private final Architecture design;
-    private final NDManager manager;
     private final WeightSource weights;
     private final MatVec embedRows;
     private final MatVec lmHead;
@@ -91,11 +87,10 @@ public final class DecoderModel implements CausalLm {
         }
     }
 
-    private DecoderModel(DecoderConfig config, NDManager manager, WeightSource weights, MatVec embedRows,
+    private DecoderModel(DecoderConfig config, WeightSource weights, MatVec embedRows,
             MatVec lmHead, float[] finalNorm, Layer[] layers) {
         this.config = config;
         this.design = config.design();
-        this.manager = manager;
         this.weights = weights;
         this.embedRows = embedRows;
         this.lmHead = lmHead;
@@ -123,11 +118,11 @@ public final class DecoderModel implements CausalLm {
      * F32/F16/BF16): q, k and v become one product of stacked matrices and gate and up another;
      * the norms stay vectors (Gemma's {@code (1 + w)} added up at load) and the attention scale is
      * applied to the queries, since a stored matrix is read, never rewritten. The model closes
-     * {@code weights} and owns {@code manager}.
+     * {@code weights}.
      *
      * @param progress told the fraction of layers loaded
      */
-    public static DecoderModel load(DecoderConfig config, WeightSource weights, TensorNames names, NDManager manager,
+    public static DecoderModel load(DecoderConfig config, WeightSource weights, TensorNames names,
             DoubleConsumer progress) throws ModelLoadException {
         if (MatVec.Kernel.best() != MatVec.Kernel.VECTOR) {
             throw new ModelLoadException(weights.path(), "this model runs on Java's Vector API: start Parlance "
@@ -178,7 +173,7 @@ public final class DecoderModel implements CausalLm {
             progress.accept((i + 1.0) / layers.length);
         }
         float[] finalNorm = norm(weights, design, names.finalNorm(), hidden);
-        return new DecoderModel(config, manager, weights, embedRows, head, finalNorm, layers);
+        return new DecoderModel(config, weights, embedRows, head, finalNorm, layers);
     }
 
     /** A norm's weight as the forward pass multiplies by it: Gemma's stored offsets plus one. */
@@ -231,11 +226,11 @@ public final class DecoderModel implements CausalLm {
     public KvCache newCache(int maxTokens) {
         int capacity = Math.min(maxTokens, config.contextLength());
         int[] windows = design.layers().stream().mapToInt(Architecture.LayerAttention::window).toArray();
-        return new KvCache(manager, windows, config.numKvHeads(), capacity, config.headDim());
+        return new KvCache(windows, config.numKvHeads(), capacity, config.headDim());
     }
 
     @Override
-    public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
+    public float[] forward(int[] tokens, KvCache cache, boolean allPositions) {
         int[] replay = cache.takeReplay(); // positions whose windows a truncation took from the cache's rings
         int[] all = tokens;
         if (replay.length > 0) {
@@ -247,7 +242,7 @@ public final class DecoderModel implements CausalLm {
     }
 
     /** Runs {@code tokens}, returning the logits of the last {@code rows} of them. */
-    private NDArray forward(int[] tokens, KvCache cache, int rows) {
+    private float[] forward(int[] tokens, KvCache cache, int rows) {
         int n = tokens.length;
         Scratch s = n == 1 ? oneToken : new Scratch(config, distinctRopes.length, n, rows);
         int hidden = config.hiddenSize();
@@ -278,7 +273,7 @@ public final class DecoderModel implements CausalLm {
                 s.logits[i] = cap * (float) Math.tanh(s.logits[i] / cap);
             }
         }
-        return manager.create(s.logits, new Shape(rows, config.vocabSize())); // [T or 1, vocab]
+        return Arrays.copyOf(s.logits, count); // [T or 1, vocab]: a decode step's scratch is reused
     }
 
     /** {@code x += residualScale · outNorm(attention(norm(x)))} for every token of {@code s}. */
@@ -419,7 +414,6 @@ public final class DecoderModel implements CausalLm {
 
     @Override
     public void close() {
-        manager.close();
         weights.close();
     }
 }

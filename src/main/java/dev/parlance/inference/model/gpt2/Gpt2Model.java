@@ -87,8 +87,10 @@ public final class Gpt2Model implements CausalLm {
     }
 
     @Override
-    public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
-        return Ops.inOwnScope(() -> forwardInScope(tokens, cache, allPositions));
+    public float[] forward(int[] tokens, KvCache cache, boolean allPositions) {
+        try (NDArray logits = Ops.inOwnScope(() -> forwardInScope(tokens, cache, allPositions))) {
+            return logits.toFloatArray();
+        }
     }
 
     private NDArray forwardInScope(int[] tokens, KvCache cache, boolean allPositions) {

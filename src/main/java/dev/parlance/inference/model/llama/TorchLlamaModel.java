@@ -190,11 +190,13 @@ public final class TorchLlamaModel implements CausalLm {
     }
 
     @Override
-    public NDArray forward(int[] tokens, KvCache cache, boolean allPositions) {
-        if (tokens.length == 1) {
-            return Ops.inOwnScope(() -> decodeStep(tokens[0], cache));
+    public float[] forward(int[] tokens, KvCache cache, boolean allPositions) {
+        NDArray logits = tokens.length == 1
+                ? Ops.inOwnScope(() -> decodeStep(tokens[0], cache))
+                : Ops.inOwnScope(() -> prefill(tokens, cache, allPositions));
+        try (logits) {
+            return logits.toFloatArray();
         }
-        return Ops.inOwnScope(() -> prefill(tokens, cache, allPositions));
     }
 
     /**
