@@ -2,9 +2,9 @@ package dev.parlance.cli;
 
 import dev.parlance.chat.ChatReply;
 import dev.parlance.chat.ChatSession;
-import dev.parlance.chat.ChatStreamListener;
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
-import dev.parlance.chat.PromptBreakdown;
+import dev.parlance.chat.PromptInspection;
 import dev.parlance.chat.Role;
 import dev.parlance.chat.template.BudgetExceededException;
 import dev.parlance.chat.template.TemplateException;
@@ -264,7 +264,7 @@ final class ChatRepl {
             shown.remove(shown.size() - 1);
         }
         shown = withoutOldest(shown, droppedForLastAnswer);
-        PromptBreakdown breakdown;
+        PromptInspection breakdown;
         try {
             breakdown = session.inspect(shown);
         } catch (TemplateException e) {
@@ -331,7 +331,7 @@ final class ChatRepl {
      * grows. Nothing is saved before the first token, so a conversation the template rejects
      * leaves no trace in the store.
      */
-    private final class Stream implements ChatStreamListener {
+    private final class Stream implements ChatListener {
         private final String newUserText;
         private final StringBuilder answer = new StringBuilder();
         private final StringBuilder reasoning = new StringBuilder();

@@ -7,7 +7,7 @@ import dev.parlance.AppDirectories;
 import dev.parlance.Launcher;
 import dev.parlance.chat.ChatReply;
 import dev.parlance.chat.ChatSession;
-import dev.parlance.chat.ChatStreamListener;
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
@@ -63,7 +63,7 @@ class ChatCommandTest {
             SamplingConfig sampling = options.apply(model.defaults().sampling());
             for (String text : userMessages) {
                 conversation.add(Message.user(text));
-                ChatReply reply = session.reply(conversation, sampling, new ChatStreamListener() {
+                ChatReply reply = session.reply(conversation, sampling, new ChatListener() {
                     @Override
                     public void onText(String delta) { }
 

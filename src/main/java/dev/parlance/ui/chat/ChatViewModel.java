@@ -4,7 +4,7 @@ import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
-import dev.parlance.service.ChatListener;
+import dev.parlance.chat.ChatListener;
 import dev.parlance.service.Generation;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
