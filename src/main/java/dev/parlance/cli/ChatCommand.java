@@ -7,7 +7,8 @@ import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.WeightFormat;
 import dev.parlance.store.ConversationSettings;
-import dev.parlance.store.SqliteConversationStore;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.store.InMemoryConversationStore;
 import dev.parlance.store.StoreException;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -88,18 +89,15 @@ public final class ChatCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 return CliSupport.fail(spec, e.getMessage());
             }
-            SqliteConversationStore store;
+            ConversationStore store;
             try {
-                store = save ? data.open(err) : null;
+                store = save ? data.open(err) : new InMemoryConversationStore();
             } catch (StoreException e) {
                 return CliSupport.fail(spec, e.getMessage());
             }
             try (store; ChatSession session = new ChatSession(lm, template, context)) {
-                ChatRecorder recorder = store == null ? null
-                        : new ChatRecorder(store, modelName(), settings(config));
-                ChatRepl repl = new ChatRepl(session, config, recorder, spec.commandLine().getOut(), err,
-                        System.console() != null);
-                repl.setSystemPrompt(system);
+                ChatRepl repl = new ChatRepl(session, config, store, modelName(), settings(config),
+                        spec.commandLine().getOut(), err, System.console() != null);
                 runWithCtrlC(repl, store);
                 return 0;
             }
@@ -111,13 +109,11 @@ public final class ChatCommand implements Callable<Integer> {
      * thread; with no answer running it ends the process as Ctrl+C normally does (exit code 130),
      * after the store has written what was queued.
      */
-    private static void runWithCtrlC(ChatRepl repl, SqliteConversationStore store) throws IOException {
+    private static void runWithCtrlC(ChatRepl repl, ConversationStore store) throws IOException {
         Signal interrupt = new Signal("INT");
         SignalHandler previous = Signal.handle(interrupt, signal -> {
             if (!repl.stopAnswer()) {
-                if (store != null) {
-                    store.close();
-                }
+                store.close();
                 System.exit(EXIT_INTERRUPTED);
             }
         });
@@ -137,7 +133,8 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     private ConversationSettings settings(SamplingConfig config) {
-        return new ConversationSettings(system, config.temperature(), config.topP(), config.topK(), config.minP(),
+        String prompt = system == null || system.isBlank() ? null : system;
+        return new ConversationSettings(prompt, config.temperature(), config.topP(), config.topK(), config.minP(),
                 config.repeatPenalty(), config.maxNewTokens(), context, config.seed());
     }
 }

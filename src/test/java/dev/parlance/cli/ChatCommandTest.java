@@ -1,6 +1,7 @@
 package dev.parlance.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.parlance.AppDirectories;
@@ -359,7 +360,7 @@ class ChatCommandTest {
     }
 
     @Test
-    void aMessageTheTemplateRejectsIsNotSaved() throws IOException {
+    void aMessageTheTemplateRejectsIsKeptWithItsAnswerMarkedFailedAsTheAppKeepsIt() throws IOException {
         Path model = modelWithTemplate(SharedData.require("fixtures/tiny-qwen2"),
                 "{% for m in messages %}{% if m['role'] == 'system' %}"
                         + "{{ raise_exception('System role not supported') }}{% endif %}"
@@ -373,8 +374,10 @@ class ChatCommandTest {
         try (SqliteConversationStore store = SqliteConversationStore.open(data)) {
             assertThat(store.conversations()).hasSize(1);
             List<MessageRecord> messages = store.messages(store.conversations().get(0).id(), 0, 10);
-            assertThat(messages).extracting(MessageRecord::content).first().isEqualTo("Accepted");
-            assertThat(messages).hasSize(2);
+            assertThat(messages).extracting(MessageRecord::role, MessageRecord::content)
+                    .startsWith(tuple(Role.USER, "Rejected"), tuple(Role.ASSISTANT, ""), tuple(Role.USER, "Accepted"));
+            assertThat(messages).extracting(MessageRecord::finish).element(1).isEqualTo(FinishReason.ERROR);
+            assertThat(messages).hasSize(4);
         }
     }
 
