@@ -148,6 +148,25 @@ public final class SqliteConversationStore implements ConversationStore {
                     + dataDirectory + " for your conversations (" + e.getMessage() + ").", e);
         }
         Path file = dataDirectory.resolve(FILE_NAME);
+        if (Files.isDirectory(file)) {
+            throw new StoreException(StoreException.Reason.OTHER, "Could not open your conversations because "
+                    + file + " is a folder, where Parlance keeps its conversation database. Move or rename that"
+                    + " folder, then start Parlance again.");
+        }
+        try {
+            return open(dataDirectory, file, clock);
+        } catch (StoreException e) {
+            // a new database on a full disk fails in many ways (an upgrade with no transaction, an I/O error)
+            if (e.reason() != StoreException.Reason.DISK_FULL && !StoreException.nearlyFull(dataDirectory)) {
+                throw e;
+            }
+            throw new StoreException(StoreException.Reason.DISK_FULL, "Could not open your conversations because"
+                    + " the disk that holds " + dataDirectory + " is full. Free some space on it, then start"
+                    + " Parlance again.", e.getCause());
+        }
+    }
+
+    private static SqliteConversationStore open(Path dataDirectory, Path file, Clock clock) {
         Path movedAside = null;
         if (Files.exists(file) && isDamaged(file)) {
             movedAside = moveAside(file);

@@ -428,6 +428,17 @@ class SqliteConversationStoreTest {
     }
 
     @Test
+    void aFolderWhereTheDatabaseBelongsIsExplainedInPlainWords() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.createDirectories(data.resolve(SqliteConversationStore.FILE_NAME));
+
+        assertThatThrownBy(() -> SqliteConversationStore.open(data))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining(data.resolve(SqliteConversationStore.FILE_NAME) + " is a folder")
+                .hasMessageNotContainingAny("removable", "connected");
+    }
+
+    @Test
     void appendingToAPurgedConversationIsExplained() {
         var conversation = store.create("Gone", null, null);
         store.delete(conversation.id());
