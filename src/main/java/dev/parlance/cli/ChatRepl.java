@@ -16,6 +16,7 @@ import dev.parlance.service.ConversationService;
 import dev.parlance.service.Generation;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
+import dev.parlance.store.StoreException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -72,6 +73,15 @@ final class ChatRepl {
         this.out = out;
         this.err = err;
         this.console = console;
+    }
+
+    /**
+     * Says, as it happens, that the conversation cannot be saved; called on the store's writer
+     * thread. A problem that may pass (a full disk) keeps the changes, which the store retries.
+     */
+    void storeProblem(StoreException problem) {
+        note("parlance: " + problem.getMessage()
+                + (problem.isTemporary() ? " The chat goes on; saving resumes when it can." : ""));
     }
 
     /** Reads lines until end of input or /exit. */
