@@ -27,6 +27,9 @@ import java.util.function.Supplier;
  * regenerates, edits and deletes. FX-free and thread-safe; the listener of an answer is called on
  * whichever thread writes it.
  *
+ * <p>A new conversation is named by its first message ({@link ConversationRecord#titleFrom}, the
+ * rule imports use too); an untitled one by its next message.
+ *
  * <p>The prompt (the context policy, {@link #prompt()}): the system prompt of the settings, then
  * every message but the answer being written and any turn whose answer failed (its question
  * too, so user and assistant still alternate, which some templates insist on). Fitting the prompt
@@ -37,9 +40,6 @@ import java.util.function.Supplier;
  * listeners, and the conversation goes on with its writes held and retried.
  */
 public final class ConversationService {
-    /** How many characters of the first message's first line name a conversation, about. */
-    static final int TITLE_LENGTH = 60;
-
     /** Writes an answer: the app's {@link InferenceService}, or the terminal's session on the calling thread. */
     @FunctionalInterface
     public interface Answerer {
@@ -90,17 +90,9 @@ public final class ConversationService {
         this.settings = settings;
     }
 
-    /**
-     * The title a conversation gets from its first message: the first line, cut at a word near
-     * {@value #TITLE_LENGTH} characters; "Chat" when there is no text.
-     */
+    /** The title a conversation gets from its first message ("Chat" when it has no text to name it by). */
     public static String title(String text) {
-        String line = text.strip().lines().findFirst().orElse("").strip();
-        if (line.length() <= TITLE_LENGTH) {
-            return line.isEmpty() ? "Chat" : line;
-        }
-        int cut = line.lastIndexOf(' ', TITLE_LENGTH);
-        return line.substring(0, cut > TITLE_LENGTH / 3 ? cut : TITLE_LENGTH) + "…";
+        return ConversationRecord.titleFrom(text, "Chat");
     }
 
     /** The open conversation's id, or null before the first message of a new one. */

@@ -37,6 +37,7 @@ public final class ConversationExport {
     /** The {@code format} field of every exported JSON file. */
     public static final String FORMAT = "parlance-conversation";
     private static final int FORMAT_VERSION = 1;
+    private static final String IMPORTED_TITLE = "Imported conversation";
     private static final int PAGE = 500;
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private static final DateTimeFormatter FILE_DATE =
@@ -254,7 +255,7 @@ public final class ConversationExport {
             String title = string(root, "title", null);
             if (title == null) {
                 title = messages.stream().filter(m -> m.role() == Role.USER).map(MessageRecord::content)
-                        .findFirst().map(ConversationExport::titleFrom).orElse("Imported conversation");
+                        .findFirst().map(first -> ConversationRecord.titleFrom(first, IMPORTED_TITLE)).orElse(IMPORTED_TITLE);
             }
             ConversationSettings settings = root.has("settings") && root.get("settings").isJsonObject()
                     ? SettingsJson.fromJson(root.getAsJsonObject("settings"))
@@ -349,16 +350,6 @@ public final class ConversationExport {
             }
         }
         return text.toString();
-    }
-
-    /** A title from the start of a message: its first line, cut at a word near 60 characters. */
-    static String titleFrom(String text) {
-        String line = text.strip().lines().findFirst().orElse("").strip();
-        if (line.length() <= 60) {
-            return line.isEmpty() ? "Imported conversation" : line;
-        }
-        int cut = line.lastIndexOf(' ', 60);
-        return line.substring(0, cut > 20 ? cut : 60) + "…";
     }
 
     private static String string(JsonObject json, String name, String fallback) {
