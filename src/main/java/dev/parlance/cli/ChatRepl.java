@@ -164,7 +164,12 @@ final class ChatRepl {
 
     private void ask(String text) {
         Printer printer = new Printer();
-        conversation.send(text, printer);
+        try {
+            conversation.send(text, printer);
+        } catch (StoreException e) {
+            note("parlance: " + e.getMessage());
+            return;
+        }
         printer.report();
     }
 
