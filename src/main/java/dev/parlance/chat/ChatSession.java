@@ -58,7 +58,7 @@ public final class ChatSession implements AutoCloseable {
      * @throws ContextOverflowException when the system prompt and the last message alone do not fit
      * @throws dev.parlance.chat.template.TemplateException when the template rejects the conversation
      */
-    public ChatReply reply(List<Message> conversation, SamplingConfig sampling, ChatStreamListener listener,
+    public ChatReply reply(List<Message> conversation, SamplingConfig sampling, ChatListener listener,
             BooleanSupplier cancelled) {
         try {
             return replyRendered(conversation, sampling, listener, cancelled);
@@ -67,7 +67,7 @@ public final class ChatSession implements AutoCloseable {
         }
     }
 
-    private ChatReply replyRendered(List<Message> conversation, SamplingConfig sampling, ChatStreamListener listener,
+    private ChatReply replyRendered(List<Message> conversation, SamplingConfig sampling, ChatListener listener,
             BooleanSupplier cancelled) {
         int budget = answerBudget(sampling);
         List<Message> fitted = new ArrayList<>(conversation);
@@ -116,7 +116,7 @@ public final class ChatSession implements AutoCloseable {
         return 1;
     }
 
-    private static void emit(ReasoningSplitter.Delta delta, ChatStreamListener listener) {
+    private static void emit(ReasoningSplitter.Delta delta, ChatListener listener) {
         if (!delta.reasoning().isEmpty()) {
             listener.onReasoning(delta.reasoning());
         }
@@ -144,7 +144,7 @@ public final class ChatSession implements AutoCloseable {
     }
 
     /** The exact prompt for {@code conversation} (with the generation prompt), token by token. */
-    public PromptBreakdown inspect(List<Message> conversation) {
+    public PromptInspection inspect(List<Message> conversation) {
         String prompt = template.render(conversation, true);
         int[] ids = model.tokenizer().encode(prompt);
         Encoding encoding = model.tokenizer().encoding(prompt);
@@ -160,7 +160,7 @@ public final class ChatSession implements AutoCloseable {
             pieces.add(i + skip >= 0 && i + skip < tokens.length ? tokens[i + skip] : "");
             special.add(model.tokenizer().isSpecial(ids[i]));
         }
-        return new PromptBreakdown(prompt, idList, pieces, special, tokensPerMessage(conversation, ids.length),
+        return new PromptInspection(prompt, idList, pieces, special, tokensPerMessage(conversation, ids.length),
                 contextLength());
     }
 

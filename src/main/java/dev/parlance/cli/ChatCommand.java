@@ -7,6 +7,8 @@ import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.WeightFormat;
 import dev.parlance.store.ConversationSettings;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.store.InMemoryConversationStore;
 import dev.parlance.store.SqliteConversationStore;
 import dev.parlance.store.StoreException;
 import java.io.BufferedReader;
@@ -39,6 +41,8 @@ import sun.misc.SignalHandler;
 public final class ChatCommand implements Callable<Integer> {
     /** The exit code of a shell whose program was ended by SIGINT. */
     private static final int EXIT_INTERRUPTED = 130;
+    /** How often the end of a chat tries again to save when the disk is full, as the app's writer does. */
+    private static final long SAVE_RETRY_MILLIS = 2000;
 
     @Spec
     CommandSpec spec;
@@ -88,36 +92,81 @@ public final class ChatCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 return CliSupport.fail(spec, e.getMessage());
             }
-            SqliteConversationStore store;
+            ConversationStore store;
             try {
-                store = save ? data.open(err) : null;
+                store = save ? data.open(err) : new InMemoryConversationStore();
             } catch (StoreException e) {
                 return CliSupport.fail(spec, e.getMessage());
             }
-            try (store; ChatSession session = new ChatSession(lm, template, context)) {
-                ChatRecorder recorder = store == null ? null
-                        : new ChatRecorder(store, modelName(), settings(config));
-                ChatRepl repl = new ChatRepl(session, config, recorder, spec.commandLine().getOut(), err,
-                        System.console() != null);
-                repl.setSystemPrompt(system);
-                runWithCtrlC(repl, store);
-                return 0;
+            try (ChatSession session = new ChatSession(lm, template, context)) {
+                ChatRepl repl = new ChatRepl(session, config, store, modelName(), settings(config),
+                        spec.commandLine().getOut(), err, System.console() != null);
+                if (store instanceof SqliteConversationStore sqlite) {
+                    sqlite.addErrorListener(repl::storeProblem);
+                }
+                runWithCtrlC(repl, store, err);
             }
+            return close(store, err) ? 0 : 1;
         }
     }
 
     /**
-     * Runs the REPL with Ctrl+C stopping the current answer. The handler runs on the JVM's signal
-     * thread; with no answer running it ends the process as Ctrl+C normally does (exit code 130),
-     * after the store has written what was queued.
+     * Writes what is queued before the chat ends. While a problem that may pass (a full disk)
+     * holds writes back, says so once and tries again every {@code retryMillis} until they are
+     * saved, as the app keeps trying while it is open; Ctrl+C gives up.
      */
-    private static void runWithCtrlC(ChatRepl repl, SqliteConversationStore store) throws IOException {
+    static void saveBeforeExit(ConversationStore store, PrintWriter err, long retryMillis) {
+        boolean told = false;
+        while (true) {
+            try {
+                store.flush();
+                if (told) {
+                    err.println("parlance: saved the conversation.");
+                    err.flush();
+                }
+                return;
+            } catch (StoreException e) {
+                if (!e.isTemporary()) {
+                    return;
+                }
+                if (!told) {
+                    err.println("parlance: waiting to save the end of the conversation: " + e.getMessage()
+                            + " Press Ctrl+C to quit without saving it.");
+                    err.flush();
+                    told = true;
+                }
+            }
+            try {
+                Thread.sleep(retryMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Closes the store; false, with the reason said, if some changes could not be saved. */
+    private static boolean close(ConversationStore store, PrintWriter err) {
+        try {
+            store.close();
+            return true;
+        } catch (StoreException e) {
+            err.println("parlance: the last changes to the conversation were not saved. " + e.getMessage());
+            err.flush();
+            return false;
+        }
+    }
+
+    /**
+     * Runs the REPL with Ctrl+C stopping the current answer, then saves what is queued. The handler
+     * runs on the JVM's signal thread; with no answer running it ends the process as Ctrl+C
+     * normally does (exit code 130), after the store has written what it can.
+     */
+    private static void runWithCtrlC(ChatRepl repl, ConversationStore store, PrintWriter err) throws IOException {
         Signal interrupt = new Signal("INT");
         SignalHandler previous = Signal.handle(interrupt, signal -> {
             if (!repl.stopAnswer()) {
-                if (store != null) {
-                    store.close();
-                }
+                close(store, err);
                 System.exit(EXIT_INTERRUPTED);
             }
         });
@@ -125,6 +174,7 @@ public final class ChatCommand implements Callable<Integer> {
             Console console = System.console();
             Charset charset = console != null ? console.charset() : StandardCharsets.UTF_8;
             repl.run(new BufferedReader(new InputStreamReader(System.in, charset)));
+            saveBeforeExit(store, err, SAVE_RETRY_MILLIS);
         } finally {
             Signal.handle(interrupt, previous);
         }
@@ -137,7 +187,8 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     private ConversationSettings settings(SamplingConfig config) {
-        return new ConversationSettings(system, config.temperature(), config.topP(), config.topK(), config.minP(),
+        String prompt = system == null || system.isBlank() ? null : system;
+        return new ConversationSettings(prompt, config.temperature(), config.topP(), config.topK(), config.minP(),
                 config.repeatPenalty(), config.maxNewTokens(), context, config.seed());
     }
 }

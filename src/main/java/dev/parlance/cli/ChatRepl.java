@@ -1,10 +1,10 @@
 package dev.parlance.cli;
 
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.ChatReply;
 import dev.parlance.chat.ChatSession;
-import dev.parlance.chat.ChatStreamListener;
 import dev.parlance.chat.Message;
-import dev.parlance.chat.PromptBreakdown;
+import dev.parlance.chat.PromptInspection;
 import dev.parlance.chat.Role;
 import dev.parlance.chat.template.BudgetExceededException;
 import dev.parlance.chat.template.TemplateException;
@@ -12,18 +12,25 @@ import dev.parlance.inference.ContextOverflowException;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.SamplingConfig;
+import dev.parlance.service.ConversationService;
+import dev.parlance.service.Generation;
+import dev.parlance.store.ConversationSettings;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.store.StoreException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * The read-answer loop behind {@code parlance chat}. Answers and reasoning go to {@code out};
  * notes (what a command did, why an answer stopped, errors) go to {@code err}, so a script that
- * reads stdout sees only the conversation. Everything but {@link #stopAnswer} runs on one thread.
+ * reads stdout sees only the conversation. A thin adapter over {@link ConversationService}, which
+ * saves the conversation; answers are written on the reading thread, and everything but
+ * {@link #stopAnswer} runs on it.
  */
 final class ChatRepl {
     static final String REASONING_START = "[reasoning]";
@@ -42,34 +49,39 @@ final class ChatRepl {
 
     private final ChatSession session;
     private final SamplingConfig sampling;
-    private final ChatRecorder recorder;
+    private final ConversationService conversation;
     private final PrintWriter out;
     private final PrintWriter err;
     private final boolean console;
-    private final List<Message> turns = new ArrayList<>();
-    private final AtomicBoolean stopRequested = new AtomicBoolean();
-    private volatile boolean answering;
-    private String systemPrompt;
+    /** The system prompt and sampling, saved with the conversation; changed by /system. */
+    private volatile ConversationSettings settings;
     /** Oldest messages that the last answer's prompt left out; /inspect shows that prompt. */
     private int droppedForLastAnswer;
 
     /**
-     * @param recorder saves the conversation, or null not to
+     * @param store where the conversation is saved ({@code --save}), or an in-memory store
+     * @param model the model's name, saved with the conversation
+     * @param settings the system prompt (null for none) and sampling, saved with the conversation
      * @param console whether a person types at a terminal (then a prompt, a banner and timings are shown)
      */
-    ChatRepl(ChatSession session, SamplingConfig sampling, ChatRecorder recorder, PrintWriter out, PrintWriter err,
-            boolean console) {
+    ChatRepl(ChatSession session, SamplingConfig sampling, ConversationStore store, String model,
+            ConversationSettings settings, PrintWriter out, PrintWriter err, boolean console) {
         this.session = session;
         this.sampling = sampling;
-        this.recorder = recorder;
+        this.settings = settings;
+        this.conversation = new ConversationService(store, this::answer, () -> model, () -> this.settings);
         this.out = out;
         this.err = err;
         this.console = console;
     }
 
-    /** Sets the system prompt without a note; null or blank means none. */
-    void setSystemPrompt(String prompt) {
-        systemPrompt = prompt == null || prompt.isBlank() ? null : prompt;
+    /**
+     * Says, as it happens, that the conversation cannot be saved; called on the store's writer
+     * thread. A problem that may pass (a full disk) keeps the changes, which the store retries.
+     */
+    void storeProblem(StoreException problem) {
+        note("parlance: " + problem.getMessage()
+                + (problem.isTemporary() ? " The chat goes on; saving resumes when it can." : ""));
     }
 
     /** Reads lines until end of input or /exit. */
@@ -106,10 +118,10 @@ final class ChatRepl {
      * @return false when no answer is being written
      */
     boolean stopAnswer() {
-        if (!answering) {
+        if (!conversation.answering()) {
             return false;
         }
-        stopRequested.set(true);
+        conversation.stop();
         return true;
     }
 
@@ -123,19 +135,17 @@ final class ChatRepl {
             case "/quit":
                 return false;
             case "/reset":
-                turns.clear();
+                conversation.open(null);
                 droppedForLastAnswer = 0;
-                if (recorder != null) {
-                    recorder.reset();
-                }
                 note("Started a new conversation.");
                 break;
             case "/system":
-                setSystemPrompt(argument);
-                if (recorder != null) {
-                    recorder.systemPrompt(systemPrompt);
-                }
-                note(systemPrompt == null ? "Removed the system prompt." : "Set the system prompt.");
+                String prompt = argument.isBlank() ? null : argument;
+                settings = new ConversationSettings(prompt, settings.temperature(), settings.topP(), settings.topK(),
+                        settings.minP(), settings.repeatPenalty(), settings.maxTokens(), settings.contextLength(),
+                        settings.seed());
+                conversation.updateSettings(settings);
+                note(prompt == null ? "Removed the system prompt." : "Set the system prompt.");
                 break;
             case "/regenerate":
                 regenerate();
@@ -153,85 +163,59 @@ final class ChatRepl {
     }
 
     private void ask(String text) {
-        turns.add(Message.user(text));
-        if (!answer(text)) {
-            turns.remove(turns.size() - 1);
+        Printer printer = new Printer();
+        try {
+            conversation.send(text, printer);
+        } catch (StoreException e) {
+            note("parlance: " + e.getMessage());
+            return;
         }
+        printer.report();
     }
 
     private void regenerate() {
-        if (turns.isEmpty() || turns.get(turns.size() - 1).role() != Role.ASSISTANT) {
+        if (!conversation.canRegenerate()) {
             note("There is no answer to regenerate yet.");
             return;
         }
-        turns.remove(turns.size() - 1);
-        if (recorder != null) {
-            recorder.dropLastAnswer();
-        }
-        answer(null);
+        Printer printer = new Printer();
+        conversation.regenerate(printer);
+        printer.report();
     }
 
     /**
-     * Answers the conversation, streaming the text, and adds the answer to it.
-     *
-     * @param newUserText the user message this answers, to be saved with it, or null when it was saved before
-     * @return false when no answer could be started (the template rejected the conversation, or
-     *     it does not fit the context)
+     * Writes an answer on this thread, for the conversation service: Ctrl+C reaches it through
+     * {@code stopRequested}, polled before every token.
      */
-    private boolean answer(String newUserText) {
-        Stream stream = new Stream(newUserText);
-        stopRequested.set(false);
-        answering = true;
-        ChatReply reply;
+    private Generation answer(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {
         try {
-            reply = session.reply(messages(), sampling, stream, stopRequested::get);
-        } catch (BudgetExceededException e) {
-            note(e.getMessage());
-            return false;
-        } catch (TemplateException e) {
-            note("The chat template rejects this conversation: " + e.getMessage());
-            return false;
-        } catch (ContextOverflowException e) {
-            note("That message is too long for the context: " + e.getMessage()
-                    + ". Start a new conversation (/reset) or shorten the message.");
-            return false;
+            ChatReply reply = session.reply(prompt, sampling, listener, stopRequested);
+            listener.onFinished(reply.finish(), reply.stats(), reply.droppedMessages());
         } catch (RuntimeException e) {
-            if (!stream.started) {
-                note("The answer failed: " + e);
-                return false;
-            }
-            stream.end();
-            note("The answer failed: " + e);
-            if (recorder != null) {
-                recorder.answerFinished(stream.answer.toString(), stream.reasoning.toString(), null,
-                        FinishReason.ERROR);
-            }
-            // the partial answer stays, as the desktop app keeps it, so user and assistant turns still alternate
-            turns.add(Message.assistant(stream.answer.toString()));
-            return true;
-        } finally {
-            answering = false;
+            listener.onFailed(e);
         }
-        stream.end();
-        if (!stream.started) {
-            stream.save();
-        }
-        if (recorder != null) {
-            recorder.answerFinished(reply.answer(), reply.reasoning(), reply.stats(), reply.finish());
-        }
-        turns.add(Message.assistant(reply.answer()));
-        droppedForLastAnswer = reply.droppedMessages();
-        report(reply);
-        return true;
+        return () -> { };
     }
 
-    private void report(ChatReply reply) {
-        if (reply.droppedMessages() > 0) {
-            int n = reply.droppedMessages();
+    /** Says why an answer could not be written, by what went wrong. */
+    private void explain(Throwable failure) {
+        switch (failure) {
+            case BudgetExceededException e -> note(e.getMessage());
+            case TemplateException e -> note("The chat template rejects this conversation: " + e.getMessage());
+            case ContextOverflowException e -> note("That message is too long for the context: " + e.getMessage()
+                    + ". Start a new conversation (/reset) or shorten the message.");
+            default -> note("The answer failed: " + failure);
+        }
+    }
+
+    private void report(FinishReason finish, GenerationStats stats, int dropped) {
+        droppedForLastAnswer = dropped;
+        if (dropped > 0) {
+            int n = dropped;
             note("(" + n + (n == 1 ? " older message was" : " older messages were")
                     + " left out to fit the context of " + session.contextLength() + " tokens)");
         }
-        switch (reply.finish()) {
+        switch (finish) {
             case CANCELLED:
                 note("(stopped)");
                 break;
@@ -246,7 +230,6 @@ final class ChatRepl {
                 break;
         }
         if (console) {
-            GenerationStats stats = reply.stats();
             note(String.format(Locale.ROOT,
                     "(%d tokens, %.0f ms to the first, %.1f tokens/s; %d of %d prompt tokens reused)",
                     stats.generatedTokens(), stats.timeToFirstTokenMillis(), stats.decodeTokensPerSecond(),
@@ -259,12 +242,12 @@ final class ChatRepl {
      * the next message will extend), then what each message takes of it.
      */
     private void inspect() {
-        List<Message> shown = messages();
+        List<Message> shown = conversation.prompt();
         if (!shown.isEmpty() && shown.get(shown.size() - 1).role() == Role.ASSISTANT) {
             shown.remove(shown.size() - 1);
         }
         shown = withoutOldest(shown, droppedForLastAnswer);
-        PromptBreakdown breakdown;
+        PromptInspection breakdown;
         try {
             breakdown = session.inspect(shown);
         } catch (TemplateException e) {
@@ -310,83 +293,67 @@ final class ChatRepl {
         return line.length() <= PREVIEW_LENGTH ? line : line.substring(0, PREVIEW_LENGTH) + "…";
     }
 
-    /** The conversation as the template sees it: the system prompt, then the turns. */
-    private List<Message> messages() {
-        List<Message> messages = new ArrayList<>();
-        if (systemPrompt != null) {
-            messages.add(Message.system(systemPrompt));
-        }
-        messages.addAll(turns);
-        return messages;
-    }
-
     private void note(String text) {
         out.flush();
         err.println(text);
         err.flush();
     }
 
-    /**
-     * Prints one answer as it streams, reasoning fenced off from the answer, and saves it as it
-     * grows. Nothing is saved before the first token, so a conversation the template rejects
-     * leaves no trace in the store.
-     */
-    private final class Stream implements ChatStreamListener {
-        private final String newUserText;
-        private final StringBuilder answer = new StringBuilder();
-        private final StringBuilder reasoning = new StringBuilder();
+    /** Prints one answer as it streams, reasoning fenced off from the answer, then how it ended. */
+    private final class Printer implements ChatListener {
         private boolean started;
         private boolean inReasoning;
-
-        Stream(String newUserText) {
-            this.newUserText = newUserText;
-        }
+        private FinishReason finish;
+        private GenerationStats stats;
+        private int dropped;
+        private Throwable failure;
 
         @Override
         public void onReasoning(String delta) {
-            save();
+            started = true;
             if (!inReasoning) {
                 out.println(REASONING_START);
                 inReasoning = true;
             }
-            reasoning.append(delta);
             print(delta);
         }
 
         @Override
         public void onText(String delta) {
-            save();
+            started = true;
             closeReasoning();
-            answer.append(delta);
             print(delta);
+        }
+
+        @Override
+        public void onFinished(FinishReason reason, GenerationStats figures, int droppedMessages) {
+            finish = reason;
+            stats = figures;
+            dropped = droppedMessages;
+        }
+
+        @Override
+        public void onFailed(Throwable error) {
+            failure = error;
         }
 
         private void print(String delta) {
             out.print(delta);
             out.flush();
-            if (recorder != null) {
-                recorder.answerProgress(answer.toString(), reasoning.toString());
-            }
         }
 
-        /** Saves the user message and an empty answer, once. */
-        void save() {
-            if (started) {
-                return;
+        /** Ends the answer's text and says how it ended. */
+        void report() {
+            if (started || failure == null) {
+                closeReasoning();
+                out.println();
+                out.flush();
             }
-            started = true;
-            if (recorder != null) {
-                if (newUserText != null) {
-                    recorder.userMessage(newUserText);
-                }
-                recorder.answerStarted();
+            if (failure != null) {
+                explain(failure);
+            } else {
+                ChatRepl.this.report(finish, stats, dropped);
             }
-        }
-
-        void end() {
-            closeReasoning();
-            out.println();
-            out.flush();
         }
 
         private void closeReasoning() {

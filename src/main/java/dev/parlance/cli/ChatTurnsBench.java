@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.parlance.chat.ChatReply;
 import dev.parlance.chat.ChatSession;
-import dev.parlance.chat.ChatStreamListener;
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.Message;
 import dev.parlance.inference.FinishReason;
@@ -27,7 +27,7 @@ final class ChatTurnsBench {
     /** Template tokens around one turn ({@code <|im_start|>user\n}, ...), with room to spare. */
     private static final int TEMPLATE_TOKENS_PER_TURN = 32;
 
-    private static final ChatStreamListener IGNORE = new ChatStreamListener() {
+    private static final ChatListener IGNORE = new ChatListener() {
         @Override
         public void onText(String delta) { }
 

@@ -45,6 +45,8 @@ public final class ImportCommand implements Callable<Integer> {
                 try {
                     String text = Files.readString(file, StandardCharsets.UTF_8);
                     ConversationRecord imported = store.importConversation(ConversationExport.fromJson(text));
+                    // said only once it is committed: a crash after the line must not lose the import
+                    store.flush();
                     out.println("Imported \"" + imported.title() + "\" as " + imported.id());
                 } catch (IOException e) {
                     err.println("Could not read " + file + ": " + e.getMessage());
@@ -54,7 +56,6 @@ public final class ImportCommand implements Callable<Integer> {
                     failures++;
                 }
             }
-            store.flush();
         } catch (StoreException e) {
             err.println(e.getMessage());
             return 1;

@@ -2,10 +2,10 @@ package dev.parlance.service;
 
 import dev.parlance.chat.ChatReply;
 import dev.parlance.chat.ChatSession;
-import dev.parlance.chat.ChatStreamListener;
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.Message;
-import dev.parlance.chat.PromptBreakdown;
+import dev.parlance.chat.PromptInspection;
 import dev.parlance.chat.template.TemplateException;
 import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.LanguageModel;
@@ -95,17 +95,7 @@ public final class DjlInferenceService implements InferenceService {
         active.add(cancelled);
         worker.execute(() -> {
             try {
-                ChatReply reply = sessionFor(options).reply(conversation, options.sampling(), new ChatStreamListener() {
-                    @Override
-                    public void onText(String delta) {
-                        listener.onText(delta);
-                    }
-
-                    @Override
-                    public void onReasoning(String delta) {
-                        listener.onReasoning(delta);
-                    }
-                }, cancelled::get);
+                ChatReply reply = sessionFor(options).reply(conversation, options.sampling(), listener, cancelled::get);
                 listener.onFinished(reply.finish(), reply.stats(), reply.droppedMessages());
             } catch (RuntimeException | OutOfMemoryError e) {
                 listener.onFailed(e);
@@ -120,9 +110,7 @@ public final class DjlInferenceService implements InferenceService {
     public CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options) {
         List<Message> conversation = List.copyOf(messages);
         return CompletableFuture.supplyAsync(() -> {
-            PromptBreakdown view = sessionFor(options).inspect(conversation);
-            return new PromptInspection(view.prompt(), view.tokenIds(), view.pieces(), view.special(),
-                    view.tokensPerMessage(), view.contextLength());
+            return sessionFor(options).inspect(conversation);
         }, worker);
     }
 

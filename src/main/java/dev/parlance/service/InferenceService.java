@@ -1,6 +1,8 @@
 package dev.parlance.service;
 
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
+import dev.parlance.chat.PromptInspection;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.WeightFormat;
 import java.nio.file.Path;

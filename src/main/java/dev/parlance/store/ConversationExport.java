@@ -11,8 +11,10 @@ import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -35,6 +37,7 @@ public final class ConversationExport {
     /** The {@code format} field of every exported JSON file. */
     public static final String FORMAT = "parlance-conversation";
     private static final int FORMAT_VERSION = 1;
+    private static final String IMPORTED_TITLE = "Imported conversation";
     private static final int PAGE = 500;
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     private static final DateTimeFormatter FILE_DATE =
@@ -83,13 +86,41 @@ public final class ConversationExport {
         Path json = folder.resolve(base + ".json");
         try {
             Files.createDirectories(folder);
-            Files.writeString(markdown, toMarkdown(archive), StandardCharsets.UTF_8);
-            Files.writeString(json, toJson(archive), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new StoreException(StoreException.Reason.NOT_WRITABLE,
                     "Could not write the export to " + folder + ": " + e.getMessage(), e);
         }
+        writeWhole(markdown, toMarkdown(archive));
+        writeWhole(json, toJson(archive));
         return List.of(markdown, json);
+    }
+
+    /**
+     * Writes a temporary file beside {@code target} and moves it into place, so a full disk leaves
+     * no truncated export behind (and an earlier export of the same name stays whole).
+     */
+    private static void writeWhole(Path target, String text) {
+        Path temporary = target.resolveSibling("." + target.getFileName() + ".part");
+        try {
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            try {
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // the first failure is the one to report
+            }
+            if (StoreException.nearlyFull(target.getParent())) {
+                throw new StoreException(StoreException.Reason.DISK_FULL, "Could not write the export " + target
+                        + " because the disk is full. Free some space on it and export again.", e);
+            }
+            throw new StoreException(StoreException.Reason.NOT_WRITABLE,
+                    "Could not write the export " + target + ": " + e.getMessage(), e);
+        }
     }
 
     /** A file name without extension: {@code 2026-11-28-trip-to-lisbon-1a2b3c4d}. */
@@ -209,6 +240,7 @@ public final class ConversationExport {
                 throw unreadable("it has no \"messages\" list");
             }
             JsonObject root = parsed.getAsJsonObject();
+            boolean parlance = checkFormat(root);
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             String id = string(root, "id", UUID.randomUUID().toString());
             Instant created = instant(root, "created", now);
@@ -218,12 +250,12 @@ public final class ConversationExport {
                 if (!element.isJsonObject()) {
                     throw unreadable("message " + (messages.size() + 1) + " is not an object");
                 }
-                messages.add(message(element.getAsJsonObject(), id, messages.size(), created));
+                messages.add(message(element.getAsJsonObject(), id, messages.size(), created, parlance));
             }
             String title = string(root, "title", null);
             if (title == null) {
                 title = messages.stream().filter(m -> m.role() == Role.USER).map(MessageRecord::content)
-                        .findFirst().map(ConversationExport::titleFrom).orElse("Imported conversation");
+                        .findFirst().map(first -> ConversationRecord.titleFrom(first, IMPORTED_TITLE)).orElse(IMPORTED_TITLE);
             }
             ConversationSettings settings = root.has("settings") && root.get("settings").isJsonObject()
                     ? SettingsJson.fromJson(root.getAsJsonObject("settings"))
@@ -236,7 +268,31 @@ public final class ConversationExport {
         }
     }
 
-    private static MessageRecord message(JsonObject json, String conversationId, int position, Instant fallback) {
+    /**
+     * Refuses a file of another format or of a version this Parlance does not know.
+     *
+     * @return true for a Parlance export, false for a plain Chat Completion file (no {@code format})
+     */
+    private static boolean checkFormat(JsonObject root) {
+        String format = string(root, "format", null);
+        if (format != null && !format.equals(FORMAT)) {
+            throw unreadable("its format is \"" + format + "\", not \"" + FORMAT + "\"");
+        }
+        JsonElement version = root.get("version");
+        if (version != null && !(version.isJsonPrimitive() && version.getAsJsonPrimitive().isNumber()
+                && version.getAsJsonPrimitive().getAsString().equals(String.valueOf(FORMAT_VERSION)))) {
+            throw unreadable("it is version " + version + " of the format, and this Parlance reads version "
+                    + FORMAT_VERSION + (format == null ? "" : "; a newer Parlance may have written it"));
+        }
+        return format != null;
+    }
+
+    /**
+     * @param parlance whether the file is Parlance's own: then an answer without a finish reason
+     *     was still being written; in a plain Chat Completion file every answer is complete
+     */
+    private static MessageRecord message(JsonObject json, String conversationId, int position, Instant fallback,
+            boolean parlance) {
         String roleName = string(json, "role", null);
         Role role;
         try {
@@ -258,6 +314,9 @@ public final class ConversationExport {
                 throw unreadable("message " + (position + 1) + " has the unknown finish reason \""
                         + finishName + "\"");
             }
+        }
+        if (finish == null && role == Role.ASSISTANT && !parlance) {
+            finish = FinishReason.STOP;
         }
         MessageStats stats = new MessageStats(
                 metadata.has("tokens") ? metadata.get("tokens").getAsInt() : 0,
@@ -291,16 +350,6 @@ public final class ConversationExport {
             }
         }
         return text.toString();
-    }
-
-    /** A title from the start of a message: its first line, cut at a word near 60 characters. */
-    static String titleFrom(String text) {
-        String line = text.strip().lines().findFirst().orElse("").strip();
-        if (line.length() <= 60) {
-            return line.isEmpty() ? "Imported conversation" : line;
-        }
-        int cut = line.lastIndexOf(' ', 60);
-        return line.substring(0, cut > 20 ? cut : 60) + "…";
     }
 
     private static String string(JsonObject json, String name, String fallback) {

@@ -4,6 +4,7 @@ import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where conversations live. Thread-safe. Writes are queued to one writer thread and return at
@@ -65,7 +66,18 @@ public interface ConversationStore extends AutoCloseable {
     /** Full-text search over all messages, best first. */
     List<SearchHit> search(String query, int limit);
 
-    /** Waits until every queued write is on disk. */
+    /**
+     * The durability barrier: completes once every write queued before this call is committed, or
+     * fails with the {@link StoreException} that holds some back (they stay queued and are
+     * retried). It does not wait; {@link #flush()} is the waiting form.
+     */
+    CompletableFuture<Void> committed();
+
+    /**
+     * Waits until every queued write is on disk.
+     *
+     * @throws StoreException if some writes are held back (a full disk, say); they stay queued
+     */
     void flush();
 
     @Override

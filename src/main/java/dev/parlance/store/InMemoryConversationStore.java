@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
 /**
@@ -111,7 +112,7 @@ public final class InMemoryConversationStore implements ConversationStore {
         }
         ConversationRecord c = conversations.get(conversationId);
         var record = new MessageRecord(UUID.randomUUID().toString(), conversationId, list.size(), role, content, "",
-                clock.instant(), c.model(), MessageStats.NONE, null);
+                clock.instant(), role == Role.ASSISTANT ? c.model() : null, MessageStats.NONE, null);
         list.add(record);
         touch(conversationId);
         return record;
@@ -120,8 +121,10 @@ public final class InMemoryConversationStore implements ConversationStore {
     @Override
     public synchronized void updateMessage(
             String messageId, String content, String reasoning, MessageStats stats, FinishReason finish) {
-        replace(messageId, m -> new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content,
-                reasoning, m.created(), m.model(), stats, finish));
+        // a late streaming write must not undo the final one, as in the SQLite store
+        replace(messageId, m -> finish == null && m.finish() != null && m.finish() != FinishReason.INTERRUPTED ? m
+                : new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content, reasoning,
+                        m.created(), m.model(), stats, finish));
     }
 
     @Override
@@ -172,6 +175,11 @@ public final class InMemoryConversationStore implements ConversationStore {
             }
         }
         return hits;
+    }
+
+    @Override
+    public CompletableFuture<Void> committed() {
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -64,6 +66,7 @@ public final class SqliteConversationStore implements ConversationStore {
     private static final String CONVERSATION_COLUMNS = "id, title, created, updated, model, settings";
 
     private final Path file;
+    private final Clock clock;
     private final Path movedAside;
     private final Connection reader;
     private final Connection writerConnection;
@@ -75,6 +78,8 @@ public final class SqliteConversationStore implements ConversationStore {
     /** Per conversation, what {@link #append} needs without waiting for the disk; guarded by itself. */
     private final Map<String, Cursor> cursors = new HashMap<>();
     private final Set<String> deletedThisSession = ConcurrentHashMap.newKeySet();
+    /** Answers given their final text in this session: a late streaming write to one is ignored. */
+    private final Set<String> finishedThisSession = ConcurrentHashMap.newKeySet();
     private final Thread flushAtExit;
     private volatile boolean closed;
 
@@ -95,8 +100,10 @@ public final class SqliteConversationStore implements ConversationStore {
         T run(Connection connection) throws SQLException;
     }
 
-    private SqliteConversationStore(Path file, Path movedAside, Connection writerConnection, Connection reader) {
+    private SqliteConversationStore(Path file, Clock clock, Path movedAside, Connection writerConnection,
+            Connection reader) {
         this.file = file;
+        this.clock = clock;
         this.movedAside = movedAside;
         this.reader = reader;
         this.writerConnection = writerConnection;
@@ -126,6 +133,11 @@ public final class SqliteConversationStore implements ConversationStore {
      * @throws StoreException if the directory or file cannot be used, in plain words
      */
     public static SqliteConversationStore open(Path dataDirectory) {
+        return open(dataDirectory, Clock.systemUTC());
+    }
+
+    /** With a given clock, so tests can order conversations by update time without waiting. */
+    static SqliteConversationStore open(Path dataDirectory, Clock clock) {
         try {
             Files.createDirectories(dataDirectory);
         } catch (FileAlreadyExistsException e) {
@@ -136,6 +148,25 @@ public final class SqliteConversationStore implements ConversationStore {
                     + dataDirectory + " for your conversations (" + e.getMessage() + ").", e);
         }
         Path file = dataDirectory.resolve(FILE_NAME);
+        if (Files.isDirectory(file)) {
+            throw new StoreException(StoreException.Reason.OTHER, "Could not open your conversations because "
+                    + file + " is a folder, where Parlance keeps its conversation database. Move or rename that"
+                    + " folder, then start Parlance again.");
+        }
+        try {
+            return open(dataDirectory, file, clock);
+        } catch (StoreException e) {
+            // a new database on a full disk fails in many ways (an upgrade with no transaction, an I/O error)
+            if (e.reason() != StoreException.Reason.DISK_FULL && !StoreException.nearlyFull(dataDirectory)) {
+                throw e;
+            }
+            throw new StoreException(StoreException.Reason.DISK_FULL, "Could not open your conversations because"
+                    + " the disk that holds " + dataDirectory + " is full. Free some space on it, then start"
+                    + " Parlance again.", e.getCause());
+        }
+    }
+
+    private static SqliteConversationStore open(Path dataDirectory, Path file, Clock clock) {
         Path movedAside = null;
         if (Files.exists(file) && isDamaged(file)) {
             movedAside = moveAside(file);
@@ -147,7 +178,7 @@ public final class SqliteConversationStore implements ConversationStore {
             upgrade(writerConnection, file);
             tidyAfterLastSession(writerConnection);
             reader = connect(file);
-            return new SqliteConversationStore(file, movedAside, writerConnection, reader);
+            return new SqliteConversationStore(file, clock, movedAside, writerConnection, reader);
         } catch (SQLException e) {
             closeQuietly(writerConnection);
             closeQuietly(reader);
@@ -514,8 +545,8 @@ public final class SqliteConversationStore implements ConversationStore {
 
     // ---- writes
 
-    private static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
     private void write(StoreWriter.Write write) {
@@ -707,6 +738,9 @@ public final class SqliteConversationStore implements ConversationStore {
             throw new StoreException(StoreException.Reason.OTHER, "The conversation store is closed.");
         }
         if (finish == null) {
+            if (finishedThisSession.contains(messageId)) {
+                return;
+            }
             partials.put(messageId, new Partial(content, text, figures));
             // the finish guard keeps a late streaming write from undoing the final one
             writer.stream(messageId, c -> update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?,"
@@ -715,6 +749,9 @@ public final class SqliteConversationStore implements ConversationStore {
                     content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
                     messageId));
             return;
+        }
+        if (finish != FinishReason.INTERRUPTED) {
+            finishedThisSession.add(messageId);
         }
         partials.remove(messageId);
         writer.dropStream(messageId);
@@ -860,11 +897,16 @@ public final class SqliteConversationStore implements ConversationStore {
         }
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @throws StoreException if some writes are still held back (a full disk, say); they stay queued
-     */
+    @Override
+    public CompletableFuture<Void> committed() {
+        return writer.committed();
+    }
+
+    /** Completes after the next timed write of streamed text; tests wait on it instead of sleeping. */
+    CompletableFuture<Void> nextStreamWrite() {
+        return writer.nextStreamWrite();
+    }
+
     @Override
     public void flush() {
         writer.flush();

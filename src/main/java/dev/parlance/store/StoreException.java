@@ -1,7 +1,10 @@
 package dev.parlance.store;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.function.ToLongFunction;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -28,6 +31,9 @@ public class StoreException extends RuntimeException {
         /** Anything else, such as a file that cannot be parsed on import. */
         OTHER
     }
+
+    /** Less free space than this, and an I/O error is taken to be the full disk. */
+    private static final long NEARLY_FULL_BYTES = 1 << 20;
 
     private final Reason reason;
 
@@ -60,10 +66,22 @@ public class StoreException extends RuntimeException {
      * @param file the database file, named in the message
      */
     static StoreException from(SQLException error, String action, Path file) {
+        return from(error, action, file, StoreException::usableSpace);
+    }
+
+    /**
+     * As {@link #from(SQLException, String, Path)}, with the free space of a folder told by
+     * {@code usableSpace} (-1 when unknown): SQLite reports some writes on a full disk as I/O
+     * errors (growing the shared-memory file when opening, for one), which are then said as a full disk.
+     */
+    static StoreException from(SQLException error, String action, Path file, ToLongFunction<Path> usableSpace) {
         SQLiteErrorCode code = error instanceof SQLiteException ? ((SQLiteException) error).getResultCode() : null;
         int primary = code == null ? -1 : code.code & 0xff;
         String where = file.getParent() == null ? file.toString() : file.getParent().toString();
-        if (primary == SQLiteErrorCode.SQLITE_FULL.code) {
+        boolean noSpace = primary == SQLiteErrorCode.SQLITE_IOERR.code
+                && file.getParent() != null && usableSpace.applyAsLong(file.getParent()) >= 0
+                && usableSpace.applyAsLong(file.getParent()) < NEARLY_FULL_BYTES;
+        if (primary == SQLiteErrorCode.SQLITE_FULL.code || noSpace) {
             return new StoreException(Reason.DISK_FULL,
                     "Could not " + action + " because the disk is full. Free some space on the disk that holds "
                             + where + "; nothing is lost while Parlance stays open.", error);
@@ -92,5 +110,19 @@ public class StoreException extends RuntimeException {
         }
         return new StoreException(Reason.OTHER,
                 "Could not " + action + ": " + error.getMessage(), error);
+    }
+
+    /** Whether the disk that holds {@code folder} has (nearly) no space left. */
+    static boolean nearlyFull(Path folder) {
+        long space = usableSpace(folder);
+        return space >= 0 && space < NEARLY_FULL_BYTES;
+    }
+
+    private static long usableSpace(Path folder) {
+        try {
+            return Files.getFileStore(folder).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 }

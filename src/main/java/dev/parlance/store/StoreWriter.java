@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +50,7 @@ final class StoreWriter implements AutoCloseable {
 
     /** Latest streaming write per key; guarded by itself. */
     private final Map<String, Write> streaming = new LinkedHashMap<>();
+    private final Queue<CompletableFuture<Void>> streamWaiters = new ConcurrentLinkedQueue<>();
 
     // writer thread only
     private final List<Write> held = new ArrayList<>();
@@ -93,12 +96,42 @@ final class StoreWriter implements AutoCloseable {
     }
 
     /**
+     * The durability barrier: a future that completes once everything queued before it, streaming
+     * text included, is committed, or fails with the {@link StoreException} that holds some of it
+     * back (the writes stay queued and are retried). Does not wait.
+     */
+    CompletableFuture<Void> committed() {
+        Barrier barrier = new Barrier(new CompletableFuture<>(), true);
+        if (!thread.isAlive()) {
+            barrier.done().completeExceptionally(closed());
+        } else {
+            queue.add(barrier);
+        }
+        return barrier.done();
+    }
+
+    /**
+     * A future that completes at the next tick of the streaming timer after which no streaming text
+     * waits (the timer wrote it, not a flush), so a test can see the timer work without guessing
+     * how long it takes.
+     */
+    CompletableFuture<Void> nextStreamWrite() {
+        CompletableFuture<Void> next = new CompletableFuture<>();
+        streamWaiters.add(next);
+        return next;
+    }
+
+    /**
      * Writes everything, streaming text included, and waits.
      *
      * @throws StoreException if some writes are still held back by a lasting problem
      */
     void flush() {
         await(new Barrier(new CompletableFuture<>(), true));
+    }
+
+    private static StoreException closed() {
+        return new StoreException(StoreException.Reason.OTHER, "The conversation store is closed.");
     }
 
     /** The problem that holds writes back, or null when everything is saved. */
@@ -108,7 +141,7 @@ final class StoreWriter implements AutoCloseable {
 
     private void await(Barrier barrier) {
         if (!thread.isAlive()) {
-            throw new StoreException(StoreException.Reason.OTHER, "The conversation store is closed.");
+            throw closed();
         }
         queue.add(barrier);
         try {
@@ -191,6 +224,12 @@ final class StoreWriter implements AutoCloseable {
             if (!held.isEmpty() && (lastError == null || retryDue)) {
                 writeHeld();
             }
+            if (streamDue && held.isEmpty() && noStreamingWaits()) {
+                for (CompletableFuture<Void> waiter = streamWaiters.poll(); waiter != null;
+                        waiter = streamWaiters.poll()) {
+                    waiter.complete(null);
+                }
+            }
             for (Barrier barrier : barriers) {
                 if (barrier.durable() && !held.isEmpty()) {
                     barrier.done().completeExceptionally(lastError);
@@ -209,9 +248,14 @@ final class StoreWriter implements AutoCloseable {
         queue.drainTo(late);
         for (Object item : late) {
             if (item instanceof Barrier) {
-                ((Barrier) item).done().completeExceptionally(
-                        new StoreException(StoreException.Reason.OTHER, "The conversation store is closed."));
+                ((Barrier) item).done().completeExceptionally(closed());
             }
+        }
+    }
+
+    private boolean noStreamingWaits() {
+        synchronized (streaming) {
+            return streaming.isEmpty();
         }
     }
 

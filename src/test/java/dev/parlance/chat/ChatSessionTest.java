@@ -24,7 +24,7 @@ class ChatSessionTest {
     @TempDir
     Path dir;
 
-    private static final ChatStreamListener IGNORE = new ChatStreamListener() {
+    private static final ChatListener IGNORE = new ChatListener() {
         @Override
         public void onText(String delta) { }
 
@@ -101,13 +101,13 @@ class ChatSessionTest {
         try (LanguageModel model = LanguageModel.load(folder, f -> { });
                 ChatSession session = new ChatSession(model, ChatTemplate.fromModelFolder(folder), 0)) {
             var conversation = List.of(Message.system("sys"), Message.user("hi"));
-            PromptBreakdown view = session.inspect(conversation);
+            PromptInspection view = session.inspect(conversation);
             assertThat(view.prompt()).isEqualTo("<|im_start|>system\nsys<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"
                     + "<|im_start|>assistant\n");
-            assertThat(view.tokenIds()).hasSize(view.pieces().size()).hasSize(view.special().size());
+            assertThat(view.tokenIds()).hasSize(view.pieces().size()).hasSize(view.specialToken().size());
             assertThat(view.tokensPerMessage().stream().mapToInt(Integer::intValue).sum()).isEqualTo(view.tokenIds().size());
             assertThat(view.tokensPerMessage().get(0)).isEqualTo(2 + "system\nsys".length() + 1);
-            assertThat(view.special().stream().filter(b -> b).count()).isEqualTo(5);
+            assertThat(view.specialToken().stream().filter(b -> b).count()).isEqualTo(5);
             assertThat(view.contextLength()).isEqualTo(256);
         }
     }

@@ -1,13 +1,14 @@
 package dev.parlance.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.parlance.AppDirectories;
 import dev.parlance.Launcher;
 import dev.parlance.chat.ChatReply;
 import dev.parlance.chat.ChatSession;
-import dev.parlance.chat.ChatStreamListener;
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
@@ -63,7 +64,7 @@ class ChatCommandTest {
             SamplingConfig sampling = options.apply(model.defaults().sampling());
             for (String text : userMessages) {
                 conversation.add(Message.user(text));
-                ChatReply reply = session.reply(conversation, sampling, new ChatStreamListener() {
+                ChatReply reply = session.reply(conversation, sampling, new ChatListener() {
                     @Override
                     public void onText(String delta) { }
 
@@ -359,7 +360,7 @@ class ChatCommandTest {
     }
 
     @Test
-    void aMessageTheTemplateRejectsIsNotSaved() throws IOException {
+    void aMessageTheTemplateRejectsIsKeptWithItsAnswerMarkedFailedAsTheAppKeepsIt() throws IOException {
         Path model = modelWithTemplate(SharedData.require("fixtures/tiny-qwen2"),
                 "{% for m in messages %}{% if m['role'] == 'system' %}"
                         + "{{ raise_exception('System role not supported') }}{% endif %}"
@@ -373,8 +374,10 @@ class ChatCommandTest {
         try (SqliteConversationStore store = SqliteConversationStore.open(data)) {
             assertThat(store.conversations()).hasSize(1);
             List<MessageRecord> messages = store.messages(store.conversations().get(0).id(), 0, 10);
-            assertThat(messages).extracting(MessageRecord::content).first().isEqualTo("Accepted");
-            assertThat(messages).hasSize(2);
+            assertThat(messages).extracting(MessageRecord::role, MessageRecord::content)
+                    .startsWith(tuple(Role.USER, "Rejected"), tuple(Role.ASSISTANT, ""), tuple(Role.USER, "Accepted"));
+            assertThat(messages).extracting(MessageRecord::finish).element(1).isEqualTo(FinishReason.ERROR);
+            assertThat(messages).hasSize(4);
         }
     }
 

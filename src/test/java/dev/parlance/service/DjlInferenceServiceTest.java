@@ -3,6 +3,7 @@ package dev.parlance.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;

@@ -2,6 +2,7 @@ package dev.parlance.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
@@ -98,8 +99,56 @@ class ConversationExportTest {
         var imported = store.importConversation(ConversationExport.fromJson(json));
 
         assertThat(imported.title()).isEqualTo("Plan a picnic for Sunday");
-        assertThat(store.messages(imported.id(), 0, 10)).extracting(MessageRecord::role)
-                .containsExactly(Role.USER, Role.ASSISTANT);
+        assertThat(store.messages(imported.id(), 0, 10)).extracting(MessageRecord::role, MessageRecord::finish)
+                .containsExactly(tuple(Role.USER, null), tuple(Role.ASSISTANT, FinishReason.STOP));
+    }
+
+    @Test
+    void theCompleteAnswersOfAPlainChatCompletionFileStayCompleteAfterReopening() {
+        String json = "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+                + " {\"role\": \"assistant\", \"content\": \"Hello.\"}]}";
+        var imported = store.importConversation(ConversationExport.fromJson(json));
+
+        store.close();
+        store = SqliteConversationStore.open(dir.resolve("a"));
+
+        assertThat(store.messages(imported.id(), 0, 10).get(1).finish()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void anAnswerExportedWhileBeingWrittenIsImportedAsUnfinished() {
+        String json = "{\"format\": \"parlance-conversation\", \"version\": 1, \"messages\": ["
+                + "{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hel\"}]}";
+
+        assertThat(ConversationExport.fromJson(json).messages().get(1).finish()).isNull();
+    }
+
+    @Test
+    void aFileOfAnotherFormatOrAnUnknownVersionIsRefused() {
+        assertThatThrownBy(() -> ConversationExport.fromJson("{\"format\": \"chatgpt-export\", \"messages\": []}"))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("its format is \"chatgpt-export\", not \"parlance-conversation\"");
+        assertThatThrownBy(() -> ConversationExport.fromJson(
+                "{\"format\": \"parlance-conversation\", \"version\": 2, \"messages\": []}"))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("version 2 of the format, and this Parlance reads version 1");
+        assertThatThrownBy(() -> ConversationExport.fromJson("{\"version\": \"x\", \"messages\": []}"))
+                .isInstanceOf(StoreException.class).hasMessageContaining("version \"x\"");
+    }
+
+    @Test
+    void anExportThatCannotBeWrittenLeavesNoPartialFileBehind() throws Exception {
+        Path out = dir.resolve("out");
+        ConversationArchive archive = ConversationExport.read(store, conversation.id());
+        String base = ConversationExport.fileName(archive.conversation());
+        // a folder where the Markdown file should go: the move into place fails after the text is written
+        Files.createDirectories(out.resolve(base + ".md").resolve("taken"));
+
+        assertThatThrownBy(() -> ConversationExport.write(archive, out)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("Could not write the export");
+        try (var left = Files.list(out)) {
+            assertThat(left).extracting(file -> file.getFileName().toString()).containsExactly(base + ".md");
+        }
     }
 
     @Test

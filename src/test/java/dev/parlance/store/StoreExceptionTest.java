@@ -32,4 +32,20 @@ class StoreExceptionTest {
         assertThat(e.isTemporary()).isEqualTo(temporary);
         assertThat(e.getMessage()).startsWith("Could not save your conversations").contains(words);
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "0       | DISK_FULL  | because the disk is full",
+        "4096    | DISK_FULL  | because the disk is full",
+        "-1      | DISK_ERROR | the disk reported an error",
+        "9000000 | DISK_ERROR | the disk reported an error",
+    })
+    void anInputOutputErrorOnAFullDiskIsSaidAsAFullDisk(long freeBytes, StoreException.Reason reason, String words) {
+        // what SQLite reports when the shared-memory file cannot grow on a full disk
+        StoreException e = StoreException.from(new SQLiteException("[SQLITE] raw", SQLiteErrorCode.SQLITE_IOERR_SHMSIZE),
+                "open your conversations", FILE, folder -> freeBytes);
+
+        assertThat(e.reason()).isEqualTo(reason);
+        assertThat(e.getMessage()).contains(words);
+    }
 }

@@ -1,17 +1,15 @@
 package dev.parlance.ui.chat;
 
+import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
-import dev.parlance.service.ChatListener;
-import dev.parlance.service.Generation;
+import dev.parlance.chat.ChatListener;
+import dev.parlance.service.ConversationService;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
-import dev.parlance.store.ConversationRecord;
 import dev.parlance.store.ConversationStore;
-import dev.parlance.store.MessageRecord;
-import dev.parlance.store.MessageStats;
 import dev.parlance.ui.FxTextBuffer;
 import dev.parlance.ui.models.ModelsViewModel;
 import dev.parlance.ui.settings.SettingsViewModel;
@@ -35,21 +33,16 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
 /**
- * The open conversation: its messages, the composer's draft, and the answer being written.
- * Commands run on the FX thread; the service's callbacks come back through {@code fxThread}.
+ * The open conversation: its messages, the composer's draft, and the answer being written. A thin
+ * adapter over {@link ConversationService}, which saves and orchestrates; this keeps what the
+ * screen shows. Commands run on the FX thread; the service's callbacks come back through
+ * {@code fxThread}.
  */
 public final class ChatViewModel {
     /** What the chat can do right now. */
     public enum State { NO_MODEL, LOADING, IDLE, GENERATING, ERROR }
 
-    /** How often a growing answer is saved, so that a crash loses at most this much of it. */
-    static final long SAVE_INTERVAL_NANOS = 1_000_000_000L;
-
-    /** How many characters of the first message name a new conversation. */
-    static final int TITLE_LENGTH = 48;
-
-    private final InferenceService inference;
-    private final ConversationStore store;
+    private final ConversationService conversation;
     private final SettingsViewModel settings;
     private final ModelsViewModel models;
     private final Executor fxThread;
@@ -67,16 +60,13 @@ public final class ChatViewModel {
     private final ReadOnlyObjectWrapper<MessageViewModel> finishedAnswer = new ReadOnlyObjectWrapper<>();
     private final BooleanBinding canSend;
     private final BooleanBinding generating;
-    private Generation current;          // FX thread only
-    private MessageViewModel currentReply; // FX thread only
+    private MessageViewModel currentReply; // FX thread only; the answer being written, or null
     private long currentId;              // FX thread only; guards against stale callbacks
     private long openId;                 // FX thread only; guards against a slow read of an old conversation
-    private boolean untitled;            // FX thread only; the first message names the conversation
-    private long lastSaveNanos;          // FX thread only; when the growing answer was last saved
 
     /**
      * @param inference writes the answers
-     * @param store where messages are saved as they are written
+     * @param store where messages are saved as they are written (through a {@link ConversationService})
      * @param settings the open conversation's system prompt and sampling
      * @param models whether a model is loaded
      * @param fxThread runs callbacks on the FX thread ({@code Platform::runLater} in the app)
@@ -87,9 +77,10 @@ public final class ChatViewModel {
     public ChatViewModel(InferenceService inference, ConversationStore store, SettingsViewModel settings,
             ModelsViewModel models, Executor fxThread, Executor io, Duration flushInterval,
             Runnable conversationsChanged) {
-        this.inference = inference;
-        this.store = store;
         this.settings = settings;
+        this.conversation = new ConversationService(store,
+                (prompt, stopRequested, listener) -> inference.chat(prompt, settings.options(), listener),
+                this::modelName, settings::current);
         this.models = models;
         this.fxThread = fxThread;
         this.io = io;
@@ -175,69 +166,51 @@ public final class ChatViewModel {
     public void open(String id) {
         abandonCurrent();
         long ticket = ++openId;
+        conversation.open(id);
         conversationId.set(id);
         messages.clear();
         error.set("");
         if (id == null) {
             return;
         }
-        untitled = false;
-        CompletableFuture.supplyAsync(() -> new Opened(
-                        store.conversation(id).map(c -> c.title().isBlank()).orElse(false),
-                        store.messages(id, 0, Integer.MAX_VALUE)), io)
-                .thenAcceptAsync(opened -> {
+        CompletableFuture.supplyAsync(conversation::messages, io)
+                .thenAcceptAsync(records -> {
                     if (ticket != openId) {
                         return;
                     }
-                    untitled = opened.untitled;
-                    messages.setAll(opened.messages.stream().map(MessageViewModel::of).collect(Collectors.toList()));
+                    messages.setAll(records.stream().map(MessageViewModel::of).collect(Collectors.toList()));
                     markLastAnswer();
                 }, fxThread);
     }
 
-    /** What is read from the store, off the FX thread, when a conversation opens. */
-    private static final class Opened {
-        final boolean untitled;
-        final List<MessageRecord> messages;
-
-        Opened(boolean untitled, List<MessageRecord> messages) {
-            this.untitled = untitled;
-            this.messages = messages;
-        }
-    }
-
-    /** Sends the draft and starts the answer. */
+    /** Sends the draft and starts the answer; the conversation service saves the message first. */
     public void send() {
         if (!canSend.get()) {
             return;
         }
         String text = draft.get().strip();
-        String id = conversationId.get();
-        String title = text.length() > TITLE_LENGTH ? text.substring(0, TITLE_LENGTH) + "…" : text;
-        title = title.replace('\n', ' ');
-        if (id == null) {
-            ConversationRecord created = store.create(title, modelName(), settings.current());
-            id = created.id();
-            ++openId;
-            conversationId.set(id);
-            settings.load(created);
-        } else if (untitled) {
-            store.rename(id, title);
-        }
-        untitled = false;
         MessageViewModel user = MessageViewModel.user(text);
-        user.setId(store.append(id, Role.USER, text).id());
         messages.add(user);
         draft.set("");
-        startAnswer();
+        MessageViewModel reply = beginAnswer();
+        try {
+            ConversationService.Exchange exchange = conversation.send(text, listenerFor(reply));
+            user.setId(exchange.userMessageId());
+            reply.setId(exchange.answerId());
+            if (exchange.created() != null) {
+                ++openId;
+                conversationId.set(exchange.created().id());
+                settings.load(exchange.created());
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
         conversationsChanged.run();
     }
 
     /** Stops the answer before its next token; the text so far stays. */
     public void stop() {
-        if (current != null) {
-            current.cancel();
-        }
+        conversation.stop();
     }
 
     /** Whether the last answer can be written again now. */
@@ -250,11 +223,13 @@ public final class ChatViewModel {
         if (!canRegenerate()) {
             return;
         }
-        MessageViewModel last = lastAnswer();
-        int index = messages.indexOf(last);
-        store.truncateFrom(last.getId());
-        messages.remove(index, messages.size());
-        startAnswer();
+        messages.remove(messages.indexOf(lastAnswer()), messages.size());
+        MessageViewModel reply = beginAnswer();
+        try {
+            reply.setId(conversation.regenerate(listenerFor(reply)));
+        } catch (RuntimeException e) {
+            fail(e);
+        }
     }
 
     /** Whether a user message can be edited and sent again now. */
@@ -269,13 +244,14 @@ public final class ChatViewModel {
             return;
         }
         int index = messages.indexOf(message);
-        if (index + 1 < messages.size()) {
-            store.truncateFrom(messages.get(index + 1).getId());
-            messages.remove(index + 1, messages.size());
-        }
-        store.editMessage(message.getId(), newText.strip());
+        messages.remove(index + 1, messages.size());
         message.setText(newText.strip());
-        startAnswer();
+        MessageViewModel reply = beginAnswer();
+        try {
+            reply.setId(conversation.editAndResend(message.getId(), newText, listenerFor(reply)));
+        } catch (RuntimeException e) {
+            fail(e);
+        }
     }
 
     /** Deletes one message (not the one being written). */
@@ -284,7 +260,7 @@ public final class ChatViewModel {
             return;
         }
         if (message.getId() != null) {
-            store.deleteMessage(message.getId());
+            conversation.delete(message.getId());
         }
         messages.remove(message);
         markLastAnswer();
@@ -298,46 +274,31 @@ public final class ChatViewModel {
 
     /** The messages the model would see now: system prompt, history, and the draft if any. */
     public List<Message> promptMessages() {
-        List<Message> list = history();
+        List<Message> list = new ArrayList<>(conversation.prompt());
         if (!draft.get().isBlank()) {
             list.add(Message.user(draft.get().strip()));
         }
         return list;
     }
 
-    private List<Message> history() {
-        List<Message> list = new ArrayList<>();
-        String system = settings.systemPromptProperty().get();
-        if (system != null && !system.isBlank()) {
-            list.add(Message.system(system));
-        }
-        for (MessageViewModel m : messages) {
-            boolean usable = m.getRole() != Role.ASSISTANT || (!m.isStreaming() && !m.isFailed());
-            if (usable && m.getRole() != Role.SYSTEM) {
-                list.add(new Message(m.getRole(), m.getText()));
-            }
-        }
-        return list;
-    }
-
-    private void startAnswer() {
-        List<Message> history = history();
+    /** Shows a pending answer and enters GENERATING; its callbacks are current until the next answer. */
+    private MessageViewModel beginAnswer() {
         MessageViewModel reply = MessageViewModel.pendingAssistant();
-        MessageRecord saved = store.append(conversationId.get(), Role.ASSISTANT, "");
-        reply.setId(saved.id());
         messages.add(reply);
         markLastAnswer();
         error.set("");
         state.set(State.GENERATING);
-        long id = ++currentId;
+        ++currentId;
         currentReply = reply;
-        lastSaveNanos = System.nanoTime() - SAVE_INTERVAL_NANOS;   // the first text is saved at once
-        var text = new FxTextBuffer(fxThread, delta -> {
-            reply.appendText(delta);
-            saveGrowing(id, reply);
-        }, flushInterval);
+        return reply;
+    }
+
+    /** Passes the service's callbacks to the FX thread, where a stale answer's are ignored. */
+    private ChatListener listenerFor(MessageViewModel reply) {
+        long id = currentId;
+        var text = new FxTextBuffer(fxThread, reply::appendText, flushInterval);
         var reasoning = new FxTextBuffer(fxThread, reply::appendReasoning, flushInterval);
-        current = inference.chat(history, settings.options(), new ChatListener() {
+        return new ChatListener() {
             @Override
             public void onText(String delta) {
                 text.append(delta);
@@ -369,23 +330,13 @@ public final class ChatViewModel {
                     }
                 });
             }
-        });
-    }
-
-    /** Saves the answer so far (finish null: still being written) at most once per interval. */
-    private void saveGrowing(long id, MessageViewModel reply) {
-        long now = System.nanoTime();
-        if (id == currentId && now - lastSaveNanos >= SAVE_INTERVAL_NANOS) {
-            lastSaveNanos = now;
-            store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), MessageStats.NONE, null);
-        }
+        };
     }
 
     private void finish(FinishReason reason, GenerationStats stats, int dropped) {
         MessageViewModel reply = currentReply;
         endCurrent();
         reply.complete(reason, stats);
-        store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), statsOf(stats), reason);
         lastStats.set(stats);
         if (stats != null) {
             contextUsed.set(stats.promptTokens() + stats.generatedTokens());
@@ -401,36 +352,31 @@ public final class ChatViewModel {
         endCurrent();
         String message = failure.getMessage() == null || failure.getMessage().isBlank()
                 ? failure.getClass().getSimpleName() : failure.getMessage();
-        reply.fail(message);
-        store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), MessageStats.NONE,
-                FinishReason.ERROR);
+        if (reply != null) {
+            reply.fail(message);
+        }
         error.set(message);
         state.set(State.ERROR);
     }
 
-    /** Cancels a running answer when the user leaves its conversation, saving what it has so far. */
+    /** Shows a running answer as cancelled when the user leaves its conversation (the service saves it so). */
     private void abandonCurrent() {
-        if (current == null) {
+        if (currentReply == null) {
             return;
         }
         MessageViewModel reply = currentReply;
-        Generation abandoned = current;
         endCurrent();   // first, so that the cancelled generation's own callbacks are stale
-        abandoned.cancel();
         reply.complete(FinishReason.CANCELLED, null);
-        store.updateMessage(reply.getId(), reply.getText(), reply.getReasoning(), MessageStats.NONE,
-                FinishReason.CANCELLED);
         followModel();
     }
 
     private void endCurrent() {
-        current = null;
         currentReply = null;
         ++currentId;
     }
 
     private void followModel() {
-        if (current != null) {
+        if (currentReply != null) {
             return;
         }
         switch (models.getStatus()) {
@@ -465,13 +411,5 @@ public final class ChatViewModel {
     private String modelName() {
         ModelInfo model = models.getLoaded();
         return model == null ? "" : model.name();
-    }
-
-    private static MessageStats statsOf(GenerationStats stats) {
-        if (stats == null) {
-            return MessageStats.NONE;
-        }
-        return new MessageStats(stats.generatedTokens(), stats.timeToFirstTokenMillis(),
-                stats.decodeTokensPerSecond());
     }
 }

@@ -1,7 +1,7 @@
 package dev.parlance.ui.chat;
 
 import dev.parlance.chat.Message;
-import dev.parlance.service.PromptInspection;
+import dev.parlance.chat.PromptInspection;
 import java.text.MessageFormat;
 import java.util.List;
 import java.util.Locale;

@@ -3,7 +3,7 @@ package dev.parlance.ui.chat;
 import dev.parlance.chat.Message;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.InferenceService.ChatOptions;
-import dev.parlance.service.PromptInspection;
+import dev.parlance.chat.PromptInspection;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;

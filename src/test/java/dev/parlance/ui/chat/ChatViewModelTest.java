@@ -1,6 +1,7 @@
 package dev.parlance.ui.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
@@ -172,11 +173,11 @@ class ChatViewModelTest {
     }
 
     @Test
-    void aFailedAnswerIsLeftOutOfTheNextPrompt() {
+    void aFailedTurnIsLeftOutOfTheNextPromptSoTurnsStillAlternate() {
         loadModel();
         send("Hi").listener.onFailed(new IllegalStateException("boom"));
         send("Again");
-        assertThat(inference.lastRequest().messages).containsExactly(Message.user("Hi"), Message.user("Again"));
+        assertThat(inference.lastRequest().messages).containsExactly(Message.user("Again"));
     }
 
     @Test
@@ -311,7 +312,7 @@ class ChatViewModelTest {
     }
 
     @Test
-    void anAnswerThatFailedInAnEarlierSessionIsLeftOutOfThePrompt() {
+    void aTurnThatFailedInAnEarlierSessionIsLeftOutOfThePrompt() {
         loadModel();
         send("Hi").listener.onFailed(new IllegalStateException("boom"));
         String id = chat.getConversationId();
@@ -319,7 +320,7 @@ class ChatViewModelTest {
         chat.open(id);
         assertThat(chat.getMessages().get(1).isFailed()).isTrue();
         send("Again");
-        assertThat(inference.lastRequest().messages).containsExactly(Message.user("Hi"), Message.user("Again"));
+        assertThat(inference.lastRequest().messages).containsExactly(Message.user("Again"));
     }
 
     @Test
@@ -337,5 +338,24 @@ class ChatViewModelTest {
         loadModel();
         send("Hi").listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(3), 2);
         assertThat(chat.droppedMessagesProperty().get()).isEqualTo(2);
+    }
+
+    @Test
+    void theUsersMessageIsSavedBeforeTheModelIsAsked() {
+        loadModel();
+        send("Keep this");
+        // the fake has not answered: only the message and the empty answer exist
+        assertThat(store.messages(chat.getConversationId(), 0, 10))
+                .extracting(MessageRecord::role, MessageRecord::content)
+                .containsExactly(tuple(Role.USER, "Keep this"),
+                        tuple(Role.ASSISTANT, ""));
+    }
+
+    @Test
+    void aLongFirstMessageNamesTheConversationByItsFirstLineCutAtAWord() {
+        loadModel();
+        send("Plan a three day trip to Lisbon with a budget of five hundred euros and no museums please\nThanks");
+        assertThat(store.conversation(chat.getConversationId()).orElseThrow().title())
+                .isEqualTo("Plan a three day trip to Lisbon with a budget of five…");
     }
 }

@@ -1,9 +1,13 @@
-package dev.parlance.service;
+package dev.parlance.chat;
 
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 
-/** Receives one answer as it is generated, on the inference worker thread. */
+/**
+ * Receives one answer as it is generated, on the generating thread. {@link ChatSession#reply}
+ * calls only {@link #onText} and {@link #onReasoning} (it returns the end or throws); a service
+ * that answers in the background also calls {@link #onFinished} or {@link #onFailed}, once.
+ */
 public interface ChatListener {
     /** More answer text (never a partial character, never a stop marker). */
     void onText(String delta);
@@ -12,8 +16,8 @@ public interface ChatListener {
     default void onReasoning(String delta) {}
 
     /** The answer is complete; {@code droppedMessages} oldest messages did not fit the context. */
-    void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages);
+    default void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages) {}
 
     /** It failed; the message of {@code error} is fit to show a person. */
-    void onFailed(Throwable error);
+    default void onFailed(Throwable error) {}
 }

@@ -1,0 +1,428 @@
+package dev.parlance.service;
+
+import dev.parlance.chat.ChatListener;
+import dev.parlance.chat.Message;
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import dev.parlance.inference.GenerationStats;
+import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.ConversationSettings;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.store.MessageRecord;
+import dev.parlance.store.MessageStats;
+import dev.parlance.store.StoreException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * One conversation's life, the same for every front end (the desktop app's chat view model and
+ * {@code parlance chat}): it creates and names the conversation, saves the user's message and waits
+ * until the store has committed it before anything else happens, streams the answer into the store
+ * (the store's writer decides how often text reaches the disk; nothing here throttles), and stops,
+ * regenerates, edits and deletes. FX-free and thread-safe; the listener of an answer is called on
+ * whichever thread writes it.
+ *
+ * <p>A new conversation is named by its first message ({@link ConversationRecord#titleFrom}, the
+ * rule imports use too); an untitled one by its next message.
+ *
+ * <p>The prompt (the context policy, {@link #prompt()}): the system prompt of the settings, then
+ * every message but the answer being written and any turn whose answer failed (its question
+ * too, so user and assistant still alternate, which some templates insist on). Fitting the prompt
+ * into the context window, by leaving out the oldest turns, is the engine's ({@code ChatSession}).
+ *
+ * <p>Methods that save a user's message ({@link #send}, {@link #editAndResend}) wait for one
+ * commit of the store; a store that cannot save (a full disk) is reported by the store's own error
+ * listeners, and the conversation goes on with its writes held and retried.
+ */
+public final class ConversationService {
+    /** Writes an answer: the app's {@link InferenceService}, or the terminal's session on the calling thread. */
+    @FunctionalInterface
+    public interface Answerer {
+        /**
+         * Starts an answer to {@code conversation}. The listener gets the text, then exactly one of
+         * {@code onFinished} and {@code onFailed}, on any thread, perhaps before this returns.
+         *
+         * @param conversation the prompt's messages, oldest first; not mutated
+         * @param stopRequested true once {@link #stop()} was called, for answerers that run on the
+         *     calling thread and so cannot return a handle in time
+         * @return a handle that cancels the answer
+         */
+        Generation answer(List<Message> conversation, BooleanSupplier stopRequested, ChatListener listener);
+    }
+
+    /**
+     * What one {@link #send} saved.
+     *
+     * @param created the conversation the message started, or null when it went into an existing one
+     * @param userMessageId the saved user message
+     * @param answerId the answer being written
+     */
+    public record Exchange(ConversationRecord created, String userMessageId, String answerId) {}
+
+    private final ConversationStore store;
+    private final Answerer answerer;
+    private final Supplier<String> model;
+    private final Supplier<ConversationSettings> settings;
+
+    // guarded by this
+    private String conversationId;
+    private List<MessageRecord> messages = new ArrayList<>();
+    private boolean loaded = true;
+    private boolean untitled;
+    private volatile Answer current;
+
+    /**
+     * @param store where the conversation is kept
+     * @param answerer writes answers
+     * @param model the name of the model in use, saved with a new conversation
+     * @param settings the settings in use (system prompt, sampling), saved with a new conversation
+     */
+    public ConversationService(ConversationStore store, Answerer answerer, Supplier<String> model,
+            Supplier<ConversationSettings> settings) {
+        this.store = store;
+        this.answerer = answerer;
+        this.model = model;
+        this.settings = settings;
+    }
+
+    /** The title a conversation gets from its first message ("Chat" when it has no text to name it by). */
+    public static String title(String text) {
+        return ConversationRecord.titleFrom(text, "Chat");
+    }
+
+    /** The open conversation's id, or null before the first message of a new one. */
+    public synchronized String conversationId() {
+        return conversationId;
+    }
+
+    /**
+     * Opens a conversation (null: a new, empty one). An answer being written is stopped and kept as
+     * cancelled. Reads nothing: {@link #messages()} reads the conversation when first asked.
+     */
+    public synchronized void open(String id) {
+        abandon();
+        conversationId = id;
+        messages = new ArrayList<>();
+        loaded = id == null;
+        untitled = false;
+    }
+
+    /** The open conversation's messages, oldest first, the answer being written with its text so far. */
+    public synchronized List<MessageRecord> messages() {
+        load();
+        return List.copyOf(messages);
+    }
+
+    /** Whether an answer is being written. */
+    public boolean answering() {
+        return current != null;
+    }
+
+    /** Whether the last message is an answer that may be written again now. */
+    public synchronized boolean canRegenerate() {
+        load();
+        return current == null && !messages.isEmpty() && messages.getLast().role() == Role.ASSISTANT;
+    }
+
+    /** The messages the next answer is written from: see the class comment. */
+    public synchronized List<Message> prompt() {
+        load();
+        List<Message> prompt = new ArrayList<>();
+        String system = settings.get().systemPrompt();
+        if (system != null && !system.isBlank()) {
+            prompt.add(Message.system(system));
+        }
+        List<MessageRecord> kept = new ArrayList<>();
+        Answer writing = current;
+        for (MessageRecord m : messages) {
+            if (m.role() == Role.SYSTEM || writing != null && m.id().equals(writing.id)) {
+                continue;
+            }
+            if (m.role() == Role.ASSISTANT && m.finish() == FinishReason.ERROR) {
+                if (!kept.isEmpty() && kept.getLast().role() == Role.USER) {
+                    kept.removeLast();
+                }
+                continue;
+            }
+            kept.add(m);
+        }
+        kept.forEach(m -> prompt.add(new Message(m.role(), m.content())));
+        return prompt;
+    }
+
+    /**
+     * Saves the user's message (waiting for the store to commit it), then starts the answer.
+     * A new conversation is created and named by the message; an untitled one is named by it.
+     *
+     * @param text the message; must not be blank
+     * @param listener told of the answer
+     * @throws IllegalStateException while an answer is being written
+     * @throws StoreException if the store cannot take the message at all (it is closed, or the
+     *     conversation was deleted)
+     */
+    public Exchange send(String text, ChatListener listener) {
+        String content = text.strip();
+        if (content.isEmpty()) {
+            throw new IllegalArgumentException("A message needs some text.");
+        }
+        ConversationRecord created = null;
+        MessageRecord user;
+        synchronized (this) {
+            requireIdle();
+            load();
+            if (conversationId == null) {
+                created = store.create(title(content), model.get(), settings.get());
+                conversationId = created.id();
+            } else if (untitled) {
+                store.rename(conversationId, title(content));
+            }
+            untitled = false;
+            user = store.append(conversationId, Role.USER, content);
+            messages.add(user);
+        }
+        awaitCommitted();
+        return new Exchange(created, user.id(), startAnswer(listener));
+    }
+
+    /** Replaces the last answer with a new one. */
+    public String regenerate(ChatListener listener) {
+        synchronized (this) {
+            if (!canRegenerate()) {
+                throw new IllegalStateException("There is no answer to write again.");
+            }
+            truncateFrom(messages.size() - 1);
+        }
+        return startAnswer(listener);
+    }
+
+    /**
+     * Changes a user message, deletes everything after it, and asks again.
+     *
+     * @return the new answer's id
+     */
+    public String editAndResend(String messageId, String text, ChatListener listener) {
+        String content = text.strip();
+        if (content.isEmpty()) {
+            throw new IllegalArgumentException("A message needs some text.");
+        }
+        synchronized (this) {
+            requireIdle();
+            int index = indexOf(messageId);
+            if (messages.get(index).role() != Role.USER) {
+                throw new IllegalArgumentException("Only a user message can be edited.");
+            }
+            if (index + 1 < messages.size()) {
+                truncateFrom(index + 1);
+            }
+            store.editMessage(messageId, content);
+            messages.set(index, with(messages.get(index), content, "", null, null));
+        }
+        awaitCommitted();
+        return startAnswer(listener);
+    }
+
+    /** Deletes one message; not the answer being written. */
+    public synchronized void delete(String messageId) {
+        Answer writing = current;
+        if (writing != null && writing.id.equals(messageId)) {
+            throw new IllegalStateException("The answer being written cannot be deleted; stop it first.");
+        }
+        int index = indexOf(messageId);
+        store.deleteMessage(messageId);
+        messages.remove(index);
+    }
+
+    /** Saves new settings with the open conversation, if it has been saved yet. */
+    public synchronized void updateSettings(ConversationSettings changed) {
+        if (conversationId != null) {
+            store.updateSettings(conversationId, model.get(), changed);
+        }
+    }
+
+    /** Asks the answer being written to stop before its next token; its text so far stays. Any thread. */
+    public void stop() {
+        Answer writing = current;
+        if (writing != null) {
+            writing.stop();
+        }
+    }
+
+    private String startAnswer(ChatListener listener) {
+        Answer answer;
+        List<Message> prompt;
+        synchronized (this) {
+            requireIdle();
+            prompt = prompt();
+            MessageRecord record = store.append(conversationId, Role.ASSISTANT, "");
+            messages.add(record);
+            answer = new Answer(record.id(), listener);
+            current = answer;
+        }
+        Generation generation;
+        try {
+            generation = answerer.answer(prompt, answer.stopRequested::get, answer);
+        } catch (RuntimeException e) {
+            answer.onFailed(e);
+            return answer.id;
+        }
+        answer.started(generation);
+        return answer.id;
+    }
+
+    /** Waits for the store to commit what is queued; a problem that may pass is the store's to report. */
+    private void awaitCommitted() {
+        try {
+            store.committed().join();
+        } catch (CompletionException e) {
+            if (!(e.getCause() instanceof StoreException problem) || !problem.isTemporary()) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
+        }
+    }
+
+    /** Stops the answer being written without telling its listener, and saves it as cancelled. */
+    private void abandon() {
+        Answer writing = current;
+        if (writing != null && writing.end(FinishReason.CANCELLED, null)) {
+            writing.stop();
+        }
+    }
+
+    private void load() {
+        if (!loaded) {
+            messages = new ArrayList<>(store.messages(conversationId, 0, Integer.MAX_VALUE));
+            untitled = store.conversation(conversationId).map(c -> c.title().isBlank()).orElse(false);
+            loaded = true;
+        }
+    }
+
+    private void requireIdle() {
+        if (current != null) {
+            throw new IllegalStateException("An answer is being written; stop it first.");
+        }
+    }
+
+    private void truncateFrom(int index) {
+        store.truncateFrom(messages.get(index).id());
+        messages.subList(index, messages.size()).clear();
+    }
+
+    private int indexOf(String messageId) {
+        load();
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i).id().equals(messageId)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("No message " + messageId + " in this conversation.");
+    }
+
+    private static MessageRecord with(MessageRecord m, String content, String reasoning, MessageStats stats,
+            FinishReason finish) {
+        return new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content, reasoning,
+                m.created(), m.model(), stats == null ? m.stats() : stats, finish);
+    }
+
+    private static MessageStats statsOf(GenerationStats stats) {
+        return stats == null ? MessageStats.NONE
+                : new MessageStats(stats.generatedTokens(), stats.timeToFirstTokenMillis(),
+                        stats.decodeTokensPerSecond());
+    }
+
+    /** The answer being written: saves each change, then passes it on unless the answer was abandoned. */
+    private final class Answer implements ChatListener {
+        private final String id;
+        private final ChatListener listener;
+        private final AtomicBoolean stopRequested = new AtomicBoolean();
+        private final StringBuilder text = new StringBuilder();
+        private final StringBuilder reasoning = new StringBuilder();
+        private volatile Generation generation;
+        private boolean ended;   // guarded by the service
+
+        Answer(String id, ChatListener listener) {
+            this.id = id;
+            this.listener = Objects.requireNonNull(listener, "listener");
+        }
+
+        void started(Generation handle) {
+            generation = handle;
+            if (stopRequested.get()) {
+                handle.cancel();
+            }
+        }
+
+        void stop() {
+            stopRequested.set(true);
+            Generation handle = generation;
+            if (handle != null) {
+                handle.cancel();
+            }
+        }
+
+        @Override
+        public void onText(String delta) {
+            if (grow(text, delta)) {
+                listener.onText(delta);
+            }
+        }
+
+        @Override
+        public void onReasoning(String delta) {
+            if (grow(reasoning, delta)) {
+                listener.onReasoning(delta);
+            }
+        }
+
+        @Override
+        public void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages) {
+            if (end(reason, stats)) {
+                listener.onFinished(reason, stats, droppedMessages);
+            }
+        }
+
+        @Override
+        public void onFailed(Throwable error) {
+            if (end(FinishReason.ERROR, null)) {
+                listener.onFailed(error);
+            }
+        }
+
+        private boolean grow(StringBuilder part, String delta) {
+            synchronized (ConversationService.this) {
+                if (ended) {
+                    return false;
+                }
+                part.append(delta);
+                store.updateMessage(id, text.toString(), reasoning.toString(), MessageStats.NONE, null);
+                return true;
+            }
+        }
+
+        /** Saves the end once; false if it had already ended. */
+        boolean end(FinishReason reason, GenerationStats stats) {
+            synchronized (ConversationService.this) {
+                if (ended) {
+                    return false;
+                }
+                ended = true;
+                MessageStats saved = statsOf(stats);
+                store.updateMessage(id, text.toString(), reasoning.toString(), saved, reason);
+                for (int i = messages.size() - 1; i >= 0; i--) {
+                    if (messages.get(i).id().equals(id)) {
+                        messages.set(i, with(messages.get(i), text.toString(), reasoning.toString(), saved, reason));
+                        break;
+                    }
+                }
+                if (current == this) {
+                    current = null;
+                }
+                return true;
+            }
+        }
+    }
+}

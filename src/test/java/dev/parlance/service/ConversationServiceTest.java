@@ -1,0 +1,250 @@
+package dev.parlance.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.parlance.chat.ChatListener;
+import dev.parlance.chat.Message;
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import dev.parlance.inference.GenerationStats;
+import dev.parlance.store.ConversationSettings;
+import dev.parlance.store.ConversationStore;
+import dev.parlance.store.InMemoryConversationStore;
+import dev.parlance.store.MessageRecord;
+import dev.parlance.store.SqliteConversationStore;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConversationServiceTest {
+    @TempDir
+    Path dir;
+
+    private final ConversationStore store = new InMemoryConversationStore();
+    private final List<Asked> asked = new ArrayList<>();
+    private ConversationSettings settings = ConversationSettings.DEFAULTS;
+    private final ConversationService service =
+            new ConversationService(store, this::ask, () -> "tiny", () -> settings);
+
+    /** One call of the answerer; the test drives its listener. */
+    private record Asked(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {}
+
+    private Generation ask(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {
+        asked.add(new Asked(List.copyOf(prompt), stopRequested, listener));
+        return () -> { };
+    }
+
+    private Asked last() {
+        return asked.getLast();
+    }
+
+    private static GenerationStats stats(int tokens) {
+        return new GenerationStats(10, 0, tokens, 40, 30, 100);
+    }
+
+    /** Records what a front end is told. */
+    private static final class Heard implements ChatListener {
+        final StringBuilder text = new StringBuilder();
+        FinishReason finish;
+        Throwable failure;
+
+        @Override
+        public void onText(String delta) {
+            text.append(delta);
+        }
+
+        @Override
+        public void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages) {
+            finish = reason;
+        }
+
+        @Override
+        public void onFailed(Throwable error) {
+            failure = error;
+        }
+    }
+
+    private List<MessageRecord> saved() {
+        return store.messages(service.conversationId(), 0, 100);
+    }
+
+    @Test
+    void theUsersMessageIsCommittedToTheDatabaseBeforeTheModelIsAsked() throws Exception {
+        try (SqliteConversationStore sqlite = SqliteConversationStore.open(dir)) {
+            AtomicReference<String> onDisk = new AtomicReference<>();
+            var durable = new ConversationService(sqlite, (prompt, stop, listener) -> {
+                onDisk.set(userMessageOnDisk(sqlite.file()));
+                return () -> { };
+            }, () -> "tiny", () -> settings);
+
+            durable.send("A long question", new Heard());
+
+            assertThat(onDisk.get()).isEqualTo("A long question");
+        }
+    }
+
+    /** Read through a connection of its own: what another process would find after a crash. */
+    private static String userMessageOnDisk(Path file) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery("SELECT content FROM messages WHERE role = 'USER'")) {
+            return rows.next() ? rows.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void theAnswerStreamsIntoTheStoreAndItsEndIsSavedWithItsFigures() {
+        Heard heard = new Heard();
+        service.send("Hi", heard);
+        last().listener().onText("Hel");
+        assertThat(saved().get(1).content()).isEqualTo("Hel");
+        assertThat(saved().get(1).finish()).isNull();
+
+        last().listener().onText("lo");
+        last().listener().onFinished(FinishReason.STOP, stats(2), 0);
+
+        assertThat(saved()).extracting(MessageRecord::content, MessageRecord::finish)
+                .containsExactly(tuple("Hi", null), tuple("Hello", FinishReason.STOP));
+        assertThat(saved().get(1).stats().tokens()).isEqualTo(2);
+        assertThat(heard.text).hasToString("Hello");
+        assertThat(heard.finish).isEqualTo(FinishReason.STOP);
+        assertThat(service.answering()).isFalse();
+    }
+
+    @Test
+    void aSecondMessageWhileAnsweringIsRefused() {
+        service.send("Hi", new Heard());
+        assertThatThrownBy(() -> service.send("Again", new Heard())).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void stopReachesAnAnswererThatRunsOnTheCallingThread() {
+        AtomicReference<BooleanSupplier> flag = new AtomicReference<>();
+        var polling = new ConversationService(store, (prompt, stopRequested, listener) -> {
+            flag.set(stopRequested);
+            return () -> { };
+        }, () -> "tiny", () -> settings);
+
+        polling.send("Tell me a story", new Heard());
+        assertThat(flag.get().getAsBoolean()).isFalse();
+        polling.stop();
+
+        assertThat(flag.get().getAsBoolean()).isTrue();
+    }
+
+    @Test
+    void regeneratingReplacesTheLastAnswerAndAsksWithTheSameQuestion() {
+        service.send("Hi", new Heard());
+        last().listener().onText("first");
+        last().listener().onFinished(FinishReason.STOP, stats(1), 0);
+
+        service.regenerate(new Heard());
+
+        assertThat(last().prompt()).containsExactly(Message.user("Hi"));
+        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Hi", "");
+    }
+
+    @Test
+    void editingAMessageDropsWhatFollowedAndAsksAgain() {
+        service.send("Hi", new Heard());
+        last().listener().onFinished(FinishReason.STOP, stats(0), 0);
+        String first = saved().getFirst().id();
+        service.send("More", new Heard());
+        last().listener().onFinished(FinishReason.STOP, stats(0), 0);
+
+        service.editAndResend(first, "Hello", new Heard());
+
+        assertThat(last().prompt()).containsExactly(Message.user("Hello"));
+        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Hello", "");
+    }
+
+    @Test
+    void aFailedTurnIsLeftOutOfLaterPromptsButRegeneratingItAsksTheQuestionAgain() {
+        settings = new ConversationSettings("Be brief.", null, null, null, null, null, null, null, null);
+        Heard heard = new Heard();
+        service.send("Hi", heard);
+        last().listener().onFailed(new IllegalStateException("the template rejects it"));
+        assertThat(heard.failure).hasMessage("the template rejects it");
+        assertThat(saved().get(1).finish()).isEqualTo(FinishReason.ERROR);
+
+        service.send("Hello", new Heard());
+        assertThat(last().prompt()).containsExactly(Message.system("Be brief."), Message.user("Hello"));
+        last().listener().onFailed(new IllegalStateException("again"));
+
+        service.regenerate(new Heard());
+        assertThat(last().prompt()).containsExactly(Message.system("Be brief."), Message.user("Hello"));
+    }
+
+    @Test
+    void openingAnotherConversationSavesTheRunningAnswerAsCancelledAndIgnoresItsLateText() {
+        Heard heard = new Heard();
+        service.send("Hi", heard);
+        String first = service.conversationId();
+        ChatListener old = last().listener();
+        old.onText("partial");
+
+        service.open(null);
+        old.onText(" late");
+        old.onFinished(FinishReason.CANCELLED, stats(1), 0);
+
+        assertThat(store.messages(first, 0, 10).get(1))
+                .extracting(MessageRecord::content, MessageRecord::finish)
+                .containsExactly("partial", FinishReason.CANCELLED);
+        assertThat(heard.text).hasToString("partial");
+        assertThat(heard.finish).isNull();
+        assertThat(service.answering()).isFalse();
+    }
+
+    @Test
+    void anAnswerThatCannotStartIsSavedAsFailedAndTheUsersMessageStays() {
+        var failing = new ConversationService(store, (prompt, stop, listener) -> {
+            throw new IllegalStateException("No model is loaded.");
+        }, () -> "tiny", () -> settings);
+        Heard heard = new Heard();
+
+        failing.send("Hi", heard);
+
+        assertThat(heard.failure).hasMessage("No model is loaded.");
+        assertThat(store.messages(failing.conversationId(), 0, 10))
+                .extracting(MessageRecord::role, MessageRecord::finish)
+                .containsExactly(tuple(Role.USER, null), tuple(Role.ASSISTANT, FinishReason.ERROR));
+        assertThat(failing.answering()).isFalse();
+    }
+
+    @Test
+    void anUntitledConversationIsNamedByItsNextMessage() {
+        String id = store.create("", "tiny", ConversationSettings.DEFAULTS).id();
+        service.open(id);
+
+        service.send("Where is Lisbon?", new Heard());
+
+        assertThat(store.conversation(id).orElseThrow().title()).isEqualTo("Where is Lisbon?");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "Hello|Hello",
+        "'  '|Chat",
+        "First line\\nsecond line|First line",
+        "Plan a three day trip to Lisbon with a budget of five hundred euros|Plan a three day trip to Lisbon with a budget of five…",
+        "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b|Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…"
+    })
+    void theTitleIsTheFirstLineCutAtAWordNearSixtyCharacters(String message, String title) {
+        assertThat(ConversationService.title(message.replace("\\n", "\n"))).isEqualTo(title);
+    }
+}

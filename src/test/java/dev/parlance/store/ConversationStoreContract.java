@@ -1,0 +1,212 @@
+package dev.parlance.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link ConversationStore} must do, run against each implementation by a subclass:
+ * {@link InMemoryConversationStoreTest} and {@link SqliteConversationStoreContractTest}. The clock
+ * ticks a second per reading, so ordering by time needs no waiting.
+ */
+abstract class ConversationStoreContract {
+    private final AtomicLong seconds = new AtomicLong();
+    private final Clock ticking = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochSecond(seconds.incrementAndGet());
+        }
+    };
+    protected ConversationStore store;
+
+    /** A new, empty store reading the time from {@code clock}. */
+    protected abstract ConversationStore open(Clock clock);
+
+    @BeforeEach
+    void openStore() {
+        store = open(ticking);
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    @Test
+    void listsTheMostRecentlyUpdatedConversationFirst() {
+        ConversationRecord a = store.create("a", "m", ConversationSettings.DEFAULTS);
+        ConversationRecord b = store.create("b", "m", ConversationSettings.DEFAULTS);
+        store.append(a.id(), Role.USER, "hi");
+        assertThat(store.conversations()).extracting(ConversationRecord::title).containsExactly("a", "b");
+        assertThat(store.conversation(b.id())).isPresent();
+    }
+
+    @Test
+    void appendedMessagesGetIdsAndPositionsInOrder() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord first = store.append(c.id(), Role.USER, "one");
+        MessageRecord second = store.append(c.id(), Role.ASSISTANT, "");
+        assertThat(first.id()).isNotEqualTo(second.id());
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::position).containsExactly(0, 1);
+        assertThat(store.messages(c.id(), 1, 10)).extracting(MessageRecord::content).containsExactly("");
+        assertThat(store.messageCount(c.id())).isEqualTo(2);
+    }
+
+    @Test
+    void updatingAMessageKeepsItsTextReasoningAndFinish() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord m = store.append(c.id(), Role.ASSISTANT, "");
+        store.updateMessage(m.id(), "answer", "thought", new MessageStats(3, 10, 20), FinishReason.STOP);
+        MessageRecord saved = store.messages(c.id(), 0, 1).get(0);
+        assertThat(saved.content()).isEqualTo("answer");
+        assertThat(saved.reasoning()).isEqualTo("thought");
+        assertThat(saved.finish()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void truncatingDropsTheMessageAndAllAfterIt() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        store.append(c.id(), Role.USER, "one");
+        MessageRecord two = store.append(c.id(), Role.ASSISTANT, "two");
+        store.append(c.id(), Role.USER, "three");
+        store.truncateFrom(two.id());
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content).containsExactly("one");
+    }
+
+    @Test
+    void deletingAMessageRenumbersTheRest() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord one = store.append(c.id(), Role.USER, "one");
+        store.append(c.id(), Role.ASSISTANT, "two");
+        store.deleteMessage(one.id());
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::position).containsExactly(0);
+    }
+
+    @Test
+    void aDeletedConversationIsHiddenUntilRestored() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        store.delete(c.id());
+        assertThat(store.conversations()).isEmpty();
+        assertThat(store.conversation(c.id())).isEmpty();
+        store.restore(c.id());
+        assertThat(store.conversations()).hasSize(1);
+    }
+
+    @Test
+    void renameAndSettingsAreKept() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        store.rename(c.id(), "renamed");
+        var settings = new ConversationSettings("sys", 0.5, null, null, null, null, null, null, null);
+        store.updateSettings(c.id(), "other", settings);
+        ConversationRecord saved = store.conversation(c.id()).orElseThrow();
+        assertThat(saved.title()).isEqualTo("renamed");
+        assertThat(saved.model()).isEqualTo("other");
+        assertThat(saved.settings()).isEqualTo(settings);
+    }
+
+    @Test
+    void searchFindsMessagesAndMarksTheMatch() {
+        ConversationRecord c = store.create("trip", "m", ConversationSettings.DEFAULTS);
+        store.append(c.id(), Role.USER, "Flights to Paris in May");
+        List<SearchHit> hits = store.search("paris", 10);
+        assertThat(hits).hasSize(1);
+        assertThat(hits.get(0).snippet()).isEqualTo("Flights to [[Paris]] in May");
+    }
+
+    @Test
+    void concurrentAppendsAreAllKept() throws InterruptedException {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            threads.add(new Thread(() -> {
+                for (int i = 0; i < 250; i++) {
+                    store.append(c.id(), Role.USER, "x");
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertThat(store.messageCount(c.id())).isEqualTo(1000);
+        assertThat(store.messages(c.id(), 999, 1).get(0).position()).isEqualTo(999);
+    }
+
+    @Test
+    void conversationsArePagedInTheSameOrder() {
+        ConversationRecord older = store.create("older", "m", ConversationSettings.DEFAULTS);
+        ConversationRecord newer = store.create("newer", "m", ConversationSettings.DEFAULTS);
+        store.append(older.id(), Role.USER, "back to this one");
+
+        assertThat(store.conversations()).extracting(ConversationRecord::id).containsExactly(older.id(), newer.id());
+        assertThat(store.conversations(1, 5)).extracting(ConversationRecord::id).containsExactly(newer.id());
+    }
+
+    @Test
+    void editingAUserMessageReplacesItsText() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord question = store.append(c.id(), Role.USER, "Whats the time?");
+        store.editMessage(question.id(), "What's the time?");
+
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content).containsExactly("What's the time?");
+    }
+
+    @Test
+    void aStreamingAnswerIsReadBackUnfinishedAndTheFinalTextReplacesIt() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord answer = store.append(c.id(), Role.ASSISTANT, "");
+        store.updateMessage(answer.id(), "Hello wor", "", MessageStats.NONE, null);
+        assertThat(store.messages(c.id(), 0, 1)).singleElement().satisfies(m -> {
+            assertThat(m.content()).isEqualTo("Hello wor");
+            assertThat(m.finish()).isNull();
+        });
+
+        store.updateMessage(answer.id(), "Hello world", "", new MessageStats(2, 5, 10), FinishReason.CANCELLED);
+        store.updateMessage(answer.id(), "Hello world and more", "", MessageStats.NONE, null);
+
+        assertThat(store.messages(c.id(), 0, 1)).singleElement().satisfies(m -> {
+            assertThat(m.finish()).isEqualTo(FinishReason.CANCELLED);
+            assertThat(m.stats().tokens()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void theDurabilityBarrierCompletesOnceWhatWasQueuedIsSaved() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        store.append(c.id(), Role.USER, "keep me");
+
+        assertThat(store.committed()).succeedsWithin(Duration.ofSeconds(30));
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content).containsExactly("keep me");
+    }
+
+    @Test
+    void anAssistantMessageRecordsTheConversationsModel() {
+        ConversationRecord c = store.create("c", "tiny-qwen2", ConversationSettings.DEFAULTS);
+        store.append(c.id(), Role.USER, "hi");
+        store.append(c.id(), Role.ASSISTANT, "hello");
+
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::model).containsExactly(null, "tiny-qwen2");
+    }
+}
