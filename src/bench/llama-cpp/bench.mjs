@@ -1,12 +1,15 @@
 // llama.cpp (prebuilt, through node-llama-cpp) on the same protocol as `parlance bench`:
 // a 512-token prompt, then 128 greedy tokens (or PROMPT and DECODE tokens); prints prefill and
-// decode tokens/s. Usage: node bench.mjs FILE.gguf THREADS [REPEATS [PROMPT DECODE]]
+// decode tokens/s, and how long loading the model and making its context took.
+// Usage: node bench.mjs FILE.gguf THREADS [REPEATS [PROMPT DECODE]]
 import {getLlama} from "node-llama-cpp";
 const [modelPath, threads, repeats] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4] ?? 3)];
 const [promptTokens, decodeTokens] = [Number(process.argv[5] ?? 512), Number(process.argv[6] ?? 128)];
 const llama = await getLlama({gpu: false, build: "never"});
+const loadStart = performance.now();
 const model = await llama.loadModel({modelPath});
 const ctx = await model.createContext({contextSize: 1024, batchSize: Math.min(512, promptTokens), threads, sequences: 1});
+console.log(`load ${((performance.now() - loadStart) / 1000).toFixed(2)} s (model and context)`);
 const seq = ctx.getSequence();
 let seed = 1;
 const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };

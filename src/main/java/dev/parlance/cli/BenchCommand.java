@@ -119,7 +119,6 @@ public final class BenchCommand implements Callable<Integer> {
             return CliSupport.fail(spec, "--repeat must be at least 1");
         }
         ComputeThreads.set(threads != null ? threads : Runtime.getRuntime().availableProcessors());
-        ComputeThreads.applyToPyTorch(); // the roofline measures PyTorch's products too
         Path folder = source.model;
         Path temp = null;
         if (source.synthetic != null) {
@@ -201,7 +200,9 @@ public final class BenchCommand implements Callable<Integer> {
                 if (i == 0) {
                     peakRss = SystemMemory.peakResidentBytes(); // before the machine's measurements allocate
                 }
-                // the machine is measured right after each run: on a shared VM its bandwidth drifts
+                // the machine is measured right after each run: on a shared VM its bandwidth drifts;
+                // the roofline measures PyTorch's products too, which loads it only now
+                ComputeThreads.applyToPyTorch();
                 Map<MatVec.Kernel, Double> gemv = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
                 MatVec.Kernel fastest = fastest(gemv);
                 Map<MatVec.Kernel, Double> narrowGemv = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
