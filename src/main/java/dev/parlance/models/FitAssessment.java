@@ -14,15 +14,17 @@ import java.util.Locale;
 public record FitAssessment(Fit fit, long memoryNeeded, long memoryFree, long diskNeeded, long diskFree) {
     /** {@code "needs 4.3 GB of memory (11.2 GB free), 2.5 GB of disk (80.0 GB free)"}. */
     public String describe() {
-        return "needs " + gigabytes(memoryNeeded) + " of memory ("
-                + (memoryFree < 0 ? "free memory unknown" : gigabytes(memoryFree) + " free") + "), "
-                + gigabytes(diskNeeded) + " of disk (" + gigabytes(diskFree) + " free)";
+        return "needs " + humanBytes(memoryNeeded) + " of memory ("
+                + (memoryFree < 0 ? "free memory unknown" : humanBytes(memoryFree) + " free") + "), "
+                + humanBytes(diskNeeded) + " of disk (" + humanBytes(diskFree) + " free)";
     }
 
-    /** Bytes in decimal gigabytes with one decimal, or megabytes below 1 GB. */
-    public static String gigabytes(long bytes) {
-        return bytes >= 1_000_000_000L
-                ? String.format(Locale.ROOT, "%.1f GB", bytes / 1e9)
-                : String.format(Locale.ROOT, "%.0f MB", bytes / 1e6);
+    /** Bytes in decimal units: {@code 4.3 GB} (one decimal), {@code 805 MB}, {@code 12 kB}. */
+    public static String humanBytes(long bytes) {
+        if (bytes >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.1f GB", bytes / 1e9);
+        }
+        return bytes >= 1_000_000L ? String.format(Locale.ROOT, "%.0f MB", bytes / 1e6)
+                : String.format(Locale.ROOT, "%.0f kB", bytes / 1e3);
     }
 }
