@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             ImportCommand.class,
             SelfTestCommand.class,
+            ModelsCommand.class,
         })
 public final class ParlanceCommand implements Runnable {
     @CommandLine.Spec

@@ -9,6 +9,8 @@ import dev.parlance.models.HubClient.Announcement;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -56,6 +58,12 @@ public final class ModelDownloader {
      * @param partWriter opens a partial file for appending
      */
     public record Options(int maxAttempts, Duration retryDelay, ToLongFunction<Path> usableSpace, PartWriter partWriter) {
+        public Options {
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("at least one attempt, not " + maxAttempts);
+            }
+        }
+
         public static Options defaults() {
             return new Options(5, Duration.ofSeconds(2), ModelDownloader::fileStoreSpace,
                     part -> Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
@@ -74,8 +82,9 @@ public final class ModelDownloader {
      * @param name the model's name in the models directory once installed
      * @param folder where its files are
      * @param bytes the bytes downloaded so far
+     * @param totalBytes the size of all its files as the server announced them, or -1 if not known yet
      */
-    public record Partial(String name, Path folder, long bytes) {}
+    public record Partial(String name, Path folder, long bytes, long totalBytes) {}
 
     private final HubClient hub;
     private final Path modelsDirectory;
@@ -119,22 +128,22 @@ public final class ModelDownloader {
         return modelsDirectory.resolve(DOWNLOADS_FOLDER).resolve(plan.name());
     }
 
-    /** The downloads that stopped before they were installed, by name. */
-    public List<Partial> partials() {
+    /** The downloads in a models directory that stopped before they were installed, by name. */
+    public static List<Partial> partials(Path modelsDirectory) {
         Path downloads = modelsDirectory.resolve(DOWNLOADS_FOLDER);
         if (!Files.isDirectory(downloads)) {
             return List.of();
         }
         try (Stream<Path> folders = Files.list(downloads)) {
             return folders.filter(Files::isDirectory).sorted()
-                    .map(f -> new Partial(f.getFileName().toString(), f, bytesIn(f))).toList();
+                    .map(f -> new Partial(f.getFileName().toString(), f, bytesIn(f), announcedTotal(f))).toList();
         } catch (IOException e) {
             return List.of();
         }
     }
 
-    /** Removes a partial download; returns whether there was one. */
-    public boolean discardPartial(String name) throws IOException {
+    /** Removes a partial download from a models directory; returns whether there was one. */
+    public static boolean discardPartial(Path modelsDirectory, String name) throws IOException {
         Path folder = modelsDirectory.resolve(DOWNLOADS_FOLDER).resolve(name);
         if (!folder.normalize().startsWith(modelsDirectory.resolve(DOWNLOADS_FOLDER).normalize())
                 || !Files.isDirectory(folder)) {
@@ -174,13 +183,20 @@ public final class ModelDownloader {
         } catch (Exception | OutOfMemoryError e) {
             Download.Outcome stop = download.stopRequest();
             if (stop == null) {
+                if (bytesIn(folder) == 0) {   // nothing worth resuming: leave no trace
+                    try {
+                        discardPartial(modelsDirectory, plan.name());
+                    } catch (IOException ignored) {
+                        // an empty folder left over is harmless
+                    }
+                }
                 download.result().completeExceptionally(asDownloadException(e, folder));
                 return;
             }
             Thread.interrupted();   // the stop's interrupt has done its work
             if (stop == Download.Outcome.CANCELLED) {
                 try {
-                    discardPartial(plan.name());
+                    discardPartial(modelsDirectory, plan.name());
                 } catch (IOException ignored) {
                     // a later cancel or `models rm` removes what is left
                 }
@@ -264,11 +280,11 @@ public final class ModelDownloader {
                 lastFailure = e;
             }
         }
-        throw lastFailure instanceof java.net.ConnectException || lastFailure instanceof java.net.UnknownHostException
+        throw lastFailure instanceof ConnectException || lastFailure instanceof UnknownHostException
                 ? hub.unreachable(hub.hub().resolveUri(file.repo(), file.revision(), file.path()), lastFailure)
-                : new DownloadException(Reason.SERVER, "The download of " + file.path() + " broke off "
-                        + options.maxAttempts() + " times (last: " + lastFailure.getMessage() + "); what arrived is kept"
-                        + " and the next attempt resumes it", lastFailure);
+                : new DownloadException(Reason.SERVER, "The download of " + file.path() + " broke off, "
+                        + options.maxAttempts() + (options.maxAttempts() == 1 ? " attempt" : " attempts") + " (last: "
+                        + lastFailure.getMessage() + "); what arrived is kept and the next attempt resumes it", lastFailure);
     }
 
     /** Appends the server's bytes from {@code offset} to the partial file; returns the new length. */
@@ -392,6 +408,19 @@ public final class ModelDownloader {
                     .mapToLong(f -> f.toFile().length()).sum();
         } catch (IOException e) {
             return 0;
+        }
+    }
+
+    private static long announcedTotal(Path folder) {
+        try {
+            long total = 0;
+            JsonObject state = JsonParser.parseString(Files.readString(folder.resolve(STATE_FILE))).getAsJsonObject();
+            for (String file : state.keySet()) {
+                total += state.getAsJsonObject(file).get("size").getAsLong();
+            }
+            return total;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

@@ -37,12 +37,12 @@ import java.util.regex.Pattern;
  * {@code X-Linked-Size}, as the Hub does) and small files directly, Range requests, gated and
  * missing repositories, and faults a test switches on.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     /** What the CDN does wrong. */
-    enum Fault { NONE, DROP_ONCE, WRONG_BYTES, STALL, IGNORE_RANGE }
+    public enum Fault { NONE, DROP_ONCE, WRONG_BYTES, STALL, IGNORE_RANGE }
 
     /** A request as the servers saw it. */
-    record Request(String server, String method, String path, String authorization, String range) {}
+    public record Request(String server, String method, String path, String authorization, String range) {}
 
     private static final Pattern RESOLVE = Pattern.compile("/([^/]+/[^/]+)/resolve/([^/]+)/(.+)");
     private static final Pattern MODEL_API = Pattern.compile("/api/models/([^/]+/[^/]+)/revision/([^/]+)");
@@ -60,7 +60,7 @@ final class FakeHub implements AutoCloseable {
     private volatile int faultAfterBytes;
     private volatile boolean dropped;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         hub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         cdn = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         hub.createContext("/", this::hub);
@@ -70,36 +70,36 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** The endpoint to give as HF_ENDPOINT. */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
     /** Adds a file; files of 1 KiB or more are served from the CDN, as the Hub serves LFS files. */
-    FakeHub file(String repo, String path, byte[] content) {
+    public FakeHub file(String repo, String path, byte[] content) {
         repos.computeIfAbsent(repo, r -> new LinkedHashMap<>()).put(path, content);
         blobs.put(sha256(content), content);
         return this;
     }
 
     /** Makes the repository gated: only requests with this token get its files. */
-    FakeHub gated(String repo, String token) {
+    public FakeHub gated(String repo, String token) {
         gated.put(repo, token);
         return this;
     }
 
     /** The CDN's next responses misbehave, starting after {@code afterBytes} bytes of the body. */
-    FakeHub fault(Fault what, int afterBytes) {
+    public FakeHub fault(Fault what, int afterBytes) {
         fault = what;
         faultAfterBytes = afterBytes;
         dropped = false;
         return this;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    static String sha256(byte[] content) {
+    public static String sha256(byte[] content) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         } catch (NoSuchAlgorithmException e) {
