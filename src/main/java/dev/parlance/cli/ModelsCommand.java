@@ -8,10 +8,12 @@ import dev.parlance.models.DownloadException;
 import dev.parlance.models.DownloadPlan;
 import dev.parlance.models.Fit;
 import dev.parlance.models.FitAssessment;
+import dev.parlance.models.FoundModel;
 import dev.parlance.models.HubAccess;
 import dev.parlance.models.HubClient;
 import dev.parlance.models.InstalledModel;
 import dev.parlance.models.MachineResources;
+import dev.parlance.models.ModelDiscovery;
 import dev.parlance.models.ModelDownloader;
 import dev.parlance.models.ModelFormat;
 import dev.parlance.models.Variant;
@@ -62,7 +64,8 @@ public final class ModelsCommand implements Runnable {
 
     /** {@code parlance models list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Lists the models in the models directory and the downloads not finished.")
+            description = "Lists the models in the models directory, those other programs downloaded (the Hugging Face"
+                    + " cache, LM Studio, Jan, GPT4All, Ollama), and the downloads not finished.")
     static final class ListModels implements Callable<Integer> {
         @Mixin
         private ModelsDirOption models;
@@ -80,6 +83,15 @@ public final class ModelsCommand implements Runnable {
             for (InstalledModel model : installed) {
                 out.printf(Locale.ROOT, "  %-48s %9s  %s%n", model.name(), FitAssessment.humanBytes(model.bytes()),
                         model.format() == ModelFormat.GGUF ? "GGUF file" : "model folder");
+            }
+            List<FoundModel> found = new ModelDiscovery(ModelDiscovery.Locations.defaults(System.getenv(),
+                    Path.of(System.getProperty("user.home")), System.getProperty("os.name", ""))).find();
+            if (!found.isEmpty()) {
+                out.println("Found on this computer (used where they are, not copied; load one with --model PATH):");
+                for (FoundModel model : found) {
+                    out.printf(Locale.ROOT, "  %-48s %9s  %-18s %s%n", model.name(), FitAssessment.humanBytes(model.bytes()),
+                            model.source().label(), model.path());
+                }
             }
             var partials = ModelDownloader.partials(directory);
             if (!partials.isEmpty()) {

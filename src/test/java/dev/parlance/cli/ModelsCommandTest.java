@@ -4,14 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parlance.Launcher;
 import dev.parlance.models.FakeHub;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,19 +123,46 @@ class ModelsCommandTest {
 
     @Test
     void theEndpointComesFromHfEndpoint() throws Exception {
+        launch(Map.of("HF_ENDPOINT", server.endpoint().toString()),
+                "models", "pull", "parlance-test/tiny-GGUF", "--models-dir", models.toString());
+        assertThat(Files.readAllBytes(models.resolve("tiny-Q4_K_M.gguf"))).isEqualTo(GGUF);
+    }
+
+    @Test
+    void listShowsModelsOtherProgramsDownloadedAndWhereTheyAre() throws Exception {
+        Path hfHome = models.resolve("hf");
+        Path gguf = hfHome.resolve("hub/models--o--Tiny-GGUF/snapshots/1/Tiny-Q8_0.gguf");
+        Files.createDirectories(gguf.getParent());
+        Files.writeString(gguf, "GGUF");
+        Path ollama = models.resolve("ollama");
+        Files.createDirectories(ollama.resolve("manifests/registry.ollama.ai/library/tiny"));
+        Files.writeString(ollama.resolve("manifests/registry.ollama.ai/library/tiny/latest"),
+                "{\"layers\": [{\"mediaType\": \"application/vnd.ollama.image.model\", \"digest\": \"sha256:ab\"}]}");
+        Files.createDirectories(ollama.resolve("blobs"));
+        Files.writeString(ollama.resolve("blobs/sha256-ab"), "GGUF");
+
+        String output = launch(Map.of("HF_HOME", hfHome.toString(), "OLLAMA_MODELS", ollama.toString()),
+                "models", "list", "--models-dir", models.resolve("none").toString());
+
+        assertThat(output).contains("Found on this computer (used where they are, not copied; load one with --model PATH):")
+                .containsPattern("o/Tiny-GGUF@1/Tiny-Q8_0.gguf +0 kB  Hugging Face cache +" + Pattern.quote(gguf.toString()))
+                .containsPattern("tiny:latest +0 kB  Ollama +" + Pattern.quote(ollama.resolve("blobs/sha256-ab").toString()));
+    }
+
+    /** Runs {@code parlance} in a new JVM with these environment variables; returns stdout and stderr. */
+    private static String launch(Map<String, String> env, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                Launcher.class.getName(), "models", "pull", "parlance-test/tiny-GGUF",
-                "--models-dir", models.toString().replace(File.separatorChar, '/')))
-                .redirectErrorStream(true);
-        builder.environment().put("HF_ENDPOINT", server.endpoint().toString());
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                Launcher.class.getName()));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("HF_TOKEN");
+        builder.environment().putAll(env);
         Process process = builder.start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-
         assertThat(process.exitValue()).as(output).isZero();
-        assertThat(Files.readAllBytes(models.resolve("tiny-Q4_K_M.gguf"))).isEqualTo(GGUF);
+        return output;
     }
 
     private CliRun.Result pull(String id) {
