@@ -54,8 +54,13 @@ public record CatalogModel(String id, String name, String repo, String license, 
         return 2L * layers * kvHeads * headDim * Float.BYTES;
     }
 
-    /** Whether this engine runs the variant's architecture (GGUF name or config.json name, by format). */
+    /** Whether this engine runs the variant: it has the architecture, and the entry waits for nothing. */
     public boolean runsHere(Variant variant) {
+        return needs.isEmpty() && engineHasArchitecture(variant);
+    }
+
+    /** Whether the engine has the variant's architecture (GGUF name or config.json name, by format). */
+    public boolean engineHasArchitecture(Variant variant) {
         return variant.format() == ModelFormat.GGUF
                 ? LanguageModel.SUPPORTED_GGUF_ARCHITECTURES.contains(architecture)
                 : LanguageModel.SUPPORTED_ARCHITECTURES.contains(hfArchitecture);

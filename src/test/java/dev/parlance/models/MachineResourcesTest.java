@@ -69,9 +69,15 @@ class MachineResourcesTest {
         // 1.9 GB free (1.52 GB with room to spare): SmolLM2 360M Q8_0 (1.3 GB), not its BF16 folder (1.6 GB, tight)
         assertThat(new MachineResources(1_900_000_000L, 100 * GB).recommend(catalog))
                 .map(r -> r.model().id() + ":" + r.variant().name()).hasValue("smollm2-360m-instruct:Q8_0");
-        // Gemma 3 and Phi-4-mini are never recommended until the engine runs them
-        assertThat(new MachineResources(5 * GB, 100 * GB).recommend(catalog)).map(r -> r.model().architecture())
-                .hasValueSatisfying(a -> assertThat(a).isNotIn("gemma3", "phi3"));
         assertThat(new MachineResources(GB, 100 * GB).recommend(catalog)).isEmpty();
+    }
+
+    @Test
+    void aModelTheEngineCannotRunYetHasNoBestVariantHoweverLargeTheMachine() {
+        Catalog catalog = Catalog.builtIn();
+        var large = new MachineResources(1000 * GB, 1000 * GB);
+        assertThat(large.bestVariant(catalog.find("phi-4-mini").orElseThrow())).isEmpty();
+        assertThat(large.bestVariant(catalog.find("qwen3-30b-a3b").orElseThrow())).isEmpty();
+        assertThat(large.recommend(catalog)).map(r -> r.model().id()).hasValue("qwen3-8b");
     }
 }
