@@ -153,7 +153,7 @@ public final class ModelsCommand implements Runnable {
         }
 
         private static String billions(long parameters) {
-            return parameters >= 1_000_000_000L ? String.format(Locale.ROOT, "%.1fB", parameters / 1e9)
+            return parameters >= 950_000_000L ? String.format(Locale.ROOT, "%.1fB", parameters / 1e9)
                     : String.format(Locale.ROOT, "%.0fM", parameters / 1e6);
         }
     }
