@@ -15,9 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -307,7 +305,7 @@ public final class ModelDownloader {
                 offset = 0;
                 meter.update(0, true);
             }
-            try (OutputStream out = options.partWriter().openForAppend(part)) {
+            try (OutputStream out = openPart(part)) {
                 byte[] buffer = new byte[BUFFER_BYTES];
                 boolean first = true;
                 int n;
@@ -329,12 +327,19 @@ public final class ModelDownloader {
                     meter.update(offset, first);   // the first bytes of a request are always told
                     first = false;
                 }
-            } catch (FileAlreadyExistsException | NoSuchFileException e) {
-                throw writeFailure(part, e);
             }
             return offset;
         } finally {
             download.reading(null);
+        }
+    }
+
+    /** The partial file, open for appending; failing to open it is the disk's failure, not the network's. */
+    private OutputStream openPart(Path part) throws DownloadException {
+        try {
+            return options.partWriter().openForAppend(part);
+        } catch (IOException e) {
+            throw writeFailure(part, e);
         }
     }
 
