@@ -181,7 +181,8 @@ public final class ModelDownloader {
         } catch (Exception | OutOfMemoryError e) {
             Download.Outcome stop = download.stopRequest();
             if (stop == null) {
-                if (bytesIn(folder) == 0) {   // nothing worth resuming: leave no trace
+                boolean busy = e instanceof DownloadException d && d.reason() == Reason.BUSY;   // the other one's folder
+                if (!busy && bytesIn(folder) == 0) {   // nothing worth resuming: leave no trace
                     try {
                         discardPartial(modelsDirectory, plan.name());
                     } catch (IOException ignored) {

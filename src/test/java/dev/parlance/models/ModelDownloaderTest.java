@@ -10,9 +10,12 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -178,6 +181,21 @@ class ModelDownloaderTest {
     }
 
     @Test
+    void aSecondDownloadOfTheSameModelIsRefusedAndLeavesTheFirstsFolderAlone() throws Exception {
+        DownloadPlan plan = plan(REPO, "Q8_0");
+        Path folder = Files.createDirectories(models.resolve(".downloads/tiny-Q8_0.gguf"));   // the first, just started
+        try (FileChannel channel = FileChannel.open(models.resolve(".downloads/tiny-Q8_0.gguf.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = channel.lock()) {
+            DownloadException busy = failureOf(downloader(Optional.empty()).start(plan, new Events()));
+
+            assertThat(busy.reason()).isEqualTo(Reason.BUSY);
+            assertThat(busy.getMessage()).isEqualTo("tiny-Q8_0.gguf is being downloaded already");
+            assertThat(folder).isDirectory();
+        }
+    }
+
+    @Test
     void wrongBytesFailTheChecksumAndInstallNothing() throws Exception {
         server.fault(Fault.WRONG_BYTES, 0);
         DownloadException failure = runFailing(downloader(Optional.empty()), REPO, "Q8_0", new Events());
@@ -243,7 +261,7 @@ class ModelDownloaderTest {
     void aDiskThatFillsUpStopsTheDownloadKeepingWhatWasWritten() throws Exception {
         var quota = new long[] {250_000};
         ModelDownloader.PartWriter writer = part -> new FilterOutputStream(
-                Files.newOutputStream(part, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+                Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 if (len > quota[0]) {
