@@ -9,7 +9,6 @@ import dev.parlance.ui.chat.MessageViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +26,10 @@ import javafx.scene.control.ScrollPane;
 import javafx.scene.control.TitledPane;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.KeyCode;
+import javafx.scene.input.MouseButton;
+import javafx.scene.shape.Path;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextFlow;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -47,7 +50,7 @@ class MainWindowUiTest {
 
     private static final List<String> STORY = story(40);
 
-    @TempDir Path dir;
+    @TempDir java.nio.file.Path dir;
     private FakeInferenceService inference;
     private final ScriptedDialogs dialogs = new ScriptedDialogs();
     private MainWindow window;
@@ -66,7 +69,7 @@ class MainWindowUiTest {
     @Start
     void start(Stage stage) throws IOException {
         this.stage = stage;
-        Path tiny = dir.resolve("models/tiny");
+        java.nio.file.Path tiny = dir.resolve("models/tiny");
         Files.createDirectories(tiny);
         Files.writeString(tiny.resolve("config.json"), "{}");
         Files.writeString(tiny.resolve("tokenizer.json"), "{}");
@@ -212,8 +215,8 @@ class MainWindowUiTest {
         assertThat(inference.lastRequest().messages.get(inference.lastRequest().messages.size() - 1).content())
                 .isEqualTo("Hello instead");
         assertThat(chat().getMessages().get(0).getText()).isEqualTo("Hello instead");
-        assertThat(robot.lookup(".user-text").queryAllAs(Labeled.class))
-                .anyMatch(l -> l.getText().equals("Hello instead"));
+        assertThat(robot.lookup(".user-text").queryAllAs(Text.class))
+                .anyMatch(t -> t.getText().equals("Hello instead"));
     }
 
     @Test
@@ -404,5 +407,127 @@ class MainWindowUiTest {
         robot.interact(() -> transcript.getSelectionModel().select(1));
         robot.type(KeyCode.DELETE);
         waitUntil(() -> chat().getMessages().size() == 1);
+    }
+
+    private void send(FxRobot robot, String message) throws TimeoutException {
+        robot.interact(() -> chat().draftProperty().set(message));
+        robot.clickOn("#sendButton");
+        awaitAnswer();
+    }
+
+    private static String clipboard() throws Exception {
+        return WaitForAsyncUtils.asyncFx(() -> Clipboard.getSystemClipboard().getString()).get();
+    }
+
+    /** The text flow showing a user message, found by its whole text. */
+    private TextFlow userFlow(FxRobot robot, String message) {
+        return (TextFlow) robot.lookup(".user-text").queryAllAs(Text.class).stream()
+                .filter(t -> t.getText().equals(message) && t.getParent().isVisible())
+                .findFirst().orElseThrow().getParent();
+    }
+
+    /** The height of one line of a text node's font. */
+    private static double lineHeight(Text text) {
+        var line = new Text("X");
+        line.setFont(text.getFont());
+        return line.getLayoutBounds().getHeight();
+    }
+
+    /** Asserts that a user message's flow shows at least {@code lines} lines, inside its card. */
+    private void assertShownWhole(FxRobot robot, String message, int lines) {
+        TextFlow flow = userFlow(robot, message);
+        Text text = (Text) flow.getChildren().getLast();
+        assertThat(flow.getHeight()).as("height of %s", message)
+                .isGreaterThanOrEqualTo(lines * lineHeight(text) - 1);
+        assertThat(flow.getHeight()).isGreaterThanOrEqualTo(flow.prefHeight(flow.getWidth()) - 1);
+        Node cell = flow;
+        while (!cell.getStyleClass().contains("message-cell")) {
+            cell = cell.getParent();
+        }
+        var card = cell.localToScene(cell.getLayoutBounds());
+        var shown = flow.localToScene(flow.getLayoutBounds());
+        assertThat(card.getMinY()).isLessThanOrEqualTo(shown.getMinY());
+        assertThat(card.getMaxY()).as("the card holds the whole text").isGreaterThanOrEqualTo(shown.getMaxY());
+    }
+
+    @Test
+    void userMessagesShowEveryLineAlsoAfterReopening(FxRobot robot) throws TimeoutException {
+        String twoLines = "Line one\nLine two";
+        String longLine = "This is a long one-line message that goes on and on, well beyond the width of the card, "
+                + "so that it has to wrap onto several lines to be shown whole, as every message should be.";
+        robot.interact(() -> {
+            stage.setWidth(800);
+            stage.setHeight(600);
+        });
+        loadTinyModel(robot);
+        send(robot, twoLines);
+        send(robot, longLine);
+        robot.interact(() -> robot.lookup("#transcript").queryListView().scrollTo(0));
+        assertShownWhole(robot, twoLines, 2);
+        robot.interact(() -> robot.lookup("#transcript").queryListView().scrollTo(2));
+        assertShownWhole(robot, longLine, 2);
+        robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
+        waitUntil(() -> chat().getMessages().isEmpty());
+        robot.clickOn("Line one Line two");
+        waitUntil(() -> chat().getMessages().size() == 4);
+        robot.interact(() -> robot.lookup("#transcript").queryListView().scrollTo(0));
+        assertShownWhole(robot, twoLines, 2);
+    }
+
+    /** The first paragraph of the answer, as a flow of text runs. */
+    private TextFlow firstParagraph(FxRobot robot) {
+        return robot.lookup(".markdown .md-paragraph").queryAllAs(TextFlow.class).stream()
+                .filter(Node::isVisible).findFirst().orElseThrow();
+    }
+
+    private static javafx.geometry.Point2D onScreen(TextFlow flow, double x, double y) {
+        return flow.localToScreen(x, y);
+    }
+
+    @Test
+    void draggingOverAnAnswerSelectsTextAndCtrlCCopiesIt(FxRobot robot) throws Exception {
+        loadTinyModel(robot);
+        ask(robot, "Tell me a story");
+        awaitAnswer();
+        TextFlow paragraph = firstParagraph(robot);
+        double middle = lineHeight((Text) paragraph.getChildren().getFirst()) / 2;
+        robot.moveTo(onScreen(paragraph, 1, middle)).press(MouseButton.PRIMARY)
+                .moveTo(onScreen(paragraph, 60, middle)).moveTo(onScreen(paragraph, 120, middle))
+                .release(MouseButton.PRIMARY);
+        assertThat(robot.lookup(".text-selection").queryAllAs(Path.class)).anyMatch(p -> !p.getElements().isEmpty());
+        robot.press(KeyCode.CONTROL).type(KeyCode.C).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        String copied = clipboard();
+        assertThat(copied).startsWith("Once time").hasSizeLessThan(fullStory().length());
+        assertThat(fullStory()).startsWith(copied);
+    }
+
+    @Test
+    void doubleClickSelectsAWordInAUserMessage(FxRobot robot) throws Exception {
+        loadTinyModel(robot);
+        send(robot, "Tell me a story");
+        TextFlow flow = userFlow(robot, "Tell me a story");
+        robot.moveTo(onScreen(flow, 3, flow.getHeight() / 2)).doubleClickOn(MouseButton.PRIMARY);
+        robot.press(KeyCode.CONTROL).type(KeyCode.C).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(clipboard()).isEqualTo("Tell");
+    }
+
+    @Test
+    void ctrlASelectsTheWholeAnswerAsShownAndOnlyIt(FxRobot robot) throws Exception {
+        loadTinyModel(robot);
+        send(robot, "Tell me a story");
+        TextFlow paragraph = firstParagraph(robot);
+        robot.clickOn(onScreen(paragraph, 5, 5));
+        robot.press(KeyCode.CONTROL).type(KeyCode.A).release(KeyCode.CONTROL);
+        robot.press(KeyCode.CONTROL).type(KeyCode.C).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        List<String> paragraphs = new ArrayList<>();
+        for (String block : fullStory().replace("**", "").split("\n\n")) {
+            if (!block.isBlank()) {
+                paragraphs.add(block.strip());
+            }
+        }
+        assertThat(clipboard()).isEqualTo(String.join("\n", paragraphs));
     }
 }

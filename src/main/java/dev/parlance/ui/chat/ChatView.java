@@ -5,6 +5,7 @@ import dev.parlance.ui.MainViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.nio.file.Path;
 import java.text.MessageFormat;
+import java.util.Optional;
 import java.util.ResourceBundle;
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
@@ -28,6 +29,8 @@ import javafx.scene.layout.VBox;
 /** The transcript and the composer. */
 public final class ChatView {
     private static final KeyCombination COPY = new KeyCodeCombination(KeyCode.C, KeyCombination.SHORTCUT_DOWN);
+    private static final KeyCombination SELECT_ALL =
+            new KeyCodeCombination(KeyCode.A, KeyCombination.SHORTCUT_DOWN);
     private static final KeyCombination REGENERATE =
             new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN);
 
@@ -40,6 +43,7 @@ public final class ChatView {
     private boolean follow = true;   // the transcript follows the answer until the user scrolls up
     private boolean scrollPending;
     private final Runnable scroller = this::scrollAfterLayout;
+    private TextSelection selection;   // the last text selection made in the transcript, if any
 
     @FXML private ResourceBundle resources;
     @FXML private ListView<MessageViewModel> transcript;
@@ -62,7 +66,7 @@ public final class ChatView {
     @FXML
     private void initialize() {
         transcript.setItems(chat.getMessages());
-        transcript.setCellFactory(list -> new MessageCell(chat, resources, dialogs));
+        transcript.setCellFactory(list -> new MessageCell(chat, resources, dialogs, this::selecting));
         transcript.setAccessibleText(resources.getString("chat.transcript"));
         transcript.addEventFilter(ScrollEvent.SCROLL, e -> follow = e.getDeltaY() < 0 && atBottom());
         transcript.addEventFilter(KeyEvent.KEY_PRESSED, e -> follow = follow && !isUpKey(e.getCode()));
@@ -155,14 +159,29 @@ public final class ChatView {
         e.consume();
     }
 
-    /** The card actions for the selected message: Ctrl+C copy, F2 edit, Ctrl+R regenerate, Delete. */
+    /** One text selection in the transcript at a time: a new one clears the one before. */
+    private void selecting(TextSelection now) {
+        if (selection != null && selection != now) {
+            selection.clear();
+        }
+        selection = now;
+    }
+
+    /**
+     * The card actions for the selected message: Ctrl+C copies the selected text, or the whole
+     * message when none is selected; Ctrl+A selects the message's text; F2 edit, Ctrl+R
+     * regenerate, Delete.
+     */
     private void messageKey(KeyEvent e) {
         MessageViewModel message = transcript.getSelectionModel().getSelectedItem();
         if (message == null) {
             return;
         }
         if (COPY.match(e)) {
-            MessageCell.copyText(message.getText());
+            MessageCell.copyText(selection != null && !selection.isEmpty() ? selection.selectedText()
+                    : message.getText());
+        } else if (SELECT_ALL.match(e)) {
+            cellOf(message).ifPresent(cell -> cell.selection().selectAll());
         } else if (e.getCode() == KeyCode.F2) {
             MessageCell.edit(chat, dialogs, resources, message);
         } else if (REGENERATE.match(e) && message.isLastAnswer()) {
@@ -173,6 +192,14 @@ public final class ChatView {
             return;
         }
         e.consume();
+    }
+
+    /** The card showing a message, if it is on screen. */
+    private Optional<MessageCell> cellOf(MessageViewModel message) {
+        return transcript.lookupAll(".message-cell").stream()
+                .filter(node -> node instanceof MessageCell cell && cell.getItem() == message)
+                .map(MessageCell.class::cast)
+                .findFirst();
     }
 
     private static boolean isUpKey(KeyCode code) {

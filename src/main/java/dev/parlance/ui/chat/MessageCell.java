@@ -8,6 +8,7 @@ import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
+import java.util.function.Consumer;
 import javafx.beans.InvalidationListener;
 import javafx.beans.Observable;
 import javafx.css.PseudoClass;
@@ -28,8 +29,14 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextFlow;
 
-/** One message card of the transcript: role, text (Markdown for answers), reasoning and actions. */
+/**
+ * One message card of the transcript: role, text (Markdown for answers), reasoning and actions.
+ * Its text is in text flows, which wrap to the card's width and show every line, and which the
+ * mouse can select ({@link TextSelection}).
+ */
 final class MessageCell extends ListCell<MessageViewModel> {
     private static final PseudoClass USER = PseudoClass.getPseudoClass("user");
     private static final PseudoClass ASSISTANT = PseudoClass.getPseudoClass("assistant");
@@ -44,16 +51,22 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private final Button edit;
     private final Button regenerate;
     private final Button delete;
-    private final Label reasoningText = new Label();
+    private final Text reasoningText = new Text();
     private final TitledPane reasoning;
-    private final Label userText = new Label();
+    private final Text userText = new Text();
+    private final TextFlow userFlow = new TextFlow(userText);
     private final MarkdownView answer;
     private final Label footer = new Label();
     private final Region frame = new Region();
     private final StackPane card;
+    private final TextSelection selection;
     private final List<Runnable> unbind = new ArrayList<>();
 
-    MessageCell(ChatViewModel chat, ResourceBundle bundle, DialogService dialogs) {
+    /**
+     * @param onSelect told when the user starts selecting text in this card, so that the
+     *     transcript keeps one selection at a time
+     */
+    MessageCell(ChatViewModel chat, ResourceBundle bundle, DialogService dialogs, Consumer<TextSelection> onSelect) {
         this.chat = chat;
         this.bundle = bundle;
         this.dialogs = dialogs;
@@ -69,16 +82,16 @@ final class MessageCell extends ListCell<MessageViewModel> {
         HBox.setHgrow(spacer, Priority.ALWAYS);
         var header = new HBox(4, role, spacer, copy, edit, regenerate, delete);
         header.setAlignment(Pos.CENTER_LEFT);
-        reasoningText.setWrapText(true);
         reasoningText.getStyleClass().add("reasoning-text");
-        reasoning = new TitledPane(bundle.getString("message.reasoning"), reasoningText);
+        reasoning = new TitledPane(bundle.getString("message.reasoning"), new TextFlow(reasoningText));
         reasoning.setExpanded(false);
         reasoning.getStyleClass().add("reasoning");
-        userText.setWrapText(true);
         userText.getStyleClass().add("user-text");
+        userFlow.getStyleClass().add("user-flow");
         footer.getStyleClass().add("message-footer");
-        var content = new VBox(6, header, reasoning, userText, answer, footer);
+        var content = new VBox(6, header, reasoning, userFlow, answer, footer);
         content.getStyleClass().add("message-content");
+        selection = new TextSelection(content, onSelect);
         // The card's look (user, streaming, error) lives on a frame without children: a pseudo-class
         // change on a parent restyles its whole subtree, hundreds of nodes for a long answer.
         frame.getStyleClass().add("message-card");
@@ -119,6 +132,9 @@ final class MessageCell extends ListCell<MessageViewModel> {
 
     @Override
     protected void updateItem(MessageViewModel item, boolean empty) {
+        if (item != getItem()) {
+            selection.clear();   // kept while the list re-applies the same message, as when it selects it
+        }
         super.updateItem(item, empty);
         unbind.forEach(Runnable::run);
         unbind.clear();
@@ -131,7 +147,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
                 : "role.assistant"));
         frame.pseudoClassStateChanged(USER, isUser);
         frame.pseudoClassStateChanged(ASSISTANT, !isUser);
-        show(userText, isUser);
+        show(userFlow, isUser);
         show(answer, !isUser);
         show(edit, isUser);
         watch(() -> {
@@ -141,6 +157,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
             } else {
                 answer.setMarkdown(text);
             }
+            selection.forgetIfReplaced();
         }, item.textProperty());
         watch(() -> {
             reasoningText.setText(item.getReasoning());
@@ -159,6 +176,11 @@ final class MessageCell extends ListCell<MessageViewModel> {
         }, item.streamingProperty(), item.errorProperty(), item.finishProperty(), item.lastAnswerProperty(),
                 item.statsProperty());
         setGraphic(card);
+    }
+
+    /** The text selected in this card. */
+    TextSelection selection() {
+        return selection;
     }
 
     private void watch(Runnable update, Observable... sources) {
