@@ -3,6 +3,7 @@ package dev.parlance.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import atlantafx.base.theme.PrimerDark;
+import atlantafx.base.theme.PrimerLight;
 import dev.parlance.store.InMemoryConversationStore;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.MessageViewModel;
@@ -529,5 +530,80 @@ class MainWindowUiTest {
             }
         }
         assertThat(clipboard()).isEqualTo(String.join("\n", paragraphs));
+    }
+
+    @Test
+    void answerFinishedIsNotShownWhileTheNextAnswerStreamsNorAfterStop(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        send(robot, "Hi");
+        Labeled announcer = robot.lookup("#announcer").queryLabeled();
+        assertThat(announcer.getText()).isEqualTo("Answer finished.");
+        inference.streamScript(story(400), TimeUnit.MILLISECONDS.toNanos(20));
+        ask(robot, "A long story please");
+        waitUntil(() -> lastMessage().getText().length() > 10);
+        assertThat(announcer.getText()).isEmpty();
+        robot.clickOn("#sendButton");
+        awaitAnswer();
+        assertThat(announcer.getText()).isEqualTo("Answer stopped.");
+    }
+
+    @Test
+    void ctrlFFindsTextInTheConversationAndSelectsIt(FxRobot robot) throws Exception {
+        loadTinyModel(robot);
+        send(robot, "Where is the blue lamp?");
+        send(robot, "And the red one?");
+        robot.press(KeyCode.CONTROL).type(KeyCode.F).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#findField").query().isFocused()).isTrue();
+        robot.write("BLUE");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#findCount").queryLabeled().getText()).isEqualTo("1 of 1");
+        ListView<?> transcript = robot.lookup("#transcript").queryListView();
+        assertThat(transcript.getSelectionModel().getSelectedIndex()).isZero();
+        robot.type(KeyCode.ESCAPE);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#findBar").query().isVisible()).isFalse();
+        robot.press(KeyCode.CONTROL).type(KeyCode.C).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(clipboard()).as("closing the find bar ends its selection").isEqualTo("Where is the blue lamp?");
+        robot.press(KeyCode.CONTROL).type(KeyCode.F).release(KeyCode.CONTROL);
+        robot.write(" time");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#findCount").queryLabeled().getText()).isEqualTo("1 of 2");
+        assertThat(robot.lookup(".text-selection").queryAllAs(Path.class)).anyMatch(p -> !p.getElements().isEmpty());
+        robot.type(KeyCode.ENTER);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#findCount").queryLabeled().getText()).isEqualTo("2 of 2");
+        assertThat(transcript.getSelectionModel().getSelectedIndex()).isEqualTo(3);
+        robot.doubleClickOn("#findField").write("nowhere");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#findCount").queryLabeled().getText()).isEqualTo("No matches");
+    }
+
+    @Test
+    void ctrlCommaTogglesTheSettingsAndCtrlQCloses(FxRobot robot) {
+        assertThat(robot.lookup(".settings-view").query().isVisible()).isFalse();
+        robot.press(KeyCode.CONTROL).type(KeyCode.COMMA).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup(".settings-view").query().isVisible()).isTrue();
+        robot.press(KeyCode.CONTROL).type(KeyCode.COMMA).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup(".settings-view").query().isVisible()).isFalse();
+        robot.press(KeyCode.CONTROL).type(KeyCode.Q).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(stage.isShowing()).isFalse();
+    }
+
+    @Test
+    void theThemeCanFollowTheSystem(FxRobot robot) throws TimeoutException {
+        robot.clickOn("#settingsToggle");
+        ScrollPane panel = robot.lookup(".settings-view").query();
+        robot.interact(() -> panel.setVvalue(1));
+        ComboBox<?> theme = robot.lookup("#themeBox").queryComboBox();
+        robot.clickOn(theme).clickOn("Dark");
+        waitUntil(() -> Application.getUserAgentStylesheet().equals(new PrimerDark().getUserAgentStylesheet()));
+        robot.clickOn(theme).clickOn("Same as the system");
+        waitUntil(() -> Application.getUserAgentStylesheet().equals(new PrimerLight().getUserAgentStylesheet()));
+        assertThat(prefs.theme()).isEqualTo(Theme.SYSTEM);
     }
 }
