@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javafx.application.Application;
 import javafx.application.Platform;
+import javafx.geometry.Bounds;
 import javafx.scene.Node;
+import javafx.scene.Parent;
 import javafx.scene.control.Button;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Labeled;
@@ -605,5 +607,114 @@ class MainWindowUiTest {
         robot.clickOn(theme).clickOn("Same as the system");
         waitUntil(() -> Application.getUserAgentStylesheet().equals(new PrimerLight().getUserAgentStylesheet()));
         assertThat(prefs.theme()).isEqualTo(Theme.SYSTEM);
+    }
+
+    private void resize(FxRobot robot, double width, double height) {
+        robot.interact(() -> {
+            stage.setWidth(width);
+            stage.setHeight(height);
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    private static Bounds inScene(Node node) {
+        return node.localToScene(node.getLayoutBounds());
+    }
+
+    /** The message cards on screen, top to bottom. */
+    private List<Node> shownCells(FxRobot robot) {
+        return robot.lookup(".message-cell").queryAll().stream()
+                .filter(n -> n.isVisible() && ((javafx.scene.control.ListCell<?>) n).getItem() != null)
+                .sorted(java.util.Comparator.comparingDouble(n -> inScene(n).getMinY()))
+                .toList();
+    }
+
+    @Test
+    void at800By600WithSettingsOpenNothingOverlapsOrIsCut(FxRobot robot) throws TimeoutException {
+        resize(robot, 800, 600);
+        loadTinyModel(robot);
+        send(robot, "Line one\nLine two");
+        send(robot, "A longer question that has to wrap in a narrow transcript, several times over.");
+        robot.clickOn("#settingsToggle");
+        WaitForAsyncUtils.waitForFxEvents();
+        Parent root = stage.getScene().getRoot();
+        assertThat(root.getLayoutBounds().getWidth()).as("the window holds the whole layout")
+                .isLessThanOrEqualTo(stage.getScene().getWidth() + 0.5);
+        ScrollPane panel = robot.lookup(".settings-view").query();
+        Bounds viewport = panel.localToScene(panel.getViewportBounds());
+        double panelRight = inScene(panel).getMinX() + viewport.getWidth() + 1;
+        for (String control : List.of(".spinner", ".combo-box", ".text-field", ".text-area", ".button")) {
+            for (Node node : robot.from(panel).lookup(control).queryAll()) {
+                assertThat(inScene(node).getMaxX()).as("right edge of %s", node).isLessThanOrEqualTo(panelRight);
+            }
+        }
+        for (String scrollTo : List.of("0", "1", "2", "3")) {
+            robot.interact(() -> robot.lookup("#transcript").queryListView().scrollTo(Integer.parseInt(scrollTo)));
+            List<Node> cells = shownCells(robot);
+            for (int i = 0; i < cells.size(); i++) {
+                Bounds cell = inScene(cells.get(i));
+                Bounds content = inScene(robot.from(cells.get(i)).lookup(".message-content").query());
+                assertThat(content.getMaxY()).as("card %d holds its content", i).isLessThanOrEqualTo(cell.getMaxY() + 0.5);
+                if (i > 0) {
+                    assertThat(cell.getMinY()).as("card %d starts below card %d", i, i - 1)
+                            .isGreaterThanOrEqualTo(inScene(cells.get(i - 1)).getMaxY() - 0.5);
+                }
+            }
+        }
+        for (Button action : robot.lookup(".message-action").queryAllAs(Button.class)) {
+            if (action.isVisible() && action.getParent().isVisible() && action.getScene() != null) {
+                assertThat(action.getWidth()).as(action.getText()).isGreaterThanOrEqualTo(action.prefWidth(-1) - 0.5);
+            }
+        }
+        assertThat(robot.lookup(".message-more").queryAllAs(Node.class)).as("a narrow card's actions are in a menu")
+                .anyMatch(Node::isVisible);
+    }
+
+    @Test
+    void theStatusBarIsNotCutAtTheDefaultWidth(FxRobot robot) throws TimeoutException {
+        resize(robot, 1100, 720);   // the scene's size on a first start
+        loadTinyModel(robot);
+        send(robot, "Hi");
+        for (String id : List.of("#modelStatus", "#speedStatus", "#contextStatus")) {
+            Labeled label = robot.lookup(id).queryLabeled();
+            assertThat(label.getText()).isNotEmpty();
+            assertThat(label.getWidth()).as(id).isGreaterThanOrEqualTo(label.prefWidth(-1) - 0.5);
+            assertThat(inScene(label).getMaxX()).as(id).isLessThanOrEqualTo(stage.getScene().getWidth());
+        }
+    }
+
+    @Test
+    void at1440PixelsCardsKeepAReadingWidth(FxRobot robot) throws TimeoutException {
+        resize(robot, 1440, 900);
+        loadTinyModel(robot);
+        send(robot, "Tell me a long story");
+        Node transcript = robot.lookup("#transcript").query();
+        for (Node card : robot.lookup(".message-content").queryAll()) {
+            if (card.isVisible() && card.getScene() != null) {
+                Bounds b = inScene(card);
+                assertThat(b.getWidth()).isLessThanOrEqualTo(900);
+                Bounds list = inScene(transcript);
+                double left = b.getMinX() - list.getMinX();
+                double right = list.getMaxX() - b.getMaxX();
+                assertThat(Math.abs(left - right)).as("centred, give or take the scroll bar").isLessThan(30);
+            }
+        }
+    }
+
+    @Test
+    void theSidebarCanBeResizedAndCollapsed(FxRobot robot) {
+        Node sidebar = robot.lookup(".sidebar").query();
+        double before = sidebar.getLayoutBounds().getWidth();
+        assertThat(before).isBetween(230.0, 250.0);
+        Node divider = robot.lookup(".split-pane-divider").query();
+        robot.drag(divider, MouseButton.PRIMARY).moveBy(80, 0).release(MouseButton.PRIMARY);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(sidebar.getLayoutBounds().getWidth()).isCloseTo(before + 80, org.assertj.core.data.Offset.offset(6.0));
+        robot.clickOn("#sidebarToggle");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(sidebar.getScene()).as("the sidebar is gone").isNull();
+        robot.clickOn("#sidebarToggle");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(sidebar.getLayoutBounds().getWidth()).isCloseTo(before + 80, org.assertj.core.data.Offset.offset(6.0));
     }
 }

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import javafx.beans.InvalidationListener;
 import javafx.beans.Observable;
 import javafx.css.PseudoClass;
+import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.AccessibleRole;
 import javafx.scene.Node;
@@ -20,6 +21,7 @@ import javafx.scene.control.ContentDisplay;
 import javafx.scene.control.ContextMenu;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
+import javafx.scene.control.MenuButton;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.TitledPane;
 import javafx.scene.input.Clipboard;
@@ -38,6 +40,9 @@ import javafx.scene.text.TextFlow;
  * mouse can select ({@link TextSelection}).
  */
 final class MessageCell extends ListCell<MessageViewModel> {
+    /** The widest a card gets: lines longer than about 90 characters are hard to read. */
+    static final double READING_WIDTH = 860;
+
     private static final PseudoClass USER = PseudoClass.getPseudoClass("user");
     private static final PseudoClass ASSISTANT = PseudoClass.getPseudoClass("assistant");
     private static final PseudoClass STREAMING = PseudoClass.getPseudoClass("streaming");
@@ -78,10 +83,25 @@ final class MessageCell extends ListCell<MessageViewModel> {
         edit.disableProperty().bind(chat.canStopProperty());
         regenerate.disableProperty().bind(chat.canStopProperty());
         role.getStyleClass().add("message-role");
+        role.setMinWidth(Region.USE_PREF_SIZE);
         var spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        var header = new HBox(4, role, spacer, copy, edit, regenerate, delete);
+        var actions = new HBox(4, copy, edit, regenerate, delete);
+        actions.setAlignment(Pos.CENTER_RIGHT);
+        actions.setMinWidth(0);   // else the header never gets narrower than the buttons, and never compact
+        // a card too narrow for the buttons' names puts them in a menu
+        var more = new MenuButton("⋯", null, menuItems().toArray(MenuItem[]::new));
+        more.getStyleClass().addAll("flat", "small", "message-more");
+        more.setAccessibleText(bundle.getString("message.more"));
+        more.setOnShowing(e -> mirrorButtons(more.getItems()));
+        var header = new HBox(8, role, spacer, actions, more);
         header.setAlignment(Pos.CENTER_LEFT);
+        header.widthProperty().addListener((obs, was, now) -> {
+            boolean narrow = now.doubleValue() < role.prefWidth(-1) + 8 + actions.prefWidth(-1);
+            show(actions, !narrow);
+            show(more, narrow);
+        });
+        show(more, false);
         reasoningText.getStyleClass().add("reasoning-text");
         reasoning = new TitledPane(bundle.getString("message.reasoning"), new TextFlow(reasoningText));
         reasoning.setExpanded(false);
@@ -97,18 +117,30 @@ final class MessageCell extends ListCell<MessageViewModel> {
         frame.getStyleClass().add("message-card");
         card = new StackPane(frame, content);
         card.setFocusTraversable(false);
+        card.setMaxWidth(READING_WIDTH);
+        setAlignment(Pos.TOP_CENTER);
         getStyleClass().add("message-cell");
         setPrefWidth(0);   // let the list's width, not the text's length, decide the cell's width
         setContentDisplay(ContentDisplay.GRAPHIC_ONLY);
         setAccessibleRole(AccessibleRole.LIST_ITEM);
         // the same actions from the context menu (right click, or the menu key where the platform sends it)
-        var menu = new ContextMenu(menuItem(copy), menuItem(edit), menuItem(regenerate), menuItem(delete));
-        menu.setOnShowing(e -> menu.getItems().forEach(item -> {
+        var menu = new ContextMenu(menuItems().toArray(MenuItem[]::new));
+        menu.setOnShowing(e -> mirrorButtons(menu.getItems()));
+        setContextMenu(menu);
+    }
+
+    /** The card's actions as menu items: Copy, Edit, Regenerate, Delete. */
+    private List<MenuItem> menuItems() {
+        return List.of(menuItem(copy), menuItem(edit), menuItem(regenerate), menuItem(delete));
+    }
+
+    /** Shows and enables each menu item as its button is. */
+    private static void mirrorButtons(List<MenuItem> items) {
+        for (MenuItem item : items) {
             Button button = (Button) item.getUserData();
             item.setVisible(button.isVisible());
             item.setDisable(button.isDisable());
-        }));
-        setContextMenu(menu);
+        }
     }
 
     private static MenuItem menuItem(Button button) {
@@ -121,6 +153,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private Button action(String key, Runnable run) {
         var button = new Button(bundle.getString(key));
         button.getStyleClass().addAll("flat", "small", "message-action");
+        button.setMinWidth(Region.USE_PREF_SIZE);   // a narrow card shows the menu rather than cut the names
         button.setAccessibleText(bundle.getString(key));
         button.setOnAction(e -> {
             if (getItem() != null) {
@@ -176,6 +209,21 @@ final class MessageCell extends ListCell<MessageViewModel> {
         }, item.streamingProperty(), item.errorProperty(), item.finishProperty(), item.lastAnswerProperty(),
                 item.statsProperty());
         setGraphic(card);
+    }
+
+    /**
+     * The card's height at the width it is given. A list cell asks its graphic for its height at the
+     * cell's whole width, padding included, so wrapped text came out a line short and the next card
+     * covered the end of this one.
+     */
+    @Override
+    protected double computePrefHeight(double width) {
+        if (getGraphic() == null || width < 0) {
+            return super.computePrefHeight(width);
+        }
+        Insets padding = getInsets();
+        double inside = Math.min(width - padding.getLeft() - padding.getRight(), READING_WIDTH);
+        return padding.getTop() + getGraphic().prefHeight(inside) + padding.getBottom();
     }
 
     /** The text selected in this card. */
