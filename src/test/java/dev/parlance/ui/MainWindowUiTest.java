@@ -717,4 +717,32 @@ class MainWindowUiTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(sidebar.getLayoutBounds().getWidth()).isCloseTo(before + 80, org.assertj.core.data.Offset.offset(6.0));
     }
+
+    /** The first message card's Delete button (the sidebar has one too). */
+    private static Button messageDelete(FxRobot robot) {
+        return robot.lookup(".message-action").queryAllAs(Button.class).stream()
+                .filter(b -> b.getText().equals("Delete") && b.isVisible() && b.getScene() != null)
+                .min(java.util.Comparator.comparingDouble(b -> b.localToScene(0, 0).getY())).orElseThrow();
+    }
+
+    @Test
+    void afterEditTheFocusIsNotOnDeleteAndDeletingAMessageAsksFirst(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        send(robot, "Hi");
+        dialogs.editedText = "Hello instead";
+        robot.clickOn(button(robot, "Edit"));
+        awaitAnswer();
+        Node focused = stage.getScene().getFocusOwner();
+        assertThat(focused).as("focus after Edit → OK").isNotInstanceOf(Button.class);
+        robot.type(KeyCode.SPACE);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat().getMessages()).hasSize(2);
+        dialogs.confirmed = false;
+        robot.clickOn(messageDelete(robot));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat().getMessages()).as("not deleted when the user says no").hasSize(2);
+        dialogs.confirmed = true;
+        robot.clickOn(messageDelete(robot));
+        waitUntil(() -> chat().getMessages().size() == 1);
+    }
 }

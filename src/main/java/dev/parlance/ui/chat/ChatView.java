@@ -283,7 +283,7 @@ public final class ChatView {
         } else if (REGENERATE.match(e) && message.isLastAnswer()) {
             chat.regenerate();
         } else if (e.getCode() == KeyCode.DELETE) {
-            chat.delete(message);
+            MessageCell.delete(chat, dialogs, resources, message);
         } else {
             return;
         }

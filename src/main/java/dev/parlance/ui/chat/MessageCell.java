@@ -79,7 +79,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         copy = action("message.copy", () -> copyText(getItem().getText()));
         edit = action("message.edit", this::editItem);
         regenerate = action("message.regenerate", chat::regenerate);
-        delete = action("message.delete", () -> chat.delete(getItem()));
+        delete = action("message.delete", () -> delete(chat, dialogs, bundle, getItem()));
         edit.disableProperty().bind(chat.canStopProperty());
         regenerate.disableProperty().bind(chat.canStopProperty());
         role.getStyleClass().add("message-role");
@@ -154,6 +154,9 @@ final class MessageCell extends ListCell<MessageViewModel> {
         var button = new Button(bundle.getString(key));
         button.getStyleClass().addAll("flat", "small", "message-action");
         button.setMinWidth(Region.USE_PREF_SIZE);   // a narrow card shows the menu rather than cut the names
+        // a click leaves the focus where it was: after Edit → OK it must not land on Delete, where
+        // Space would delete; the keyboard reaches these actions through the list's keys and menu
+        button.setFocusTraversable(false);
         button.setAccessibleText(bundle.getString(key));
         button.setOnAction(e -> {
             if (getItem() != null) {
@@ -276,6 +279,13 @@ final class MessageCell extends ListCell<MessageViewModel> {
         if (chat.canEdit(item)) {
             dialogs.editText(bundle.getString("message.edit.title"), item.getText())
                     .ifPresent(text -> chat.editAndResend(item, text));
+        }
+    }
+
+    /** Deletes a message once the user confirms: it cannot be brought back. */
+    static void delete(ChatViewModel chat, DialogService dialogs, ResourceBundle bundle, MessageViewModel item) {
+        if (dialogs.confirm(bundle.getString("message.delete.title"), bundle.getString("message.delete.confirm"))) {
+            chat.delete(item);
         }
     }
 
