@@ -223,6 +223,7 @@ public final class MarkdownView extends VBox {
     private javafx.scene.Node table(Node tableNode) {
         var grid = new GridPane();
         grid.getStyleClass().add("md-table");
+        grid.setMaxWidth(Region.USE_PREF_SIZE);   // its border hugs the columns rather than span the answer
         int row = 0;
         for (Node section = tableNode.getFirstChild(); section != null; section = section.getNext()) {
             for (Node r = section.getFirstChild(); r != null; r = r.getNext()) {
