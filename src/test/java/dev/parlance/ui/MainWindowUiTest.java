@@ -668,6 +668,15 @@ class MainWindowUiTest {
         }
         assertThat(robot.lookup(".message-more").queryAllAs(Node.class)).as("a narrow card's actions are in a menu")
                 .anyMatch(Node::isVisible);
+        for (Node cell : shownCells(robot)) {
+            Bounds role = inScene(robot.from(cell).lookup(".message-role").query());
+            for (Button action : robot.from(cell).lookup(".message-action").queryAllAs(Button.class)) {
+                if (action.isVisible() && action.getParent().isVisible()) {
+                    assertThat(inScene(action).getMinX()).as("%s starts after the role", action.getText())
+                            .isGreaterThanOrEqualTo(role.getMaxX());
+                }
+            }
+        }
     }
 
     @Test

@@ -94,13 +94,19 @@ final class MessageCell extends ListCell<MessageViewModel> {
         more.getStyleClass().addAll("flat", "small", "message-more");
         more.setAccessibleText(bundle.getString("message.more"));
         more.setOnShowing(e -> mirrorButtons(more.getItems()));
-        var header = new HBox(8, role, spacer, actions, more);
+        // decided at layout, when the buttons have their skins and so their widths
+        var header = new HBox(8, role, spacer, actions, more) {
+            @Override
+            protected void layoutChildren() {
+                boolean narrow = getWidth() < role.prefWidth(-1) + getSpacing() + actions.prefWidth(-1);
+                if (narrow != more.isVisible()) {
+                    show(actions, !narrow);
+                    show(more, narrow);
+                }
+                super.layoutChildren();
+            }
+        };
         header.setAlignment(Pos.CENTER_LEFT);
-        header.widthProperty().addListener((obs, was, now) -> {
-            boolean narrow = now.doubleValue() < role.prefWidth(-1) + 8 + actions.prefWidth(-1);
-            show(actions, !narrow);
-            show(more, narrow);
-        });
         show(more, false);
         reasoningText.getStyleClass().add("reasoning-text");
         reasoning = new TitledPane(bundle.getString("message.reasoning"), new TextFlow(reasoningText));
