@@ -754,4 +754,19 @@ class MainWindowUiTest {
         robot.clickOn(messageDelete(robot));
         waitUntil(() -> chat().getMessages().size() == 1);
     }
+
+    @Test
+    void escapeInTheFindBarClosesItAndAgainInTheTranscriptStopsTheAnswer(FxRobot robot) throws TimeoutException {
+        inference.streamScript(story(400), TimeUnit.MILLISECONDS.toNanos(20));
+        loadTinyModel(robot);
+        ask(robot, "A long story please");
+        robot.press(KeyCode.CONTROL).type(KeyCode.F).release(KeyCode.CONTROL);
+        robot.write("time").type(KeyCode.ESCAPE);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#findBar").query().isVisible()).isFalse();
+        assertThat(chat().getState()).isEqualTo(ChatViewModel.State.GENERATING);
+        robot.type(KeyCode.ESCAPE);
+        awaitAnswer();
+        assertThat(lastMessage().getFinish()).isEqualTo(dev.parlance.inference.FinishReason.CANCELLED);
+    }
 }

@@ -82,6 +82,12 @@ public final class ChatView {
         transcript.addEventFilter(ScrollEvent.SCROLL, e -> follow = e.getDeltaY() < 0 && atBottom());
         transcript.addEventFilter(KeyEvent.KEY_PRESSED, e -> follow = follow && !isUpKey(e.getCode()));
         transcript.addEventHandler(KeyEvent.KEY_PRESSED, this::messageKey);
+        transcript.addEventFilter(KeyEvent.KEY_PRESSED, e -> {
+            if (e.getCode() == KeyCode.ESCAPE && chat.canStopProperty().get()) {
+                chat.stop();   // the list would take Esc for itself, before the window's shortcut
+                e.consume();
+            }
+        });
         chat.getMessages().addListener((ListChangeListener<MessageViewModel>) change -> {
             while (change.next()) {
                 for (MessageViewModel added : change.getAddedSubList()) {
