@@ -41,7 +41,6 @@ public final class MainView {
     private final DialogService dialogs;
     private final ChatView chatView;
     private PromptInspectorDialog inspectorDialog;   // one per view: it listens to the inspector for good
-    private double sidebarWidth = 240;                // the sidebar's width when last shown
 
     @FXML private ResourceBundle resources;
     @FXML private MenuButton modelMenu;
@@ -103,7 +102,14 @@ public final class MainView {
                 placeDivider();
             }
         });
+        sidebarToggle.selectedProperty().bindBidirectional(main.sidebarShownProperty());
         sidebarToggle.selectedProperty().addListener((obs, was, shown) -> showSidebar(shown));
+        showSidebar(sidebarToggle.isSelected());
+        sidebar.widthProperty().addListener((obs, was, now) -> {
+            if (split.getItems().contains(sidebar) && split.getWidth() > 0 && now.doubleValue() > 0) {
+                main.sidebarWidthProperty().set(now.doubleValue());   // dragged, or placed
+            }
+        });
 
         searchField.textProperty().bindBidirectional(main.searchProperty());
         searchField.setAccessibleText(resources.getString("sidebar.search"));
@@ -156,8 +162,7 @@ public final class MainView {
         if (shown && !split.getItems().contains(sidebar)) {
             split.getItems().addFirst(sidebar);
             placeDivider();
-        } else if (!shown && split.getItems().contains(sidebar)) {
-            sidebarWidth = sidebar.getWidth();
+        } else if (!shown) {
             split.getItems().remove(sidebar);
         }
     }
@@ -165,7 +170,7 @@ public final class MainView {
     /** Puts the divider where the sidebar gets its last width (the split pane counts in fractions). */
     private void placeDivider() {
         if (split.getWidth() > 0 && split.getItems().contains(sidebar)) {
-            split.setDividerPositions(Math.min(sidebarWidth / split.getWidth(), 0.5));
+            split.setDividerPositions(Math.min(main.sidebarWidthProperty().get() / split.getWidth(), 1));
         }
     }
 

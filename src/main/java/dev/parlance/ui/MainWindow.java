@@ -82,6 +82,10 @@ public final class MainWindow {
         main.themeProperty().set(prefs.theme() != null ? prefs.theme() : Theme.SYSTEM);
         main.localeProperty().set(prefs.locale() != null ? prefs.locale() : osLocale());
         main.fontSizeProperty().set(prefs.fontSize());
+        main.sidebarShownProperty().set(prefs.sidebarShown());
+        main.sidebarWidthProperty().set(prefs.sidebarWidth());
+        main.sidebarShownProperty().addListener((obs, was, now) -> prefs.setSidebarShown(now));
+        main.sidebarWidthProperty().addListener((obs, was, now) -> prefs.setSidebarWidth(now.doubleValue()));
         this.dialogs = dialogs.apply(this);
         models.modelsDirectoryProperty().addListener((obs, was, now) -> prefs.setModelsDirectory(now));
         models.weightFormatProperty().set(prefs.weightFormat());

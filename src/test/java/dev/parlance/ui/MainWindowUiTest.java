@@ -719,12 +719,20 @@ class MainWindowUiTest {
         robot.drag(divider, MouseButton.PRIMARY).moveBy(80, 0).release(MouseButton.PRIMARY);
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(sidebar.getLayoutBounds().getWidth()).isCloseTo(before + 80, org.assertj.core.data.Offset.offset(6.0));
+        assertThat(prefs.sidebarWidth()).as("remembered").isCloseTo(before + 80, org.assertj.core.data.Offset.offset(6.0));
         robot.clickOn("#sidebarToggle");
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(sidebar.getScene()).as("the sidebar is gone").isNull();
+        assertThat(prefs.sidebarShown()).isFalse();
         robot.clickOn("#sidebarToggle");
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(sidebar.getLayoutBounds().getWidth()).isCloseTo(before + 80, org.assertj.core.data.Offset.offset(6.0));
+        robot.interact(() -> window.viewModel().localeProperty().set(Locale.SIMPLIFIED_CHINESE));
+        WaitForAsyncUtils.waitForFxEvents();
+        Node rebuilt = robot.lookup(".sidebar").query();
+        assertThat(rebuilt).isNotSameAs(sidebar);
+        assertThat(rebuilt.getLayoutBounds().getWidth()).as("the width survives a change of language")
+                .isCloseTo(before + 80, org.assertj.core.data.Offset.offset(6.0));
     }
 
     /** The first message card's Delete button (the sidebar has one too). */
