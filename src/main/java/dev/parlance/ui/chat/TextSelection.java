@@ -4,6 +4,7 @@ import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import javafx.geometry.Bounds;
@@ -91,7 +92,7 @@ final class TextSelection {
     boolean selectFirst(String query) {
         flows = visibleFlows();
         for (int i = 0; i < flows.size(); i++) {
-            int at = textOf(flows.get(i)).toLowerCase().indexOf(query.toLowerCase());
+            int at = textOf(flows.get(i)).toLowerCase(Locale.ROOT).indexOf(query.toLowerCase(Locale.ROOT));
             if (at >= 0) {
                 anchor = new Position(i, at);
                 focus = new Position(i, at + query.length());
