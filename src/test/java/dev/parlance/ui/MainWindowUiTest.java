@@ -471,7 +471,9 @@ class MainWindowUiTest {
         assertShownWhole(robot, longLine, 2);
         robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
         waitUntil(() -> chat().getMessages().isEmpty());
-        robot.clickOn("Line one Line two");
+        robot.clickOn(robot.lookup("#conversationList .list-cell").queryAllAs(Labeled.class).stream()
+                .filter(cell -> cell.getText() != null && cell.getText().startsWith("Line one")).findFirst()
+                .orElseThrow());
         waitUntil(() -> chat().getMessages().size() == 4);
         robot.interact(() -> robot.lookup("#transcript").queryListView().scrollTo(0));
         assertShownWhole(robot, twoLines, 2);
