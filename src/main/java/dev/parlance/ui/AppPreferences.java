@@ -21,6 +21,8 @@ import java.util.function.Function;
 public final class AppPreferences {
     /** The font size when the user has not picked one. */
     public static final double DEFAULT_FONT_SIZE = 14;
+    /** The conversation list's width until the user drags its edge. */
+    public static final double DEFAULT_SIDEBAR_WIDTH = 240;
 
     private final Path file;
     private final Properties values = new Properties();
@@ -103,6 +105,25 @@ public final class AppPreferences {
 
     public synchronized void setWeightFormat(WeightFormat format) {
         values.setProperty("weights", format.name());
+    }
+
+    /** Whether the conversation list is shown (it is until the user hides it). */
+    public synchronized boolean sidebarShown() {
+        return !"false".equals(values.getProperty("sidebar.shown"));
+    }
+
+    public synchronized void setSidebarShown(boolean shown) {
+        values.setProperty("sidebar.shown", Boolean.toString(shown));
+    }
+
+    /** The conversation list's width in pixels. */
+    public synchronized double sidebarWidth() {
+        Double width = parse("sidebar.width", Double::valueOf);
+        return width == null ? DEFAULT_SIDEBAR_WIDTH : width;
+    }
+
+    public synchronized void setSidebarWidth(double width) {
+        values.setProperty("sidebar.width", Double.toString(width));
     }
 
     /** Window x, y, width, height, or null if never saved. */

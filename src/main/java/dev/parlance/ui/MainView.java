@@ -24,6 +24,7 @@ import javafx.scene.control.MenuButton;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.control.SplitPane;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
@@ -46,6 +47,9 @@ public final class MainView {
     @FXML private MenuButton quickStartMenu;
     @FXML private Button inspectButton;
     @FXML private ToggleButton settingsToggle;
+    @FXML private ToggleButton sidebarToggle;
+    @FXML private SplitPane split;
+    @FXML private Region sidebar;
     @FXML private Button newChatButton;
     @FXML private TextField searchField;
     @FXML private ListView<ConversationRecord> conversationList;
@@ -92,6 +96,20 @@ public final class MainView {
         settingsToggle.selectedProperty().bindBidirectional(main.settings().expandedProperty());
         settingsPanel.visibleProperty().bind(settingsToggle.selectedProperty());
         settingsPanel.managedProperty().bind(settingsToggle.selectedProperty());
+        SplitPane.setResizableWithParent(sidebar, false);   // a wider window widens the chat, not the list
+        split.widthProperty().addListener((obs, was, now) -> {
+            if (was.doubleValue() == 0 && now.doubleValue() > 0) {
+                placeDivider();
+            }
+        });
+        sidebarToggle.selectedProperty().bindBidirectional(main.sidebarShownProperty());
+        sidebarToggle.selectedProperty().addListener((obs, was, shown) -> showSidebar(shown));
+        showSidebar(sidebarToggle.isSelected());
+        sidebar.widthProperty().addListener((obs, was, now) -> {
+            if (split.getItems().contains(sidebar) && split.getWidth() > 0 && now.doubleValue() > 0) {
+                main.sidebarWidthProperty().set(now.doubleValue());   // dragged, or placed
+            }
+        });
 
         searchField.textProperty().bindBidirectional(main.searchProperty());
         searchField.setAccessibleText(resources.getString("sidebar.search"));
@@ -139,9 +157,26 @@ public final class MainView {
         main.refreshConversations();
     }
 
+    /** Shows or hides the conversation list; its width is kept for when it comes back. */
+    private void showSidebar(boolean shown) {
+        if (shown && !split.getItems().contains(sidebar)) {
+            split.getItems().addFirst(sidebar);
+            placeDivider();
+        } else if (!shown) {
+            split.getItems().remove(sidebar);
+        }
+    }
+
+    /** Puts the divider where the sidebar gets its last width (the split pane counts in fractions). */
+    private void placeDivider() {
+        if (split.getWidth() > 0 && split.getItems().contains(sidebar)) {
+            split.setDividerPositions(Math.min(main.sidebarWidthProperty().get() / split.getWidth(), 1));
+        }
+    }
+
     /**
-     * The status bar shares one line among its labels, and a narrow window cuts them short: each
-     * shows its whole text as a tooltip while it has any.
+     * The status bar wraps its labels onto more lines in a narrow window, but one longer than the
+     * whole window is still cut short: each shows its whole text as a tooltip while it has any.
      */
     private static void showWholeTextOnHover(Label... labels) {
         for (Label label : labels) {

@@ -12,10 +12,12 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleDoubleProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
@@ -44,6 +46,8 @@ public final class MainViewModel {
     private final ObjectProperty<Theme> theme = new SimpleObjectProperty<>(Theme.LIGHT);
     private final ObjectProperty<Locale> locale = new SimpleObjectProperty<>(Locale.ENGLISH);
     private final DoubleProperty fontSize = new SimpleDoubleProperty(AppPreferences.DEFAULT_FONT_SIZE);
+    private final BooleanProperty sidebarShown = new SimpleBooleanProperty(true);
+    private final DoubleProperty sidebarWidth = new SimpleDoubleProperty(AppPreferences.DEFAULT_SIDEBAR_WIDTH);
     private long refreshId;   // FX thread only; only the newest listing is shown
 
     /**
@@ -131,6 +135,16 @@ public final class MainViewModel {
 
     public DoubleProperty fontSizeProperty() {
         return fontSize;
+    }
+
+    /** Whether the conversation list is shown; kept here so that a new language's view keeps it. */
+    public BooleanProperty sidebarShownProperty() {
+        return sidebarShown;
+    }
+
+    /** The conversation list's width in pixels, as the user last dragged it. */
+    public DoubleProperty sidebarWidthProperty() {
+        return sidebarWidth;
     }
 
     /** Opens an empty chat with the default settings; it is saved with its first message. */

@@ -21,6 +21,8 @@ import java.util.ResourceBundle;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import javafx.application.Application;
+import javafx.application.ColorScheme;
+import javafx.application.Platform;
 import javafx.geometry.Rectangle2D;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -54,12 +56,13 @@ public final class MainWindow {
     private Stage stage;
     private ResourceBundle bundle;
     private ChatView chatView;
+    private Theme systemTheme;   // the OS's scheme, LIGHT or DARK: at start, then as the OS reports changes
 
     /**
      * @param inference the engine
      * @param store the conversations
      * @param prefs the app's settings; updated as the user changes them (the caller saves them)
-     * @param osTheme the OS's colour scheme, used when the user has not chosen one
+     * @param osTheme the OS's colour scheme at start (LIGHT or DARK), used while the theme is {@link Theme#SYSTEM}
      * @param fxThread runs callbacks on the FX thread: {@code Platform::runLater}, or a wrapper that counts
      * @param io runs disk reads off the FX thread
      * @param dialogs builds the dialog service, given this window
@@ -75,9 +78,14 @@ public final class MainWindow {
                 changed -> new ChatViewModel(inference, store, settings, models, fxThread, io, FRAME, changed),
                 fxThread, io);
         inspector = new PromptInspectorViewModel(inference, fxThread);
-        main.themeProperty().set(prefs.theme() != null ? prefs.theme() : osTheme);
+        systemTheme = osTheme;
+        main.themeProperty().set(prefs.theme() != null ? prefs.theme() : Theme.SYSTEM);
         main.localeProperty().set(prefs.locale() != null ? prefs.locale() : osLocale());
         main.fontSizeProperty().set(prefs.fontSize());
+        main.sidebarShownProperty().set(prefs.sidebarShown());
+        main.sidebarWidthProperty().set(prefs.sidebarWidth());
+        main.sidebarShownProperty().addListener((obs, was, now) -> prefs.setSidebarShown(now));
+        main.sidebarWidthProperty().addListener((obs, was, now) -> prefs.setSidebarWidth(now.doubleValue()));
         this.dialogs = dialogs.apply(this);
         models.modelsDirectoryProperty().addListener((obs, was, now) -> prefs.setModelsDirectory(now));
         models.weightFormatProperty().set(prefs.weightFormat());
@@ -124,6 +132,10 @@ public final class MainWindow {
             prefs.setTheme(now);
             applyTheme();
         });
+        Platform.getPreferences().colorSchemeProperty().addListener((obs, was, now) -> {
+            systemTheme = now == ColorScheme.DARK ? Theme.DARK : Theme.LIGHT;
+            applyTheme();
+        });
         main.localeProperty().addListener((obs, was, now) -> {
             prefs.setLocale(now);
             scene.setRoot(buildRoot());
@@ -164,8 +176,14 @@ public final class MainWindow {
         return root;
     }
 
+    /** The theme shown: the chosen one, or the OS's. */
+    Theme shownTheme() {
+        Theme chosen = main.themeProperty().get();
+        return chosen == Theme.SYSTEM ? systemTheme : chosen;
+    }
+
     private void applyTheme() {
-        Application.setUserAgentStylesheet(main.themeProperty().get() == Theme.DARK
+        Application.setUserAgentStylesheet(shownTheme() == Theme.DARK
                 ? new PrimerDark().getUserAgentStylesheet() : new PrimerLight().getUserAgentStylesheet());
     }
 
@@ -204,6 +222,11 @@ public final class MainWindow {
                     Clipboard.getSystemClipboard().setContent(content);
                 });
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.ESCAPE), () -> main.chat().stop());
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.F, KeyCombination.SHORTCUT_DOWN),
+                () -> chatView.openFind());
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.COMMA, KeyCombination.SHORTCUT_DOWN),
+                () -> main.settings().expandedProperty().set(!main.settings().expandedProperty().get()));
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.Q, KeyCombination.SHORTCUT_DOWN), stage::close);
     }
 
     private void restoreBounds() {

@@ -1,4 +1,4 @@
 package dev.parlance.ui;
 
-/** The app's colour scheme: AtlantaFX Primer Light or Primer Dark. */
-public enum Theme { LIGHT, DARK }
+/** The app's colour scheme: the OS's (and following it when it changes), AtlantaFX Primer Light or Primer Dark. */
+public enum Theme { SYSTEM, LIGHT, DARK }

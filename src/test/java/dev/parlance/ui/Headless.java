@@ -14,6 +14,7 @@ public final class Headless {
         System.setProperty("prism.order", "sw");
         System.setProperty("glass.platform", "Monocle");
         System.setProperty("monocle.platform", "Headless");
+        System.setProperty("headless.geometry", "1600x1000-32");   // room for a 1440 × 900 window
         System.setProperty("java.awt.headless", "true");
     }
 }

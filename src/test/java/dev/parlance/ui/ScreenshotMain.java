@@ -61,7 +61,8 @@ public final class ScreenshotMain {
             main.models().statusProperty().addListener((obs, was, now) -> {
                 if (now == ModelsViewModel.Status.READY) {
                     main.chat().draftProperty().set(
-                            chinese ? "如何用 Java 读取文本文件？" : "How do I read a text file in Java?");
+                            chinese ? "如何用 Java 读取文本文件？\n文件很大，而且不是 UTF-8。"
+                                    : "How do I read a text file in Java?\nIt is large, and not UTF-8.");
                     main.chat().send();
                 }
             });
@@ -96,21 +97,27 @@ public final class ScreenshotMain {
     private static final String ANSWER_EN = "## Reading a text file\n\n"
             + "The simplest way is `Files.readString`, which reads the **whole file** at once. "
             + "For *large* files, read it line by line instead.\n\n"
-            + "```java\nPath path = Path.of(\"notes.txt\");\nString text = Files.readString(path);\n"
-            + "try (var lines = Files.lines(path)) {\n    lines.forEach(System.out::println);\n}\n```\n\n"
+            + "```java\nPath path = Path.of(System.getProperty(\"user.home\"), \"Documents\", \"notes\", \"2026\", \"notes.txt\");\n"
+            + "try (var lines = Files.lines(path, Charset.forName(\"GB18030\"))) {\n"
+            + "    lines.forEach(System.out::println);\n}\n```\n\n"
             + "1. `readString` for small files\n2. `lines` for big ones\n3. `newBufferedReader` for full control\n\n"
-            + "| Method | Memory | Since |\n|---|---|---|\n| `readString` | whole file | Java 11 |\n"
-            + "| `lines` | one line | Java 8 |\n\n"
+            + "- [x] ~~`new FileReader(file)`~~ names no charset before Java 11\n"
+            + "- [ ] read https://openjdk.org/jeps/400 on UTF-8 by default\n\n"
+            + "| Method | Memory | Since |\n|:---|:---:|---:|\n| `readString` | whole file | 11 |\n"
+            + "| `lines` | one line | 8 |\n\n"
             + "> Always name the charset when the file is not UTF-8.\n";
 
     private static final String ANSWER_ZH = "## 读取文本文件\n\n"
             + "最简单的方法是 `Files.readString`，它一次读入**整个文件**。"
             + "如果文件*很大*，请逐行读取。\n\n"
-            + "```java\nPath path = Path.of(\"notes.txt\");\nString text = Files.readString(path);\n"
-            + "try (var lines = Files.lines(path)) {\n    lines.forEach(System.out::println);\n}\n```\n\n"
+            + "```java\nPath path = Path.of(System.getProperty(\"user.home\"), \"Documents\", \"notes\", \"2026\", \"notes.txt\");\n"
+            + "try (var lines = Files.lines(path, Charset.forName(\"GB18030\"))) {\n"
+            + "    lines.forEach(System.out::println);\n}\n```\n\n"
             + "1. 小文件用 `readString`\n2. 大文件用 `lines`\n"
             + "3. 需要完全控制时用 `newBufferedReader`\n\n"
-            + "| 方法 | 内存 | 版本 |\n|---|---|---|\n| `readString` | 整个文件 | Java 11 |\n"
-            + "| `lines` | 一行 | Java 8 |\n\n"
+            + "- [x] ~~`new FileReader(file)`~~ 在 Java 11 之前无法指定字符集\n"
+            + "- [ ] 阅读 https://openjdk.org/jeps/400 （默认 UTF-8）\n\n"
+            + "| 方法 | 内存 | 版本 |\n|:---|:---:|---:|\n| `readString` | 整个文件 | 11 |\n"
+            + "| `lines` | 一行 | 8 |\n\n"
             + "> 文件不是 UTF-8 时，请务必指定字符集。\n";
 }

@@ -57,7 +57,7 @@ class ScreenshotTest {
 
     @Test
     void theConversationIsCapturedInLightAndDarkInEnglishAndChinese() throws Exception {
-        for (Theme theme : Theme.values()) {
+        for (Theme theme : List.of(Theme.LIGHT, Theme.DARK)) {
             for (Locale locale : List.of(Locale.ENGLISH, Locale.SIMPLIFIED_CHINESE)) {
                 String name = "conversation-" + theme.name().toLowerCase(Locale.ROOT) + "-" + locale.toLanguageTag();
                 Path dataDir = dataDir(name, theme, locale);
@@ -87,7 +87,7 @@ class ScreenshotTest {
 
     @Test
     void theFirstRunWithoutModelsIsCaptured() throws Exception {
-        for (Theme theme : Theme.values()) {
+        for (Theme theme : List.of(Theme.LIGHT, Theme.DARK)) {
             Locale locale = theme == Theme.LIGHT ? Locale.ENGLISH : Locale.SIMPLIFIED_CHINESE;
             String name = "first-run-" + theme.name().toLowerCase(Locale.ROOT) + "-" + locale.toLanguageTag();
             Process app = launch(name, dataDir(name, theme, locale), "dev.parlance.Launcher");

@@ -1,10 +1,15 @@
 package dev.parlance.ui.chat;
 
+import dev.parlance.inference.FinishReason;
 import dev.parlance.ui.DialogService;
 import dev.parlance.ui.MainViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.nio.file.Path;
 import java.text.MessageFormat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.ResourceBundle;
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
@@ -16,6 +21,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
 import javafx.scene.control.skin.VirtualFlow;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCodeCombination;
@@ -23,11 +29,14 @@ import javafx.scene.input.KeyCombination;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.ScrollEvent;
 import javafx.scene.layout.FlowPane;
+import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
 
 /** The transcript and the composer. */
 public final class ChatView {
     private static final KeyCombination COPY = new KeyCodeCombination(KeyCode.C, KeyCombination.SHORTCUT_DOWN);
+    private static final KeyCombination SELECT_ALL =
+            new KeyCodeCombination(KeyCode.A, KeyCombination.SHORTCUT_DOWN);
     private static final KeyCombination REGENERATE =
             new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN);
 
@@ -40,6 +49,7 @@ public final class ChatView {
     private boolean follow = true;   // the transcript follows the answer until the user scrolls up
     private boolean scrollPending;
     private final Runnable scroller = this::scrollAfterLayout;
+    private TextSelection selection;   // the last text selection made in the transcript, if any
 
     @FXML private ResourceBundle resources;
     @FXML private ListView<MessageViewModel> transcript;
@@ -47,6 +57,11 @@ public final class ChatView {
     @FXML private Button sendButton;
     @FXML private Label errorLabel;
     @FXML private Label announcer;
+    @FXML private HBox findBar;
+    @FXML private TextField findField;
+    @FXML private Label findCount;
+    private List<Integer> matches = List.of();   // indexes of the messages that contain the find text
+    private int match;                            // which of them is shown
 
     /**
      * @param main gives the quick starts of the empty state
@@ -62,11 +77,17 @@ public final class ChatView {
     @FXML
     private void initialize() {
         transcript.setItems(chat.getMessages());
-        transcript.setCellFactory(list -> new MessageCell(chat, resources, dialogs));
+        transcript.setCellFactory(list -> new MessageCell(chat, resources, dialogs, this::selecting));
         transcript.setAccessibleText(resources.getString("chat.transcript"));
         transcript.addEventFilter(ScrollEvent.SCROLL, e -> follow = e.getDeltaY() < 0 && atBottom());
         transcript.addEventFilter(KeyEvent.KEY_PRESSED, e -> follow = follow && !isUpKey(e.getCode()));
         transcript.addEventHandler(KeyEvent.KEY_PRESSED, this::messageKey);
+        transcript.addEventFilter(KeyEvent.KEY_PRESSED, e -> {
+            if (e.getCode() == KeyCode.ESCAPE && chat.canStopProperty().get()) {
+                chat.stop();   // the list would take Esc for itself, before the window's shortcut
+                e.consume();
+            }
+        });
         chat.getMessages().addListener((ListChangeListener<MessageViewModel>) change -> {
             while (change.next()) {
                 for (MessageViewModel added : change.getAddedSubList()) {
@@ -86,6 +107,18 @@ public final class ChatView {
             }
         });
         chat.finishedAnswerProperty().addListener((obs, was, now) -> announce(now));
+        chat.stateProperty().addListener((obs, was, now) -> {
+            if (now == ChatViewModel.State.GENERATING) {
+                announcer.setText("");   // the last answer's "finished" is not this one's
+            }
+        });
+        findField.textProperty().addListener((obs, was, now) -> find());
+        findField.addEventHandler(KeyEvent.KEY_PRESSED, this::findKey);
+        chat.getMessages().addListener((ListChangeListener<MessageViewModel>) change -> {
+            if (findBar.isVisible()) {
+                find();
+            }
+        });
         composer.textProperty().bindBidirectional(chat.draftProperty());
         composer.disableProperty().bind(chat.stateProperty().isEqualTo(ChatViewModel.State.NO_MODEL)
                 .or(chat.stateProperty().isEqualTo(ChatViewModel.State.LOADING)));
@@ -127,6 +160,79 @@ public final class ChatView {
         updatePlaceholder();
     }
 
+    /** Shows the find bar and puts the keyboard focus in it (Ctrl+F). */
+    public void openFind() {
+        findBar.setVisible(true);
+        findBar.setManaged(true);
+        findField.requestFocus();
+        findField.selectAll();
+        find();
+    }
+
+    @FXML
+    private void closeFind() {
+        findBar.setVisible(false);
+        findBar.setManaged(false);
+        if (selection != null) {
+            selection.clear();
+        }
+        transcript.requestFocus();
+    }
+
+    @FXML
+    private void findNext() {
+        showMatch(match + 1);
+    }
+
+    @FXML
+    private void findPrevious() {
+        showMatch(match - 1);
+    }
+
+    private void findKey(KeyEvent e) {
+        if (e.getCode() == KeyCode.ENTER) {
+            showMatch(e.isShiftDown() ? match - 1 : match + 1);
+        } else if (e.getCode() == KeyCode.ESCAPE) {
+            closeFind();
+        } else {
+            return;
+        }
+        e.consume();
+    }
+
+    /** Finds the messages that contain the find text, ignoring case, and shows the first. */
+    private void find() {
+        String query = findField.getText().strip().toLowerCase(Locale.ROOT);
+        List<Integer> found = new ArrayList<>();
+        if (!query.isEmpty()) {
+            for (int i = 0; i < chat.getMessages().size(); i++) {
+                if (chat.getMessages().get(i).getText().toLowerCase(Locale.ROOT).contains(query)) {
+                    found.add(i);
+                }
+            }
+        }
+        matches = found;
+        showMatch(0);
+    }
+
+    /** Scrolls to a match (wrapping around), selects its message and highlights the text in it. */
+    private void showMatch(int index) {
+        if (matches.isEmpty()) {
+            match = 0;
+            findCount.setText(findField.getText().isBlank() ? "" : resources.getString("find.none"));
+            return;
+        }
+        match = Math.floorMod(index, matches.size());
+        findCount.setText(MessageFormat.format(resources.getString("find.count"), match + 1, matches.size()));
+        int at = matches.get(match);
+        follow = false;
+        transcript.getSelectionModel().select(at);
+        transcript.scrollTo(at);
+        transcript.layout();
+        MessageViewModel message = chat.getMessages().get(at);
+        cellOf(message).ifPresent(cell -> cell.selection().selectFirst(findField.getText().strip()));
+    }
+
     /** Moves the keyboard focus to the composer (Ctrl+L). */
     public void focusComposer() {
         composer.requestFocus();
@@ -155,24 +261,47 @@ public final class ChatView {
         e.consume();
     }
 
-    /** The card actions for the selected message: Ctrl+C copy, F2 edit, Ctrl+R regenerate, Delete. */
+    /** One text selection in the transcript at a time: a new one clears the one before. */
+    private void selecting(TextSelection now) {
+        if (selection != null && selection != now) {
+            selection.clear();
+        }
+        selection = now;
+    }
+
+    /**
+     * The card actions for the selected message: Ctrl+C copies the selected text, or the whole
+     * message when none is selected; Ctrl+A selects the message's text; F2 edit, Ctrl+R
+     * regenerate, Delete.
+     */
     private void messageKey(KeyEvent e) {
         MessageViewModel message = transcript.getSelectionModel().getSelectedItem();
         if (message == null) {
             return;
         }
         if (COPY.match(e)) {
-            MessageCell.copyText(message.getText());
+            MessageCell.copyText(selection != null && !selection.isEmpty() ? selection.selectedText()
+                    : message.getText());
+        } else if (SELECT_ALL.match(e)) {
+            cellOf(message).ifPresent(cell -> cell.selection().selectAll());
         } else if (e.getCode() == KeyCode.F2) {
             MessageCell.edit(chat, dialogs, resources, message);
         } else if (REGENERATE.match(e) && message.isLastAnswer()) {
             chat.regenerate();
         } else if (e.getCode() == KeyCode.DELETE) {
-            chat.delete(message);
+            MessageCell.delete(chat, dialogs, resources, message);
         } else {
             return;
         }
         e.consume();
+    }
+
+    /** The card showing a message, if it is on screen. */
+    private Optional<MessageCell> cellOf(MessageViewModel message) {
+        return transcript.lookupAll(".message-cell").stream()
+                .filter(node -> node instanceof MessageCell cell && cell.getItem() == message)
+                .map(MessageCell.class::cast)
+                .findFirst();
     }
 
     private static boolean isUpKey(KeyCode code) {
@@ -213,6 +342,12 @@ public final class ChatView {
 
     private void announce(MessageViewModel answer) {
         if (answer == null) {
+            return;
+        }
+        if (answer.getFinish() == FinishReason.CANCELLED) {
+            announcer.setText(resources.getString("chat.stopped"));
+            announcer.setAccessibleText(resources.getString("chat.stopped"));
+            announcer.notifyAccessibleAttributeChanged(AccessibleAttribute.TEXT);
             return;
         }
         String text = answer.getText();

@@ -3,9 +3,12 @@ package dev.parlance.ui.chat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
+import javafx.css.PseudoClass;
+import javafx.geometry.HPos;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Separator;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
@@ -14,11 +17,17 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.TextAlignment;
 import javafx.scene.text.TextFlow;
+import org.commonmark.ext.autolink.AutolinkExtension;
+import org.commonmark.ext.gfm.strikethrough.Strikethrough;
+import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
 import org.commonmark.ext.gfm.tables.TableBlock;
 import org.commonmark.ext.gfm.tables.TableCell;
 import org.commonmark.ext.gfm.tables.TableRow;
 import org.commonmark.ext.gfm.tables.TablesExtension;
+import org.commonmark.ext.task.list.items.TaskListItemMarker;
+import org.commonmark.ext.task.list.items.TaskListItemsExtension;
 import org.commonmark.node.BlockQuote;
 import org.commonmark.node.BulletList;
 import org.commonmark.node.Code;
@@ -43,16 +52,21 @@ import org.commonmark.parser.IncludeSourceSpans;
 import org.commonmark.parser.Parser;
 
 /**
- * Markdown as JavaFX nodes, built from commonmark-java's tree. While an answer streams only its
+ * Markdown as JavaFX nodes, built from commonmark-java's tree with GitHub's extensions: tables
+ * (with their column alignment), strikethrough, task lists and autolinks. Code blocks keep their
+ * lines and scroll sideways. While an answer streams only its
  * last blocks change, so each top-level block's node is kept and reused as long as the block's
  * source text is the same: a growing answer costs one block's rendering per update, not the
  * whole answer's.
  */
 public final class MarkdownView extends VBox {
     private static final Parser PARSER = Parser.builder()
-            .extensions(List.of(TablesExtension.create()))
+            .extensions(List.of(TablesExtension.create(), StrikethroughExtension.create(),
+                    TaskListItemsExtension.create(), AutolinkExtension.create()))
             .includeSourceSpans(IncludeSourceSpans.BLOCKS)
             .build();
+
+    private static final PseudoClass CHECKED = PseudoClass.getPseudoClass("checked");
 
     private final ResourceBundle bundle;
     private final List<String> sources = new ArrayList<>();
@@ -145,7 +159,9 @@ public final class MarkdownView extends VBox {
     private VBox children(Node parent) {
         var box = new VBox(6);
         for (Node c = parent.getFirstChild(); c != null; c = c.getNext()) {
-            box.getChildren().add(block(c));
+            if (!(c instanceof TaskListItemMarker)) {
+                box.getChildren().add(block(c));
+            }
         }
         return box;
     }
@@ -160,6 +176,12 @@ public final class MarkdownView extends VBox {
             }
             var marker = new Label(listNode instanceof OrderedList ? (number++) + "." : "•");
             marker.getStyleClass().add("md-marker");
+            if (item.getFirstChild() instanceof TaskListItemMarker task) {
+                marker.setText(task.isChecked() ? "☑" : "☐");
+                marker.getStyleClass().add("md-task");
+                marker.pseudoClassStateChanged(CHECKED, task.isChecked());
+                marker.setAccessibleText(bundle.getString(task.isChecked() ? "markdown.done" : "markdown.todo"));
+            }
             marker.setMinWidth(Region.USE_PREF_SIZE);
             VBox content = children(item);
             HBox.setHgrow(content, Priority.ALWAYS);
@@ -187,7 +209,13 @@ public final class MarkdownView extends VBox {
         var header = new HBox(language, spacer, copy);
         header.setAlignment(Pos.CENTER_LEFT);
         var body = new TextFlow(text(code, List.of("md-code-text")));
-        var box = new VBox(4, header, body);
+        body.getStyleClass().add("md-code-body");
+        var scroll = new ScrollPane(body);   // long lines scroll sideways rather than wrap
+        scroll.getStyleClass().add("md-code-scroll");
+        scroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.AS_NEEDED);
+        scroll.setVbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        scroll.setFitToHeight(true);
+        var box = new VBox(4, header, scroll);
         box.getStyleClass().add("md-code-block");
         return box;
     }
@@ -195,6 +223,7 @@ public final class MarkdownView extends VBox {
     private javafx.scene.Node table(Node tableNode) {
         var grid = new GridPane();
         grid.getStyleClass().add("md-table");
+        grid.setMaxWidth(Region.USE_PREF_SIZE);   // its border hugs the columns rather than span the answer
         int row = 0;
         for (Node section = tableNode.getFirstChild(); section != null; section = section.getNext()) {
             for (Node r = section.getFirstChild(); r != null; r = r.getNext()) {
@@ -205,8 +234,11 @@ public final class MarkdownView extends VBox {
                 for (Node c = r.getFirstChild(); c != null; c = c.getNext()) {
                     TextFlow cell = flow(c);
                     cell.getStyleClass().add("md-table-cell");
-                    if (c instanceof TableCell && ((TableCell) c).isHeader()) {
-                        cell.getStyleClass().add("md-table-header");
+                    if (c instanceof TableCell tableCell) {
+                        if (tableCell.isHeader()) {
+                            cell.getStyleClass().add("md-table-header");
+                        }
+                        align(cell, tableCell.getAlignment());
                     }
                     grid.add(cell, col++, row);
                 }
@@ -214,6 +246,23 @@ public final class MarkdownView extends VBox {
             }
         }
         return grid;
+    }
+
+    /** Aligns a table cell's text as the table's delimiter row says ({@code :--}, {@code :-:}, {@code --:}). */
+    private static void align(TextFlow cell, TableCell.Alignment alignment) {
+        if (alignment == null) {
+            return;
+        }
+        cell.setTextAlignment(switch (alignment) {
+            case LEFT -> TextAlignment.LEFT;
+            case CENTER -> TextAlignment.CENTER;
+            case RIGHT -> TextAlignment.RIGHT;
+        });
+        GridPane.setHalignment(cell, switch (alignment) {
+            case LEFT -> HPos.LEFT;
+            case CENTER -> HPos.CENTER;
+            case RIGHT -> HPos.RIGHT;
+        });
     }
 
     private TextFlow flow(Node parent) {
@@ -235,6 +284,8 @@ public final class MarkdownView extends VBox {
                 inlines(n, plus(styles, "md-strong"), out);
             } else if (n instanceof Link) {
                 inlines(n, plus(styles, "md-link"), out);
+            } else if (n instanceof Strikethrough) {
+                inlines(n, plus(styles, "md-strike"), out);
             } else if (n instanceof SoftLineBreak) {
                 add(out, " ", styles);
             } else if (n instanceof HardLineBreak) {
@@ -275,6 +326,7 @@ public final class MarkdownView extends VBox {
         t.setUserData(styles);   // the styles, so that runs of the same style can be joined
         t.getStyleClass().add("md-text");
         t.getStyleClass().addAll(styles);
+        t.setStrikethrough(styles.contains("md-strike"));
         return t;
     }
 

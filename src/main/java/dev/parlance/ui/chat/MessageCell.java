@@ -8,9 +8,11 @@ import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ResourceBundle;
+import java.util.function.Consumer;
 import javafx.beans.InvalidationListener;
 import javafx.beans.Observable;
 import javafx.css.PseudoClass;
+import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.AccessibleRole;
 import javafx.scene.Node;
@@ -19,6 +21,7 @@ import javafx.scene.control.ContentDisplay;
 import javafx.scene.control.ContextMenu;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
+import javafx.scene.control.MenuButton;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.TitledPane;
 import javafx.scene.input.Clipboard;
@@ -28,9 +31,18 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextFlow;
 
-/** One message card of the transcript: role, text (Markdown for answers), reasoning and actions. */
+/**
+ * One message card of the transcript: role, text (Markdown for answers), reasoning and actions.
+ * Its text is in text flows, which wrap to the card's width and show every line, and which the
+ * mouse can select ({@link TextSelection}).
+ */
 final class MessageCell extends ListCell<MessageViewModel> {
+    /** The widest a card gets: lines longer than about 90 characters are hard to read. */
+    static final double READING_WIDTH = 860;
+
     private static final PseudoClass USER = PseudoClass.getPseudoClass("user");
     private static final PseudoClass ASSISTANT = PseudoClass.getPseudoClass("assistant");
     private static final PseudoClass STREAMING = PseudoClass.getPseudoClass("streaming");
@@ -44,16 +56,22 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private final Button edit;
     private final Button regenerate;
     private final Button delete;
-    private final Label reasoningText = new Label();
+    private final Text reasoningText = new Text();
     private final TitledPane reasoning;
-    private final Label userText = new Label();
+    private final Text userText = new Text();
+    private final TextFlow userFlow = new TextFlow(userText);
     private final MarkdownView answer;
     private final Label footer = new Label();
     private final Region frame = new Region();
     private final StackPane card;
+    private final TextSelection selection;
     private final List<Runnable> unbind = new ArrayList<>();
 
-    MessageCell(ChatViewModel chat, ResourceBundle bundle, DialogService dialogs) {
+    /**
+     * @param onSelect told when the user starts selecting text in this card, so that the
+     *     transcript keeps one selection at a time
+     */
+    MessageCell(ChatViewModel chat, ResourceBundle bundle, DialogService dialogs, Consumer<TextSelection> onSelect) {
         this.chat = chat;
         this.bundle = bundle;
         this.dialogs = dialogs;
@@ -61,41 +79,74 @@ final class MessageCell extends ListCell<MessageViewModel> {
         copy = action("message.copy", () -> copyText(getItem().getText()));
         edit = action("message.edit", this::editItem);
         regenerate = action("message.regenerate", chat::regenerate);
-        delete = action("message.delete", () -> chat.delete(getItem()));
+        delete = action("message.delete", () -> delete(chat, dialogs, bundle, getItem()));
         edit.disableProperty().bind(chat.canStopProperty());
         regenerate.disableProperty().bind(chat.canStopProperty());
         role.getStyleClass().add("message-role");
+        role.setMinWidth(Region.USE_PREF_SIZE);
         var spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        var header = new HBox(4, role, spacer, copy, edit, regenerate, delete);
+        var actions = new HBox(4, copy, edit, regenerate, delete);
+        actions.setAlignment(Pos.CENTER_RIGHT);
+        actions.setMinWidth(0);   // else the header never gets narrower than the buttons, and never compact
+        // a card too narrow for the buttons' names puts them in a menu
+        var more = new MenuButton("⋯", null, menuItems().toArray(MenuItem[]::new));
+        more.getStyleClass().addAll("flat", "small", "message-more");
+        more.setAccessibleText(bundle.getString("message.more"));
+        more.setOnShowing(e -> mirrorButtons(more.getItems()));
+        // decided at layout, when the buttons have their skins and so their widths
+        var header = new HBox(8, role, spacer, actions, more) {
+            @Override
+            protected void layoutChildren() {
+                boolean narrow = getWidth() < role.prefWidth(-1) + getSpacing() + actions.prefWidth(-1);
+                if (narrow != more.isVisible()) {
+                    show(actions, !narrow);
+                    show(more, narrow);
+                }
+                super.layoutChildren();
+            }
+        };
         header.setAlignment(Pos.CENTER_LEFT);
-        reasoningText.setWrapText(true);
+        show(more, false);
         reasoningText.getStyleClass().add("reasoning-text");
-        reasoning = new TitledPane(bundle.getString("message.reasoning"), reasoningText);
+        reasoning = new TitledPane(bundle.getString("message.reasoning"), new TextFlow(reasoningText));
         reasoning.setExpanded(false);
         reasoning.getStyleClass().add("reasoning");
-        userText.setWrapText(true);
         userText.getStyleClass().add("user-text");
+        userFlow.getStyleClass().add("user-flow");
         footer.getStyleClass().add("message-footer");
-        var content = new VBox(6, header, reasoning, userText, answer, footer);
+        var content = new VBox(6, header, reasoning, userFlow, answer, footer);
         content.getStyleClass().add("message-content");
+        selection = new TextSelection(content, onSelect);
         // The card's look (user, streaming, error) lives on a frame without children: a pseudo-class
         // change on a parent restyles its whole subtree, hundreds of nodes for a long answer.
         frame.getStyleClass().add("message-card");
         card = new StackPane(frame, content);
         card.setFocusTraversable(false);
+        card.setMaxWidth(READING_WIDTH);
+        setAlignment(Pos.TOP_CENTER);
         getStyleClass().add("message-cell");
         setPrefWidth(0);   // let the list's width, not the text's length, decide the cell's width
         setContentDisplay(ContentDisplay.GRAPHIC_ONLY);
         setAccessibleRole(AccessibleRole.LIST_ITEM);
         // the same actions from the context menu (right click, or the menu key where the platform sends it)
-        var menu = new ContextMenu(menuItem(copy), menuItem(edit), menuItem(regenerate), menuItem(delete));
-        menu.setOnShowing(e -> menu.getItems().forEach(item -> {
+        var menu = new ContextMenu(menuItems().toArray(MenuItem[]::new));
+        menu.setOnShowing(e -> mirrorButtons(menu.getItems()));
+        setContextMenu(menu);
+    }
+
+    /** The card's actions as menu items: Copy, Edit, Regenerate, Delete. */
+    private List<MenuItem> menuItems() {
+        return List.of(menuItem(copy), menuItem(edit), menuItem(regenerate), menuItem(delete));
+    }
+
+    /** Shows and enables each menu item as its button is. */
+    private static void mirrorButtons(List<MenuItem> items) {
+        for (MenuItem item : items) {
             Button button = (Button) item.getUserData();
             item.setVisible(button.isVisible());
             item.setDisable(button.isDisable());
-        }));
-        setContextMenu(menu);
+        }
     }
 
     private static MenuItem menuItem(Button button) {
@@ -108,6 +159,10 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private Button action(String key, Runnable run) {
         var button = new Button(bundle.getString(key));
         button.getStyleClass().addAll("flat", "small", "message-action");
+        button.setMinWidth(Region.USE_PREF_SIZE);   // a narrow card shows the menu rather than cut the names
+        // a click leaves the focus where it was: after Edit → OK it must not land on Delete, where
+        // Space would delete; the keyboard reaches these actions through the list's keys and menu
+        button.setFocusTraversable(false);
         button.setAccessibleText(bundle.getString(key));
         button.setOnAction(e -> {
             if (getItem() != null) {
@@ -119,6 +174,9 @@ final class MessageCell extends ListCell<MessageViewModel> {
 
     @Override
     protected void updateItem(MessageViewModel item, boolean empty) {
+        if (item != getItem()) {
+            selection.clear();   // kept while the list re-applies the same message, as when it selects it
+        }
         super.updateItem(item, empty);
         unbind.forEach(Runnable::run);
         unbind.clear();
@@ -131,7 +189,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
                 : "role.assistant"));
         frame.pseudoClassStateChanged(USER, isUser);
         frame.pseudoClassStateChanged(ASSISTANT, !isUser);
-        show(userText, isUser);
+        show(userFlow, isUser);
         show(answer, !isUser);
         show(edit, isUser);
         watch(() -> {
@@ -141,6 +199,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
             } else {
                 answer.setMarkdown(text);
             }
+            selection.forgetIfReplaced();
         }, item.textProperty());
         watch(() -> {
             reasoningText.setText(item.getReasoning());
@@ -159,6 +218,26 @@ final class MessageCell extends ListCell<MessageViewModel> {
         }, item.streamingProperty(), item.errorProperty(), item.finishProperty(), item.lastAnswerProperty(),
                 item.statsProperty());
         setGraphic(card);
+    }
+
+    /**
+     * The card's height at the width it is given. A list cell asks its graphic for its height at the
+     * cell's whole width, padding included, so wrapped text came out a line short and the next card
+     * covered the end of this one.
+     */
+    @Override
+    protected double computePrefHeight(double width) {
+        if (getGraphic() == null || width < 0) {
+            return super.computePrefHeight(width);
+        }
+        Insets padding = getInsets();
+        double inside = Math.min(width - padding.getLeft() - padding.getRight(), READING_WIDTH);
+        return padding.getTop() + getGraphic().prefHeight(inside) + padding.getBottom();
+    }
+
+    /** The text selected in this card. */
+    TextSelection selection() {
+        return selection;
     }
 
     private void watch(Runnable update, Observable... sources) {
@@ -206,6 +285,13 @@ final class MessageCell extends ListCell<MessageViewModel> {
         if (chat.canEdit(item)) {
             dialogs.editText(bundle.getString("message.edit.title"), item.getText())
                     .ifPresent(text -> chat.editAndResend(item, text));
+        }
+    }
+
+    /** Deletes a message once the user confirms: it cannot be brought back. */
+    static void delete(ChatViewModel chat, DialogService dialogs, ResourceBundle bundle, MessageViewModel item) {
+        if (dialogs.confirm(bundle.getString("message.delete.title"), bundle.getString("message.delete.confirm"))) {
+            chat.delete(item);
         }
     }
 

@@ -10,9 +10,17 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import javafx.scene.Node;
 import javafx.scene.Parent;
+import javafx.event.Event;
+import javafx.geometry.HPos;
+import javafx.scene.Scene;
 import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.input.ScrollEvent;
 import javafx.scene.layout.GridPane;
+import javafx.scene.layout.VBox;
 import javafx.scene.text.Text;
+import javafx.scene.text.TextAlignment;
 import javafx.scene.text.TextFlow;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -46,7 +54,9 @@ class MarkdownViewTest {
     private static List<Node> all(Node root) {
         List<Node> nodes = new ArrayList<>();
         nodes.add(root);
-        if (root instanceof Parent) {
+        if (root instanceof ScrollPane scroll) {
+            nodes.addAll(all(scroll.getContent()));   // its skin, which adds the content as a child, comes later
+        } else if (root instanceof Parent) {
             for (Node child : ((Parent) root).getChildrenUnmodifiable()) {
                 nodes.addAll(all(child));
             }
@@ -113,5 +123,82 @@ class MarkdownViewTest {
             return null;
         });
         assertThat(view.getChildren()).hasSize(1);
+    }
+
+    @Test
+    void strikethroughIsStruckThrough() throws Exception {
+        MarkdownView view = render("Not ~~this~~ but that.");
+        assertThat(texts(view, "md-strike")).extracting(Text::getText).containsExactly("this");
+        assertThat(texts(view, "md-strike").getFirst().isStrikethrough()).isTrue();
+    }
+
+    @Test
+    void taskListItemsShowTheirCheckboxesAndNotTheBrackets() throws Exception {
+        MarkdownView view = render("- [x] buy milk\n- [ ] write the report\n");
+        List<Label> markers = all(view).stream().filter(n -> n.getStyleClass().contains("md-task"))
+                .map(Label.class::cast).toList();
+        assertThat(markers).extracting(Label::getText).containsExactly("☑", "☐");
+        assertThat(markers).extracting(Label::getAccessibleText).containsExactly("Done", "To do");
+        assertThat(texts(view, "md-text")).extracting(Text::getText).containsExactly("buy milk", "write the report");
+    }
+
+    @Test
+    void tableColumnsAreAlignedAsTheDelimiterRowSays() throws Exception {
+        MarkdownView view = render("| left | centre | right | none |\n|:--|:-:|--:|---|\n| a | b | c | d |\n");
+        List<TextFlow> cells = all(view).stream().filter(n -> n.getStyleClass().contains("md-table-cell"))
+                .map(TextFlow.class::cast).toList();
+        assertThat(cells).hasSize(8);
+        assertThat(cells.subList(4, 8)).extracting(TextFlow::getTextAlignment).containsExactly(
+                TextAlignment.LEFT, TextAlignment.CENTER, TextAlignment.RIGHT, TextAlignment.LEFT);
+        assertThat(cells.subList(4, 8)).extracting(GridPane::getHalignment)
+                .containsExactly(HPos.LEFT, HPos.CENTER, HPos.RIGHT, null);
+    }
+
+    @Test
+    void bareAddressesBecomeLinks() throws Exception {
+        MarkdownView view = render("See https://openjfx.io/ or write to someone@example.org today.");
+        assertThat(texts(view, "md-link")).extracting(Text::getText)
+                .containsExactly("https://openjfx.io/", "someone@example.org");
+    }
+
+    @Test
+    void longCodeLinesScrollSidewaysInsteadOfWrapping() throws Exception {
+        String line = "int answer = compute(first, second, third, fourth, fifth, sixth, seventh, eighth, ninth);";
+        MarkdownView view = render("```java\n" + line + "\nreturn answer;\n```\n");
+        ScrollPane scroll = onFx(() -> {
+            view.setPrefWidth(240);
+            view.setMaxWidth(240);
+            new Scene(view, 240, 400);
+            view.applyCss();
+            view.layout();
+            return (ScrollPane) all(view).stream().filter(n -> n instanceof ScrollPane).findFirst().orElseThrow();
+        });
+        Text code = texts(view, "md-code-text").getFirst();
+        TextFlow body = (TextFlow) scroll.getContent();
+        double lineHeight = code.getFont().getSize() * 1.5;
+        assertThat(body.getHeight()).as("two lines, not wrapped").isLessThan(3 * lineHeight);
+        assertThat(body.getWidth()).isGreaterThan(scroll.getViewportBounds().getWidth());
+        assertThat(scroll.getHbarPolicy()).isEqualTo(ScrollPane.ScrollBarPolicy.AS_NEEDED);
+    }
+
+    @Test
+    void aVerticalScrollOverCodeGoesOnToTheTranscript() throws Exception {
+        MarkdownView view = render("```\ncode\n```\n");
+        List<ScrollEvent> reached = new ArrayList<>();
+        onFx(() -> {
+            var transcript = new VBox(view);
+            new Scene(transcript, 300, 200);
+            transcript.addEventHandler(ScrollEvent.SCROLL, reached::add);
+            view.applyCss();
+            view.layout();
+            ScrollPane scroll = (ScrollPane) all(view).stream().filter(n -> n instanceof ScrollPane).findFirst()
+                    .orElseThrow();
+            Event.fireEvent(scroll, new ScrollEvent(ScrollEvent.SCROLL, 0, 0, 0, 0, false, false, false, false,
+                    false, false, 0, -40, 0, -40, ScrollEvent.HorizontalTextScrollUnits.NONE, 0,
+                    ScrollEvent.VerticalTextScrollUnits.NONE, 0, 0, null));
+            return null;
+        });
+        assertThat(reached).hasSize(1);
+        assertThat(reached.getFirst().getDeltaY()).isEqualTo(-40);
     }
 }
