@@ -36,7 +36,7 @@ public final class Launcher {
             javafx.application.Application.launch(ParlanceApp.class, args);
             return;
         }
-        System.exit(ParlanceCommand.run(args));
+        System.exit(ParlanceCommand.runOnProcessOutput(args));
     }
 
     /**

@@ -63,7 +63,7 @@ public final class ChatCommand implements Callable<Integer> {
 
     @Option(names = "--context", paramLabel = "N",
             description = "Use at most N tokens of context (default: the model's).")
-    int context;
+    Integer context;
 
     @Option(names = "--save", description = "Save the conversation, so that \"parlance history\" lists it.")
     boolean save;
@@ -74,6 +74,14 @@ public final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        if (context != null && context < 1) {
+            return CliSupport.fail(spec, "--context must be at least 1 token, was " + context
+                    + " (leave it out for the model's own context)");
+        }
+        if (StandardInput.isClosed()) {
+            return CliSupport.fail(spec, "standard input is closed, so there are no messages to read; "
+                    + "type them at a terminal or pipe them in (echo hello | parlance chat ...)");
+        }
         try (LanguageModel lm = CliSupport.loadModel(model, weights, spec)) {
             if (lm == null) {
                 return CliSupport.EXIT_MODEL;
@@ -98,7 +106,7 @@ public final class ChatCommand implements Callable<Integer> {
             } catch (StoreException e) {
                 return CliSupport.fail(spec, e.getMessage());
             }
-            try (ChatSession session = new ChatSession(lm, template, context)) {
+            try (ChatSession session = new ChatSession(lm, template, contextLimit())) {
                 ChatRepl repl = new ChatRepl(session, config, store, modelName(), settings(config),
                         spec.commandLine().getOut(), err, System.console() != null);
                 if (store instanceof SqliteConversationStore sqlite) {
@@ -180,6 +188,11 @@ public final class ChatCommand implements Callable<Integer> {
         }
     }
 
+    /** The --context limit, or 0 for the model's own. */
+    private int contextLimit() {
+        return context != null ? context : 0;
+    }
+
     /** The folder's name ({@code --model .} names the current folder). */
     private String modelName() {
         Path name = model.toAbsolutePath().normalize().getFileName();
@@ -189,6 +202,6 @@ public final class ChatCommand implements Callable<Integer> {
     private ConversationSettings settings(SamplingConfig config) {
         String prompt = system == null || system.isBlank() ? null : system;
         return new ConversationSettings(prompt, config.temperature(), config.topP(), config.topK(), config.minP(),
-                config.repeatPenalty(), config.maxNewTokens(), context, config.seed());
+                config.repeatPenalty(), config.maxNewTokens(), contextLimit(), config.seed());
     }
 }

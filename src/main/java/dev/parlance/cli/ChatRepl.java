@@ -84,7 +84,7 @@ final class ChatRepl {
                 + (problem.isTemporary() ? " The chat goes on; saving resumes when it can." : ""));
     }
 
-    /** Reads lines until end of input or /exit. */
+    /** Reads lines until end of input, /exit, or output that can no longer be written. */
     void run(BufferedReader in) throws IOException {
         if (console) {
             note("Chatting in the model's template with a context of " + session.contextLength()
@@ -96,7 +96,7 @@ final class ChatRepl {
                 out.flush();
             }
             String line = in.readLine();
-            if (line == null) {
+            if (line == null || out.checkError()) {
                 return;
             }
             if (line.isBlank()) {
@@ -339,7 +339,10 @@ final class ChatRepl {
 
         private void print(String delta) {
             out.print(delta);
-            out.flush();
+            if (out.checkError()) {
+                // nobody can read the answer (the pipe closed, the disk is full): stop computing it
+                conversation.stop();
+            }
         }
 
         /** Ends the answer's text and says how it ended. */

@@ -1,6 +1,9 @@
 package dev.parlance.cli;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonPrimitive;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.WeightFormat;
@@ -34,6 +37,14 @@ final class CliSupport {
         spec.commandLine().getErr().println("parlance: " + message);
         spec.commandLine().getErr().flush();
         return EXIT_FAILED;
+    }
+
+    /**
+     * A number for JSON output, or JSON null when it is NaN or infinite: JSON has no such
+     * numbers, and a reader would reject the whole document for one.
+     */
+    static JsonElement jsonNumber(double value) {
+        return Double.isFinite(value) ? new JsonPrimitive(value) : JsonNull.INSTANCE;
     }
 
     static JsonArray jsonInts(int[] values) {

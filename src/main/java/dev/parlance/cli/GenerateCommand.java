@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,7 +54,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--logprobs", paramLabel = "K", description = "Report the top-K alternatives of every token.")
     int logprobs;
 
-    @Option(names = "--json", description = "Print one JSON object at the end instead of streaming.")
+    @Option(names = "--json", description = "Print one JSON object at the end instead of streaming "
+            + "(a log-probability that is not a finite number, from a model whose output is, is null).")
     boolean json;
 
     @Override
@@ -74,15 +76,17 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             int context = Math.min(lm.config().contextLength(), prompt.length + config.maxNewTokens() + 1);
             try (Generator generator = new Generator(lm, context)) {
-                var request = new Generator.Request(prompt, config, Set.of(), logprobs, () -> false);
+                // a failed write (the pipe closed, the disk is full) stops the computing at once
+                AtomicBoolean outputFailed = new AtomicBoolean();
+                var request = new Generator.Request(prompt, config, Set.of(), logprobs, outputFailed::get);
                 GenerationResult result = generator.generate(request, (id, text, logprob) -> {
                     if (!json) {
                         out.print(text);
-                        out.flush();
+                        outputFailed.set(out.checkError());
                     }
                 });
                 if (json) {
-                    out.println(new GsonBuilder().disableHtmlEscaping().create()
+                    out.println(new GsonBuilder().disableHtmlEscaping().serializeNulls().create()
                             .toJson(toJson(prompt, result, loadMillis, lm.network().decodeKernel())));
                 } else {
                     out.println();
@@ -109,13 +113,13 @@ public final class GenerateCommand implements Callable<Integer> {
                 JsonObject entry = new JsonObject();
                 entry.addProperty("id", logprob.id());
                 entry.addProperty("token", logprob.token());
-                entry.addProperty("logprob", logprob.logprob());
+                entry.add("logprob", CliSupport.jsonNumber(logprob.logprob()));
                 JsonArray top = new JsonArray();
                 for (TokenLogprob.Alternative alternative : logprob.top()) {
                     JsonObject alt = new JsonObject();
                     alt.addProperty("id", alternative.id());
                     alt.addProperty("token", alternative.token());
-                    alt.addProperty("logprob", alternative.logprob());
+                    alt.add("logprob", CliSupport.jsonNumber(alternative.logprob()));
                     top.add(alt);
                 }
                 entry.add("top_logprobs", top);

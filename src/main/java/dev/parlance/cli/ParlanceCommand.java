@@ -1,6 +1,12 @@
 package dev.parlance.cli;
 
 import dev.parlance.RuntimeInfo;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,9 +32,47 @@ public final class ParlanceCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    /** Runs the command line and returns the process exit code. */
+    /** The exit code of a program ended by SIGPIPE: what a shell reports when the reader left first. */
+    static final int EXIT_READER_GONE = 141;
+
+    /**
+     * Runs the command line on the process's own stdout (descriptor 1, not {@code System.out},
+     * which keeps no reason when a write fails) and returns the exit code.
+     */
+    public static int runOnProcessOutput(String... args) {
+        Writer stdout = new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), System.out.charset());
+        return execute(stdout, new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line on {@code System.out} and {@code System.err} and returns the exit code. */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return execute(new OutputStreamWriter(System.out, System.out.charset()), new PrintWriter(System.err, true),
+                args);
+    }
+
+    /**
+     * Runs the command line. A command whose output could not be written does not end with 0: a
+     * full disk or a broken device is one line on {@code err} and exit code 1; a reader that went
+     * away (the pipe closed) is exit code 141 without a message.
+     *
+     * @param stdout where the command's output goes; flushed, not closed
+     */
+    static int execute(Writer stdout, PrintWriter err, String... args) {
+        CheckedOutput checked = new CheckedOutput(stdout);
+        PrintWriter out = new PrintWriter(checked);
+        int exit = commandLine().setOut(out).setErr(err).execute(args);
+        out.flush();
+        IOException failure = checked.failure();
+        if (failure == null) {
+            return exit;
+        }
+        if (checked.readerGone()) {
+            return exit == 0 ? EXIT_READER_GONE : exit;
+        }
+        err.println("parlance: cannot write the output: " + (failure.getMessage() != null ? failure.getMessage()
+                : failure.getClass().getSimpleName()) + "; what was not written is lost");
+        err.flush();
+        return exit == 0 ? CliSupport.EXIT_FAILED : exit;
     }
 
     /** {@code --version}: the version, the Java runtime, the compute path, threads and the CPU. */
@@ -46,6 +90,6 @@ public final class ParlanceCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

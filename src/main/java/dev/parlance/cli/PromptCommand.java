@@ -41,6 +41,9 @@ import picocli.CommandLine.Model.CommandSpec;
                     + "the tokens it refers to)."})
 public final class PromptCommand implements Callable<Integer> {
     private static final Gson QUOTE = new GsonBuilder().disableHtmlEscaping().create();
+    /** A folder holding none of these has no prompt format to show. */
+    private static final List<String> MODEL_FILES =
+            List.of("tokenizer_config.json", "chat_template.jinja", "config.json");
 
     @Spec
     CommandSpec spec;
@@ -76,6 +79,16 @@ public final class PromptCommand implements Callable<Integer> {
         }
         if (ids && model == null) {
             return CliSupport.fail(spec, "--ids needs --model, whose tokenizer makes the tokens");
+        }
+        if (model != null && !Files.exists(model)) {
+            CliSupport.fail(spec, "cannot read the model: " + model + ": no such file or folder");
+            return CliSupport.EXIT_MODEL;
+        }
+        if (model != null && Files.isDirectory(model)
+                && MODEL_FILES.stream().noneMatch(file -> Files.exists(model.resolve(file)))) {
+            CliSupport.fail(spec, "cannot read the model: " + model + " is not a model folder (it has no "
+                    + String.join(", ", MODEL_FILES) + ")");
+            return CliSupport.EXIT_MODEL;
         }
         List<Map<String, Object>> messages;
         try {

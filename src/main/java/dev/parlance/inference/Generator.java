@@ -102,6 +102,10 @@ public final class Generator implements AutoCloseable {
                 finish = FinishReason.CANCELLED;
                 break;
             }
+            if (request.sampling().maxNewTokens() == 0) {
+                finish = FinishReason.LENGTH;
+                break;
+            }
             float[] raw = request.logprobs() > 0 ? logits.clone() : null;
             int id = sampler.sample(logits, history, length);
             if (generated == 0) {

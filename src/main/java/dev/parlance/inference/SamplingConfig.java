@@ -11,7 +11,7 @@ import java.util.List;
  * @param minP drop tokens whose probability is below minP times the best one's; 0 disables
  * @param repeatPenalty divide positive (multiply negative) logits of tokens already seen; 1 disables
  * @param seed random seed; the same seed, prompt and settings give the same text
- * @param maxNewTokens the most tokens to generate
+ * @param maxNewTokens the most tokens to generate; 0 computes the prompt and generates none
  * @param stopStrings generation stops before any of these would be emitted
  */
 public record SamplingConfig(

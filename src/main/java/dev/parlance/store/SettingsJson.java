@@ -16,11 +16,11 @@ final class SettingsJson {
         ConversationSettings s = settings == null ? ConversationSettings.DEFAULTS : settings;
         JsonObject json = new JsonObject();
         json.addProperty("system_prompt", s.systemPrompt());
-        json.addProperty("temperature", s.temperature());
-        json.addProperty("top_p", s.topP());
+        json.addProperty("temperature", finite(s.temperature()));
+        json.addProperty("top_p", finite(s.topP()));
         json.addProperty("top_k", s.topK());
-        json.addProperty("min_p", s.minP());
-        json.addProperty("repeat_penalty", s.repeatPenalty());
+        json.addProperty("min_p", finite(s.minP()));
+        json.addProperty("repeat_penalty", finite(s.repeatPenalty()));
         json.addProperty("max_tokens", s.maxTokens());
         json.addProperty("context_length", s.contextLength());
         json.addProperty("seed", s.seed());
@@ -41,14 +41,22 @@ final class SettingsJson {
     static ConversationSettings fromJson(JsonObject json) {
         return new ConversationSettings(
                 present(json, "system_prompt") ? json.get("system_prompt").getAsString() : null,
-                present(json, "temperature") ? json.get("temperature").getAsDouble() : null,
-                present(json, "top_p") ? json.get("top_p").getAsDouble() : null,
+                present(json, "temperature") ? finite(json.get("temperature").getAsDouble()) : null,
+                present(json, "top_p") ? finite(json.get("top_p").getAsDouble()) : null,
                 present(json, "top_k") ? json.get("top_k").getAsInt() : null,
-                present(json, "min_p") ? json.get("min_p").getAsDouble() : null,
-                present(json, "repeat_penalty") ? json.get("repeat_penalty").getAsDouble() : null,
+                present(json, "min_p") ? finite(json.get("min_p").getAsDouble()) : null,
+                present(json, "repeat_penalty") ? finite(json.get("repeat_penalty").getAsDouble()) : null,
                 present(json, "max_tokens") ? json.get("max_tokens").getAsInt() : null,
                 present(json, "context_length") ? json.get("context_length").getAsInt() : null,
                 present(json, "seed") ? json.get("seed").getAsLong() : null);
+    }
+
+    /**
+     * The value, or null ("the app-wide default") when it is NaN or infinite: JSON has no such
+     * numbers, so neither the database nor an exported file may hold one.
+     */
+    private static Double finite(Double value) {
+        return value == null || Double.isFinite(value) ? value : null;
     }
 
     private static boolean present(JsonObject json, String name) {

@@ -18,16 +18,16 @@ final class CliRun {
         return run(stdin, new StringWriter(), args);
     }
 
-    /** @param out receives stdout as it is written (a test may react to it); it must be a StringWriter or wrap one */
+    /**
+     * @param out receives stdout as it is written (a test may react to it, or fail a write as a
+     *     full disk does); it must be a StringWriter or wrap one
+     */
     static Result run(String stdin, Writer out, String... args) {
         StringWriter err = new StringWriter();
         InputStream savedIn = System.in;
         System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         try {
-            int exit = ParlanceCommand.commandLine()
-                    .setOut(new PrintWriter(out, true))
-                    .setErr(new PrintWriter(err, true))
-                    .execute(args);
+            int exit = ParlanceCommand.execute(out, new PrintWriter(err, true), args);
             return new Result(exit, out.toString(), err.toString());
         } finally {
             System.setIn(savedIn);
