@@ -90,7 +90,8 @@ public final class ChatCommand implements Callable<Integer> {
             try {
                 template = ChatTemplate.fromModel(model);
             } catch (IOException | TemplateException e) {
-                err.println("parlance: cannot read the model's chat template: " + e.getMessage());
+                err.println("parlance: cannot read the model's chat template: " + (e instanceof IOException io
+                        ? CliSupport.describe(io, true) : e.getMessage()));
                 err.flush();
                 return CliSupport.EXIT_MODEL;
             }

@@ -42,7 +42,7 @@ public final class HistoryCommand implements Callable<Integer> {
                 int count = store.messageCount(conversation.id());
                 out.printf(Locale.ROOT, "%s  %-40s  %d %s%s  %s%n",
                         WHEN.format(conversation.updated()),
-                        conversation.title(),
+                        CliSupport.printable(conversation.title()),
                         count,
                         count == 1 ? "message" : "messages",
                         endings(store.finishCounts(conversation.id())),

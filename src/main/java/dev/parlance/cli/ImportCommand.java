@@ -37,8 +37,14 @@ public final class ImportCommand implements Callable<Integer> {
         int failures = 0;
         try (SqliteConversationStore store = data.open(err)) {
             for (Path file : files) {
+                if (Files.isDirectory(file)) {
+                    err.println(file + " is a folder; import takes conversation files (parlance import "
+                            + file.resolve("*.json") + " imports the ones in it).");
+                    failures++;
+                    continue;
+                }
                 if (!Files.isRegularFile(file)) {
-                    err.println("There is no file " + file + ".");
+                    err.println(Files.exists(file) ? file + " is not a regular file." : "There is no file " + file + ".");
                     failures++;
                     continue;
                 }
@@ -47,9 +53,9 @@ public final class ImportCommand implements Callable<Integer> {
                     ConversationRecord imported = store.importConversation(ConversationExport.fromJson(text));
                     // said only once it is committed: a crash after the line must not lose the import
                     store.flush();
-                    out.println("Imported \"" + imported.title() + "\" as " + imported.id());
+                    out.println("Imported \"" + CliSupport.printable(imported.title()) + "\" as " + imported.id());
                 } catch (IOException e) {
-                    err.println("Could not read " + file + ": " + e.getMessage());
+                    err.println("Could not read " + file + ": " + CliSupport.describe(e, false) + ".");
                     failures++;
                 } catch (StoreException e) {
                     err.println(file + ": " + e.getMessage());

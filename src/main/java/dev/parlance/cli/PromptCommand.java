@@ -94,13 +94,13 @@ public final class PromptCommand implements Callable<Integer> {
         try {
             messages = readMessages(messagesFile);
         } catch (IOException e) {
-            return CliSupport.fail(spec, "cannot read " + messagesFile + ": " + e.getMessage());
+            return CliSupport.fail(spec, "cannot read " + messagesFile + ": " + CliSupport.describe(e, false));
         }
         ChatTemplate template;
         try {
             template = template();
         } catch (IOException e) {
-            return CliSupport.fail(spec, "cannot read the template: " + e.getMessage());
+            return CliSupport.fail(spec, "cannot read the template: " + CliSupport.describe(e, true));
         } catch (TemplateException e) {
             return CliSupport.fail(spec, "the template does not parse: " + e.getMessage());
         }
@@ -164,7 +164,7 @@ public final class PromptCommand implements Callable<Integer> {
         try {
             root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
         } catch (JsonParseException e) {
-            throw new IOException("not valid JSON (" + e.getMessage() + ")", e);
+            throw new IOException(ModelLoadException.jsonProblem(e), e);
         }
         if (root.isJsonObject() && root.getAsJsonObject().has("messages")) {
             root = root.getAsJsonObject().get("messages");
