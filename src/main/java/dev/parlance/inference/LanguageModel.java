@@ -2,6 +2,7 @@ package dev.parlance.inference;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -224,6 +225,10 @@ public final class LanguageModel implements AutoCloseable {
         if (!json.has("architectures") || !json.get("architectures").isJsonArray()
                 || json.getAsJsonArray("architectures").isEmpty()) {
             throw new ModelLoadException(file, "no \"architectures\" entry, so the model type is unknown");
+        }
+        JsonElement first = json.getAsJsonArray("architectures").get(0);
+        if (!first.isJsonPrimitive() || !first.getAsJsonPrimitive().isString()) {
+            throw new ModelLoadException(file, "\"architectures\" must list names, not " + first);
         }
         String architecture = json.getAsJsonArray("architectures").get(0).getAsString();
         if (architecture.equals("GPT2LMHeadModel")) {

@@ -166,7 +166,7 @@ public final class SafeTensors {
         } catch (JsonParseException e) {
             throw new ModelLoadException(file, "damaged safetensors header: " + ModelLoadException.jsonProblem(e), e);
         } catch (IllegalStateException | UnsupportedOperationException | NullPointerException
-                | IndexOutOfBoundsException | NumberFormatException e) {
+                | IndexOutOfBoundsException | NumberFormatException | ClassCastException e) {
             throw new ModelLoadException(file, "damaged safetensors header: a tensor entry lacks its dtype, "
                     + "shape or offsets, or they are not numbers", e);
         }
