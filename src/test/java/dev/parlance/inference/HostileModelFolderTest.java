@@ -69,6 +69,33 @@ class HostileModelFolderTest {
                 .isInstanceOf(ModelLoadException.class).hasMessageContaining("\"factor\" must be a finite number above 0");
     }
 
+    @ParameterizedTest
+    @CsvSource({"llama.attention.layer_norm_rms_epsilon, -1", "llama.rope.freq_base, 0",
+        "llama.rope.freq_base, NaN", "llama.attention.layer_norm_rms_epsilon, Infinity"})
+    void aGgufScaleThatWouldGiveNanIsRefusedNamingTheKey(String key, float value) throws IOException {
+        Path file = dir.resolve("tiny-llama.gguf");
+        byte[] bytes = Files.readAllBytes(SharedData.require("fixtures/gguf/tiny-llama-F32.gguf"));
+        // the key's bytes, then its type (6: f32), then the value
+        byte[] name = key.getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, name) + name.length;
+        ByteBuffer metadata = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(metadata.getInt(at)).as("type of " + key).isEqualTo(6);
+        metadata.putFloat(at + 4, value);
+        Files.write(file, bytes);
+        assertThatThrownBy(() -> TinyModels.load(file))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("metadata key " + key + " must be a finite number above 0");
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found: " + new String(part, StandardCharsets.UTF_8));
+    }
+
     @Test
     void aNegativeOffsetInsideTheFileIsRefused() throws IOException {
         Path folder = model(1);

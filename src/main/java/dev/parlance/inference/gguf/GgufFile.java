@@ -156,6 +156,20 @@ public final class GgufFile implements AutoCloseable {
         return metadata.get(key) instanceof Number value ? value.doubleValue() : fallback;
     }
 
+    /**
+     * A scale such as an epsilon or a RoPE base, or {@code fallback} when absent or not a
+     * number: a value that is 0, negative or not finite is refused, as it would make every
+     * answer NaN.
+     */
+    public double positiveNumber(String key, double fallback) throws ModelLoadException {
+        double value = number(key, fallback);
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new ModelLoadException(path, "metadata key " + key + " must be a finite number above 0, was "
+                    + value);
+        }
+        return value;
+    }
+
     /** A boolean value, or {@code fallback} when absent or not a boolean. */
     public boolean bool(String key, boolean fallback) {
         return metadata.get(key) instanceof Boolean value ? value : fallback;

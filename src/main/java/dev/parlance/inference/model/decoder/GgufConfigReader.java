@@ -61,6 +61,14 @@ public final class GgufConfigReader {
         return file.number(prefix + key, fallback);
     }
 
+    /**
+     * {@code <arch>.key} as a scale (an epsilon, a RoPE base or factor), or {@code fallback}: 0,
+     * below 0 or not finite is refused, naming the key, as every answer would be NaN.
+     */
+    public double positiveNumber(String key, double fallback) throws ModelLoadException {
+        return file.positiveNumber(prefix + key, fallback);
+    }
+
     public int heads() throws ModelLoadException {
         return size("attention.head_count");
     }
@@ -89,11 +97,11 @@ public final class GgufConfigReader {
     public Rope rope(Rope.Pairing pairing) throws ModelLoadException {
         float[] frequencyFactors = weights.optionalVector("rope_freqs.weight", rotaryDims() / 2).orElse(null);
         String scaling = file.optString(prefix + "rope.scaling.type").orElse("none");
-        double theta = number("rope.freq_base", 10000.0);
+        double theta = positiveNumber("rope.freq_base", 10000.0);
         return switch (scaling) {
             case "none" -> new Rope(theta, "none", 1, 1, 1, 0, frequencyFactors, pairing);
-            case "linear" -> new Rope(theta, "linear", number("rope.scaling.factor", 1), 1, 1, 0, frequencyFactors,
-                    pairing);
+            case "linear" -> new Rope(theta, "linear", positiveNumber("rope.scaling.factor", 1), 1, 1, 0,
+                    frequencyFactors, pairing);
             default -> throw new ModelLoadException(file.path(), "RoPE scaling \"" + scaling
                     + "\" is not supported (linear is)");
         };
@@ -121,7 +129,7 @@ public final class GgufConfigReader {
                     headDim(),
                     embeddings.rows(),
                     size("context_length"),
-                    number("attention.layer_norm_rms_epsilon", 1e-5),
+                    positiveNumber("attention.layer_norm_rms_epsilon", 1e-5),
                     file.findTensor("blk.0.attn_q.bias").isPresent() || file.findTensor("blk.0.attn_qkv.bias").isPresent(),
                     file.findTensor("output.weight").isEmpty(),
                     design);
