@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
+import dev.parlance.chat.Role;
+import dev.parlance.inference.FinishReason;
 import java.io.StringReader;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Saved and exported settings are JSON a strict reader accepts, whatever numbers they were given. */
-class SettingsJsonTest {
+/** Saved and exported conversations are JSON a strict reader accepts, whatever numbers they were given. */
+class NonFiniteNumbersTest {
     @Test
     void aSettingThatIsNotAFiniteNumberIsSavedAsTheDefault() {
         var settings = new ConversationSettings("be brief", Double.NaN, Double.POSITIVE_INFINITY, 40, 0.05,
@@ -24,6 +28,21 @@ class SettingsJsonTest {
         assertThat(json.get("min_p").getAsDouble()).isEqualTo(0.05);
         assertThat(SettingsJson.fromText(text)).isEqualTo(
                 new ConversationSettings("be brief", null, null, 40, 0.05, null, 256, 0, 7L));
+    }
+
+    @Test
+    void anExportOfAnAnswerWhoseFiguresAreNotFiniteIsStrictJson() {
+        var conversation = new ConversationRecord("c1", "Title", Instant.EPOCH, Instant.EPOCH, "model",
+                ConversationSettings.DEFAULTS);
+        var answer = new MessageRecord("m1", "c1", 0, Role.ASSISTANT, "Hi", "", Instant.EPOCH, "model",
+                new MessageStats(3, Double.NaN, Double.POSITIVE_INFINITY), FinishReason.STOP);
+        String text = ConversationExport.toJson(new ConversationArchive(conversation, List.of(answer)));
+        JsonReader strict = new JsonReader(new StringReader(text));
+        strict.setStrictness(Strictness.STRICT);
+        var metadata = JsonParser.parseReader(strict).getAsJsonObject().getAsJsonArray("messages").get(0)
+                .getAsJsonObject().getAsJsonObject("metadata");
+        assertThat(metadata.get("tokens_per_second").getAsDouble()).isZero();
+        assertThat(metadata.get("time_to_first_token_ms").getAsDouble()).isZero();
     }
 
     @Test
