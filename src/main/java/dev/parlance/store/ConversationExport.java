@@ -9,6 +9,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
+import dev.parlance.inference.ModelLoadException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -263,8 +264,10 @@ public final class ConversationExport {
             ConversationRecord conversation = new ConversationRecord(
                     id, title, created, instant(root, "updated", created), model, settings);
             return new ConversationArchive(conversation, messages);
+        } catch (NumberFormatException e) {
+            throw unreadable("a figure or setting in it is not a number");
         } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
-            throw unreadable("it is not valid JSON (" + e.getMessage() + ")");
+            throw unreadable("it is " + ModelLoadException.jsonProblem(e));
         }
     }
 

@@ -83,6 +83,24 @@ class CliMessagesTest {
     }
 
     @Test
+    void importOfAFileThatIsNotJsonSaysWhereWithoutTheParsersNames() throws IOException {
+        Path file = Files.writeString(dir.resolve("bad.json"), "{bad");
+        var result = CliRun.run("", "import", file.toString(), "--data-dir", dir.resolve("data").toString());
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).contains("it is not valid JSON (the text breaks off or is malformed at line 1 column")
+                .doesNotContain("java.").doesNotContain("Exception").doesNotContainIgnoringCase("gson");
+    }
+
+    @Test
+    void importOfAFileWithAFigureThatIsNotANumberIsOnePlainLine() throws IOException {
+        Path file = Files.writeString(dir.resolve("words.json"), "{\"messages\": [{\"role\": \"assistant\", "
+                + "\"content\": \"Hi\", \"metadata\": {\"tokens\": \"many\"}}]}");
+        var result = CliRun.run("", "import", file.toString(), "--data-dir", dir.resolve("data").toString());
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).contains("a figure or setting in it is not a number").doesNotContain("\tat ");
+    }
+
+    @Test
     void historyAndImportShowATitlesControlCharactersAsReplacementCharacters() throws IOException {
         Path data = dir.resolve("data");
         ConversationRecord conversation;

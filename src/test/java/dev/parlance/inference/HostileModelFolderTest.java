@@ -58,6 +58,19 @@ class HostileModelFolderTest {
                 .hasMessageContaining("config.json").hasMessageContaining(message);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"bos_token\": | not valid JSON (the text breaks off or is malformed at line 1 column",
+        "{\"add_bos_token\": [1, 2]} | not an object with a usable bos_token and add_bos_token",
+        "[1] | not an object with a usable bos_token and add_bos_token"})
+    void aDamagedTokenizerConfigIsOnePlainLine(String text, String message) throws IOException {
+        Path folder = model(1);
+        Files.writeString(folder.resolve("tokenizer_config.json"), text);
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("tokenizer_config.json: " + message)
+                .hasMessageNotContaining("gson").hasMessageNotContaining("Exception");
+    }
+
     @Test
     void aRopeScalingFactorOfZeroIsRefused() throws IOException {
         Path folder = model(1);

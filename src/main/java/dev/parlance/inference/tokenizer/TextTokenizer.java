@@ -5,6 +5,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
 import dev.parlance.inference.ModelLoadException;
@@ -69,7 +70,11 @@ public final class TextTokenizer implements AutoCloseable {
                 }
             } catch (IOException | RuntimeException e) {
                 tokenizer.close();
-                throw new ModelLoadException(configFile, "cannot read: " + e.getMessage(), e);
+                throw new ModelLoadException(configFile, switch (e) {
+                    case IOException io -> "cannot read: " + io.getMessage();
+                    case JsonParseException json -> ModelLoadException.jsonProblem(json);
+                    default -> "not an object with a usable bos_token and add_bos_token";
+                }, e);
             }
         }
         int bosId = -1;
