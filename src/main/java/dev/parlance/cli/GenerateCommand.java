@@ -61,6 +61,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (logprobs < 0) {
+            return CliSupport.fail(spec, "--logprobs must be >= 0, was " + logprobs);
+        }
         long start = System.nanoTime();
         try (LanguageModel lm = CliSupport.loadModel(model, weights, spec)) {
             if (lm == null) {

@@ -105,6 +105,13 @@ class HostileCliTest {
     }
 
     @Test
+    void aNegativeLogprobsCountIsRefusedNotIgnored() {
+        var result = CliRun.run("", "generate", "--model", stories(), "--prompt", "Once", "--logprobs", "-1", "--json");
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).contains("--logprobs must be >= 0, was -1");
+    }
+
+    @Test
     void promptWithAModelThatDoesNotExistFailsInsteadOfPrintingAPlainPrompt() throws IOException {
         Path messages = Files.writeString(dir.resolve("chat.json"), "[{\"role\": \"user\", \"content\": \"hi\"}]");
         var result = CliRun.run("", "prompt", "--model", dir.resolve("no/such/dir").toString(),
