@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Damaged copies of the fixtures' model folders (issue 14): a byte flipped, a file cut short or a
- * value replaced by a hostile one in {@code config.json}, the {@code model.safetensors} header or
- * {@code tokenizer_config.json}. Loading each must give a model or a {@link ModelLoadException},
- * never another exception and never a hang.
+ * Damaged copies of the fixtures' models (issue 14): a byte flipped, a file cut short or a value
+ * replaced by a hostile one in {@code config.json}, the {@code model.safetensors} header or
+ * {@code tokenizer_config.json} of a folder, and bytes flipped or cut in a GGUF file's header.
+ * Loading each must give a model or a {@link ModelLoadException}, never another exception and
+ * never a hang.
  *
  * <p>The cases come from one seed (default fixed, so CI runs the same cases); a failure names the
  * seed of its case. Rerun one case with {@code -Dparlance.fuzz.seed=SEED -Dparlance.fuzz.cases=1},
@@ -39,6 +40,11 @@ class ModelFolderFuzzTest {
     private static final int DEFAULT_CASES = 300;
     private static final List<String> FIXTURES =
             List.of("fixtures/tiny-llama", "fixtures/tiny-qwen2", "fixtures/tiny-qwen3", "fixtures/tiny-gpt2");
+    private static final List<String> GGUF_FILES = List.of("fixtures/gguf/tiny-llama-Q8_0.gguf",
+            "fixtures/gguf/tiny-qwen2-Q4_0.gguf", "fixtures/gguf/tiny-qwen3-F16.gguf",
+            "fixtures/gguf/stories260K-Q8_0.gguf");
+    /** Where a GGUF file's metadata and tensor index are: the tiny files' vocabularies end within it. */
+    private static final int GGUF_HEADER_BYTES = 48 << 10;
     private static final List<String> TARGETS = List.of("config.json", "model.safetensors", "tokenizer_config.json");
     /** Values that have broken parsers: signs, zero, fractions, overflow of int and long, non-numbers, wrong types. */
     private static final List<String> HOSTILE_VALUES = List.of("-1", "0", "1", "64.5", "1e400", "-1e-400",
@@ -61,6 +67,62 @@ class ModelFolderFuzzTest {
                         + "; rerun it alone with -Dparlance.fuzz.seed=" + caseSeed + " -Dparlance.fuzz.cases=1",
                         failure);
             }
+        }
+    }
+
+    @Test
+    void damagedGgufHeadersGiveAModelOrAModelLoadExceptionAndNothingElse() {
+        List<Path> files = GGUF_FILES.stream().map(SharedData::require).toList();
+        long seed = Long.getLong("parlance.fuzz.seed", DEFAULT_SEED);
+        int cases = Integer.getInteger("parlance.fuzz.cases", DEFAULT_CASES);
+        for (long caseSeed = seed; caseSeed < seed + cases; caseSeed++) {
+            try {
+                runGgufCase(caseSeed, files);
+            } catch (Throwable failure) {
+                throw new AssertionError("fuzz case " + caseSeed + " ended in " + failure
+                        + "; rerun it alone with -Dparlance.fuzz.seed=" + caseSeed + " -Dparlance.fuzz.cases=1",
+                        failure);
+            }
+        }
+    }
+
+    /** Flips bytes of, or cuts, a copy of a GGUF file as the seed says, mostly in its header, and loads it. */
+    private void runGgufCase(long seed, List<Path> files) throws IOException {
+        Random random = new Random(seed);
+        Path original = files.get(random.nextInt(files.size()));
+        byte[] bytes = Files.readAllBytes(original);
+        int header = Math.min(bytes.length, GGUF_HEADER_BYTES);
+        String damage;
+        if (random.nextInt(4) == 0) {
+            int length = random.nextInt(random.nextBoolean() ? header : bytes.length);
+            bytes = Arrays.copyOf(bytes, length);
+            damage = "cut to " + length + " bytes";
+        } else {
+            StringBuilder where = new StringBuilder("flipped bytes at");
+            int flips = 1 + random.nextInt(4);
+            for (int i = 0; i < flips; i++) {
+                // the fixed fields (magic, version, counts) are hit often, the rest anywhere in the header
+                int at = random.nextBoolean() ? random.nextInt(Math.min(header, 64)) : random.nextInt(header);
+                bytes[at] = random.nextBoolean() ? (byte) (bytes[at] ^ (1 << random.nextInt(8)))
+                        : (byte) random.nextInt(256);
+                where.append(' ').append(at);
+            }
+            damage = where.toString();
+        }
+        Path file = Files.write(dir.resolve("case-" + seed + ".gguf"), bytes);
+        String what = original.getFileName() + ": " + damage;
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                try (LanguageModel model = LanguageModel.load(file, fraction -> { })) {
+                    model.path();
+                } catch (ModelLoadException expected) {
+                    // a clean refusal
+                }
+            }, what);
+        } catch (RuntimeException | Error e) {
+            throw new AssertionError(what, e);
+        } finally {
+            Files.delete(file);
         }
     }
 
