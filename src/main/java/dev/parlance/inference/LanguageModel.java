@@ -239,7 +239,13 @@ public final class LanguageModel implements AutoCloseable {
             throw new ModelLoadException(file, "the architecture " + architecture
                     + " is not supported; Parlance runs " + String.join(", ", SUPPORTED_ARCHITECTURES));
         }
-        return family.get().fromHuggingFace(json, file);
+        try {
+            return family.get().fromHuggingFace(json, file);
+        } catch (ClassCastException | IllegalStateException | UnsupportedOperationException e) {
+            // Gson's complaint when a family reads a value as another JSON kind than it is
+            throw new ModelLoadException(file, "a value is of another kind than " + architecture
+                    + " has there (such as a number where an object belongs); the file is damaged", e);
+        }
     }
 
     private static JsonObject readJson(Path file, boolean required) throws ModelLoadException {

@@ -72,6 +72,25 @@ class HostileModelFolderTest {
     }
 
     @Test
+    void aValueOfAnotherJsonKindThanTheFamilyReadsIsALoadError() throws IOException {
+        Path fixture = SharedData.require("fixtures/tiny-gemma3");
+        Path folder = Files.createDirectories(dir.resolve("gemma3"));
+        try (var files = Files.list(fixture)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, folder.resolve(file.getFileName()));
+            }
+        }
+        Path file = folder.resolve("config.json");
+        JsonObject config = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        config.getAsJsonObject("rope_parameters").addProperty("full_attention", -1);
+        Files.writeString(file, config.toString());
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("config.json: a value is of another kind than Gemma3ForCausalLM has there")
+                .hasMessageNotContaining("gson");
+    }
+
+    @Test
     void aRopeScalingFactorOfZeroIsRefused() throws IOException {
         Path folder = model(1);
         Path file = folder.resolve("config.json");

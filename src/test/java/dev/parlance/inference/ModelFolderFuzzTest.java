@@ -39,7 +39,8 @@ class ModelFolderFuzzTest {
     private static final long DEFAULT_SEED = 20_261_205L;
     private static final int DEFAULT_CASES = 300;
     private static final List<String> FIXTURES =
-            List.of("fixtures/tiny-llama", "fixtures/tiny-qwen2", "fixtures/tiny-qwen3", "fixtures/tiny-gpt2");
+            List.of("fixtures/tiny-llama", "fixtures/tiny-qwen2", "fixtures/tiny-qwen3", "fixtures/tiny-gpt2",
+                    "fixtures/tiny-gemma3", "fixtures/tiny-granite", "fixtures/tiny-phi3");
     private static final List<String> GGUF_FILES = List.of("fixtures/gguf/tiny-llama-Q8_0.gguf",
             "fixtures/gguf/tiny-qwen2-Q4_0.gguf", "fixtures/gguf/tiny-qwen3-F16.gguf",
             "fixtures/gguf/stories260K-Q8_0.gguf");
