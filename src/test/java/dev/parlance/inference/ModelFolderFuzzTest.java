@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelFolderFuzzTest {
     private static final long DEFAULT_SEED = 20_261_205L;
-    private static final int DEFAULT_CASES = 300;
+    private static final int DEFAULT_CASES = 500;
     private static final List<String> FIXTURES =
             List.of("fixtures/tiny-llama", "fixtures/tiny-qwen2", "fixtures/tiny-qwen3", "fixtures/tiny-gpt2",
                     "fixtures/tiny-gemma3", "fixtures/tiny-granite", "fixtures/tiny-phi3");

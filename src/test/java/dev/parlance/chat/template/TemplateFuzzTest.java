@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class TemplateFuzzTest {
     private static final long DEFAULT_SEED = 14L;
-    private static final int DEFAULT_CASES = 3000;
+    private static final int DEFAULT_CASES = 5000;
     /** Smaller than the app's limits so that endless programs end quickly; the same checks run. */
     private static final RenderLimits LIMITS = new RenderLimits(50_000, 200_000, Duration.ofSeconds(2), 40);
 
