@@ -25,9 +25,13 @@ interface Stmt {
                 throw e.at(line);
             } catch (LoopControl c) {
                 throw c;
+            } catch (ClassCastException | NullPointerException e) {
+                // a value of the wrong type reached a method or filter (Python would raise TypeError);
+                // Java's own message would name Java classes, which say nothing to a template's author
+                throw new TemplateException("template error: a value of the wrong type for this operation", e).at(line);
             } catch (RuntimeException e) {
-                // a value of the wrong type reached a method or filter (Python would raise TypeError)
-                throw new TemplateException("template error: " + e, e).at(line);
+                throw new TemplateException("template error: " + (e.getMessage() == null
+                        ? "the operation failed" : e.getMessage()), e).at(line);
             }
         }
     }

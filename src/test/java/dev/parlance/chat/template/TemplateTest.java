@@ -319,4 +319,13 @@ class TemplateTest {
         assertThatThrownBy(() -> render("text\n{% endif %}"))
                 .isInstanceOf(TemplateException.class).hasMessageContaining("line 2").hasMessageContaining("'endif'");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"{{ 'user' is even }}", "{{ none|abs }}",
+        "{{ [1]|round }}", "{{ x is divisibleby(3) }}"})
+    void aValueOfTheWrongTypeIsAPlainTemplateErrorWithoutJavaNames(String source) {
+        assertThatThrownBy(() -> render(source))
+                .isInstanceOf(TemplateException.class)
+                .message().doesNotContain("java.").doesNotContain("Exception");
+    }
 }
