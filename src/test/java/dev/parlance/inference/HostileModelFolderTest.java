@@ -119,6 +119,25 @@ class HostileModelFolderTest {
                 .hasMessageContaining("metadata key " + key + " must be a finite number above 0");
     }
 
+    @ParameterizedTest
+    @CsvSource({"tiny-granite, granite.embedding_scale", "tiny-granite, granite.residual_scale",
+        "tiny-granite, granite.logit_scale", "tiny-gemma3, gemma3.rope.freq_base_swa",
+        "tiny-gemma3, gemma3.attention.scale"})
+    void aFamilysGgufScaleThatIsNotANumberIsRefusedNamingTheKey(String fixture, String key) throws Exception {
+        Path file = dir.resolve(fixture + ".gguf");
+        dev.parlance.inference.gguf.FixtureGgufConverter.convert(SharedData.require("fixtures/" + fixture), file);
+        byte[] bytes = Files.readAllBytes(file);
+        byte[] name = key.getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, name) + name.length;
+        ByteBuffer metadata = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(metadata.getInt(at)).as("type of " + key).isEqualTo(6);
+        metadata.putFloat(at + 4, Float.NaN);
+        Files.write(file, bytes);
+        assertThatThrownBy(() -> TinyModels.load(file))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("metadata key " + key + " must be a finite number above 0");
+    }
+
     private static int indexOf(byte[] bytes, byte[] part) {
         for (int i = 0; i + part.length <= bytes.length; i++) {
             if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {

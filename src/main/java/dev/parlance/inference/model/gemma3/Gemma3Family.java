@@ -139,7 +139,7 @@ public final class Gemma3Family implements Family {
         int headDim = gguf.headDim();
         int hidden = gguf.size("embedding_length");
         Rope global = gguf.rope(Rope.Pairing.HALVES);
-        Rope local = Rope.plain(gguf.number("rope.freq_base_swa", GGUF_LOCAL_ROPE_BASE));
+        Rope local = Rope.plain(gguf.positiveNumber("rope.freq_base_swa", GGUF_LOCAL_ROPE_BASE));
         long window = gguf.file().optInteger(gguf.prefix() + "attention.sliding_window").orElse(0);
         if (window < 0 || window > Integer.MAX_VALUE) {
             throw new ModelLoadException(gguf.file().path(), "the sliding window of " + window + " is not usable");
@@ -159,8 +159,13 @@ public final class Gemma3Family implements Family {
         }
         double fallbackScale = layers == GGUF_27B_BLOCKS ? 1 / Math.sqrt((double) hidden / gguf.heads())
                 : 1 / Math.sqrt(headDim);
-        Architecture design = design(hidden, (float) gguf.number("attention.scale", fallbackScale),
-                (float) gguf.number("final_logit_softcapping", 0), headDim, attention, Architecture.Norm.TIMES_WEIGHT);
+        double softCap = gguf.number("final_logit_softcapping", 0);
+        if (!(softCap >= 0) || Double.isInfinite(softCap)) {
+            throw new ModelLoadException(gguf.file().path(), "metadata key " + gguf.prefix()
+                    + "final_logit_softcapping must be a finite number, 0 or above, was " + softCap);
+        }
+        Architecture design = design(hidden, (float) gguf.positiveNumber("attention.scale", fallbackScale),
+                (float) softCap, headDim, attention, Architecture.Norm.TIMES_WEIGHT);
         return gguf.config(ARCHITECTURE, design);
     }
 

@@ -73,8 +73,8 @@ public final class GraniteFamily implements Family {
         int headDim = gguf.headDim();
         // the converter writes each multiplier only when it is not zero; llama.cpp's defaults are these
         Architecture design = design(gguf.size("block_count"), headDim, gguf.rope(Rope.Pairing.ADJACENT),
-                gguf.number("embedding_scale", 1), gguf.number("residual_scale", 1),
-                gguf.number("attention.scale", 1 / Math.sqrt(headDim)), gguf.number("logit_scale", 1));
+                gguf.positiveNumber("embedding_scale", 1), gguf.positiveNumber("residual_scale", 1),
+                gguf.positiveNumber("attention.scale", 1 / Math.sqrt(headDim)), gguf.positiveNumber("logit_scale", 1));
         return gguf.config(ARCHITECTURE, design);
     }
 
