@@ -17,12 +17,15 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.stage.Stage;
 
 /** The desktop application: the composition root that builds services and views, and closes them. */
 public final class ParlanceApp extends Application {
+    private static final Logger LOG = Logger.getLogger(ParlanceApp.class.getName());
+
     private AppPreferences prefs;
     private Theme osTheme;
     private ExecutorService io;
@@ -63,9 +66,12 @@ public final class ParlanceApp extends Application {
         window.show(stage);
         window.reloadLastModel();
         if (store instanceof SqliteConversationStore) {
-            ((SqliteConversationStore) store).addErrorListener(
-                    e -> Platform.runLater(() -> window.showStoreProblem(e.getMessage())));
+            ((SqliteConversationStore) store).addErrorListener(e -> {
+                LOG.warning(() -> "conversation store: " + e.getMessage());
+                Platform.runLater(() -> window.showStoreProblem(e.getMessage()));
+            });
         }
+        storeNotices.forEach(notice -> LOG.warning(() -> "conversation store: " + notice));
         storeNotices.forEach(window::showStoreProblem);
     }
 

@@ -1,5 +1,6 @@
 package dev.parlance;
 
+import dev.parlance.inference.ComputeThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.module.ModuleFinder;
@@ -84,7 +85,7 @@ public final class RuntimeInfo {
                 "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
                         + System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 "compute: " + computePath(),
-                "threads: " + Runtime.getRuntime().availableProcessors() + " (one per core; --threads sets it)",
+                "threads: " + ComputeThreads.get() + " of " + Runtime.getRuntime().availableProcessors() + " cores",
                 "CPU: " + cpu());
     }
 

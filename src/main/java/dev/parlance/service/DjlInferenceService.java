@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
 
 /**
  * The inference service on DJL: one named daemon thread owns the model, so loading, prefill and
@@ -52,6 +53,8 @@ public final class DjlInferenceService implements InferenceService {
      * A service whose matrix products use all cores but one, which stays free for the window: on
      * this kind of machine a decode that shares its cores with a busy UI slows down several times.
      */
+    private static final Logger LOG = Logger.getLogger(DjlInferenceService.class.getName());
+
     public DjlInferenceService() {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
         worker.execute(() -> ComputeThreads.set(threads));
@@ -73,11 +76,13 @@ public final class DjlInferenceService implements InferenceService {
                 }
                 model = next;
                 double millis = (System.nanoTime() - start) / 1e6;
+                LOG.info(() -> String.format("loaded %s (%s) in %.0f ms", folder, next.config().architecture(), millis));
                 loaded = new ModelInfo(folder, folder.getFileName().toString(), model.config().architecture(),
                         model.config().parameterCount(), model.defaultContextLength(),
                         model.defaults().sampling(), millis);
                 return loaded;
             } catch (ModelLoadException e) {
+                LOG.warning(() -> "cannot load " + folder + ": " + e.getMessage());
                 throw new CompletionException(e);
             }
         }, worker);

@@ -17,6 +17,9 @@ public interface DialogService {
     /** Tells the user something went wrong, without waiting for them to close the message. */
     void warn(String title, String message);
 
+    /** Shows information the user may want to copy, such as the About text, without waiting. */
+    void inform(String title, String text);
+
     /** Lets the user pick a folder; empty if cancelled. */
     Optional<Path> chooseDirectory(String title, Path initial);
 

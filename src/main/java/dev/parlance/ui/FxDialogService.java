@@ -75,6 +75,21 @@ public final class FxDialogService implements DialogService {
     }
 
     @Override
+    public void inform(String title, String text) {
+        var alert = new Alert(Alert.AlertType.INFORMATION, null, ButtonType.OK);
+        alert.initOwner(owner.get());
+        alert.setTitle(title);
+        alert.setHeaderText(title);
+        var area = new TextArea(text); // selectable, so it can be copied into a support request
+        area.setEditable(false);
+        area.setWrapText(true);
+        area.setPrefRowCount(text.split("\n", -1).length + 2);
+        alert.getDialogPane().setContent(area);
+        alert.setResizable(true);
+        alert.show();
+    }
+
+    @Override
     public Optional<Path> chooseDirectory(String title, Path initial) {
         var chooser = new DirectoryChooser();
         chooser.setTitle(title);

@@ -1,5 +1,8 @@
 package dev.parlance.ui;
 
+import dev.parlance.AppDirectories;
+import dev.parlance.AppLog;
+import dev.parlance.RuntimeInfo;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationRecord;
@@ -216,6 +219,15 @@ public final class MainView {
                 MessageFormat.format(resources.getString("sidebar.delete.confirm"), titleOf(c)))) {
             main.delete(c);
         }
+    }
+
+    /** About Parlance: the version, compute path, threads and CPU, and where the data and the log are. */
+    @FXML
+    private void about() {
+        Path data = AppDirectories.dataDirectory();
+        dialogs.inform(resources.getString("about.title"), String.join("\n", RuntimeInfo.describe()) + "\n\n"
+                + MessageFormat.format(resources.getString("about.dataFolder"), data) + "\n"
+                + MessageFormat.format(resources.getString("about.log"), AppLog.file(data)));
     }
 
     @FXML

@@ -282,6 +282,16 @@ class MainWindowUiTest {
     }
 
     @Test
+    void aboutNamesTheVersionTheComputePathAndWhereTheDataAndLogAre(FxRobot robot) {
+        robot.clickOn("#aboutButton");
+        assertThat(dialogs.informations).singleElement().asString()
+                .contains("Parlance " + dev.parlance.RuntimeInfo.version())
+                .contains("compute: ")
+                .contains("Data folder: ")
+                .contains("parlance-0.log");
+    }
+
+    @Test
     void thePromptInspectorHighlightsSpecialTokensAndCountsThem(FxRobot robot) throws TimeoutException {
         loadTinyModel(robot);
         ask(robot, "Hi there");

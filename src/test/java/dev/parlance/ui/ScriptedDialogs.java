@@ -35,6 +35,13 @@ public final class ScriptedDialogs implements DialogService {
         warnings.add(message);
     }
 
+    public final List<String> informations = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void inform(String title, String text) {
+        informations.add(text);
+    }
+
     @Override
     public Optional<Path> chooseDirectory(String title, Path initial) {
         return Optional.ofNullable(directory);
