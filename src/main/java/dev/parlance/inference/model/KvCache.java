@@ -65,6 +65,8 @@ public final class KvCache implements AutoCloseable {
 
     private final int capacity;
     private final int headDim;
+    /** {@code c} of {@code c * tanh(score / c)} on every attention score before the softmax, or 0. */
+    private final float scoreSoftCap;
     /** Per layer, the rows of each KV head. */
     private final int[] rows;
     /** Per layer, the positions its ring holds, or 0 where every position is held. */
@@ -85,7 +87,7 @@ public final class KvCache implements AutoCloseable {
      * {@link #values}).
      */
     public KvCache(NDManager parent, int layers, int kvHeads, int capacity, int headDim) {
-        this(parent, new int[layers], kvHeads, capacity, headDim);
+        this(parent, new int[layers], kvHeads, capacity, headDim, 0);
     }
 
     /**
@@ -95,16 +97,27 @@ public final class KvCache implements AutoCloseable {
      *     a windowed layer holds only a ring of its last positions where that is smaller
      */
     public KvCache(int[] windows, int kvHeads, int capacity, int headDim) {
-        this(null, windows, kvHeads, capacity, headDim);
+        this(null, windows, kvHeads, capacity, headDim, 0);
     }
 
-    private KvCache(NDManager parent, int[] windows, int kvHeads, int capacity, int headDim) {
+    /**
+     * A cache for a model that computes in Java and soft-caps its attention scores (Gemma 2).
+     *
+     * @param scoreSoftCap {@code c} of {@code c * tanh(score / c)} on every scaled attention score
+     *     before the softmax, or 0 for none
+     */
+    public KvCache(int[] windows, int kvHeads, int capacity, int headDim, float scoreSoftCap) {
+        this(null, windows, kvHeads, capacity, headDim, scoreSoftCap);
+    }
+
+    private KvCache(NDManager parent, int[] windows, int kvHeads, int capacity, int headDim, float scoreSoftCap) {
         int layers = windows.length;
         this.arena = Arena.ofShared();
         this.manager = parent == null ? null : parent.newSubManager();
         this.kvHeads = kvHeads;
         this.capacity = capacity;
         this.headDim = headDim;
+        this.scoreSoftCap = scoreSoftCap;
         this.rows = new int[layers];
         this.ring = new int[layers];
         int widest = 0;
@@ -286,7 +299,7 @@ public final class KvCache implements AutoCloseable {
                 int end = Math.min(last, (kv + 1) * group); // the heads of this share that read KV head kv
                 int base = (kv * layerRows + firstRow) * headDim;
                 VectorKernel.attend(q, qOffset + h * headDim, end - h, k, v, base, headDim, seen, scores,
-                        out, h * headDim);
+                        out, h * headDim, scoreSoftCap);
                 h = end;
             }
         };
@@ -333,7 +346,7 @@ public final class KvCache implements AutoCloseable {
                         int head = kv * group;
                         VectorKernel.attend(qkv, t * stride + head * headDim, group, k, v,
                                 (kv * layerRows + firstRow) * headDim, headDim, position + 1 - oldest, scores, out,
-                                (t * heads + head) * headDim);
+                                (t * heads + head) * headDim, scoreSoftCap);
                     }
                 }
             });
@@ -376,7 +389,7 @@ public final class KvCache implements AutoCloseable {
                     int count = Math.min(perBlock, tokens - first);
                     VectorKernel.attendTokens(q, first * qStride + head * headDim, qStride, count, group, k,
                             kv * layerRows, valueRows, headDim, start + first + count, scratch, out,
-                            (first * heads + head) * headDim, heads * headDim);
+                            (first * heads + head) * headDim, heads * headDim, scoreSoftCap);
                 }
             }
         });

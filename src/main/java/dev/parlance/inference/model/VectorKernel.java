@@ -252,9 +252,10 @@ public final class VectorKernel {
      * so each is read as one sequential stream, the keys once for all the heads.
      *
      * @param scores room for {@code queries * length} scores
+     * @param softCap {@code c} of {@code c * tanh(score / c)} before the softmax (Gemma 2), or 0
      */
     static void attend(float[] q, int qOffset, int queries, MemorySegment keys, MemorySegment values, int base,
-            int headDim, int length, float[] scores, float[] out, int outOffset) {
+            int headDim, int length, float[] scores, float[] out, int outOffset, float softCap) {
         if (headDim % (4 * LANES) == 0) {
             scoresByBlocks(q, qOffset, queries, keys, base, headDim, length, scores);
         } else {
@@ -262,7 +263,7 @@ public final class VectorKernel {
         }
         for (int g = 0; g < queries; g++) {
             int at = g * length;
-            float norm = 1 / softmaxInPlace(scores, at, length);
+            float norm = 1 / softmaxInPlace(scores, at, length, softCap);
             weightedValues(scores, at, values, base, headDim, length, norm, out, outOffset + g * headDim);
         }
     }
@@ -285,10 +286,11 @@ public final class VectorKernel {
      * @param values the same positions' values, {@code [length, headDim]} from index 0, with
      *     {@link #TOKEN_PANEL} floats of room after them
      * @param scratch {@link AttentionScratch#fit fitted} to at least these tokens, group, length and headDim
+     * @param softCap {@code c} of {@code c * tanh(score / c)} before the softmax (Gemma 2), or 0
      */
     static void attendTokens(float[] q, int qOffset, int qStride, int tokens, int group, MemorySegment keys,
             int firstRow, float[] values, int headDim, int length, AttentionScratch scratch, float[] out,
-            int outOffset, int outStride) {
+            int outOffset, int outStride, float softCap) {
         int queries = tokens * group;
         float[] packed = scratch.packed;
         int padded = (queries + TOKEN_PANEL - 1) / TOKEN_PANEL * TOKEN_PANEL;
@@ -304,7 +306,7 @@ public final class VectorKernel {
         float[] norms = scratch.norms;
         for (int j = 0; j < queries; j++) {
             int seen = length - tokens + 1 + j / group;
-            norms[j] = 1 / softmaxInPlace(scores, j * length, seen);
+            norms[j] = 1 / softmaxInPlace(scores, j * length, seen, softCap);
             Arrays.fill(scores, j * length + seen, (j + 1) * length, 0);
         }
         MemorySegment probabilities = scratch.probabilities;
@@ -432,9 +434,18 @@ public final class VectorKernel {
         }
     }
 
-    /** {@code scores[at + i] = exp(scores[at + i] - max)} for i below {@code length}; returns their sum. */
-    private static float softmaxInPlace(float[] scores, int at, int length) {
+    /**
+     * {@code scores[at + i] = exp(scores[at + i] - max)} for i below {@code length}, each score first
+     * soft-capped to {@code softCap * tanh(score / softCap)} where {@code softCap} is positive;
+     * returns their sum.
+     */
+    private static float softmaxInPlace(float[] scores, int at, int length, float softCap) {
         int end = at + length;
+        if (softCap > 0) {
+            for (int l = at; l < end; l++) {
+                scores[l] = softCap * (float) Math.tanh(scores[l] / softCap);
+            }
+        }
         int vectorsEnd = at + length - length % LANES;
         FloatVector maxima = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         for (int l = at; l < vectorsEnd; l += LANES) {
@@ -558,14 +569,14 @@ public final class VectorKernel {
         // past HotSpot's threshold for compiling with C2 (5,000 calls), with time to compile
         for (int i = 0; i < 6_000; i++) {
             rows(matrix, cols, x, 0, matrixRows, y, 0);
-            attend(q, 0, 2, cache, cache, 0, headDim, length, scores, out, 0);
+            attend(q, 0, 2, cache, cache, 0, headDim, length, scores, out, 0, 0);
             swiGlu(gateUp, 0, length);
             geluTanhGlu(gateUp, 0, length);
             if (i % 10 == 0) { // a tile does a thousand times the work of a row
                 packTokens(tokenRows, cols, tokens, cols, packed, 0, 2);
                 matMul(tileMatrix, cols, 0, TILE_ROWS + 1, packed, tokens, null, products, TILE_ROWS + 1, 0);
                 attendTokens(q, 0, headDim, 2, 1, cache, 0, valueRows, headDim, length, attentionScratch, out, 0,
-                        headDim);
+                        headDim, 0);
             }
         }
         // the garbage made the heap grow; a full collection gives that memory back before the

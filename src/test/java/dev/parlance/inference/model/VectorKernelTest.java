@@ -34,7 +34,7 @@ class VectorKernelTest {
             }
         }
         float[] out = new float[2 + queries * headDim];
-        VectorKernel.attend(q, 3, queries, keys, values, base, headDim, length, new float[queries * length], out, 2);
+        VectorKernel.attend(q, 3, queries, keys, values, base, headDim, length, new float[queries * length], out, 2, 0);
 
         for (int g = 0; g < queries; g++) {
             double[] expected = attention(q, 3 + g * headDim, k, v, length);
@@ -73,7 +73,7 @@ class VectorKernelTest {
         int outStride = group * headDim + 1;
         float[] out = new float[4 + tokens * outStride];
         VectorKernel.attendTokens(q, 7, qStride, tokens, group, keys, firstRow, values, headDim, length,
-                new VectorKernel.AttentionScratch().fit(tokens, group, length, headDim), out, 4, outStride);
+                new VectorKernel.AttentionScratch().fit(tokens, group, length, headDim), out, 4, outStride, 0);
 
         for (int t = 0; t < tokens; t++) {
             for (int g = 0; g < group; g++) {
