@@ -11,13 +11,16 @@ import ai.djl.ndarray.types.Shape;
  * (computed in float32, as transformers does, so logits match to 1e-5), where
  * {@code invFreq[i] = theta^(-2i/rotated)}; or, for GGUF {@code llama} files, dimensions 2i and
  * 2i + 1 by the same angles. Dimensions from {@code rotated} on pass unchanged. Supports linear
- * and Llama 3 frequency scaling, and frequency factors given per pair.
+ * and Llama 3 frequency scaling, frequency factors given per pair, and longrope's attention
+ * factor on cos and sin.
  */
 public final class RotaryEmbedding {
     private final float[] invFreq;
     private final int headDim;
     private final int rotated;
     private final Rope.Pairing pairing;
+    /** What cos and sin are multiplied by (longrope's attention factor), in float32 as transformers does. */
+    private final float attentionFactor;
 
     /** RoPE over every dimension of a head. */
     public RotaryEmbedding(Rope rope, int headDim) {
@@ -35,6 +38,7 @@ public final class RotaryEmbedding {
         this.headDim = headDim;
         this.rotated = rotated;
         this.pairing = rope.pairing();
+        this.attentionFactor = (float) rope.attentionFactor();
         int half = rotated / 2;
         invFreq = new float[half];
         for (int i = 0; i < half; i++) {
@@ -54,7 +58,11 @@ public final class RotaryEmbedding {
                         + rope.frequencyFactors().length);
             }
             for (int i = 0; i < half; i++) {
-                invFreq[i] /= rope.frequencyFactors()[i];
+                float factor = rope.frequencyFactors()[i];
+                // longrope rounds 1 / (factor * theta^e) as transformers does
+                invFreq[i] = rope.scaling().equals("longrope")
+                        ? 1.0f / (factor * (float) Math.pow(rope.theta(), (float) (2 * i) / (float) rotated))
+                        : invFreq[i] / factor;
             }
         }
     }
@@ -81,8 +89,8 @@ public final class RotaryEmbedding {
      * (broadcast over heads); sin carries the sign of rotate_half: {@code -sin} for the first half.
      */
     public NDArray[] tables(NDManager manager, int start, int count) {
-        if (pairing != Rope.Pairing.HALVES || rotated != headDim) {
-            throw new IllegalStateException("the tensor path rotates the halves of whole heads only");
+        if (pairing != Rope.Pairing.HALVES || rotated != headDim || attentionFactor != 1) {
+            throw new IllegalStateException("the tensor path rotates the halves of whole heads only, unscaled");
         }
         int half = headDim / 2;
         float[] cos = new float[count * headDim];
@@ -106,14 +114,14 @@ public final class RotaryEmbedding {
 
     /**
      * cos and sin of position {@code position}'s angles, {@code rotated / 2} each, into
-     * {@code into[offset ..]}: {@code [cos..., sin...]}.
+     * {@code into[offset ..]}: {@code [cos..., sin...]}, times the attention factor.
      */
     public void angles(int position, float[] into, int offset) {
         int half = rotated / 2;
         for (int i = 0; i < half; i++) {
             float angle = position * invFreq[i];
-            into[offset + i] = (float) Math.cos(angle);
-            into[offset + half + i] = (float) Math.sin(angle);
+            into[offset + i] = (float) Math.cos(angle) * attentionFactor;
+            into[offset + half + i] = (float) Math.sin(angle) * attentionFactor;
         }
     }
 
