@@ -19,11 +19,13 @@ import dev.parlance.inference.model.gpt2.Gpt2Model;
 import dev.parlance.inference.model.decoder.DecoderConfig;
 import dev.parlance.inference.model.decoder.DecoderModel;
 import dev.parlance.inference.model.decoder.Family;
+import dev.parlance.inference.model.gemma2.Gemma2Family;
 import dev.parlance.inference.model.gemma3.Gemma3Family;
 import dev.parlance.inference.model.granite.GraniteFamily;
 import dev.parlance.inference.model.llama.LlamaFamily;
 import dev.parlance.inference.model.llama.TorchLlamaModel;
 import dev.parlance.inference.model.phi3.Phi3Family;
+import dev.parlance.inference.model.smollm3.SmolLM3Family;
 import dev.parlance.inference.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +43,8 @@ import java.util.function.DoubleConsumer;
 public final class LanguageModel implements AutoCloseable {
     /** The decoder families, each on {@link DecoderModel}. */
     private static final List<Family> FAMILIES =
-            List.of(new LlamaFamily(), new Gemma3Family(), new Phi3Family(), new GraniteFamily());
+            List.of(new LlamaFamily(), new Gemma3Family(), new Gemma2Family(), new Phi3Family(), new GraniteFamily(),
+                    new SmolLM3Family());
     /** Architectures this engine runs. */
     public static final List<String> SUPPORTED_ARCHITECTURES = Stream.concat(
             FAMILIES.stream().flatMap(family -> family.huggingFaceArchitectures().stream()),

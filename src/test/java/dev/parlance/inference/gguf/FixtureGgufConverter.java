@@ -17,10 +17,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Converts a Hugging Face fixture folder of the newer families (Gemma 3, Phi-3, Granite; float32,
- * byte-level BPE tokenizer) to an F32 GGUF file as llama.cpp's {@code convert_hf_to_gguf.py} does:
- * its tensor names, its {@code <arch>.*} keys, Gemma's norm weights stored as {@code 1 + w}, and
- * Granite's q and k rows permuted for llama.cpp's adjacent-pair RoPE, as for {@code llama}.
+ * Converts a Hugging Face fixture folder of the newer families (Gemma 2 and 3, Phi-3 with or
+ * without longrope, Granite, SmolLM3; float32, byte-level BPE tokenizer) to an F32 GGUF file as
+ * llama.cpp's {@code convert_hf_to_gguf.py} does: its tensor names, its {@code <arch>.*} keys,
+ * Gemma's norm weights stored as {@code 1 + w}, Granite's and SmolLM3's q and k rows permuted for
+ * llama.cpp's adjacent-pair RoPE, as for {@code llama}, and Phi-3's longrope factors as the
+ * {@code rope_factors_short} / {@code rope_factors_long} tensors.
  *
  * <p>Where a fixture departs from the released models' values that llama.cpp fixes in code, the
  * file carries gguf-py's keys for them, which llama.cpp does not read for {@code gemma3}: tiny-gemma3's
@@ -41,6 +43,8 @@ public final class FixtureGgufConverter {
             case "Gemma3ForCausalLM" -> "gemma3";
             case "Phi3ForCausalLM" -> "phi3";
             case "GraniteForCausalLM" -> "granite";
+            case "Gemma2ForCausalLM" -> "gemma2";
+            case "SmolLM3ForCausalLM" -> "smollm3";
             default -> throw new IllegalArgumentException("no conversion for " + architecture);
         };
         int hidden = config.get("hidden_size").getAsInt();
@@ -78,9 +82,28 @@ public final class FixtureGgufConverter {
                         .putFloat32(arch + ".attention.scale",
                                 (float) Math.pow(config.get("query_pre_attn_scalar").getAsDouble(), -0.5));
             }
-            case "phi3" -> gguf.putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
-                    .putUint32(arch + ".rope.dimension_count",
-                            (int) (rope.get("partial_rotary_factor").getAsDouble() * hidden) / heads);
+            case "gemma2" -> gguf.putUint32(arch + ".attention.key_length", headDim)
+                    .putUint32(arch + ".attention.value_length", headDim)
+                    .putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
+                    .putUint32(arch + ".attention.sliding_window", config.get("sliding_window").getAsInt())
+                    .putFloat32(arch + ".attn_logit_softcapping", config.get("attn_logit_softcapping").getAsFloat())
+                    .putFloat32(arch + ".final_logit_softcapping", config.get("final_logit_softcapping").getAsFloat());
+            case "phi3" -> {
+                int rotaryDims = (int) (rope.get("partial_rotary_factor").getAsDouble() * hidden) / heads;
+                gguf.putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
+                        .putUint32(arch + ".rope.dimension_count", rotaryDims);
+                if (rope.has("long_factor")) { // LongRoPE, as convert_hf_to_gguf.py's Phi3MiniModel writes it
+                    int original = config.get("original_max_position_embeddings").getAsInt();
+                    double scale = config.get("max_position_embeddings").getAsDouble() / original;
+                    gguf.putUint32(arch + ".rope.scaling.original_context_length", original)
+                            .putFloat32(arch + ".rope.scaling.attn_factor",
+                                    (float) Math.sqrt(1 + Math.log(scale) / Math.log(original)));
+                    tensor(gguf, "rope_factors_long.weight", floats(rope.getAsJsonArray("long_factor")));
+                    tensor(gguf, "rope_factors_short.weight", floats(rope.getAsJsonArray("short_factor")));
+                }
+            }
+            case "smollm3" -> gguf.putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
+                    .putUint32(arch + ".rope.dimension_count", headDim);
             default -> gguf.putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
                     .putUint32(arch + ".rope.dimension_count", headDim)
                     .putFloat32(arch + ".embedding_scale", config.get("embedding_multiplier").getAsFloat())
@@ -97,25 +120,41 @@ public final class FixtureGgufConverter {
             float[] values = new float[(int) info.elements()];
             SafeTensors.map(info).asFloatBuffer().get(values);
             String name = ggufName(info.name(), arch);
-            if (arch.equals("gemma3") && info.name().endsWith("norm.weight")) {
+            if (arch.startsWith("gemma") && info.name().endsWith("norm.weight")) {
                 for (int i = 0; i < values.length; i++) {
                     values[i] += 1; // Gemma3RMSNorm multiplies by 1 + w; llama.cpp stores 1 + w
                 }
             }
-            if (arch.equals("granite") && name.endsWith("attn_q.weight")) {
+            boolean permuted = arch.equals("granite") || arch.equals("smollm3");
+            if (permuted && name.endsWith("attn_q.weight")) {
                 values = permuted(values, heads, headDim, hidden);
-            } else if (arch.equals("granite") && name.endsWith("attn_k.weight")) {
+            } else if (permuted && name.endsWith("attn_k.weight")) {
                 values = permuted(values, kvHeads, headDim, hidden);
             }
             long[] shape = info.shape();
-            long[] ne = shape.length == 1 ? shape : new long[] {shape[1], shape[0]};
-            MemorySegment data = MemorySegment.ofArray(new byte[values.length * Float.BYTES]);
-            MemorySegment.copy(values, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
-                    values.length);
-            gguf.tensor(name, GgmlType.F32, ne, data);
+            gguf.tensor(name, GgmlType.F32, shape.length == 1 ? shape : new long[] {shape[1], shape[0]}, bytes(values));
         }
         gguf.write(file);
         return file;
+    }
+
+    private static void tensor(GgufFileWriter gguf, String name, float[] values) {
+        gguf.tensor(name, GgmlType.F32, new long[] {values.length}, bytes(values));
+    }
+
+    private static MemorySegment bytes(float[] values) {
+        MemorySegment data = MemorySegment.ofArray(new byte[values.length * Float.BYTES]);
+        MemorySegment.copy(values, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
+                values.length);
+        return data;
+    }
+
+    private static float[] floats(JsonArray array) {
+        float[] values = new float[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = array.get(i).getAsFloat();
+        }
+        return values;
     }
 
     /** Within each head, GGUF row {@code 2r + j} is HF row {@code j * headDim / 2 + r}. */
@@ -162,7 +201,7 @@ public final class FixtureGgufConverter {
         int dot = rest.lastIndexOf('.');
         String module = rest.substring(0, dot);
         String name = module.equals("post_attention_layernorm")
-                ? (arch.equals("gemma3") ? "post_attention_norm" : "ffn_norm")
+                ? (arch.startsWith("gemma") ? "post_attention_norm" : "ffn_norm")
                 : LAYER_NAMES.get(module);
         if (name == null) {
             throw new IllegalArgumentException("no GGUF name for " + hfName);

@@ -19,14 +19,16 @@ import java.util.List;
  *     join the residual stream (Granite's residual_multiplier)
  * @param attentionScale what q·k is multiplied by before the softmax: 1/sqrt(headDim), Gemma's
  *     query_pre_attn_scalar^-0.5, Granite's attention_multiplier
+ * @param attentionSoftCap {@code c} of {@code c * tanh(s / c)} on each scaled score {@code s}
+ *     before the softmax (Gemma 2's attn_logit_softcapping), or 0
  * @param logitScale what the logits are multiplied by (Granite: 1 / logits_scaling)
  * @param logitSoftCap {@code c} of {@code c * tanh(logits / c)} on the logits (Gemma 2 and 3), or 0
  * @param rotaryDims how many leading dimensions of each head RoPE turns (Phi-3's partial rotary)
  * @param layers each layer's attention, first layer first
  */
 public record Architecture(Norm norm, boolean sandwichNorms, boolean queryKeyNorm, Activation activation,
-        float embeddingScale, float residualScale, float attentionScale, float logitScale, float logitSoftCap,
-        int rotaryDims, List<LayerAttention> layers) {
+        float embeddingScale, float residualScale, float attentionScale, float attentionSoftCap, float logitScale,
+        float logitSoftCap, int rotaryDims, List<LayerAttention> layers) {
 
     public Architecture {
         layers = List.copyOf(layers);
@@ -34,8 +36,8 @@ public record Architecture(Norm norm, boolean sandwichNorms, boolean queryKeyNor
             throw new IllegalArgumentException("a decoder needs at least one layer");
         }
         if (!(attentionScale > 0) || !Float.isFinite(embeddingScale) || !Float.isFinite(residualScale)
-                || !Float.isFinite(logitScale) || !(logitSoftCap >= 0)) {
-            throw new IllegalArgumentException("scales must be finite, the attention scale positive and the soft cap "
+                || !Float.isFinite(logitScale) || !(logitSoftCap >= 0) || !(attentionSoftCap >= 0)) {
+            throw new IllegalArgumentException("scales must be finite, the attention scale positive and the soft caps "
                     + "0 or positive");
         }
     }
@@ -59,7 +61,8 @@ public record Architecture(Norm norm, boolean sandwichNorms, boolean queryKeyNor
     /**
      * One layer's attention.
      *
-     * @param rope its RoPE frequencies (Gemma 3's local and global layers have different bases)
+     * @param rope its RoPE frequencies (Gemma 3's local and global layers have different bases), or
+     *     null for a layer whose queries and keys carry no position (SmolLM3's NoPE layers)
      * @param window how many positions a query sees, itself included (a sliding window), or 0
      *     for every position before it
      */

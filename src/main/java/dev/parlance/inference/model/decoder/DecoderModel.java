@@ -18,12 +18,13 @@ import java.util.function.DoubleConsumer;
 
 /**
  * A decoder-only transformer on Java's Vector API, for every family whose difference from Llama
- * an {@link Architecture} describes: Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma 3, Phi-3/Phi-4-mini,
- * Granite.
+ * an {@link Architecture} describes: Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma 2 and 3,
+ * Phi-3/Phi-4-mini, Granite, SmolLM3.
  *
  * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py},
- * {@code modeling_qwen3.py}, {@code modeling_gemma3.py}, {@code modeling_phi3.py},
- * {@code modeling_granite.py}; Karpathy's llama2.c {@code run.c}.
+ * {@code modeling_qwen3.py}, {@code modeling_gemma2.py}, {@code modeling_gemma3.py},
+ * {@code modeling_phi3.py}, {@code modeling_granite.py}, {@code modeling_smollm3.py}; Karpathy's
+ * llama2.c {@code run.c}.
  *
  * <p>One forward pass serves a prompt of T tokens and a decoded token (T = 1) alike. A layer is
  * <pre>
@@ -45,11 +46,18 @@ public final class DecoderModel implements CausalLm {
     private final MatVec lmHead;
     private final float[] finalNorm;
     private final Layer[] layers;
-    /** Each layer's RoPE: layers with the same frequencies share one. */
+    /** Each layer's RoPE, or null for a layer without one: layers with the same frequencies share one. */
     private final RotaryEmbedding[] ropes;
     /** The distinct RoPEs of {@link #ropes}, whose angles a forward pass computes once per token. */
     private final RotaryEmbedding[] distinctRopes;
-    /** For each layer, the index of its RoPE in {@link #distinctRopes}. */
+    /**
+     * The same for a cache of more positions than {@link #longFrom}: longrope's long factors, or
+     * the RoPE of {@link #distinctRopes} where there are none.
+     */
+    private final RotaryEmbedding[] distinctLongRopes;
+    /** For each of {@link #distinctRopes}, the capacity above which a cache turns with its long RoPE. */
+    private final int[] longFrom;
+    /** For each layer, the index of its RoPE in {@link #distinctRopes}, or -1. */
     private final int[] ropeOfLayer;
     private final Scratch oneToken;
 
@@ -97,19 +105,30 @@ public final class DecoderModel implements CausalLm {
         this.finalNorm = finalNorm;
         this.layers = layers;
         Map<Rope, Integer> index = new IdentityHashMap<>();
-        List<RotaryEmbedding> distinct = new ArrayList<>();
+        List<Rope> distinct = new ArrayList<>();
         this.ropeOfLayer = new int[layers.length];
-        this.ropes = new RotaryEmbedding[layers.length];
         for (int i = 0; i < layers.length; i++) {
             Rope rope = design.layers().get(i).rope();
-            int at = index.computeIfAbsent(rope, r -> {
-                distinct.add(new RotaryEmbedding(r, config.headDim(), design.rotaryDims()));
+            ropeOfLayer[i] = rope == null ? -1 : index.computeIfAbsent(rope, r -> {
+                distinct.add(r);
                 return distinct.size() - 1;
             });
-            ropeOfLayer[i] = at;
-            ropes[i] = distinct.get(at);
         }
-        this.distinctRopes = distinct.toArray(RotaryEmbedding[]::new);
+        int count = distinct.size();
+        this.distinctRopes = new RotaryEmbedding[count];
+        this.distinctLongRopes = new RotaryEmbedding[count];
+        this.longFrom = new int[count];
+        for (int r = 0; r < count; r++) {
+            Rope rope = distinct.get(r);
+            distinctRopes[r] = new RotaryEmbedding(rope, config.headDim(), design.rotaryDims());
+            distinctLongRopes[r] = rope.hasLongContext()
+                    ? new RotaryEmbedding(rope.longContext(), config.headDim(), design.rotaryDims()) : distinctRopes[r];
+            longFrom[r] = rope.hasLongContext() ? rope.originalContextLength() : Integer.MAX_VALUE;
+        }
+        this.ropes = new RotaryEmbedding[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            ropes[i] = ropeOfLayer[i] < 0 ? null : distinctRopes[ropeOfLayer[i]];
+        }
         this.oneToken = new Scratch(config, distinctRopes.length, 1, 1);
     }
 
@@ -221,12 +240,19 @@ public final class DecoderModel implements CausalLm {
         return MatVec.Kernel.VECTOR;
     }
 
-    /** A cache whose sliding-window layers hold only a ring of their last positions. */
+    /**
+     * A cache whose sliding-window layers hold only a ring of their last positions. Its capacity
+     * also chooses longrope's factors: the long ones when it holds more positions than the
+     * original context, for every position, as llama.cpp chooses them by its context size.
+     * (transformers chooses by the length of the sequence so far and recomputes its cache when
+     * the sequence grows past the original context; the two agree wherever a conversation's
+     * length and its cache's capacity are on the same side of it.)
+     */
     @Override
     public KvCache newCache(int maxTokens) {
         int capacity = Math.min(maxTokens, config.contextLength());
         int[] windows = design.layers().stream().mapToInt(Architecture.LayerAttention::window).toArray();
-        return new KvCache(windows, config.numKvHeads(), capacity, config.headDim());
+        return new KvCache(windows, config.numKvHeads(), capacity, config.headDim(), design.attentionSoftCap());
     }
 
     @Override
@@ -253,8 +279,9 @@ public final class DecoderModel implements CausalLm {
         scale(s.x, n * hidden, design.embeddingScale());
         int rotated = design.rotaryDims();
         for (int r = 0; r < distinctRopes.length; r++) {
+            RotaryEmbedding rope = cache.capacity() > longFrom[r] ? distinctLongRopes[r] : distinctRopes[r];
             for (int t = 0; t < n; t++) {
-                distinctRopes[r].angles(start + t, s.angles, (r * n + t) * rotated);
+                rope.angles(start + t, s.angles, (r * n + t) * rotated);
             }
         }
         for (int i = 0; i < layers.length; i++) {
@@ -287,7 +314,7 @@ public final class DecoderModel implements CausalLm {
         int qkvWidth = (heads + 2 * kvHeads) * headDim;
         normalizeRows(s.x, 0, n, layer.attentionNorm(), s.normed);
         layer.qkv().multiplyTokens(s.normed, hidden, n, layer.qkvBias(), s.qkv); // [T, (H+2KV)*hd]
-        RotaryEmbedding rope = ropes[index];
+        RotaryEmbedding rope = ropes[index]; // turns by the angles of the forward pass, long or short
         int anglesAt = ropeOfLayer[index] * n * design.rotaryDims();
         int window = design.layers().get(index).window();
         boolean windowed = n > 1 && window > 0 && start + n > window; // some token's window leaves out a position
@@ -298,7 +325,9 @@ public final class DecoderModel implements CausalLm {
                 normalizeHeads(s.qkv, row + heads * headDim, kvHeads, layer.keyNorm());
             }
             scale(s.qkv, row, heads * headDim, design.attentionScale());
-            rope.rotate(s.qkv, row, heads + kvHeads, s.angles, anglesAt + t * design.rotaryDims()); // RoPE on q and k
+            if (rope != null) {
+                rope.rotate(s.qkv, row, heads + kvHeads, s.angles, anglesAt + t * design.rotaryDims()); // RoPE on q and k
+            }
             if (!windowed) {
                 cache.writeAt(index, start + t, s.qkv, row + heads * headDim, s.qkv, row + (heads + kvHeads) * headDim);
             }

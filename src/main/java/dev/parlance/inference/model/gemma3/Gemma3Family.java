@@ -173,6 +173,6 @@ public final class Gemma3Family implements Family {
             List<Architecture.LayerAttention> attention, Architecture.Norm norm) {
         // the embedding scale is sqrt(hidden) cast to the model's dtype (float32 here)
         return new Architecture(norm, true, true, Architecture.Activation.GEGLU_TANH, (float) Math.sqrt(hidden), 1,
-                attentionScale, 1, softCap, headDim, attention);
+                attentionScale, 0, 1, softCap, headDim, attention);
     }
 }

@@ -81,7 +81,7 @@ public final class GraniteFamily implements Family {
     private static Architecture design(int layers, int headDim, Rope rope, double embeddingScale,
             double residualScale, double attentionScale, double logitsScaling) {
         return new Architecture(Architecture.Norm.TIMES_WEIGHT, false, false, Architecture.Activation.SWIGLU,
-                (float) embeddingScale, (float) residualScale, (float) attentionScale, (float) (1 / logitsScaling), 0,
+                (float) embeddingScale, (float) residualScale, (float) attentionScale, 0, (float) (1 / logitsScaling), 0,
                 headDim, Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)));
     }
 }

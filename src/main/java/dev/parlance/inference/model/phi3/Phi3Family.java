@@ -1,5 +1,6 @@
 package dev.parlance.inference.model.phi3;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.ConfigJson;
@@ -21,10 +22,14 @@ import java.util.Map;
  * and v stored as one matrix ({@code qkv_proj}, GGUF {@code attn_qkv}) and gate and up as another
  * ({@code gate_up_proj}, GGUF {@code ffn_up}), and partial rotary: RoPE turns the first
  * {@code head_dim * partial_rotary_factor} dimensions of each head, with frequencies
- * {@code theta^(-2i/rotated)}. The long-context {@code longrope} scaling is not supported yet.
+ * {@code theta^(-2i/rotated)}; and the long-context models' LongRoPE ({@code rope_scaling} type
+ * {@code longrope}, 4.x {@code su}): each frequency divided by a short or a long factor, cos and
+ * sin times an attention factor (see {@link Rope#longRope} and
+ * {@link dev.parlance.inference.model.decoder.DecoderModel#newCache} for which factors apply).
  *
- * <p>References: Abdin et al., "Phi-3 Technical Report" (2024); transformers {@code modeling_phi3.py};
- * llama.cpp {@code src/models/phi3.cpp}.
+ * <p>References: Abdin et al., "Phi-3 Technical Report" (2024); Ding et al., "LongRoPE: Extending
+ * LLM Context Window Beyond 2 Million Tokens" (2024); transformers {@code modeling_phi3.py},
+ * {@code modeling_rope_utils.py}; llama.cpp {@code src/models/phi3.cpp}.
  */
 public final class Phi3Family implements Family {
     private static final String ARCHITECTURE = "Phi3ForCausalLM";
@@ -63,12 +68,8 @@ public final class Phi3Family implements Family {
         }
         JsonObject parameters = config.optObject("rope_parameters");
         JsonObject scaling = parameters != null ? parameters : config.optObject("rope_scaling");
-        String type = scaling == null ? "default"
-                : new ConfigJson(scaling, file).optString("rope_type", new ConfigJson(scaling, file).optString("type",
-                        "default"));
-        if (!type.equals("default")) {
-            throw new ModelLoadException(file, "Phi-3's RoPE scaling \"" + type + "\" is not supported yet");
-        }
+        var fields = scaling == null ? null : new ConfigJson(scaling, file);
+        String type = fields == null ? "default" : fields.optString("rope_type", fields.optString("type", "default"));
         int headDim = HuggingFaceConfigReader.headDim(config);
         double partial = parameters != null && parameters.has("partial_rotary_factor")
                 ? new ConfigJson(parameters, file).optDouble("partial_rotary_factor", 1)
@@ -77,26 +78,74 @@ public final class Phi3Family implements Family {
         if (config.has("sliding_window")) {
             throw new ModelLoadException(file, "Phi-3's sliding window is not supported");
         }
-        Architecture design = design(config.requireInt("num_hidden_layers"), headDim, rotaryDims,
-                HuggingFaceConfigReader.rope(config));
+        Rope rope = switch (type) {
+            case "default" -> HuggingFaceConfigReader.rope(config);
+            case "longrope", "su" -> longRope(config, scaling, rotaryDims);
+            default -> throw new ModelLoadException(file, "Phi-3's RoPE scaling \"" + type
+                    + "\" is not supported (longrope is)");
+        };
+        Architecture design = design(config.requireInt("num_hidden_layers"), headDim, rotaryDims, rope);
         return HuggingFaceConfigReader.config(config, ARCHITECTURE, config.requireInt("max_position_embeddings"),
                 config.optBoolean("attention_bias", false), design);
     }
 
+    /**
+     * LongRoPE as transformers reads it: {@code original_max_position_embeddings} from the top
+     * level where given, else from the scaling; the attention factor as given, else
+     * {@code sqrt(1 + ln(s) / ln(original))} for {@code s = factor} (or max_position_embeddings /
+     * original) above 1.
+     */
+    private static Rope longRope(ConfigJson config, JsonObject json, int rotaryDims) throws ModelLoadException {
+        var scaling = new ConfigJson(json, config.file());
+        int original = config.optInt("original_max_position_embeddings",
+                scaling.optInt("original_max_position_embeddings", config.requireInt("max_position_embeddings")));
+        float[] shortFactors = factors(json, "short_factor", rotaryDims, config);
+        float[] longFactors = factors(json, "long_factor", rotaryDims, config);
+        double factor = scaling.optDouble("factor", config.requireInt("max_position_embeddings") / (double) original);
+        double attentionFactor = scaling.optDouble("attention_factor",
+                factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
+        double theta = scaling.optDouble("rope_theta", config.optDouble("rope_theta", 10000.0));
+        return Rope.longRope(theta, original, shortFactors, longFactors, attentionFactor, Rope.Pairing.HALVES);
+    }
+
+    private static float[] factors(JsonObject scaling, String key, int rotaryDims, ConfigJson config)
+            throws ModelLoadException {
+        JsonArray array = scaling.has(key) && scaling.get(key).isJsonArray() ? scaling.getAsJsonArray(key) : null;
+        if (array == null || array.size() != rotaryDims / 2) {
+            throw new ModelLoadException(config.file(), "longrope needs " + rotaryDims / 2 + " values in " + key);
+        }
+        float[] values = new float[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = array.get(i).getAsFloat();
+        }
+        return values;
+    }
+
+    /**
+     * Reads a GGUF file; a long-context one carries its LongRoPE factors as the tensors
+     * {@code rope_factors_short} and {@code rope_factors_long}, with
+     * {@code phi3.rope.scaling.original_context_length} and {@code phi3.rope.scaling.attn_factor}.
+     */
     @Override
     public DecoderConfig fromGguf(GgufWeights weights) throws ModelLoadException {
         var gguf = new GgufConfigReader(weights, Map.of("phi3", ARCHITECTURE));
+        int rotaryDims = gguf.rotaryDims();
+        Rope rope;
         if (gguf.file().findTensor("rope_factors_long.weight").isPresent()) {
-            throw new ModelLoadException(gguf.file().path(), "Phi-3's long-context RoPE factors are not supported yet");
+            long original = gguf.file().integer(gguf.prefix() + "rope.scaling.original_context_length");
+            rope = Rope.longRope(gguf.number("rope.freq_base", 10000.0), (int) original,
+                    weights.vector("rope_factors_short.weight", rotaryDims / 2),
+                    weights.vector("rope_factors_long.weight", rotaryDims / 2),
+                    gguf.number("rope.scaling.attn_factor", 1), Rope.Pairing.HALVES);
+        } else {
+            rope = gguf.rope(Rope.Pairing.HALVES);
         }
-        Architecture design = design(gguf.size("block_count"), gguf.headDim(), gguf.rotaryDims(),
-                gguf.rope(Rope.Pairing.HALVES));
-        return gguf.config(ARCHITECTURE, design);
+        return gguf.config(ARCHITECTURE, design(gguf.size("block_count"), gguf.headDim(), rotaryDims, rope));
     }
 
     private static Architecture design(int layers, int headDim, int rotaryDims, Rope rope) {
         return new Architecture(Architecture.Norm.TIMES_WEIGHT, false, false, Architecture.Activation.SWIGLU, 1, 1,
-                (float) (1 / Math.sqrt(headDim)), 1, 0, rotaryDims,
+                (float) (1 / Math.sqrt(headDim)), 0, 1, 0, rotaryDims,
                 Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)));
     }
 }

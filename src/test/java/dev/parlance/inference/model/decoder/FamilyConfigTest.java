@@ -7,9 +7,12 @@ import static org.assertj.core.api.Assertions.within;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.model.Rope;
+import dev.parlance.inference.model.gemma2.Gemma2Family;
 import dev.parlance.inference.model.gemma3.Gemma3Family;
 import dev.parlance.inference.model.granite.GraniteFamily;
 import dev.parlance.inference.model.phi3.Phi3Family;
+import dev.parlance.inference.model.smollm3.SmolLM3Family;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -51,11 +54,72 @@ class FamilyConfigTest {
     }
 
     @Test
-    void phi3LongRopeScalingIsRefusedByName() {
+    void phi3LongRopeWrittenByTransformers4TakesTheTopLevelOriginalContextAndDerivesTheAttentionFactor()
+            throws Exception {
+        // Phi-3.5-mini's shape: max_position_embeddings / original = 131072 / 4096 = 32
+        DecoderConfig config = new Phi3Family().fromHuggingFace(JsonParser.parseString("{\"architectures\": "
+                + "[\"Phi3ForCausalLM\"], \"hidden_size\": 64, \"intermediate_size\": 128, "
+                + "\"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 100, "
+                + "\"max_position_embeddings\": 131072, \"original_max_position_embeddings\": 4096, "
+                + "\"rope_theta\": 10000.0, \"rope_scaling\": {\"type\": \"su\", "
+                + "\"short_factor\": [1, 1, 1, 1, 1, 1, 1, 1], \"long_factor\": [1, 2, 3, 4, 5, 6, 7, 8]}}")
+                .getAsJsonObject(), FILE);
+        Rope rope = config.design().layers().get(0).rope();
+        assertThat(rope.originalContextLength()).isEqualTo(4096);
+        assertThat(rope.attentionFactor()).isCloseTo(Math.sqrt(1 + Math.log(32) / Math.log(4096)), within(1e-12));
+        assertThat(rope.longContext().frequencyFactors()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(config.contextLength()).isEqualTo(131072);
+    }
+
+    @Test
+    void phi3LongRopeFactorsOfTheWrongLengthAreRefused() {
         assertThatThrownBy(() -> new Phi3Family().fromHuggingFace(json("Phi3ForCausalLM",
                 "\"num_hidden_layers\": 2, \"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [1.0], "
                         + "\"long_factor\": [2.0]}"), FILE))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("\"longrope\"");
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("8 values in short_factor");
+    }
+
+    @Test
+    void phi3YarnScalingIsRefusedByName() {
+        assertThatThrownBy(() -> new Phi3Family().fromHuggingFace(json("Phi3ForCausalLM",
+                "\"num_hidden_layers\": 2, \"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}"), FILE))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("\"yarn\"");
+    }
+
+    @Test
+    void smolLM3LayersListedWithZeroInNoRopeLayersTurnWithoutRope() throws Exception {
+        DecoderConfig config = new SmolLM3Family().fromHuggingFace(json("SmolLM3ForCausalLM",
+                "\"num_hidden_layers\": 4, \"no_rope_layers\": [1, 0, 1, 1], \"rope_theta\": 5000.0"), FILE);
+        var layers = config.design().layers();
+        assertThat(layers.get(1).rope()).isNull();
+        assertThat(layers.get(0).rope().theta()).isEqualTo(5000.0);
+        assertThat(layers.get(2).rope()).isNotNull();
+        assertThat(layers.get(3).rope()).isNotNull();
+    }
+
+    @Test
+    void smolLM3WithoutNoRopeLayersLeavesRopeOutOfEveryFourthLayer() throws Exception {
+        DecoderConfig config = new SmolLM3Family().fromHuggingFace(json("SmolLM3ForCausalLM",
+                "\"num_hidden_layers\": 8"), FILE);
+        for (int i = 0; i < 8; i++) {
+            assertThat(config.design().layers().get(i).rope() == null).as("layer %d", i).isEqualTo(i % 4 == 3);
+        }
+    }
+
+    @Test
+    void gemma2WithoutLayerTypesSlidesItsEvenLayersAndSoftCapsScoresAndLogits() throws Exception {
+        DecoderConfig config = new Gemma2Family().fromHuggingFace(json("Gemma2ForCausalLM",
+                "\"num_hidden_layers\": 4, \"head_dim\": 16, \"sliding_window\": 4096, \"query_pre_attn_scalar\": 256, "
+                        + "\"attn_logit_softcapping\": 50.0, \"final_logit_softcapping\": 30.0"), FILE);
+        Architecture design = config.design();
+        for (int i = 0; i < 4; i++) {
+            assertThat(design.layers().get(i).window()).as("layer %d", i).isEqualTo(i % 2 == 0 ? 4096 : 0);
+        }
+        assertThat(design.attentionScale()).isEqualTo(0.0625f);
+        assertThat(design.attentionSoftCap()).isEqualTo(50f);
+        assertThat(design.logitSoftCap()).isEqualTo(30f);
+        assertThat(design.queryKeyNorm()).isFalse();
+        assertThat(design.sandwichNorms()).isTrue();
     }
 
     @Test
