@@ -25,6 +25,7 @@ import dev.parlance.inference.model.granite.GraniteFamily;
 import dev.parlance.inference.model.llama.LlamaFamily;
 import dev.parlance.inference.model.llama.TorchLlamaModel;
 import dev.parlance.inference.model.phi3.Phi3Family;
+import dev.parlance.inference.model.qwen3moe.Qwen3MoeFamily;
 import dev.parlance.inference.model.smollm3.SmolLM3Family;
 import dev.parlance.inference.tokenizer.TextTokenizer;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class LanguageModel implements AutoCloseable {
     /** The decoder families, each on {@link DecoderModel}. */
     private static final List<Family> FAMILIES =
             List.of(new LlamaFamily(), new Gemma3Family(), new Gemma2Family(), new Phi3Family(), new GraniteFamily(),
-                    new SmolLM3Family());
+                    new SmolLM3Family(), new Qwen3MoeFamily());
     /** Architectures this engine runs. */
     public static final List<String> SUPPORTED_ARCHITECTURES = Stream.concat(
             FAMILIES.stream().flatMap(family -> family.huggingFaceArchitectures().stream()),

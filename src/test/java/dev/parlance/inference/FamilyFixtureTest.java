@@ -36,7 +36,7 @@ class FamilyFixtureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-smollm3", "tiny-gemma2", "tiny-phi3-longrope"})
+    @ValueSource(strings = {"tiny-smollm3", "tiny-gemma2", "tiny-phi3-longrope", "tiny-qwen3moe"})
     void theFolderGivesTheGoldenLogitsAndGreedyTokens(String name) throws Exception {
         Path folder = fixture(name);
         try (LanguageModel model = LanguageModel.load(folder, f -> { })) {
@@ -45,7 +45,7 @@ class FamilyFixtureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-smollm3", "tiny-gemma2", "tiny-phi3-longrope"})
+    @ValueSource(strings = {"tiny-smollm3", "tiny-gemma2", "tiny-phi3-longrope", "tiny-qwen3moe"})
     void aPromptInTwoPiecesGivesEveryPositionTheLogitsOfOnePiece(String name) throws Exception {
         Path folder = fixture(name);
         JsonObject golden = SharedData.json(folder.resolve("golden.json"));
@@ -64,7 +64,7 @@ class FamilyFixtureTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-smollm3", "tiny-gemma2", "tiny-phi3-longrope"})
+    @ValueSource(strings = {"tiny-smollm3", "tiny-gemma2", "tiny-phi3-longrope", "tiny-qwen3moe"})
     void aConvertedGgufFileGivesTheGoldenLogitsAndGreedyTokens(String name) throws Exception {
         Path folder = fixture(name);
         JsonObject golden = SharedData.json(folder.resolve("golden.json"));

@@ -48,6 +48,27 @@ public final class GgufWeights implements WeightSource {
         }
     }
 
+    /** GGUF {@code ne = [cols, rows, count]}. */
+    @Override
+    public WeightMatrix[] stackedMatrices(String name, int count, long rows, long cols) throws ModelLoadException {
+        GgufTensor tensor = file.tensor(name);
+        requireShape(tensor, cols, rows, count);
+        requireComputable(tensor);
+        long bytes = rows * tensor.type().bytesFor(cols);
+        WeightMatrix[] matrices = new WeightMatrix[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                matrices[i] = WeightMatrix.of(tensor.type(), file.data(tensor).asSlice(i * bytes, bytes), (int) rows,
+                        (int) cols);
+            }
+        } catch (UnsupportedOperationException e) {
+            throw unsupported(tensor);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(file.path(), "tensor " + name + ": " + e.getMessage(), e);
+        }
+        return matrices;
+    }
+
     @Override
     public float[] vector(String name, int length) throws ModelLoadException {
         GgufTensor tensor = file.tensor(name);

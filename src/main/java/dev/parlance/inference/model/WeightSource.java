@@ -21,6 +21,15 @@ public interface WeightSource extends AutoCloseable {
     /** The matrix {@code name} of {@code rows} rows of {@code cols} values. */
     WeightMatrix matrix(String name, long rows, long cols) throws ModelLoadException;
 
+    /**
+     * The {@code count} matrices of {@code rows} rows of {@code cols} values that one tensor
+     * {@code name} stacks (a GGUF file's experts, {@code ffn_gate_exps}), each a view of its part
+     * of the mapped tensor: an expert's pages are read only when it is used.
+     */
+    default WeightMatrix[] stackedMatrices(String name, int count, long rows, long cols) throws ModelLoadException {
+        throw new ModelLoadException(path(), "tensor " + name + ": stacked matrices are read from GGUF files only");
+    }
+
     /** The vector {@code name} of {@code length} values, as float32. */
     float[] vector(String name, int length) throws ModelLoadException;
 

@@ -18,11 +18,12 @@ import java.util.Map;
 
 /**
  * Converts a Hugging Face fixture folder of the newer families (Gemma 2 and 3, Phi-3 with or
- * without longrope, Granite, SmolLM3; float32, byte-level BPE tokenizer) to an F32 GGUF file as
+ * without longrope, Granite, SmolLM3, Qwen3-MoE; float32, byte-level BPE tokenizer) to an F32 GGUF file as
  * llama.cpp's {@code convert_hf_to_gguf.py} does: its tensor names, its {@code <arch>.*} keys,
  * Gemma's norm weights stored as {@code 1 + w}, Granite's and SmolLM3's q and k rows permuted for
  * llama.cpp's adjacent-pair RoPE, as for {@code llama}, and Phi-3's longrope factors as the
- * {@code rope_factors_short} / {@code rope_factors_long} tensors.
+ * {@code rope_factors_short} / {@code rope_factors_long} tensors, and Qwen3-MoE's experts stacked
+ * into one tensor per layer and projection ({@code ffn_gate_exps} {@code [experts, I, hidden]}...).
  *
  * <p>Where a fixture departs from the released models' values that llama.cpp fixes in code, the
  * file carries gguf-py's keys for them, which llama.cpp does not read for {@code gemma3}: tiny-gemma3's
@@ -45,6 +46,7 @@ public final class FixtureGgufConverter {
             case "GraniteForCausalLM" -> "granite";
             case "Gemma2ForCausalLM" -> "gemma2";
             case "SmolLM3ForCausalLM" -> "smollm3";
+            case "Qwen3MoeForCausalLM" -> "qwen3moe";
             default -> throw new IllegalArgumentException("no conversion for " + architecture);
         };
         int hidden = config.get("hidden_size").getAsInt();
@@ -102,6 +104,12 @@ public final class FixtureGgufConverter {
                     tensor(gguf, "rope_factors_short.weight", floats(rope.getAsJsonArray("short_factor")));
                 }
             }
+            case "qwen3moe" -> gguf.putUint32(arch + ".attention.key_length", headDim)
+                    .putUint32(arch + ".attention.value_length", headDim)
+                    .putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
+                    .putUint32(arch + ".expert_count", config.get("num_local_experts").getAsInt())
+                    .putUint32(arch + ".expert_used_count", config.get("num_experts_per_tok").getAsInt())
+                    .putUint32(arch + ".expert_feed_forward_length", config.get("moe_intermediate_size").getAsInt());
             case "smollm3" -> gguf.putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
                     .putUint32(arch + ".rope.dimension_count", headDim);
             default -> gguf.putFloat32(arch + ".rope.freq_base", rope.get("rope_theta").getAsFloat())
@@ -114,11 +122,10 @@ public final class FixtureGgufConverter {
         putTokenizer(gguf, folder, config);
         SafeTensors tensors = SafeTensors.open(folder);
         for (SafeTensors.TensorInfo info : tensors.tensors().values()) {
-            if (info.dtype() != SafeTensors.DType.F32) {
-                throw new IllegalArgumentException(info.name() + " is not float32");
+            if (info.name().contains(".mlp.experts.")) {
+                continue; // stacked below
             }
-            float[] values = new float[(int) info.elements()];
-            SafeTensors.map(info).asFloatBuffer().get(values);
+            float[] values = values(info);
             String name = ggufName(info.name(), arch);
             if (arch.startsWith("gemma") && info.name().endsWith("norm.weight")) {
                 for (int i = 0; i < values.length; i++) {
@@ -134,8 +141,38 @@ public final class FixtureGgufConverter {
             long[] shape = info.shape();
             gguf.tensor(name, GgmlType.F32, shape.length == 1 ? shape : new long[] {shape[1], shape[0]}, bytes(values));
         }
+        if (arch.equals("qwen3moe")) {
+            int experts = config.get("num_local_experts").getAsInt();
+            for (int layer = 0; layer < layers; layer++) {
+                for (String projection : List.of("gate", "up", "down")) {
+                    List<float[]> parts = new ArrayList<>();
+                    long[] shape = null;
+                    for (int e = 0; e < experts; e++) {
+                        SafeTensors.TensorInfo info = tensors.tensors()
+                                .get("model.layers." + layer + ".mlp.experts." + e + "." + projection + "_proj.weight");
+                        parts.add(values(info));
+                        shape = info.shape();
+                    }
+                    float[] all = new float[parts.size() * parts.getFirst().length];
+                    for (int e = 0; e < experts; e++) {
+                        System.arraycopy(parts.get(e), 0, all, e * parts.get(e).length, parts.get(e).length);
+                    }
+                    gguf.tensor("blk." + layer + ".ffn_" + projection + "_exps.weight", GgmlType.F32,
+                            new long[] {shape[1], shape[0], experts}, bytes(all));
+                }
+            }
+        }
         gguf.write(file);
         return file;
+    }
+
+    private static float[] values(SafeTensors.TensorInfo info) throws ModelLoadException {
+        if (info.dtype() != SafeTensors.DType.F32) {
+            throw new IllegalArgumentException(info.name() + " is not float32");
+        }
+        float[] values = new float[(int) info.elements()];
+        SafeTensors.map(info).asFloatBuffer().get(values);
+        return values;
     }
 
     private static void tensor(GgufFileWriter gguf, String name, float[] values) {
@@ -182,7 +219,8 @@ public final class FixtureGgufConverter {
             Map.entry("mlp.gate_proj", "ffn_gate"),
             Map.entry("mlp.up_proj", "ffn_up"),
             Map.entry("mlp.gate_up_proj", "ffn_up"),
-            Map.entry("mlp.down_proj", "ffn_down"));
+            Map.entry("mlp.down_proj", "ffn_down"),
+            Map.entry("mlp.gate", "ffn_gate_inp"));
 
     /** llama.cpp's name of a Hugging Face tensor (gguf-py's {@code tensor_mapping.py}). */
     private static String ggufName(String hfName, String arch) {

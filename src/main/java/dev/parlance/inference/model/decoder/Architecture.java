@@ -25,15 +25,20 @@ import java.util.List;
  * @param logitSoftCap {@code c} of {@code c * tanh(logits / c)} on the logits (Gemma 2 and 3), or 0
  * @param rotaryDims how many leading dimensions of each head RoPE turns (Phi-3's partial rotary)
  * @param layers each layer's attention, first layer first
+ * @param experts the routed experts that replace the MLP of some layers (Qwen3-MoE), or null
  */
 public record Architecture(Norm norm, boolean sandwichNorms, boolean queryKeyNorm, Activation activation,
         float embeddingScale, float residualScale, float attentionScale, float attentionSoftCap, float logitScale,
-        float logitSoftCap, int rotaryDims, List<LayerAttention> layers) {
+        float logitSoftCap, int rotaryDims, List<LayerAttention> layers, Experts experts) {
 
     public Architecture {
         layers = List.copyOf(layers);
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a decoder needs at least one layer");
+        }
+        if (experts != null && experts.sparseLayers().size() != layers.size()) {
+            throw new IllegalArgumentException("experts are placed for " + experts.sparseLayers().size()
+                    + " layers of " + layers.size());
         }
         if (!(attentionScale > 0) || !Float.isFinite(embeddingScale) || !Float.isFinite(residualScale)
                 || !Float.isFinite(logitScale) || !(logitSoftCap >= 0) || !(attentionSoftCap >= 0)) {
@@ -56,6 +61,29 @@ public record Architecture(Norm norm, boolean sandwichNorms, boolean queryKeyNor
         SWIGLU,
         /** GELU with its tanh approximation (Gemma's {@code gelu_pytorch_tanh}). */
         GEGLU_TANH
+    }
+
+    /**
+     * A mixture of experts in place of the MLP: a router's softmax over {@code count} experts
+     * picks the {@code used} most likely for each token, whose SwiGLU MLPs of
+     * {@code intermediateSize} add up weighted by those probabilities (divided by their sum with
+     * {@code normalizeTopK}).
+     *
+     * @param sparseLayers per layer, whether its MLP is the experts (else the dense MLP)
+     */
+    public record Experts(int count, int used, int intermediateSize, boolean normalizeTopK,
+            List<Boolean> sparseLayers) {
+        public Experts {
+            sparseLayers = List.copyOf(sparseLayers);
+            if (count <= 0 || used <= 0 || used > count || intermediateSize <= 0) {
+                throw new IllegalArgumentException("a mixture of " + count + " experts cannot route to " + used
+                        + " of intermediate size " + intermediateSize);
+            }
+        }
+
+        public boolean sparse(int layer) {
+            return sparseLayers.get(layer);
+        }
     }
 
     /**

@@ -4,8 +4,8 @@ import dev.parlance.inference.model.ModelConfig;
 
 /**
  * The configuration of a decoder-only transformer that {@link DecoderModel} runs: sizes, and in
- * {@code design} what its family does differently. A family's reader (Llama, Gemma 3, Phi-3,
- * Granite) makes one from a {@code config.json} or from a GGUF file's metadata.
+ * {@code design} what its family does differently. A family's reader (Llama, Gemma 2 and 3,
+ * Phi-3, Granite, SmolLM3, Qwen3-MoE) makes one from a {@code config.json} or from a GGUF file's metadata.
  *
  * @param architecture the Hugging Face architecture name, such as {@code Gemma3ForCausalLM}
  * @param attentionBias q, k and v projections have biases (Qwen2; the output projection never does)
@@ -54,15 +54,27 @@ public record DecoderConfig(
 
     @Override
     public long parameterCount() {
-        long attention = (long) hiddenSize * headDim * (2L * numHeads + 2L * numKvHeads);
-        long mlp = 3L * hiddenSize * intermediateSize;
-        long perLayer = attention + mlp + 2L * hiddenSize;
-        long embeddings = (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2);
-        return numLayers * perLayer + embeddings + hiddenSize;
+        return parameters(false);
     }
 
+    /** The parameters a token computes with: of a mixture of experts, the router and the experts it is routed to. */
     @Override
     public long prefillParametersPerToken() {
-        return parameterCount() - (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2);
+        return parameters(true) - (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2);
+    }
+
+    private long parameters(boolean routedOnly) {
+        long attention = (long) hiddenSize * headDim * (2L * numHeads + 2L * numKvHeads);
+        long total = (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2) + hiddenSize;
+        Architecture.Experts experts = design.experts();
+        for (int layer = 0; layer < numLayers; layer++) {
+            long mlp = 3L * hiddenSize * intermediateSize;
+            if (experts != null && experts.sparse(layer)) {
+                long expert = 3L * hiddenSize * experts.intermediateSize();
+                mlp = (long) experts.count() * hiddenSize + expert * (routedOnly ? experts.used() : experts.count());
+            }
+            total += attention + mlp + 2L * hiddenSize;
+        }
+        return total;
     }
 }

@@ -18,11 +18,11 @@ import java.util.function.DoubleConsumer;
 
 /**
  * A decoder-only transformer on Java's Vector API, for every family whose difference from Llama
- * an {@link Architecture} describes: Llama 2/3.x, Mistral, Qwen2, Qwen3, Gemma 2 and 3,
+ * an {@link Architecture} describes: Llama 2/3.x, Mistral, Qwen2, Qwen3, Qwen3-MoE, Gemma 2 and 3,
  * Phi-3/Phi-4-mini, Granite, SmolLM3.
  *
  * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py},
- * {@code modeling_qwen3.py}, {@code modeling_gemma2.py}, {@code modeling_gemma3.py},
+ * {@code modeling_qwen3.py}, {@code modeling_qwen3_moe.py}, {@code modeling_gemma2.py}, {@code modeling_gemma3.py},
  * {@code modeling_phi3.py}, {@code modeling_granite.py}, {@code modeling_smollm3.py}; Karpathy's
  * llama2.c {@code run.c}.
  *
@@ -36,7 +36,8 @@ import java.util.function.DoubleConsumer;
  * The residual stream, norms, biases, RoPE, the KV-cache writes and the activation stay in Java;
  * the products ({@link MatVec#multiplyTokens}) and attention ({@link KvCache}) run on the compute
  * threads. A decoded token reuses arrays the model keeps: a decode step allocates no array, only
- * its logits' tensor and the compute threads' small task objects.
+ * its logits' tensor and the compute threads' small task objects (and, in a layer of experts, its
+ * routing and the routed tokens' arrays).
  */
 public final class DecoderModel implements CausalLm {
     private final DecoderConfig config;
@@ -65,9 +66,19 @@ public final class DecoderModel implements CausalLm {
      * One block's weights; a norm that the architecture has not is null.
      *
      * @param qkvBias the q, k and v biases, or null
+     * @param gateUp the dense MLP's gate and up, or null in a layer of experts
+     * @param experts the layer's routed experts, or null for a dense MLP
      */
     private record Layer(MatVec qkv, float[] qkvBias, MatVec o, MatVec gateUp, MatVec down, float[] attentionNorm,
-            float[] attentionOutputNorm, float[] mlpNorm, float[] mlpOutputNorm, float[] queryNorm, float[] keyNorm) {}
+            float[] attentionOutputNorm, float[] mlpNorm, float[] mlpOutputNorm, float[] queryNorm, float[] keyNorm,
+            ExpertWeights experts) {}
+
+    /**
+     * A layer's mixture of experts: the router {@code [experts, hidden]} and each expert's stacked
+     * gate and up {@code [2I, hidden]} and down {@code [hidden, I]}, read in the mapped file only
+     * for the tokens routed to it.
+     */
+    private record ExpertWeights(MatVec router, MatVec[] gateUp, MatVec[] down) {}
 
     /** A forward pass's activations for {@code tokens} tokens: one set is kept for decoding. */
     private static final class Scratch {
@@ -173,7 +184,9 @@ public final class DecoderModel implements CausalLm {
                                 weights.vector(p + qkv.get(2) + ".bias", kvRows));
             }
             List<String> gateUp = names.gateUp();
-            MatVec gateUpProduct = gateUp.size() == 1
+            boolean sparse = design.experts() != null && design.experts().sparse(i);
+            ExpertWeights experts = sparse ? experts(weights, design.experts(), names.experts(), p, hidden) : null;
+            MatVec gateUpProduct = sparse ? null : gateUp.size() == 1
                     ? MatVec.stacked(weights.matrix(p + gateUp.get(0) + ".weight", 2L * inter, hidden))
                     : MatVec.stacked(weights.matrix(p + gateUp.get(0) + ".weight", inter, hidden),
                             weights.matrix(p + gateUp.get(1) + ".weight", inter, hidden));
@@ -182,17 +195,43 @@ public final class DecoderModel implements CausalLm {
             layers[i] = new Layer(qkvProduct, qkvBias,
                     MatVec.stacked(weights.matrix(p + names.o() + ".weight", hidden, qRows)),
                     gateUpProduct,
-                    MatVec.stacked(weights.matrix(p + names.down() + ".weight", hidden, inter)),
+                    sparse ? null : MatVec.stacked(weights.matrix(p + names.down() + ".weight", hidden, inter)),
                     norm(weights, design, p + names.attentionNorm() + ".weight", hidden),
                     sandwich ? norm(weights, design, p + names.attentionOutputNorm() + ".weight", hidden) : null,
                     norm(weights, design, p + names.mlpNorm() + ".weight", hidden),
                     sandwich ? norm(weights, design, p + names.mlpOutputNorm() + ".weight", hidden) : null,
                     headNorms ? norm(weights, design, p + names.queryNorm() + ".weight", headDim) : null,
-                    headNorms ? norm(weights, design, p + names.keyNorm() + ".weight", headDim) : null);
+                    headNorms ? norm(weights, design, p + names.keyNorm() + ".weight", headDim) : null, experts);
             progress.accept((i + 1.0) / layers.length);
         }
         float[] finalNorm = norm(weights, design, names.finalNorm(), hidden);
         return new DecoderModel(config, weights, embedRows, head, finalNorm, layers);
+    }
+
+    /** The experts of the layer whose names start with {@code p}: one tensor per expert, or one for all. */
+    private static ExpertWeights experts(WeightSource weights, Architecture.Experts experts,
+            TensorNames.ExpertNames names, String p, int hidden) throws ModelLoadException {
+        int count = experts.count();
+        int inter = experts.intermediateSize();
+        MatVec[] gateUp = new MatVec[count];
+        MatVec[] down = new MatVec[count];
+        if (names.stacked()) {
+            WeightMatrix[] gates = weights.stackedMatrices(p + names.gate() + ".weight", count, inter, hidden);
+            WeightMatrix[] ups = weights.stackedMatrices(p + names.up() + ".weight", count, inter, hidden);
+            WeightMatrix[] downs = weights.stackedMatrices(p + names.down() + ".weight", count, hidden, inter);
+            for (int e = 0; e < count; e++) {
+                gateUp[e] = MatVec.stacked(gates[e], ups[e]);
+                down[e] = MatVec.stacked(downs[e]);
+            }
+        } else {
+            for (int e = 0; e < count; e++) {
+                gateUp[e] = MatVec.stacked(weights.matrix(p + names.gate().formatted(e) + ".weight", inter, hidden),
+                        weights.matrix(p + names.up().formatted(e) + ".weight", inter, hidden));
+                down[e] = MatVec.stacked(weights.matrix(p + names.down().formatted(e) + ".weight", hidden, inter));
+            }
+        }
+        return new ExpertWeights(MatVec.stacked(weights.matrix(p + names.router() + ".weight", count, hidden)),
+                gateUp, down);
     }
 
     /** A norm's weight as the forward pass multiplies by it: Gemma's stored offsets plus one. */
@@ -230,7 +269,14 @@ public final class DecoderModel implements CausalLm {
     public long weightBytesPerToken() {
         long bytes = lmHead.byteSize();
         for (Layer layer : layers) {
-            bytes += layer.qkv().byteSize() + layer.o().byteSize() + layer.gateUp().byteSize() + layer.down().byteSize();
+            bytes += layer.qkv().byteSize() + layer.o().byteSize();
+            if (layer.experts() == null) {
+                bytes += layer.gateUp().byteSize() + layer.down().byteSize();
+            } else { // the experts a token is routed to
+                ExpertWeights experts = layer.experts();
+                bytes += experts.router().byteSize() + design.experts().used()
+                        * (experts.gateUp()[0].byteSize() + experts.down()[0].byteSize());
+            }
         }
         return bytes;
     }
@@ -354,6 +400,11 @@ public final class DecoderModel implements CausalLm {
         int hidden = config.hiddenSize();
         int inter = config.intermediateSize();
         normalizeRows(s.x, 0, n, layer.mlpNorm(), s.normed);
+        if (layer.experts() != null) {
+            experts(layer.experts(), s);
+            addScaled(s.x, s.out, n * hidden); // residual
+            return;
+        }
         layer.gateUp().multiplyTokens(s.normed, hidden, n, null, s.gateUp); // [T, 2I]
         switch (design.activation()) {
             case SWIGLU -> {
@@ -376,6 +427,101 @@ public final class DecoderModel implements CausalLm {
             normalizeRows(s.out, 0, n, layer.mlpOutputNorm(), s.out);
         }
         addScaled(s.x, s.out, n * hidden); // residual
+    }
+
+    /**
+     * The mixture of experts of the normed tokens of {@code s} into {@code s.out}: each token's
+     * router softmax picks its {@code used} most likely experts, whose probabilities (renormalized
+     * with {@code normalizeTopK}) weigh their SwiGLU MLPs. Each expert runs once, on the tokens
+     * routed to it; an expert no token picked is not read.
+     */
+    private void experts(ExpertWeights weights, Scratch s) {
+        Architecture.Experts experts = design.experts();
+        int n = s.tokens;
+        int hidden = config.hiddenSize();
+        int count = experts.count();
+        int used = experts.used();
+        int inter = experts.intermediateSize();
+        float[] probabilities = new float[n * count]; // [T, experts]
+        weights.router().multiplyTokens(s.normed, hidden, n, null, probabilities);
+        int[] routedTokens = new int[count * n]; // per expert, the tokens routed to it
+        float[] routedWeights = new float[count * n];
+        int[] routed = new int[count];
+        for (int t = 0; t < n; t++) {
+            int at = t * count;
+            softmax(probabilities, at, count);
+            int[] top = new int[used];
+            float sum = 0;
+            for (int k = 0; k < used; k++) { // the k-th most likely; ties go to the lower index, as torch.topk
+                int best = -1;
+                for (int e = 0; e < count; e++) {
+                    if (!chosen(top, k, e) && (best < 0 || probabilities[at + e] > probabilities[at + best])) {
+                        best = e;
+                    }
+                }
+                top[k] = best;
+                sum += probabilities[at + best];
+            }
+            for (int k = 0; k < used; k++) {
+                int e = top[k];
+                routedTokens[e * n + routed[e]] = t;
+                routedWeights[e * n + routed[e]] = experts.normalizeTopK() ? probabilities[at + e] / sum
+                        : probabilities[at + e];
+                routed[e]++;
+            }
+        }
+        Arrays.fill(s.out, 0, n * hidden, 0);
+        float[] x = new float[n * hidden]; // [routed, hidden]
+        float[] gateUp = new float[n * 2 * inter]; // [routed, 2I]
+        float[] y = new float[n * hidden]; // [routed, hidden]
+        for (int e = 0; e < count; e++) {
+            int tokens = routed[e];
+            if (tokens == 0) {
+                continue;
+            }
+            for (int r = 0; r < tokens; r++) {
+                System.arraycopy(s.normed, routedTokens[e * n + r] * hidden, x, r * hidden, hidden);
+            }
+            weights.gateUp()[e].multiplyTokens(x, hidden, tokens, null, gateUp); // [routed, 2I]
+            if (tokens == 1) {
+                VectorKernel.swiGlu(gateUp, 0, inter);
+            } else {
+                VectorKernel.swiGluTokens(gateUp, tokens, inter);
+            }
+            weights.down()[e].multiplyTokens(gateUp, 2 * inter, tokens, null, y); // [routed, hidden]
+            for (int r = 0; r < tokens; r++) {
+                int to = routedTokens[e * n + r] * hidden;
+                float w = routedWeights[e * n + r];
+                for (int i = 0; i < hidden; i++) {
+                    s.out[to + i] += w * y[r * hidden + i];
+                }
+            }
+        }
+    }
+
+    private static boolean chosen(int[] top, int k, int expert) {
+        for (int j = 0; j < k; j++) {
+            if (top[j] == expert) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Softmax of {@code x[from .. from + length - 1]}, in place. */
+    private static void softmax(float[] x, int from, int length) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < from + length; i++) {
+            max = Math.max(max, x[i]);
+        }
+        float sum = 0;
+        for (int i = from; i < from + length; i++) {
+            x[i] = (float) Math.exp(x[i] - max);
+            sum += x[i];
+        }
+        for (int i = from; i < from + length; i++) {
+            x[i] /= sum;
+        }
     }
 
     /** {@code x[i] += residualScale · y[i]} for i below {@code count}. */

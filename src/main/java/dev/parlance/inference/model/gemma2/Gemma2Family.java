@@ -50,7 +50,7 @@ public final class Gemma2Family implements Family {
         TensorNames gemma3 = new Gemma3Family().huggingFaceNames();
         return new TensorNames(gemma3.embed(), gemma3.output(), gemma3.finalNorm(), gemma3.layer(), gemma3.qkv(),
                 gemma3.o(), gemma3.gateUp(), gemma3.down(), gemma3.attentionNorm(), gemma3.attentionOutputNorm(),
-                gemma3.mlpNorm(), gemma3.mlpOutputNorm(), null, null);
+                gemma3.mlpNorm(), gemma3.mlpOutputNorm(), null, null, null);
     }
 
     @Override
@@ -127,6 +127,6 @@ public final class Gemma2Family implements Family {
             int headDim, List<Architecture.LayerAttention> attention, Architecture.Norm norm) {
         // the embedding scale is sqrt(hidden) cast to the model's dtype (float32 here)
         return new Architecture(norm, true, false, Architecture.Activation.GEGLU_TANH, (float) Math.sqrt(hidden), 1,
-                attentionScale, attentionSoftCap, 1, logitSoftCap, headDim, attention);
+                attentionScale, attentionSoftCap, 1, logitSoftCap, headDim, attention, null);
     }
 }

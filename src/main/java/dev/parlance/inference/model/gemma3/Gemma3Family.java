@@ -52,7 +52,7 @@ public final class Gemma3Family implements Family {
         TensorNames llama = TensorNames.HUGGING_FACE_LLAMA;
         return new TensorNames(llama.embed(), llama.output(), llama.finalNorm(), llama.layer(), llama.qkv(), llama.o(),
                 llama.gateUp(), llama.down(), "input_layernorm", "post_attention_layernorm",
-                "pre_feedforward_layernorm", "post_feedforward_layernorm", llama.queryNorm(), llama.keyNorm());
+                "pre_feedforward_layernorm", "post_feedforward_layernorm", llama.queryNorm(), llama.keyNorm(), null);
     }
 
     @Override
@@ -173,6 +173,6 @@ public final class Gemma3Family implements Family {
             List<Architecture.LayerAttention> attention, Architecture.Norm norm) {
         // the embedding scale is sqrt(hidden) cast to the model's dtype (float32 here)
         return new Architecture(norm, true, true, Architecture.Activation.GEGLU_TANH, (float) Math.sqrt(hidden), 1,
-                attentionScale, 0, 1, softCap, headDim, attention);
+                attentionScale, 0, 1, softCap, headDim, attention, null);
     }
 }

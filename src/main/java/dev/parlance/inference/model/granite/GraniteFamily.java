@@ -82,6 +82,6 @@ public final class GraniteFamily implements Family {
             double residualScale, double attentionScale, double logitsScaling) {
         return new Architecture(Architecture.Norm.TIMES_WEIGHT, false, false, Architecture.Activation.SWIGLU,
                 (float) embeddingScale, (float) residualScale, (float) attentionScale, 0, (float) (1 / logitsScaling), 0,
-                headDim, Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)));
+                headDim, Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)), null);
     }
 }

@@ -88,6 +88,6 @@ public final class LlamaFamily implements Family {
     private static Architecture design(int layers, int headDim, boolean queryKeyNorm, Rope rope, int rotaryDims) {
         return new Architecture(Architecture.Norm.TIMES_WEIGHT, false, queryKeyNorm, Architecture.Activation.SWIGLU,
                 1, 1, (float) (1 / Math.sqrt(headDim)), 0, 1, 0, rotaryDims,
-                Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)));
+                Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)), null);
     }
 }

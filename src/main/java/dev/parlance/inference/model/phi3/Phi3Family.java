@@ -49,14 +49,15 @@ public final class Phi3Family implements Family {
         TensorNames llama = TensorNames.HUGGING_FACE_LLAMA;
         return new TensorNames(llama.embed(), llama.output(), llama.finalNorm(), llama.layer(),
                 List.of("self_attn.qkv_proj"), llama.o(), List.of("mlp.gate_up_proj"), llama.down(),
-                llama.attentionNorm(), null, llama.mlpNorm(), null, null, null);
+                llama.attentionNorm(), null, llama.mlpNorm(), null, null, null, null);
     }
 
     @Override
     public TensorNames ggufNames() {
         TensorNames gguf = TensorNames.GGUF;
         return new TensorNames(gguf.embed(), gguf.output(), gguf.finalNorm(), gguf.layer(), List.of("attn_qkv"),
-                gguf.o(), List.of("ffn_up"), gguf.down(), gguf.attentionNorm(), null, gguf.mlpNorm(), null, null, null);
+                gguf.o(), List.of("ffn_up"), gguf.down(), gguf.attentionNorm(), null, gguf.mlpNorm(), null, null, null,
+                null);
     }
 
     @Override
@@ -146,6 +147,6 @@ public final class Phi3Family implements Family {
     private static Architecture design(int layers, int headDim, int rotaryDims, Rope rope) {
         return new Architecture(Architecture.Norm.TIMES_WEIGHT, false, false, Architecture.Activation.SWIGLU, 1, 1,
                 (float) (1 / Math.sqrt(headDim)), 0, 1, 0, rotaryDims,
-                Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)));
+                Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)), null);
     }
 }

@@ -110,6 +110,6 @@ public final class SmolLM3Family implements Family {
 
     private static Architecture design(int headDim, List<Architecture.LayerAttention> attention) {
         return new Architecture(Architecture.Norm.TIMES_WEIGHT, false, false, Architecture.Activation.SWIGLU, 1, 1,
-                (float) (1 / Math.sqrt(headDim)), 0, 1, 0, headDim, attention);
+                (float) (1 / Math.sqrt(headDim)), 0, 1, 0, headDim, attention, null);
     }
 }

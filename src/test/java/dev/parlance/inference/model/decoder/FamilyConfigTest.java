@@ -12,6 +12,7 @@ import dev.parlance.inference.model.gemma2.Gemma2Family;
 import dev.parlance.inference.model.gemma3.Gemma3Family;
 import dev.parlance.inference.model.granite.GraniteFamily;
 import dev.parlance.inference.model.phi3.Phi3Family;
+import dev.parlance.inference.model.qwen3moe.Qwen3MoeFamily;
 import dev.parlance.inference.model.smollm3.SmolLM3Family;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,31 @@ class FamilyConfigTest {
         for (int i = 0; i < 8; i++) {
             assertThat(config.design().layers().get(i).rope() == null).as("layer %d", i).isEqualTo(i % 4 == 3);
         }
+    }
+
+    @Test
+    void qwen3MoeLayersListedInMlpOnlyLayersOrSkippedBySparseStepKeepTheDenseMlp() throws Exception {
+        DecoderConfig config = new Qwen3MoeFamily().fromHuggingFace(json("Qwen3MoeForCausalLM",
+                "\"num_hidden_layers\": 6, \"num_experts\": 8, \"num_experts_per_tok\": 2, "
+                        + "\"moe_intermediate_size\": 32, \"decoder_sparse_step\": 2, \"mlp_only_layers\": [3]"), FILE);
+        assertThat(config.design().experts().sparseLayers()).containsExactly(false, true, false, false, false, true);
+        assertThat(config.design().experts().normalizeTopK()).isFalse(); // transformers' default
+    }
+
+    @Test
+    void qwen3Moe30bA3bHasThirtyBillionParametersOfWhichThreeAreActive() throws Exception {
+        // Qwen3-30B-A3B's config.json; its model card: 30.5B parameters, 3.3B activated
+        DecoderConfig config = new Qwen3MoeFamily().fromHuggingFace(JsonParser.parseString("{\"architectures\": "
+                + "[\"Qwen3MoeForCausalLM\"], \"hidden_size\": 2048, \"intermediate_size\": 6144, "
+                + "\"num_hidden_layers\": 48, \"num_attention_heads\": 32, \"num_key_value_heads\": 4, "
+                + "\"head_dim\": 128, \"vocab_size\": 151936, \"max_position_embeddings\": 40960, "
+                + "\"num_experts\": 128, \"num_experts_per_tok\": 8, \"moe_intermediate_size\": 768, "
+                + "\"norm_topk_prob\": true, \"decoder_sparse_step\": 1, \"mlp_only_layers\": [], "
+                + "\"tie_word_embeddings\": false, \"rope_theta\": 1000000.0}").getAsJsonObject(), FILE);
+        long embeddings = 2L * 151936 * 2048;
+        assertThat(config.parameterCount()).isBetween(30_400_000_000L, 30_600_000_000L);
+        // 3.35B counting the input and the output embeddings
+        assertThat(config.prefillParametersPerToken() + embeddings).isBetween(3_250_000_000L, 3_400_000_000L);
     }
 
     @Test
