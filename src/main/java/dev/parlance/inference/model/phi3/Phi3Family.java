@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Phi-3 and Phi-4-mini ({@code Phi3ForCausalLM}; GGUF {@code phi3}). Differs from Llama in: q, k
+ * Phi-3 and Phi-4-mini ({@code Phi3ForCausalLM}; GGUF {@code phi3}). Differs from Llama in: a
+ * sliding window over every layer where {@code sliding_window} is set; q, k
  * and v stored as one matrix ({@code qkv_proj}, GGUF {@code attn_qkv}) and gate and up as another
  * ({@code gate_up_proj}, GGUF {@code ffn_up}), and partial rotary: RoPE turns the first
  * {@code head_dim * partial_rotary_factor} dimensions of each head, with frequencies
@@ -76,16 +77,14 @@ public final class Phi3Family implements Family {
                 ? new ConfigJson(parameters, file).optDouble("partial_rotary_factor", 1)
                 : config.optDouble("partial_rotary_factor", 1);
         int rotaryDims = (int) (headDim * partial);
-        if (config.has("sliding_window")) {
-            throw new ModelLoadException(file, "Phi-3's sliding window is not supported");
-        }
         Rope rope = switch (type) {
             case "default" -> HuggingFaceConfigReader.rope(config);
             case "longrope", "su" -> longRope(config, scaling, rotaryDims);
             default -> throw new ModelLoadException(file, "Phi-3's RoPE scaling \"" + type
                     + "\" is not supported (longrope is)");
         };
-        Architecture design = design(config.requireInt("num_hidden_layers"), headDim, rotaryDims, rope);
+        Architecture design = design(config.requireInt("num_hidden_layers"), headDim, rotaryDims, rope,
+                config.optInt("sliding_window", 0));
         return HuggingFaceConfigReader.config(config, ARCHITECTURE, config.requireInt("max_position_embeddings"),
                 config.optBoolean("attention_bias", false), design);
     }
@@ -126,6 +125,8 @@ public final class Phi3Family implements Family {
      * Reads a GGUF file; a long-context one carries its LongRoPE factors as the tensors
      * {@code rope_factors_short} and {@code rope_factors_long}, with
      * {@code phi3.rope.scaling.original_context_length} and {@code phi3.rope.scaling.attn_factor}.
+     * Every layer slides over {@code phi3.attention.sliding_window} positions where the file gives
+     * them, as transformers does (llama.cpp ignores the key for now).
      */
     @Override
     public DecoderConfig fromGguf(GgufWeights weights) throws ModelLoadException {
@@ -141,12 +142,18 @@ public final class Phi3Family implements Family {
         } else {
             rope = gguf.rope(Rope.Pairing.HALVES);
         }
-        return gguf.config(ARCHITECTURE, design(gguf.size("block_count"), gguf.headDim(), rotaryDims, rope));
+        long window = gguf.file().optInteger(gguf.prefix() + "attention.sliding_window").orElse(0);
+        if (window < 0 || window > Integer.MAX_VALUE) {
+            throw new ModelLoadException(gguf.file().path(), "the sliding window of " + window + " is not usable");
+        }
+        return gguf.config(ARCHITECTURE, design(gguf.size("block_count"), gguf.headDim(), rotaryDims, rope,
+                (int) window));
     }
 
-    private static Architecture design(int layers, int headDim, int rotaryDims, Rope rope) {
+    /** @param window every layer's sliding window (Phi-3-mini's 2047; 262,144 in the long-context models), or 0 */
+    private static Architecture design(int layers, int headDim, int rotaryDims, Rope rope, int window) {
         return new Architecture(Architecture.Norm.TIMES_WEIGHT, false, false, Architecture.Activation.SWIGLU, 1, 1,
                 (float) (1 / Math.sqrt(headDim)), 0, 1, 0, rotaryDims,
-                Collections.nCopies(layers, new Architecture.LayerAttention(rope, 0)), null);
+                Collections.nCopies(layers, new Architecture.LayerAttention(rope, window)), null);
     }
 }

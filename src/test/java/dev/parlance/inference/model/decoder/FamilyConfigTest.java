@@ -55,13 +55,14 @@ class FamilyConfigTest {
     }
 
     @Test
-    void phi3LongRopeWrittenByTransformers4TakesTheTopLevelOriginalContextAndDerivesTheAttentionFactor()
+    void phi35MiniWrittenByTransformers4TakesTheTopLevelOriginalContextDerivesTheAttentionFactorAndSlides()
             throws Exception {
         // Phi-3.5-mini's shape: max_position_embeddings / original = 131072 / 4096 = 32
         DecoderConfig config = new Phi3Family().fromHuggingFace(JsonParser.parseString("{\"architectures\": "
                 + "[\"Phi3ForCausalLM\"], \"hidden_size\": 64, \"intermediate_size\": 128, "
                 + "\"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 100, "
                 + "\"max_position_embeddings\": 131072, \"original_max_position_embeddings\": 4096, "
+                + "\"sliding_window\": 262144, "
                 + "\"rope_theta\": 10000.0, \"rope_scaling\": {\"type\": \"su\", "
                 + "\"short_factor\": [1, 1, 1, 1, 1, 1, 1, 1], \"long_factor\": [1, 2, 3, 4, 5, 6, 7, 8]}}")
                 .getAsJsonObject(), FILE);
@@ -70,6 +71,7 @@ class FamilyConfigTest {
         assertThat(rope.attentionFactor()).isCloseTo(Math.sqrt(1 + Math.log(32) / Math.log(4096)), within(1e-12));
         assertThat(rope.longContext().frequencyFactors()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
         assertThat(config.contextLength()).isEqualTo(131072);
+        assertThat(config.design().layers().get(1).window()).isEqualTo(262144);
     }
 
     @Test
