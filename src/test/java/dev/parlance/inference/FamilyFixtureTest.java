@@ -8,11 +8,21 @@ import static dev.parlance.inference.FixtureGoldenTest.logitsInTwoPieces;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.parlance.inference.gguf.FixtureGgufConverter;
+import dev.parlance.inference.model.KvCache;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -72,6 +82,57 @@ class FamilyFixtureTest {
         try (LanguageModel model = LanguageModel.load(file, f -> { })) {
             assertThat(model.config().architecture()).isEqualTo(golden.get("architecture").getAsString());
             matchesTheGolden(model, golden, name + " GGUF");
+        }
+    }
+
+    /**
+     * A token's layer of experts reads only the experts its router picks: with the weights of one
+     * expert of layer 0 made NaN, a token's logits stay finite exactly when that expert is not one
+     * of the token's two, so for 6 of the 8 experts (computing every expert and weighing the
+     * unpicked ones by 0 would make all 8 NaN).
+     */
+    @Test
+    void aTokenReadsOnlyTheExpertsItIsRoutedTo() throws Exception {
+        Path folder = fixture("tiny-qwen3moe");
+        int unread = 0;
+        for (int expert = 0; expert < 8; expert++) {
+            Path copy = Files.createDirectory(dir.resolve("expert-" + expert));
+            try (var files = Files.list(folder)) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+            poison(copy.resolve("model.safetensors"), "model.layers.0.mlp.experts." + expert + ".down_proj.weight");
+            try (LanguageModel model = LanguageModel.load(copy, f -> { });
+                    KvCache cache = model.network().newCache(1)) {
+                float[] logits = model.network().forward(new int[] {100}, cache, false);
+                boolean finite = true;
+                for (float logit : logits) {
+                    finite &= Float.isFinite(logit);
+                }
+                unread += finite ? 1 : 0;
+            }
+        }
+        assertThat(unread).isEqualTo(6);
+    }
+
+    /** Overwrites the float32 tensor {@code name} of a safetensors file with NaN. */
+    private static void poison(Path file, String name) throws Exception {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer length = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(length, 0);
+            int headerLength = (int) length.getLong(0);
+            ByteBuffer header = ByteBuffer.allocate(headerLength);
+            channel.read(header, Long.BYTES);
+            JsonArray offsets = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8))
+                    .getAsJsonObject().getAsJsonObject(name).getAsJsonArray("data_offsets");
+            long begin = offsets.get(0).getAsLong();
+            long end = offsets.get(1).getAsLong();
+            ByteBuffer nan = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+            while (nan.hasRemaining()) {
+                nan.putFloat(Float.NaN);
+            }
+            channel.write(nan.flip(), Long.BYTES + headerLength + begin);
         }
     }
 
