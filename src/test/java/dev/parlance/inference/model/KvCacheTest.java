@@ -63,7 +63,7 @@ class KvCacheTest {
             ComputeThreads.set(3);
             float[] onThree = new float[expected.length];
             cache.attendPrompt(layer, tokens, prompt, width, heads, group, onThree);
-            assertThat(onThree).containsExactly(onOne);
+            assertThat(onThree).containsExactly(onOne, within(1e-6f)); // exp may round differently once compiled
         }
     }
 
