@@ -78,9 +78,16 @@ public final class ParlanceApp extends Application {
     @Override
     public void stop() throws IOException, InterruptedException {
         inference.close();
-        store.close();
-        io.shutdown();
-        io.awaitTermination(2, TimeUnit.SECONDS);
-        prefs.save();
+        try {
+            store.close();
+        } catch (StoreException e) {
+            // the window is gone: the log and the terminal are where this can still be said
+            LOG.severe(() -> "conversation store at exit: " + e.getMessage());
+            System.err.println("Parlance: " + e.getMessage());
+        } finally {
+            io.shutdown();
+            io.awaitTermination(2, TimeUnit.SECONDS);
+            prefs.save(); // the window's settings are kept even when the store could not finish
+        }
     }
 }
