@@ -90,6 +90,19 @@ class HostileModelFolderTest {
                 .hasMessageNotContaining("gson");
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"hidden_act|\"gelu\"|hidden_act \"gelu\" is not supported (silu is)",
+        "mlp_bias|true|MLP biases are not supported"})
+    void anMlpTheDecoderDoesNotComputeIsRefused(String key, String value, String message) throws IOException {
+        Path folder = model(1);
+        Path file = folder.resolve("config.json");
+        JsonObject config = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        config.add(key, JsonParser.parseString(value));
+        Files.writeString(file, config.toString());
+        assertThatThrownBy(() -> TinyModels.load(folder))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining(message);
+    }
+
     @Test
     void aRopeScalingFactorOfZeroIsRefused() throws IOException {
         Path folder = model(1);

@@ -38,6 +38,20 @@ public final class HuggingFaceConfigReader {
         }
     }
 
+    /**
+     * Refuses an MLP the decoder does not compute: an activation other than SiLU (the gate of
+     * SwiGLU), or biases on the MLP's matrices.
+     */
+    public static void requireSwiGlu(ConfigJson config) throws ModelLoadException {
+        String act = config.optString("hidden_act", "silu");
+        if (!act.equals("silu")) {
+            throw new ModelLoadException(config.file(), "hidden_act \"" + act + "\" is not supported (silu is)");
+        }
+        if (config.optBoolean("mlp_bias", false)) {
+            throw new ModelLoadException(config.file(), "MLP biases are not supported");
+        }
+    }
+
     /** {@code head_dim}, or hidden_size / num_attention_heads where it is absent. */
     public static int headDim(ConfigJson config) throws ModelLoadException {
         int heads = config.requireInt("num_attention_heads");

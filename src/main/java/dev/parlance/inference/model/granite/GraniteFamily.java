@@ -52,13 +52,7 @@ public final class GraniteFamily implements Family {
     @Override
     public DecoderConfig fromHuggingFace(JsonObject json, Path file) throws ModelLoadException {
         var config = new ConfigJson(json, file);
-        String act = config.optString("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new ModelLoadException(file, "hidden_act \"" + act + "\" is not supported (silu is)");
-        }
-        if (config.optBoolean("mlp_bias", false)) {
-            throw new ModelLoadException(file, "MLP biases are not supported");
-        }
+        HuggingFaceConfigReader.requireSwiGlu(config);
         int headDim = HuggingFaceConfigReader.headDim(config);
         Architecture design = design(config.requireInt("num_hidden_layers"), headDim,
                 HuggingFaceConfigReader.rope(config), config.optDouble("embedding_multiplier", 1),

@@ -60,10 +60,7 @@ public final class LlamaFamily implements Family {
         if (slidingWindow) {
             contextLength = Math.min(contextLength, config.requireInt("sliding_window"));
         }
-        String act = config.optString("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new ModelLoadException(file, "hidden_act \"" + act + "\" is not supported (silu is)");
-        }
+        HuggingFaceConfigReader.requireSwiGlu(config);
         int layers = config.requireInt("num_hidden_layers");
         Architecture design = design(layers, HuggingFaceConfigReader.headDim(config), qwen3,
                 HuggingFaceConfigReader.rope(config), HuggingFaceConfigReader.headDim(config));

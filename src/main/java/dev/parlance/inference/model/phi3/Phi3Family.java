@@ -64,10 +64,7 @@ public final class Phi3Family implements Family {
     @Override
     public DecoderConfig fromHuggingFace(JsonObject json, Path file) throws ModelLoadException {
         var config = new ConfigJson(json, file);
-        String act = config.optString("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new ModelLoadException(file, "hidden_act \"" + act + "\" is not supported (silu is)");
-        }
+        HuggingFaceConfigReader.requireSwiGlu(config);
         JsonObject parameters = config.optObject("rope_parameters");
         JsonObject scaling = parameters != null ? parameters : config.optObject("rope_scaling");
         var fields = scaling == null ? null : new ConfigJson(scaling, file);

@@ -61,10 +61,7 @@ public final class Qwen3MoeFamily implements Family {
     @Override
     public DecoderConfig fromHuggingFace(JsonObject json, Path file) throws ModelLoadException {
         var config = new ConfigJson(json, file);
-        String act = config.optString("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new ModelLoadException(file, "hidden_act \"" + act + "\" is not supported (silu is)");
-        }
+        HuggingFaceConfigReader.requireSwiGlu(config);
         if (config.optBoolean("use_sliding_window", false)) {
             throw new ModelLoadException(file, "Qwen3-MoE's sliding window is not supported");
         }

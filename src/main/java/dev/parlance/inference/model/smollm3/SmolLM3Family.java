@@ -60,13 +60,7 @@ public final class SmolLM3Family implements Family {
     @Override
     public DecoderConfig fromHuggingFace(JsonObject json, Path file) throws ModelLoadException {
         var config = new ConfigJson(json, file);
-        String act = config.optString("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new ModelLoadException(file, "hidden_act \"" + act + "\" is not supported (silu is)");
-        }
-        if (config.optBoolean("mlp_bias", false)) {
-            throw new ModelLoadException(file, "MLP biases are not supported");
-        }
+        HuggingFaceConfigReader.requireSwiGlu(config);
         int layers = config.requireInt("num_hidden_layers");
         JsonArray noRope = json.has("no_rope_layers") && json.get("no_rope_layers").isJsonArray()
                 ? json.getAsJsonArray("no_rope_layers") : null;
