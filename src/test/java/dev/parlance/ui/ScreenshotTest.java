@@ -40,7 +40,8 @@ class ScreenshotTest {
             n++;
         }
         display = ":" + n;
-        xvfb = new ProcessBuilder("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+        // -noreset: each app closing is the server's last client, and the reset that follows can end Xvfb
+        xvfb = new ProcessBuilder("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
                 .redirectErrorStream(true).redirectOutput(OUT.resolve("xvfb.log").toFile()).start();
         Path socket = Path.of("/tmp/.X11-unix/X" + n);
         waitFor(() -> Files.exists(socket), 10_000);
