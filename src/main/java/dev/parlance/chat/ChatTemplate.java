@@ -37,7 +37,8 @@ import java.util.function.BooleanSupplier;
  * <p>Rendering binds {@code messages}, {@code add_generation_prompt}, {@code tools = None},
  * {@code documents = None}, the special tokens the tokenizer defines (a token it does not define
  * stays undefined, it is not bound to an empty string), {@code raise_exception(msg)} and
- * {@code strftime_now(format)} on an injectable clock. Instances are immutable and thread-safe.
+ * {@code strftime_now(format)} on an injectable clock, and {@code enable_thinking} when
+ * {@link #withThinking} set it. Instances are immutable and thread-safe.
  *
  * <p>A template is code from the internet, so every render runs within {@link RenderLimits}
  * (steps, characters, time, macro nesting) and can be cancelled; going past a limit fails with a
@@ -63,6 +64,9 @@ public final class ChatTemplate {
             "### User:", "### User:",
             "User:", "\nUser:");
 
+    /** The variable of a template's thinking switch (Qwen3, SmolLM3). */
+    private static final String THINKING_VARIABLE = "enable_thinking";
+
     private static final List<String> TOKEN_KEYS = List.of(
             "bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
     /** Template variable, then the GGUF key of its token id ("seperator" is llama.cpp's spelling). */
@@ -83,9 +87,10 @@ public final class ChatTemplate {
     private final Clock clock;
     private final String modelName;
     private final RenderLimits limits;
+    private final Boolean thinking;
 
     private ChatTemplate(String source, Template template, Map<String, String> specialTokens, ChatFormat format,
-            Clock clock, String modelName, RenderLimits limits) {
+            Clock clock, String modelName, RenderLimits limits, Boolean thinking) {
         this.source = source;
         this.template = template;
         this.specialTokens = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokens));
@@ -93,6 +98,7 @@ public final class ChatTemplate {
         this.clock = clock;
         this.modelName = modelName;
         this.limits = limits;
+        this.thinking = thinking;
     }
 
     /**
@@ -105,7 +111,7 @@ public final class ChatTemplate {
      */
     public static ChatTemplate fromSource(String jinja, Map<String, String> specialTokens) {
         return new ChatTemplate(jinja, Template.compile(jinja), specialTokens, null, Clock.systemDefaultZone(), null,
-                RenderLimits.DEFAULT);
+                RenderLimits.DEFAULT, null);
     }
 
     /**
@@ -117,7 +123,7 @@ public final class ChatTemplate {
         Map<String, String> tokens = new LinkedHashMap<>(format.defaultTokens());
         tokens.putAll(specialTokens);
         return new ChatTemplate(format.source(), Template.compile(format.source()), tokens, format,
-                Clock.systemDefaultZone(), null, RenderLimits.DEFAULT);
+                Clock.systemDefaultZone(), null, RenderLimits.DEFAULT, null);
     }
 
     /**
@@ -271,7 +277,8 @@ public final class ChatTemplate {
      * @throws TemplateException if the source does not parse
      */
     public ChatTemplate withSource(String jinja) {
-        return new ChatTemplate(jinja, Template.compile(jinja), specialTokens, null, clock, modelName, limits);
+        return new ChatTemplate(jinja, Template.compile(jinja), specialTokens, null, clock, modelName, limits,
+                thinking);
     }
 
     /**
@@ -280,17 +287,38 @@ public final class ChatTemplate {
      */
     public ChatTemplate withClock(Clock clock) {
         return new ChatTemplate(source, template, specialTokens, format, Objects.requireNonNull(clock, "clock"),
-                modelName, limits);
+                modelName, limits, thinking);
     }
 
     /** A copy that renders within these limits instead of {@link RenderLimits#DEFAULT}. */
     public ChatTemplate withLimits(RenderLimits limits) {
         return new ChatTemplate(source, template, specialTokens, format, clock, modelName,
-                Objects.requireNonNull(limits, "limits"));
+                Objects.requireNonNull(limits, "limits"), thinking);
+    }
+
+    /**
+     * Whether the template has a thinking switch: its code reads {@code enable_thinking}, as the
+     * templates of Qwen3 and SmolLM3 do (both let the model think unless it is false).
+     */
+    public boolean supportsThinking() {
+        return template.mentions(THINKING_VARIABLE);
+    }
+
+    /**
+     * A copy that binds {@code enable_thinking} to this value in every render, or leaves it
+     * unbound (the template's own default) when null. A template without the switch ignores it.
+     */
+    public ChatTemplate withThinking(Boolean enabled) {
+        return new ChatTemplate(source, template, specialTokens, format, clock, modelName, limits, enabled);
+    }
+
+    /** The bound {@code enable_thinking}, or null when the template's default applies. */
+    public Boolean thinking() {
+        return thinking;
     }
 
     private ChatTemplate named(String name) {
-        return new ChatTemplate(source, template, specialTokens, format, clock, name, limits);
+        return new ChatTemplate(source, template, specialTokens, format, clock, name, limits, thinking);
     }
 
     /**
@@ -364,6 +392,9 @@ public final class ChatTemplate {
         });
         vars.put("strftime_now", (Callable) (args, kwargs) ->
                 Strftime.format(String.valueOf(args.get(0)), LocalDateTime.now(clock)));
+        if (thinking != null) {
+            vars.put(THINKING_VARIABLE, thinking);
+        }
         vars.putAll(variables);
         return template.render(vars, limits, modelName, cancelled);
     }

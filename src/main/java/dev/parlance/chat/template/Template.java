@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -18,9 +20,11 @@ import java.util.function.BooleanSupplier;
  */
 public final class Template {
     private final List<Stmt> body;
+    private final Set<String> names;
 
-    private Template(List<Stmt> body) {
+    private Template(List<Stmt> body, Set<String> names) {
         this.body = body;
+        this.names = names;
     }
 
     /**
@@ -29,7 +33,21 @@ public final class Template {
      * @throws TemplateException on a syntax error, naming the line
      */
     public static Template compile(String source) {
-        return new Template(Parser.parse(source));
+        List<Stmt> body = Parser.parse(source);
+        Set<String> names = Lexer.tokenize(source).stream()
+                .filter(token -> token.kind() == Lexer.Kind.NAME)
+                .map(Lexer.Token::value)
+                .collect(Collectors.toUnmodifiableSet());
+        return new Template(body, names);
+    }
+
+    /**
+     * Whether the template's code (its tags and expressions, not its text or comments) mentions
+     * this name, as a variable, attribute or keyword: how a caller learns that a template reads an
+     * optional variable such as {@code enable_thinking}.
+     */
+    public boolean mentions(String name) {
+        return names.contains(name);
     }
 
     /**
