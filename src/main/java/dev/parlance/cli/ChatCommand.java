@@ -65,6 +65,11 @@ public final class ChatCommand implements Callable<Integer> {
             description = "Use at most N tokens of context (default: the model's).")
     Integer context;
 
+    @Option(names = "--thinking", negatable = true,
+            description = "Turn the model's thinking on (--thinking) or off (--no-thinking), for chat templates "
+                    + "with that switch (Qwen3, SmolLM3); default: the template's own.")
+    Boolean thinking;
+
     @Option(names = "--save", description = "Save the conversation, so that \"parlance history\" lists it.")
     boolean save;
 
@@ -88,7 +93,7 @@ public final class ChatCommand implements Callable<Integer> {
             }
             ChatTemplate template;
             try {
-                template = ChatTemplate.fromModel(model);
+                template = withThinking(ChatTemplate.fromModel(model), thinking, err);
             } catch (IOException | TemplateException e) {
                 err.println("parlance: cannot read the model's chat template: " + (e instanceof IOException io
                         ? CliSupport.describe(io, true) : e.getMessage()));
@@ -189,6 +194,19 @@ public final class ChatCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The template with the --thinking/--no-thinking choice, or as it is when none was made. A
+     * template without the switch renders the same either way, which {@code err} is told.
+     */
+    static ChatTemplate withThinking(ChatTemplate template, Boolean thinking, PrintWriter err) {
+        if (thinking != null && !template.supportsThinking()) {
+            err.println("parlance: the chat template has no thinking switch (it does not read enable_thinking), so --"
+                    + (thinking ? "" : "no-") + "thinking changes nothing");
+            err.flush();
+        }
+        return template.withThinking(thinking);
+    }
+
     /** The --context limit, or 0 for the model's own. */
     private int contextLimit() {
         return context != null ? context : 0;
@@ -203,6 +221,6 @@ public final class ChatCommand implements Callable<Integer> {
     private ConversationSettings settings(SamplingConfig config) {
         String prompt = system == null || system.isBlank() ? null : system;
         return new ConversationSettings(prompt, config.temperature(), config.topP(), config.topK(), config.minP(),
-                config.repeatPenalty(), config.maxNewTokens(), contextLimit(), config.seed());
+                config.repeatPenalty(), config.maxNewTokens(), contextLimit(), config.seed(), thinking);
     }
 }

@@ -143,7 +143,7 @@ final class ChatRepl {
                 String prompt = argument.isBlank() ? null : argument;
                 settings = new ConversationSettings(prompt, settings.temperature(), settings.topP(), settings.topK(),
                         settings.minP(), settings.repeatPenalty(), settings.maxTokens(), settings.contextLength(),
-                        settings.seed());
+                        settings.seed(), settings.thinking());
                 conversation.updateSettings(settings);
                 note(prompt == null ? "Removed the system prompt." : "Set the system prompt.");
                 break;

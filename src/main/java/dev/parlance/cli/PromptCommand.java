@@ -68,6 +68,11 @@ public final class PromptCommand implements Callable<Integer> {
     @Option(names = "--no-generation-prompt", description = "Leave out the opening of the assistant's turn.")
     boolean noGenerationPrompt;
 
+    @Option(names = "--thinking", negatable = true,
+            description = "Render with enable_thinking true (--thinking) or false (--no-thinking), for chat "
+                    + "templates with that switch (Qwen3, SmolLM3); default: unset, the template's own.")
+    Boolean thinking;
+
     @Option(names = "--ids", description = "Print the token ids and pieces, one per line, instead of the text "
             + "(needs --model for its tokenizer).")
     boolean ids;
@@ -98,7 +103,7 @@ public final class PromptCommand implements Callable<Integer> {
         }
         ChatTemplate template;
         try {
-            template = template();
+            template = ChatCommand.withThinking(template(), thinking, spec.commandLine().getErr());
         } catch (IOException e) {
             return CliSupport.fail(spec, "cannot read the template: " + CliSupport.describe(e, true));
         } catch (TemplateException e) {

@@ -44,6 +44,7 @@ public final class DjlInferenceService implements InferenceService {
     private ChatTemplate modelTemplate;
     private ChatSession session;
     private String sessionTemplateOverride;
+    private Boolean sessionThinking;
 
     private volatile ModelInfo loaded;
     /** Cancel flags of generations queued or running, so that close() stops them all. */
@@ -79,7 +80,7 @@ public final class DjlInferenceService implements InferenceService {
                 LOG.info(() -> String.format("loaded %s (%s) in %.0f ms", folder, next.config().architecture(), millis));
                 loaded = new ModelInfo(folder, folder.getFileName().toString(), model.config().architecture(),
                         model.config().parameterCount(), model.defaultContextLength(),
-                        model.defaults().sampling(), millis);
+                        model.defaults().sampling(), millis, modelTemplate.supportsThinking());
                 return loaded;
             } catch (ModelLoadException e) {
                 LOG.warning(() -> "cannot load " + folder + ": " + e.getMessage());
@@ -119,20 +120,25 @@ public final class DjlInferenceService implements InferenceService {
         }, worker);
     }
 
-    /** The session for these options, rebuilt (losing the KV cache) only when they change it. */
+    /**
+     * The session for these options, rebuilt (losing the KV cache) only when they change it: the
+     * context, the template or its thinking switch.
+     */
     private ChatSession sessionFor(ChatOptions options) {
         if (model == null) {
             throw new IllegalStateException("No model is loaded. Choose a model folder first.");
         }
         if (session == null || session.contextLength() != model.contextLengthFor(options.contextLimit())
-                || !Objects.equals(sessionTemplateOverride, options.templateOverride())) {
+                || !Objects.equals(sessionTemplateOverride, options.templateOverride())
+                || !Objects.equals(sessionThinking, options.thinking())) {
             if (session != null) {
                 session.close();
             }
             ChatTemplate template = options.templateOverride() == null ? modelTemplate
                     : modelTemplate.withSource(options.templateOverride());
-            session = new ChatSession(model, template, options.contextLimit());
+            session = new ChatSession(model, template.withThinking(options.thinking()), options.contextLimit());
             sessionTemplateOverride = options.templateOverride();
+            sessionThinking = options.thinking();
         }
         return session;
     }

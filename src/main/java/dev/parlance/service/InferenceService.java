@@ -57,6 +57,13 @@ public interface InferenceService extends AutoCloseable {
      * @param sampling how to pick tokens and when to stop
      * @param contextLimit the most tokens of context to use; 0 means the model's own length
      * @param templateOverride a Jinja chat template to use instead of the model's, or null
+     * @param thinking {@code enable_thinking} for a template with that switch, or null for the
+     *     template's own default
      */
-    record ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride) {}
+    record ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking) {
+        /** Options that leave the thinking switch at the template's default. */
+        public ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride) {
+            this(sampling, contextLimit, templateOverride, null);
+        }
+    }
 }

@@ -14,6 +14,8 @@ import java.nio.file.Path;
  *     capped by free memory)
  * @param defaults sampling defaults from {@code generation_config.json}
  * @param loadMillis how long loading took
+ * @param supportsThinking whether the model's chat template has a thinking switch
+ *     ({@code enable_thinking}, as Qwen3's and SmolLM3's)
  */
 public record ModelInfo(
         Path folder,
@@ -22,4 +24,12 @@ public record ModelInfo(
         long parameters,
         int contextLength,
         SamplingConfig defaults,
-        double loadMillis) {}
+        double loadMillis,
+        boolean supportsThinking) {
+
+    /** A model whose template has no thinking switch. */
+    public ModelInfo(Path folder, String name, String architecture, long parameters, int contextLength,
+            SamplingConfig defaults, double loadMillis) {
+        this(folder, name, architecture, parameters, contextLength, defaults, loadMillis, false);
+    }
+}

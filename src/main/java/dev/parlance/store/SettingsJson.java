@@ -24,6 +24,7 @@ final class SettingsJson {
         json.addProperty("max_tokens", s.maxTokens());
         json.addProperty("context_length", s.contextLength());
         json.addProperty("seed", s.seed());
+        json.addProperty("enable_thinking", s.thinking());
         return json;
     }
 
@@ -48,7 +49,8 @@ final class SettingsJson {
                 present(json, "repeat_penalty") ? finite(json.get("repeat_penalty").getAsDouble()) : null,
                 present(json, "max_tokens") ? json.get("max_tokens").getAsInt() : null,
                 present(json, "context_length") ? json.get("context_length").getAsInt() : null,
-                present(json, "seed") ? json.get("seed").getAsLong() : null);
+                present(json, "seed") ? json.get("seed").getAsLong() : null,
+                present(json, "enable_thinking") ? json.get("enable_thinking").getAsBoolean() : null);
     }
 
     /**

@@ -87,6 +87,7 @@ public final class MainViewModel {
         chat.conversationIdProperty().addListener((obs, was, now) -> selectById(now));
         models.loadedProperty().addListener((obs, was, now) -> {
             settings.modelDefaultsProperty().set(now == null ? null : now.defaults());
+            settings.thinkingSupportedProperty().set(now != null && now.supportsThinking());
             if (now != null && chat.getConversationId() != null) {
                 settings.useModel(now.name());
             }

@@ -9,8 +9,14 @@ import dev.parlance.inference.tokenizer.TextTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code parlance prompt}: the exact prompt for a messages file, from a model folder or a template file. */
@@ -140,5 +146,56 @@ class PromptCommandTest {
 
         assertThat(result.exit()).isEqualTo(CliSupport.EXIT_FAILED);
         assertThat(result.err()).contains("--ids needs --model");
+    }
+    /** Python jinja2's render of a published template ({@code chat/thinking/thinking_renders.jsonl}). */
+    private static String jinja2Render(String template, String context, String thinking) throws IOException {
+        try (InputStream in = ChatTemplate.class.getResourceAsStream("thinking/thinking_renders.jsonl")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                JsonObject c = JsonParser.parseString(line).getAsJsonObject();
+                if (c.get("template").getAsString().equals(template) && c.get("context").getAsString().equals(context)
+                        && String.valueOf(c.get("enable_thinking")).equals(thinking)) {
+                    return c.get("expected").getAsString();
+                }
+            }
+        }
+        throw new IllegalArgumentException("no render of " + template + " " + context + " " + thinking);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"--thinking, true", "--no-thinking, false"})
+    void theThinkingOptionsRenderWhatJinja2RendersFromQwen3sTemplate(String option, String value) throws Exception {
+        Path file = SharedData.require("chat-templates/templates/Qwen__Qwen3-0.6B.jinja");
+        Path messages = SharedData.require("chat-templates/contexts/three_turns.json");
+
+        CliRun.Result result = CliRun.run("", "prompt", "--template", file.toString(), "--eos-token", "<|im_end|>",
+                "--messages", messages.toString(), option);
+
+        assertThat(result.exit()).isZero();
+        assertThat(result.out()).isEqualTo(jinja2Render("Qwen__Qwen3-0.6B", "three_turns", value));
+        assertThat(result.err()).isEmpty();
+    }
+
+    @Test
+    void withoutAThinkingOptionTheTemplatesDefaultApplies() throws Exception {
+        Path file = SharedData.require("chat-templates/templates/Qwen__Qwen3-0.6B.jinja");
+        Path messages = SharedData.require("chat-templates/contexts/three_turns.json");
+
+        CliRun.Result result = CliRun.run("", "prompt", "--template", file.toString(), "--messages",
+                messages.toString());
+
+        assertThat(result.out()).isEqualTo(jinja2Render("Qwen__Qwen3-0.6B", "three_turns", "null"));
+    }
+
+    @Test
+    void aThinkingOptionForATemplateWithoutTheSwitchIsRenderedAnywayAndSaidToChangeNothing() throws Exception {
+        Path model = SharedData.require("fixtures/tiny-qwen2");
+        Path messages = write("messages.json", MESSAGES_JSON);
+
+        CliRun.Result result = CliRun.run("", "prompt", "--model", model.toString(), "--messages", messages.toString(),
+                "--no-thinking");
+
+        assertThat(result.exit()).isZero();
+        assertThat(result.out()).isEqualTo(ChatTemplate.fromModelFolder(model).render(MESSAGES, true));
+        assertThat(result.err()).contains("no thinking switch", "--no-thinking changes nothing");
     }
 }

@@ -14,6 +14,7 @@ import javafx.beans.binding.Bindings;
 import javafx.beans.property.ObjectProperty;
 import javafx.fxml.FXML;
 import javafx.scene.control.Button;
+import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.Spinner;
@@ -54,6 +55,7 @@ public final class SettingsView {
     @FXML private Spinner<Integer> maxTokens;
     @FXML private Spinner<Integer> contextLength;
     @FXML private TextField seed;
+    @FXML private CheckBox thinking;
     @FXML private Button resetButton;
     @FXML private Button saveQuickStartButton;
     @FXML private ComboBox<Theme> themeBox;
@@ -114,6 +116,10 @@ public final class SettingsView {
         }, settings.seedProperty().get());
         seed.setTextFormatter(seedFormatter);
         seedFormatter.valueProperty().bindBidirectional(seedValue);
+        thinking.selectedProperty().bindBidirectional(settings.thinkingProperty());
+        thinking.visibleProperty().bind(settings.thinkingSupportedProperty());
+        thinking.managedProperty().bind(thinking.visibleProperty());
+        thinking.setTooltip(new Tooltip(resources.getString("settings.thinking.help")));
         resetButton.disableProperty().bind(settings.modelDefaultsProperty().isNull());
         saveQuickStartButton.visibleProperty().bind(main.quickStartProperty().isNotNull());
         saveQuickStartButton.managedProperty().bind(saveQuickStartButton.visibleProperty());

@@ -31,7 +31,7 @@ public final class SettingsViewModel {
     /** Used where neither the conversation, the app defaults nor the model say otherwise. */
     static final ConversationSettings BUILT_IN = new ConversationSettings(
             "", Preset.BALANCED.temperature(), Preset.BALANCED.topP(), Preset.BALANCED.topK(),
-            Preset.BALANCED.minP(), Preset.BALANCED.repeatPenalty(), 512, 0, 42L);
+            Preset.BALANCED.minP(), Preset.BALANCED.repeatPenalty(), 512, 0, 42L, true);
 
     private final ConversationStore store;
     private final Consumer<ConversationSettings> saveDefaults;
@@ -47,6 +47,8 @@ public final class SettingsViewModel {
     private final IntegerProperty maxTokens = new SimpleIntegerProperty();
     private final IntegerProperty contextLength = new SimpleIntegerProperty();
     private final LongProperty seed = new SimpleLongProperty();
+    private final BooleanProperty thinking = new SimpleBooleanProperty();
+    private final BooleanProperty thinkingSupported = new SimpleBooleanProperty(false);
     private final BooleanProperty expanded = new SimpleBooleanProperty(false);
     private String conversationId;
     private boolean applying;   // true while values are set programmatically, so they are saved once
@@ -63,7 +65,7 @@ public final class SettingsViewModel {
         this.appDefaults.set(merge(appDefaults, BUILT_IN));
         apply(this.appDefaults.get());
         for (Observable value : List.of(systemPrompt, temperature, topP, topK, minP, repeatPenalty, maxTokens,
-                contextLength, seed)) {
+                contextLength, seed, thinking)) {
             value.addListener(obs -> save());
         }
     }
@@ -113,6 +115,19 @@ public final class SettingsViewModel {
 
     public LongProperty seedProperty() {
         return seed;
+    }
+
+    /**
+     * Whether the model may think before it answers, for a chat template with that switch
+     * ({@code enable_thinking}: Qwen3, SmolLM3); saved with the conversation.
+     */
+    public BooleanProperty thinkingProperty() {
+        return thinking;
+    }
+
+    /** Whether the loaded model's chat template has a thinking switch, so the toggle is shown. */
+    public BooleanProperty thinkingSupportedProperty() {
+        return thinkingSupported;
     }
 
     /** Sampling defaults of the loaded model ({@code generation_config.json}), or null. */
@@ -207,13 +222,14 @@ public final class SettingsViewModel {
                 seed.get(),
                 Math.max(1, maxTokens.get()),
                 List.of());
-        return new ChatOptions(sampling, Math.max(0, contextLength.get()), null);
+        return new ChatOptions(sampling, Math.max(0, contextLength.get()), null,
+                thinkingSupported.get() ? thinking.get() : null);
     }
 
     /** The settings as they stand. */
     public ConversationSettings current() {
         return new ConversationSettings(systemPrompt.get(), temperature.get(), topP.get(), topK.get(), minP.get(),
-                repeatPenalty.get(), maxTokens.get(), contextLength.get(), seed.get());
+                repeatPenalty.get(), maxTokens.get(), contextLength.get(), seed.get(), thinking.get());
     }
 
     private void save() {
@@ -233,6 +249,7 @@ public final class SettingsViewModel {
         maxTokens.set(s.maxTokens());
         contextLength.set(s.contextLength());
         seed.set(s.seed());
+        thinking.set(s.thinking());
         applying = false;
     }
 
@@ -250,7 +267,8 @@ public final class SettingsViewModel {
                 s.repeatPenalty() != null ? s.repeatPenalty() : fallback.repeatPenalty(),
                 s.maxTokens() != null ? s.maxTokens() : fallback.maxTokens(),
                 s.contextLength() != null ? s.contextLength() : fallback.contextLength(),
-                s.seed() != null ? s.seed() : fallback.seed());
+                s.seed() != null ? s.seed() : fallback.seed(),
+                s.thinking() != null ? s.thinking() : fallback.thinking());
     }
 
     private static double clamp(double v, double lo, double hi) {

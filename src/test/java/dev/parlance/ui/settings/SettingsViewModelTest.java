@@ -59,6 +59,32 @@ class SettingsViewModelTest {
     }
 
     @Test
+    void thinkingIsOnUntilTurnedOffAndIsSavedWithTheConversation() {
+        ConversationRecord c = store.create("t", "m", ConversationSettings.DEFAULTS);
+        settings.load(c);
+        assertThat(settings.thinkingProperty().get()).isTrue();
+
+        settings.thinkingProperty().set(false);
+
+        assertThat(store.conversation(c.id()).orElseThrow().settings().thinking()).isFalse();
+        settings.load(store.create("other", "m", ConversationSettings.DEFAULTS));
+        assertThat(settings.thinkingProperty().get()).isTrue();
+        settings.load(store.conversation(c.id()).orElseThrow());
+        assertThat(settings.thinkingProperty().get()).isFalse();
+    }
+
+    @Test
+    void theThinkingSwitchReachesTheModelOnlyWhenItsTemplateHasOne() {
+        settings.thinkingProperty().set(false);
+        assertThat(settings.options().thinking()).isNull();
+
+        settings.thinkingSupportedProperty().set(true);
+        assertThat(settings.options().thinking()).isFalse();
+        settings.thinkingProperty().set(true);
+        assertThat(settings.options().thinking()).isTrue();
+    }
+
+    @Test
     void withoutAModelThereIsNothingToResetTo() {
         assertThat(settings.canResetToModelDefaults()).isFalse();
     }
