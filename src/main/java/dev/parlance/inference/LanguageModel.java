@@ -176,7 +176,7 @@ public final class LanguageModel implements AutoCloseable {
                             + " files"));
             GgufWeights weights = new GgufWeights(file);
             DecoderConfig config = family.fromGguf(weights);
-            requireMemoryForFile(path);
+            requireMemoryForFile(path, config);
             tokenizer = TextTokenizer.fromGguf(file.metadata(), path);
             GenerationDefaults defaults = GenerationDefaults.from(null, ggufTokenIds(file));
             CausalLm network = DecoderModel.load(config, weights, family.ggufNames(), progress);
@@ -208,12 +208,15 @@ public final class LanguageModel implements AutoCloseable {
 
     /**
      * Refuses a file larger than the free memory. Its pages are mapped, not copied, so the
-     * kernel may drop them under pressure, but then every token reads them from disk again.
+     * kernel may drop them under pressure, but then every token reads them from disk again. Of a
+     * mixture of experts only the experts a token is routed to must be in memory: the others are
+     * read from the file when a token picks them.
      */
-    private static void requireMemoryForFile(Path path) throws ModelLoadException {
+    private static void requireMemoryForFile(Path path, DecoderConfig config) throws ModelLoadException {
         long needed;
         try {
-            needed = Files.size(path) + HEADROOM_BYTES;
+            double resident = (double) config.routedParameterCount() / config.parameterCount();
+            needed = (long) (Files.size(path) * resident) + HEADROOM_BYTES;
         } catch (IOException e) {
             throw new ModelLoadException(path, "cannot read: " + e.getMessage(), e);
         }

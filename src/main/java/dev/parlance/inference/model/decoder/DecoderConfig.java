@@ -57,6 +57,11 @@ public record DecoderConfig(
         return parameters(false);
     }
 
+    /** {@link #parameterCount()} less, in a mixture of experts, the experts a token is not routed to. */
+    public long routedParameterCount() {
+        return parameters(true);
+    }
+
     /** The parameters a token computes with: of a mixture of experts, the router and the experts it is routed to. */
     @Override
     public long prefillParametersPerToken() {

@@ -132,6 +132,8 @@ class FamilyConfigTest {
         assertThat(config.parameterCount()).isBetween(30_400_000_000L, 30_600_000_000L);
         // 3.35B counting the input and the output embeddings
         assertThat(config.prefillParametersPerToken() + embeddings).isBetween(3_250_000_000L, 3_400_000_000L);
+        // what a GGUF file of it must hold in memory: the experts a token is not routed to stay on disk
+        assertThat(config.routedParameterCount()).isBetween(3_250_000_000L, 3_400_000_000L);
     }
 
     @Test
