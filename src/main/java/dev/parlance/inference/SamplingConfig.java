@@ -13,6 +13,10 @@ import java.util.List;
  * @param seed random seed; the same seed, prompt and settings give the same text
  * @param maxNewTokens the most tokens to generate; 0 computes the prompt and generates none
  * @param stopStrings generation stops before any of these would be emitted
+ * @param frequencyPenalty subtracted from a token's logit once for every time this answer has
+ *     already chosen it (OpenAI's {@code frequency_penalty}, -2 to 2); 0 disables
+ * @param presencePenalty subtracted once from the logit of every token this answer has already
+ *     chosen (OpenAI's {@code presence_penalty}, -2 to 2); 0 disables
  */
 public record SamplingConfig(
         double temperature,
@@ -22,7 +26,9 @@ public record SamplingConfig(
         double repeatPenalty,
         long seed,
         int maxNewTokens,
-        List<String> stopStrings) {
+        List<String> stopStrings,
+        double frequencyPenalty,
+        double presencePenalty) {
 
     public SamplingConfig {
         // written so that NaN fails every check, as it fails every comparison
@@ -44,7 +50,19 @@ public record SamplingConfig(
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max new tokens must be >= 0, was " + maxNewTokens);
         }
+        if (!(frequencyPenalty >= -2 && frequencyPenalty <= 2)) {
+            throw new IllegalArgumentException("frequency penalty must be in [-2, 2], was " + frequencyPenalty);
+        }
+        if (!(presencePenalty >= -2 && presencePenalty <= 2)) {
+            throw new IllegalArgumentException("presence penalty must be in [-2, 2], was " + presencePenalty);
+        }
         stopStrings = List.copyOf(stopStrings);
+    }
+
+    /** Settings without frequency and presence penalties. */
+    public SamplingConfig(double temperature, int topK, double topP, double minP, double repeatPenalty, long seed,
+            int maxNewTokens, List<String> stopStrings) {
+        this(temperature, topK, topP, minP, repeatPenalty, seed, maxNewTokens, stopStrings, 0, 0);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */
@@ -57,10 +75,17 @@ public record SamplingConfig(
     }
 
     public SamplingConfig withMaxNewTokens(int tokens) {
-        return new SamplingConfig(temperature, topK, topP, minP, repeatPenalty, seed, tokens, stopStrings);
+        return new SamplingConfig(temperature, topK, topP, minP, repeatPenalty, seed, tokens, stopStrings,
+                frequencyPenalty, presencePenalty);
     }
 
     public SamplingConfig withStopStrings(List<String> stops) {
-        return new SamplingConfig(temperature, topK, topP, minP, repeatPenalty, seed, maxNewTokens, stops);
+        return new SamplingConfig(temperature, topK, topP, minP, repeatPenalty, seed, maxNewTokens, stops,
+                frequencyPenalty, presencePenalty);
+    }
+
+    public SamplingConfig withPenalties(double frequency, double presence) {
+        return new SamplingConfig(temperature, topK, topP, minP, repeatPenalty, seed, maxNewTokens, stopStrings,
+                frequency, presence);
     }
 }

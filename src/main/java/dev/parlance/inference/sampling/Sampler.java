@@ -5,7 +5,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Picks the next token from raw logits: repetition penalty, then greedy argmax, or temperature,
+ * Picks the next token from raw logits: repetition penalty, frequency and presence penalties (over
+ * the tokens this sampler has chosen, as OpenAI defines them), then greedy argmax, or temperature,
  * top-k, top-p and min-p (in the order transformers applies them) and a draw from what is left.
  * The random stream comes from the seed, so the same seed, prompt and settings repeat a run.
  * Not thread-safe: one per generation.
@@ -13,6 +14,8 @@ import java.util.SplittableRandom;
 public final class Sampler {
     private final SamplingConfig config;
     private final SplittableRandom random;
+    /** How often each token id has been chosen, for the frequency and presence penalties; sized on first use. */
+    private int[] chosen = new int[0];
 
     public Sampler(SamplingConfig config) {
         this.config = config;
@@ -30,6 +33,18 @@ public final class Sampler {
         if (config.repeatPenalty() != 1) {
             penalise(logits, history, historyLength);
         }
+        boolean counting = config.frequencyPenalty() != 0 || config.presencePenalty() != 0;
+        if (counting) {
+            penaliseChosen(logits);
+        }
+        int id = choose(logits);
+        if (counting) {
+            chosen[id]++;
+        }
+        return id;
+    }
+
+    private int choose(float[] logits) {
         if (config.isGreedy()) {
             return argmax(logits);
         }
@@ -38,6 +53,21 @@ public final class Sampler {
         int kept = nucleus(probs, candidates);
         kept = minP(probs, kept);
         return draw(probs, candidates, kept);
+    }
+
+    /**
+     * OpenAI's penalties: {@code logit[j] -= count[j] * frequency + (count[j] > 0 ? presence : 0)},
+     * where {@code count[j]} is how often this sampler has chosen token j.
+     */
+    private void penaliseChosen(float[] logits) {
+        if (chosen.length != logits.length) {
+            chosen = Arrays.copyOf(chosen, logits.length);
+        }
+        for (int j = 0; j < logits.length; j++) {
+            if (chosen[j] > 0) {
+                logits[j] -= (float) (chosen[j] * config.frequencyPenalty() + config.presencePenalty());
+            }
+        }
     }
 
     /** Divides positive and multiplies negative logits of seen tokens (CTRL, as transformers does). */

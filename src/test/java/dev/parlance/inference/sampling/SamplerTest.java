@@ -1,6 +1,7 @@
 package dev.parlance.inference.sampling;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.parlance.inference.SamplingConfig;
@@ -75,5 +76,51 @@ class SamplerTest {
     @Test
     void theSameSeedGivesTheSameDraws() {
         assertThat(counts(config(1, 0, 1, 0, 1, 77), 50)).containsExactly(counts(config(1, 0, 1, 0, 1, 77), 50));
+    }
+
+    @Test
+    void frequencyPenaltySubtractsOncePerEarlierChoice() {
+        var sampler = new Sampler(SamplingConfig.greedy(10).withPenalties(0.04, 0));
+        assertThat(sampler.sample(LOGITS.clone(), new int[0], 0)).isEqualTo(1);
+        float[] second = LOGITS.clone();
+        assertThat(sampler.sample(second, new int[0], 0)).isEqualTo(1);
+        float[] third = LOGITS.clone();
+        sampler.sample(third, new int[0], 0);
+        assertThat(second[1]).isCloseTo(2.96f, within(1e-6f));
+        assertThat(third[1]).isCloseTo(2.92f, within(1e-6f));
+        assertThat(third[4]).isEqualTo(2.9f);
+    }
+
+    @Test
+    void presencePenaltySubtractsOnceWhateverTheCount() {
+        var sampler = new Sampler(SamplingConfig.greedy(10).withPenalties(0, 0.2));
+        assertThat(sampler.sample(LOGITS.clone(), new int[0], 0)).isEqualTo(1);
+        float[] second = LOGITS.clone();
+        assertThat(sampler.sample(second, new int[0], 0)).isEqualTo(4);
+        float[] third = LOGITS.clone();
+        sampler.sample(third, new int[0], 0);
+        assertThat(second[1]).isCloseTo(2.8f, within(1e-6f));
+        assertThat(third[1]).isCloseTo(2.8f, within(1e-6f));
+        assertThat(third[4]).isCloseTo(2.7f, within(1e-6f));
+        assertThat(third[0]).isEqualTo(1.0f);
+    }
+
+    @Test
+    void penaltiesIgnoreThePromptAndNegativeOnesFavourRepeats() {
+        var sampler = new Sampler(SamplingConfig.greedy(10).withPenalties(-1, 0));
+        float[] first = LOGITS.clone();
+        assertThat(sampler.sample(first, new int[] {4, 4, 4}, 3)).isEqualTo(1);
+        assertThat(first).containsExactly(LOGITS);
+        float[] second = LOGITS.clone();
+        sampler.sample(second, new int[] {4, 4, 4, 1}, 4);
+        assertThat(second[1]).isCloseTo(4.0f, within(1e-6f));
+    }
+
+    @Test
+    void penaltiesOutsideOpenAisRangeAreRejected() {
+        assertThatThrownBy(() -> SamplingConfig.greedy(1).withPenalties(2.5, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("frequency penalty");
+        assertThatThrownBy(() -> SamplingConfig.greedy(1).withPenalties(0, Double.NaN))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("presence penalty");
     }
 }
