@@ -2,6 +2,7 @@ package dev.parlance.chat;
 
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
+import dev.parlance.inference.TokenLogprob;
 
 /**
  * Receives one answer as it is generated, on the generating thread. {@link ChatSession#reply}
@@ -14,6 +15,12 @@ public interface ChatListener {
 
     /** More reasoning text (what a reasoning model writes inside {@code <think>…</think>}). */
     default void onReasoning(String delta) {}
+
+    /**
+     * The log-probability of the token just generated and its best alternatives, before its text
+     * reaches {@link #onText}; called only when the request asked for log-probabilities.
+     */
+    default void onLogprob(TokenLogprob logprob) {}
 
     /** The answer is complete; {@code droppedMessages} oldest messages did not fit the context. */
     default void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages) {}

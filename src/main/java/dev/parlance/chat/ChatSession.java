@@ -60,15 +60,27 @@ public final class ChatSession implements AutoCloseable {
      */
     public ChatReply reply(List<Message> conversation, SamplingConfig sampling, ChatListener listener,
             BooleanSupplier cancelled) {
+        return reply(conversation, sampling, 0, listener, cancelled);
+    }
+
+    /**
+     * Answers the conversation, reporting each token's log-probability to
+     * {@link ChatListener#onLogprob} when {@code logprobs} is positive.
+     *
+     * @param logprobs how many alternatives to report per token; 0 for no log-probabilities
+     * @see #reply(List, SamplingConfig, ChatListener, BooleanSupplier)
+     */
+    public ChatReply reply(List<Message> conversation, SamplingConfig sampling, int logprobs, ChatListener listener,
+            BooleanSupplier cancelled) {
         try {
-            return replyRendered(conversation, sampling, listener, cancelled);
+            return replyRendered(conversation, sampling, logprobs, listener, cancelled);
         } catch (RenderCancelledException e) {
             return new ChatReply("", "", FinishReason.CANCELLED, new GenerationStats(0, 0, 0, 0, 0, 0), 0);
         }
     }
 
-    private ChatReply replyRendered(List<Message> conversation, SamplingConfig sampling, ChatListener listener,
-            BooleanSupplier cancelled) {
+    private ChatReply replyRendered(List<Message> conversation, SamplingConfig sampling, int logprobs,
+            ChatListener listener, BooleanSupplier cancelled) {
         int budget = answerBudget(sampling);
         List<Message> fitted = new ArrayList<>(conversation);
         String prompt = template.render(fitted, true, cancelled);
@@ -84,8 +96,13 @@ public final class ChatSession implements AutoCloseable {
             ids = model.tokenizer().encode(prompt);
         }
         var splitter = ReasoningSplitter.forPrompt(prompt);
-        var request = new Generator.Request(ids, withTurnStops(sampling), stopIds(), 0, cancelled);
-        GenerationResult result = generator.generate(request, (id, text, logprob) -> emit(splitter.accept(text), listener));
+        var request = new Generator.Request(ids, withTurnStops(sampling), stopIds(), logprobs, cancelled);
+        GenerationResult result = generator.generate(request, (id, text, logprob) -> {
+            if (logprob != null) {
+                listener.onLogprob(logprob);
+            }
+            emit(splitter.accept(text), listener);
+        });
         emit(splitter.finish(), listener);
         return new ChatReply(splitter.answer(), splitter.reasoning(), result.finish(), result.stats(), dropped);
     }

@@ -8,8 +8,11 @@ import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptInspection;
 import dev.parlance.chat.template.TemplateException;
 import dev.parlance.inference.ComputeThreads;
+import dev.parlance.inference.GenerationResult;
+import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.ModelLoadException;
+import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.WeightFormat;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -101,8 +104,41 @@ public final class DjlInferenceService implements InferenceService {
         active.add(cancelled);
         worker.execute(() -> {
             try {
-                ChatReply reply = sessionFor(options).reply(conversation, options.sampling(), listener, cancelled::get);
+                ChatReply reply = sessionFor(options).reply(conversation, options.sampling(), options.logprobs(),
+                        listener, cancelled::get);
                 listener.onFinished(reply.finish(), reply.stats(), reply.droppedMessages());
+            } catch (RuntimeException | OutOfMemoryError e) {
+                listener.onFailed(e);
+            } finally {
+                active.remove(cancelled);
+            }
+        });
+        return () -> cancelled.set(true);
+    }
+
+    @Override
+    public Generation complete(String prompt, SamplingConfig sampling, int logprobs, ChatListener listener) {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        active.add(cancelled);
+        worker.execute(() -> {
+            try {
+                if (model == null) {
+                    throw new IllegalStateException("No model is loaded. Choose a model folder first.");
+                }
+                int[] ids = model.tokenizer().encode(prompt);
+                int context = Math.min(model.contextLengthFor(0), ids.length + Math.max(1, sampling.maxNewTokens()));
+                try (Generator generator = new Generator(model, context)) {
+                    var request = new Generator.Request(ids, sampling, Set.of(), logprobs, cancelled::get);
+                    GenerationResult result = generator.generate(request, (id, text, logprob) -> {
+                        if (logprob != null) {
+                            listener.onLogprob(logprob);
+                        }
+                        if (!text.isEmpty()) {
+                            listener.onText(text);
+                        }
+                    });
+                    listener.onFinished(result.finish(), result.stats(), 0);
+                }
             } catch (RuntimeException | OutOfMemoryError e) {
                 listener.onFailed(e);
             } finally {

@@ -38,6 +38,19 @@ public interface InferenceService extends AutoCloseable {
      */
     Generation chat(List<Message> messages, ChatOptions options, ChatListener listener);
 
+    /**
+     * Continues a text as it is, without a chat template (OpenAI's completions): the prompt is
+     * tokenized as the model's tokenizer does (with its BOS token, if it adds one) and the answer
+     * runs in a context just big enough for it, so the chats' KV cache is left as it was.
+     *
+     * @param prompt the text to continue
+     * @param sampling how to pick tokens and when to stop
+     * @param logprobs alternatives to report per token through {@link ChatListener#onLogprob}; 0 for none
+     * @param listener receives text deltas and the end (with no dropped messages), on the worker thread
+     * @return a handle to cancel it; cancel takes effect before the next token
+     */
+    Generation complete(String prompt, SamplingConfig sampling, int logprobs, ChatListener listener);
+
     /** The exact prompt the model would see for these messages, computed on the worker thread. */
     CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options);
 
@@ -59,11 +72,18 @@ public interface InferenceService extends AutoCloseable {
      * @param templateOverride a Jinja chat template to use instead of the model's, or null
      * @param thinking {@code enable_thinking} for a template with that switch, or null for the
      *     template's own default
+     * @param logprobs alternatives to report per token through {@link ChatListener#onLogprob}; 0 for none
      */
-    record ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking) {
-        /** Options that leave the thinking switch at the template's default. */
+    record ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking,
+            int logprobs) {
+        /** Options that leave the thinking switch at the template's default, without log-probabilities. */
         public ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride) {
-            this(sampling, contextLimit, templateOverride, null);
+            this(sampling, contextLimit, templateOverride, null, 0);
+        }
+
+        /** Options without log-probabilities. */
+        public ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking) {
+            this(sampling, contextLimit, templateOverride, thinking, 0);
         }
     }
 }

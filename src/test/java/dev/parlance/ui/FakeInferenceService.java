@@ -161,6 +161,12 @@ public final class FakeInferenceService implements InferenceService {
         return () -> request.cancelled.set(true);
     }
 
+    /** A completion plays the same script as a chat whose one message is the prompt. */
+    @Override
+    public Generation complete(String prompt, SamplingConfig sampling, int logprobs, ChatListener listener) {
+        return chat(List.of(Message.user(prompt)), new ChatOptions(sampling, 0, null), listener);
+    }
+
     private void stream(Request request, List<String> tokens) {
         for (String thought : reasoningScript) {
             request.listener.onReasoning(thought);

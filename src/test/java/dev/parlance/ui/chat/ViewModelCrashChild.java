@@ -3,6 +3,7 @@ package dev.parlance.ui.chat;
 import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptInspection;
+import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.WeightFormat;
 import dev.parlance.service.Generation;
 import dev.parlance.service.InferenceService;
@@ -45,6 +46,11 @@ public final class ViewModelCrashChild {
                 System.out.println("asked");
                 System.out.flush();
                 return generation;
+            }
+
+            @Override
+            public Generation complete(String prompt, SamplingConfig sampling, int logprobs, ChatListener listener) {
+                return fake.complete(prompt, sampling, logprobs, listener);
             }
 
             @Override
