@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             ImportCommand.class,
             SelfTestCommand.class,
             ModelsCommand.class,
+            ServeCommand.class,
         })
 public final class ParlanceCommand implements Runnable {
     @CommandLine.Spec
