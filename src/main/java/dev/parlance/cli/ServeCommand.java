@@ -100,6 +100,7 @@ public final class ServeCommand implements Callable<Integer> {
         out.println("Serving " + CliSupport.printable(loaded.name()) + " at " + server.baseUrl()
                 + (config.apiKey() != null ? " (API key required)" : "") + "; Ctrl+C stops.");
         out.println("Try: curl " + server.baseUrl() + "/chat/completions -H 'Content-Type: application/json' "
+                + (config.apiKey() != null ? "-H 'Authorization: Bearer KEY' " : "")
                 + "-d '{\"model\": \"" + loaded.name() + "\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}'");
         out.flush();
         server.join();
