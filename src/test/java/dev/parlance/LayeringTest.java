@@ -20,6 +20,7 @@ class LayeringTest {
                 .layer("launcher").definedBy("dev.parlance")
                 .layer("ui").definedBy("dev.parlance.ui..")
                 .layer("cli").definedBy("dev.parlance.cli..")
+                .layer("server").definedBy("dev.parlance.server..")
                 .layer("service").definedBy("dev.parlance.service..")
                 .layer("models").definedBy("dev.parlance.models..")
                 .layer("store").definedBy("dev.parlance.store..")
@@ -27,12 +28,14 @@ class LayeringTest {
                 .layer("inference").definedBy("dev.parlance.inference..")
                 .whereLayer("ui").mayOnlyBeAccessedByLayers("launcher")
                 .whereLayer("cli").mayOnlyBeAccessedByLayers("launcher")
-                .whereLayer("service").mayOnlyBeAccessedByLayers("launcher", "ui", "cli")
+                // the OpenAI-compatible server: a front end beside the command line, started by "parlance serve"
+                .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("service").mayOnlyBeAccessedByLayers("launcher", "ui", "cli", "server")
                 .whereLayer("models").mayOnlyBeAccessedByLayers("ui", "cli")
                 .whereLayer("store").mayOnlyBeAccessedByLayers("launcher", "ui", "cli", "service")
-                .whereLayer("chat").mayOnlyBeAccessedByLayers("ui", "cli", "service", "store")
+                .whereLayer("chat").mayOnlyBeAccessedByLayers("ui", "cli", "server", "service", "store")
                 .whereLayer("inference")
-                .mayOnlyBeAccessedByLayers("launcher", "ui", "cli", "service", "models", "store", "chat")
+                .mayOnlyBeAccessedByLayers("launcher", "ui", "cli", "server", "service", "models", "store", "chat")
                 // AppDirectories and RuntimeInfo serve the layers above the engine; the engine needs neither
                 .whereLayer("launcher").mayOnlyBeAccessedByLayers("ui", "cli", "service", "store")
                 .check(MAIN);
