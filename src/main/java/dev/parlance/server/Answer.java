@@ -36,6 +36,11 @@ final class Answer implements ChatListener {
         this.onEnd = onEnd;
     }
 
+    /** The next event, waiting as long as it takes. */
+    Event take() throws InterruptedException {
+        return events.take();
+    }
+
     /** The next event, or null if none came within the timeout. */
     Event next(long timeout, TimeUnit unit) throws InterruptedException {
         return events.poll(timeout, unit);

@@ -263,9 +263,7 @@ final class ApiHandler extends Handler.Abstract {
     private void whole(Answer answer, AnswerWriter writer, Response response, Callback callback)
             throws InterruptedException, ApiError {
         while (true) {
-            Answer.Event event = answer.next(1, TimeUnit.DAYS);
-            switch (event) {
-                case null -> { }
+            switch (answer.take()) {
                 case Answer.Delta delta -> writer.add(delta);
                 case Answer.Finished finished -> {
                     sendJson(response, callback, 200, writer.whole(finished));
