@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,6 +186,79 @@ class OpenAiServerTest {
             }
             assertThat(mass).isLessThanOrEqualTo(1 + 1e-9);
         }
+    }
+
+    private static String content(JsonObject response) {
+        return response.getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("message")
+                .get("content").getAsString();
+    }
+
+    @Test
+    void theSameSeedGivesTheSameSampledAnswer() throws Exception {
+        String request = """
+                {"model": "tiny", "messages": [{"role": "user", "content": "Go"}], "max_tokens": 16,
+                 "temperature": 1.5, "seed": %d}""";
+        List<String> answers = new ArrayList<>();
+        for (int seed : new int[] {42, 42, 7, 8, 9}) {
+            answers.add(content(Http.json(http.post("/v1/chat/completions", request.formatted(seed)))));
+        }
+        assertThat(answers.get(1)).isEqualTo(answers.get(0));
+        assertThat(answers.subList(2, 5)).anySatisfy(other -> assertThat(other).isNotEqualTo(answers.get(0)));
+    }
+
+    @Test
+    void aStopStringEndsTheAnswerBeforeIt() throws Exception {
+        String request = """
+                {"model": "tiny", "prompt": "Go", "max_tokens": 24, "temperature": 0%s}""";
+        String free = Http.json(http.post("/v1/completions", request.formatted(""))).getAsJsonArray("choices").get(0)
+                .getAsJsonObject().get("text").getAsString();
+        int at = 1;
+        while (at < free.length() && !Character.isLetterOrDigit(free.charAt(at))) {
+            at++;
+        }
+        assertThat(at).as("a letter or digit in " + free).isLessThan(free.length());
+        String stop = free.substring(at, at + 1);
+        JsonObject stopped = Http.json(http.post("/v1/completions", request.formatted(", \"stop\": [\"" + stop + "\"]")))
+                .getAsJsonArray("choices").get(0).getAsJsonObject();
+        assertThat(stopped.get("text").getAsString()).isEqualTo(free.substring(0, free.indexOf(stop)));
+        assertThat(stopped.get("finish_reason").getAsString()).isEqualTo("stop");
+    }
+
+    @Test
+    void aStreamCarriesTheLogprobsOfEveryToken() throws Exception {
+        String body = http.post("/v1/chat/completions", """
+                {"model": "tiny", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 6, "temperature": 0,
+                 "logprobs": true, "top_logprobs": 1, "stream": true, "stream_options": {"include_usage": true}}""").body();
+        int entries = 0;
+        int generated = -1;
+        for (String event : Http.events(body)) {
+            if (event.equals("[DONE]")) {
+                continue;
+            }
+            JsonObject chunk = JsonParser.parseString(event).getAsJsonObject();
+            if (chunk.get("usage").isJsonObject()) {
+                generated = chunk.getAsJsonObject("usage").get("completion_tokens").getAsInt();
+            }
+            for (JsonElement choice : chunk.getAsJsonArray("choices")) {
+                JsonElement logprobs = choice.getAsJsonObject().get("logprobs");
+                if (logprobs.isJsonObject()) {
+                    entries += logprobs.getAsJsonObject().getAsJsonArray("content").size();
+                }
+            }
+        }
+        assertThat(entries).isEqualTo(generated).isPositive();
+    }
+
+    @Test
+    void aMalformedHttpRequestGetsAnErrorObject() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(20_000);
+            String response = drain(socket.getInputStream());
+            assertThat(response).startsWith("HTTP/1.1 400").contains("{\"error\":{\"message\":");
+        }
+        assertGoodRequestSucceeds();
     }
 
     @Test
