@@ -237,7 +237,8 @@ final class ApiHandler extends Handler.Abstract {
         try {
             int alternatives = request.logprobs() ? Math.max(1, request.topLogprobs()) : 0;
             generation = request.kind() == ApiRequest.Kind.CHAT
-                    ? inference.chat(request.messages(), new ChatOptions(request.sampling(), 0, null, alternatives), answer)
+                    ? inference.chat(request.messages(),
+                            new ChatOptions(request.sampling(), 0, null, request.thinking(), alternatives), answer)
                     : inference.complete(request.prompt(), request.sampling(), alternatives, answer);
         } catch (RejectedExecutionException e) {
             slots.release();

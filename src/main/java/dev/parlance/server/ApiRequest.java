@@ -21,13 +21,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param kind which endpoint
  * @param messages the conversation (chat completions), else empty
  * @param prompt the text to continue (completions), else null
+ * @param thinking a chat template's {@code enable_thinking} switch (vLLM's
+ *     {@code chat_template_kwargs.enable_thinking}), or null for the template's default
  * @param logprobs whether to report each token's log-probability
  * @param topLogprobs how many alternatives to report per token (0 to 20)
  * @param stream answer as server-sent events
  * @param includeUsage with {@code stream}: end with a chunk that carries {@code usage}
  */
-record ApiRequest(Kind kind, List<Message> messages, String prompt, SamplingConfig sampling, boolean logprobs,
-        int topLogprobs, boolean stream, boolean includeUsage) {
+record ApiRequest(Kind kind, List<Message> messages, String prompt, Boolean thinking, SamplingConfig sampling,
+        boolean logprobs, int topLogprobs, boolean stream, boolean includeUsage) {
     enum Kind { CHAT, COMPLETION }
 
     /** The most stop strings a request may give, as OpenAI allows. */
@@ -47,8 +49,8 @@ record ApiRequest(Kind kind, List<Message> messages, String prompt, SamplingConf
                     "Invalid 'top_logprobs': it needs 'logprobs' set to true.");
         }
         boolean stream = fields.bool("stream", false);
-        return new ApiRequest(Kind.CHAT, messages, null, sampling(fields, model.defaults(), maxTokens), logprobs, top,
-                stream, includeUsage(fields));
+        return new ApiRequest(Kind.CHAT, messages, null, thinking(fields), sampling(fields, model.defaults(), maxTokens),
+                logprobs, top, stream, includeUsage(fields));
     }
 
     /** Parses {@code POST /v1/completions}. */
@@ -67,7 +69,7 @@ record ApiRequest(Kind kind, List<Message> messages, String prompt, SamplingConf
         boolean logprobs = fields.has("logprobs");
         int top = (int) fields.integer("logprobs", 0, 0, 5);
         boolean stream = fields.bool("stream", false);
-        return new ApiRequest(Kind.COMPLETION, List.of(), prompt, sampling(fields, model.defaults(), maxTokens),
+        return new ApiRequest(Kind.COMPLETION, List.of(), prompt, null, sampling(fields, model.defaults(), maxTokens),
                 logprobs, top, stream, includeUsage(fields));
     }
 
@@ -103,6 +105,11 @@ record ApiRequest(Kind kind, List<Message> messages, String prompt, SamplingConf
         double frequency = fields.number("frequency_penalty", 0, -2, 2);
         double presence = fields.number("presence_penalty", 0, -2, 2);
         return new SamplingConfig(temperature, topK, topP, minP, repeat, seed, maxTokens, stops, frequency, presence);
+    }
+
+    private static Boolean thinking(JsonFields fields) throws ApiError {
+        JsonFields kwargs = fields.object("chat_template_kwargs");
+        return kwargs == null || !kwargs.has("enable_thinking") ? null : kwargs.bool("enable_thinking", true);
     }
 
     private static boolean includeUsage(JsonFields fields) throws ApiError {

@@ -153,6 +153,20 @@ class ServerSafetyTest {
     }
 
     @Test
+    void theThinkingSwitchAndLogprobsReachTheService() throws Exception {
+        fake.streamScript(tokens(1), 0);
+        Http http = serve(ServerConfig.loopback(0));
+        assertThat(http.post("/v1/chat/completions", CHAT).statusCode()).isEqualTo(200);
+        assertThat(fake.lastRequest().options.thinking()).isNull();
+        assertThat(fake.lastRequest().options.logprobs()).isZero();
+        assertThat(http.post("/v1/chat/completions", CHAT.replace("}]}",
+                "}], \"chat_template_kwargs\": {\"enable_thinking\": false}, \"logprobs\": true, \"top_logprobs\": 4}"))
+                .statusCode()).isEqualTo(200);
+        assertThat(fake.lastRequest().options.thinking()).isFalse();
+        assertThat(fake.lastRequest().options.logprobs()).isEqualTo(4);
+    }
+
+    @Test
     void reasoningComesApartFromTheAnswer() throws Exception {
         fake.streamScript(List.of("Four", "."), 0).streamReasoning(List.of("Two ", "and two"));
         Http http = serve(ServerConfig.loopback(0));
