@@ -85,7 +85,8 @@ public final class ServeCommand implements Callable<Integer> {
             loaded = inference.load(model, weights, fraction -> { }).join();
         } catch (CompletionException e) {
             inference.close();
-            return CliSupport.fail(spec, "cannot load the model: " + e.getCause().getMessage());
+            CliSupport.fail(spec, "cannot load the model: " + e.getCause().getMessage());
+            return CliSupport.EXIT_MODEL;
         }
         try {
             server.start();

@@ -34,7 +34,8 @@ public final class OpenAiServer implements AutoCloseable {
      */
     public OpenAiServer(InferenceService inference, ServerConfig config) {
         requireSafe(config);
-        QueuedThreadPool threads = new QueuedThreadPool(Math.max(16, 2 * config.queueLimit() + 8));
+        // a thread per request being read or answered; idle ones end, so the ceiling costs nothing
+        QueuedThreadPool threads = new QueuedThreadPool(Math.max(64, 2 * config.queueLimit() + 16));
         threads.setName("server");
         threads.setDaemon(true);
         jetty = new Server(threads);

@@ -26,7 +26,7 @@ class ServeCommandTest {
     @Test
     void aModelThatDoesNotLoadEndsTheCommandWithItsReason() {
         var result = CliRun.run("", "serve", "--model", dir.resolve("absent").toString(), "--port", "0");
-        assertThat(result.exit()).isEqualTo(CliSupport.EXIT_FAILED);
+        assertThat(result.exit()).isEqualTo(CliSupport.EXIT_MODEL);
         assertThat(result.err()).contains("parlance: cannot load the model:");
     }
 
