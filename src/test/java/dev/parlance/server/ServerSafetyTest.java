@@ -76,6 +76,16 @@ class ServerSafetyTest {
     }
 
     @Test
+    void anAnswerSlowerThanTheIdleTimeoutStillArrives() throws Exception {
+        fake.streamScript(tokens(3), 1_000_000_000L); // three seconds of silence on the connection
+        Http http = serve(ServerConfig.loopback(0).withLimits(2, 1 << 20, Duration.ofSeconds(1)));
+        HttpResponse<String> response = http.post("/v1/chat/completions", CHAT);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(Http.json(response).getAsJsonArray("choices").get(0).getAsJsonObject().getAsJsonObject("message")
+                .get("content").getAsString()).isEqualTo("aaa");
+    }
+
+    @Test
     void aClientThatDisconnectsMidStreamCancelsItsAnswer() throws Exception {
         fake.streamScript(tokens(5000), 2_000_000);
         Http http = serve(ServerConfig.loopback(0));
