@@ -22,8 +22,10 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -33,6 +35,12 @@ import java.util.UUID;
  * content}, plus {@code reasoning_content} when the model reasoned) with Parlance's figures under
  * each message's {@code metadata}, and the conversation's own details at the top level. Tools that
  * know only the Chat Completion format read {@code messages} and ignore the rest.
+ *
+ * <p>Answer versions and branches: {@code messages} is the selected path, and the messages on
+ * other branches follow in {@code other_messages}, each after its parent. Every message names its
+ * parent in {@code metadata.parent_id} (null for a first message). A file without parents (from
+ * before branches, or from another tool) is one chain; a Parlance that does not know branches reads
+ * the selected path and ignores the rest.
  */
 public final class ConversationExport {
     /** The {@code format} field of every exported JSON file. */
@@ -54,13 +62,14 @@ public final class ConversationExport {
         if (conversation == null) {
             return null;
         }
-        List<MessageRecord> messages = new ArrayList<>();
+        List<MessageRecord> path = new ArrayList<>();
         List<MessageRecord> page;
         do {
-            page = store.messages(conversationId, messages.size(), PAGE);
-            messages.addAll(page);
+            page = store.messages(conversationId, path.size(), PAGE);
+            path.addAll(page);
         } while (page.size() == PAGE);
-        return new ConversationArchive(conversation, messages);
+        return new ConversationArchive(conversation, store.tree(conversationId),
+                path.isEmpty() ? null : path.getLast().id());
     }
 
     /**
@@ -149,7 +158,7 @@ public final class ConversationExport {
         if (systemPrompt != null && !systemPrompt.isBlank()) {
             out.append("- System prompt: ").append(systemPrompt.strip().replace("\n", " ")).append('\n');
         }
-        for (MessageRecord message : archive.messages()) {
+        for (MessageRecord message : path(archive)) {
             out.append("\n## ").append(heading(message.role())).append("\n\n");
             if (message.reasoning() != null && !message.reasoning().isBlank()) {
                 out.append("<details><summary>Reasoning</summary>\n\n")
@@ -201,8 +210,38 @@ public final class ConversationExport {
         root.addProperty("updated", conversation.updated().toString());
         root.addProperty("model", conversation.model());
         root.add("settings", SettingsJson.toJson(conversation.settings()));
+        List<MessageRecord> path = path(archive);
+        root.add("messages", toJson(path));
+        List<MessageRecord> others = new ArrayList<>(archive.messages());
+        others.removeAll(path);
+        if (!others.isEmpty()) {
+            root.add("other_messages", toJson(others));
+        }
+        return GSON.toJson(root) + "\n";
+    }
+
+    /**
+     * The selected path of an archive, first message to leaf. Messages with no parent are one
+     * chain (see {@link ConversationArchive}), so for them it is the whole list.
+     */
+    static List<MessageRecord> path(ConversationArchive archive) {
+        List<MessageRecord> all = archive.messages();
+        if (all.stream().allMatch(m -> m.parentId() == null) || all.isEmpty()) {
+            return all;
+        }
+        Map<String, MessageRecord> byId = new HashMap<>();
+        all.forEach(m -> byId.put(m.id(), m));
+        List<MessageRecord> path = new ArrayList<>();
+        MessageRecord m = byId.getOrDefault(archive.selectedLeafId(), all.getLast());
+        for (; m != null; m = m.parentId() == null ? null : byId.get(m.parentId())) {
+            path.add(m);
+        }
+        return path.reversed();
+    }
+
+    private static JsonArray toJson(List<MessageRecord> list) {
         JsonArray messages = new JsonArray();
-        for (MessageRecord message : archive.messages()) {
+        for (MessageRecord message : list) {
             JsonObject json = new JsonObject();
             json.addProperty("role", message.role().wireName());
             json.addProperty("content", message.content());
@@ -211,6 +250,7 @@ public final class ConversationExport {
             }
             JsonObject metadata = new JsonObject();
             metadata.addProperty("id", message.id());
+            metadata.addProperty("parent_id", message.parentId());
             metadata.addProperty("created", message.created().toString());
             metadata.addProperty("model", message.model());
             if (message.finish() != null) {
@@ -223,8 +263,7 @@ public final class ConversationExport {
             json.add("metadata", metadata);
             messages.add(json);
         }
-        root.add("messages", messages);
-        return GSON.toJson(root) + "\n";
+        return messages;
     }
 
     /**
@@ -253,6 +292,15 @@ public final class ConversationExport {
                 }
                 messages.add(message(element.getAsJsonObject(), id, messages.size(), created, parlance));
             }
+            String leafId = messages.isEmpty() ? null : messages.getLast().id();
+            if (root.has("other_messages") && root.get("other_messages").isJsonArray()) {
+                for (JsonElement element : root.getAsJsonArray("other_messages")) {
+                    if (!element.isJsonObject()) {
+                        throw unreadable("message " + (messages.size() + 1) + " is not an object");
+                    }
+                    messages.add(message(element.getAsJsonObject(), id, messages.size(), created, parlance));
+                }
+            }
             String title = string(root, "title", null);
             if (title == null) {
                 title = messages.stream().filter(m -> m.role() == Role.USER).map(MessageRecord::content)
@@ -263,7 +311,7 @@ public final class ConversationExport {
                     : ConversationSettings.DEFAULTS;
             ConversationRecord conversation = new ConversationRecord(
                     id, title, created, instant(root, "updated", created), model, settings);
-            return new ConversationArchive(conversation, messages);
+            return new ConversationArchive(conversation, messages, leafId);
         } catch (NumberFormatException e) {
             throw unreadable("a figure or setting in it is not a number");
         } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
@@ -335,7 +383,8 @@ public final class ConversationExport {
                 instant(metadata, "created", fallback),
                 string(metadata, "model", null),
                 stats,
-                finish);
+                finish,
+                string(metadata, "parent_id", null));
     }
 
     /** Message text, given as a string or, as Chat Completion also allows, as a list of text parts. */

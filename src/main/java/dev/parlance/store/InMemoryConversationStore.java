@@ -7,11 +7,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -27,6 +29,8 @@ public final class InMemoryConversationStore implements ConversationStore {
     private final Map<String, ConversationRecord> conversations = new LinkedHashMap<>();
     private final Map<String, List<MessageRecord>> messages = new LinkedHashMap<>();
     private final Set<String> deleted = new HashSet<>();
+    /** The selected leaf of each conversation that has messages. */
+    private final Map<String, String> leaves = new HashMap<>();
 
     public InMemoryConversationStore() {
         this(Clock.systemUTC());
@@ -93,7 +97,7 @@ public final class InMemoryConversationStore implements ConversationStore {
 
     @Override
     public synchronized List<MessageRecord> messages(String conversationId, int offset, int limit) {
-        List<MessageRecord> all = messages.getOrDefault(conversationId, List.of());
+        List<MessageRecord> all = path(conversationId);
         int from = Math.min(Math.max(offset, 0), all.size());
         int to = (int) Math.min((long) from + Math.max(limit, 0), all.size());
         return List.copyOf(all.subList(from, to));
@@ -101,21 +105,58 @@ public final class InMemoryConversationStore implements ConversationStore {
 
     @Override
     public synchronized int messageCount(String conversationId) {
-        return messages.getOrDefault(conversationId, List.of()).size();
+        return path(conversationId).size();
+    }
+
+    @Override
+    public synchronized List<MessageRecord> tree(String conversationId) {
+        List<MessageRecord> all = new ArrayList<>(messages.getOrDefault(conversationId, List.of()));
+        all.sort(Comparator.comparingInt(MessageRecord::position));
+        return List.copyOf(all);
+    }
+
+    @Override
+    public synchronized List<MessageRecord> versions(String messageId) {
+        MessageRecord message = find(messageId);
+        if (message == null) {
+            return List.of();
+        }
+        return messages.get(message.conversationId()).stream()
+                .filter(m -> Objects.equals(m.parentId(), message.parentId())).toList();
     }
 
     @Override
     public synchronized MessageRecord append(String conversationId, Role role, String content) {
+        return append(conversationId, leaves.get(conversationId), role, content);
+    }
+
+    @Override
+    public synchronized MessageRecord append(String conversationId, String parentId, Role role, String content) {
         List<MessageRecord> list = messages.get(conversationId);
         if (list == null) {
-            throw new IllegalArgumentException("No conversation with id " + conversationId);
+            throw new StoreException(StoreException.Reason.OTHER,
+                    "Could not add to the conversation: it has been deleted.");
+        }
+        MessageRecord parent = parentId == null ? null : find(parentId);
+        if (parentId != null && (parent == null || !parent.conversationId().equals(conversationId))) {
+            throw new IllegalArgumentException("No message " + parentId + " in conversation " + conversationId);
         }
         ConversationRecord c = conversations.get(conversationId);
-        var record = new MessageRecord(UUID.randomUUID().toString(), conversationId, list.size(), role, content, "",
-                clock.instant(), role == Role.ASSISTANT ? c.model() : null, MessageStats.NONE, null);
+        var record = new MessageRecord(UUID.randomUUID().toString(), conversationId,
+                parent == null ? 0 : parent.position() + 1, role, content, "", clock.instant(),
+                role == Role.ASSISTANT ? c.model() : null, MessageStats.NONE, null, parentId);
         list.add(record);
+        leaves.put(conversationId, record.id());
         touch(conversationId);
         return record;
+    }
+
+    @Override
+    public synchronized void select(String messageId) {
+        MessageRecord message = find(messageId);
+        if (message != null) {
+            leaves.put(message.conversationId(), newestLeafUnder(message).id());
+        }
     }
 
     @Override
@@ -124,39 +165,37 @@ public final class InMemoryConversationStore implements ConversationStore {
         // a late streaming write must not undo the final one, as in the SQLite store
         replace(messageId, m -> finish == null && m.finish() != null && m.finish() != FinishReason.INTERRUPTED ? m
                 : new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content, reasoning,
-                        m.created(), m.model(), stats, finish));
+                        m.created(), m.model(), stats, finish, m.parentId()));
     }
 
     @Override
     public synchronized void editMessage(String messageId, String content) {
         replace(messageId, m -> new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content,
-                m.reasoning(), m.created(), m.model(), m.stats(), m.finish()));
-    }
-
-    @Override
-    public synchronized void truncateFrom(String messageId) {
-        for (List<MessageRecord> list : messages.values()) {
-            for (int i = 0; i < list.size(); i++) {
-                if (list.get(i).id().equals(messageId)) {
-                    list.subList(i, list.size()).clear();
-                    touch(list.isEmpty() ? null : list.get(0).conversationId());
-                    return;
-                }
-            }
-        }
+                m.reasoning(), m.created(), m.model(), m.stats(), m.finish(), m.parentId()));
     }
 
     @Override
     public synchronized void deleteMessage(String messageId) {
-        for (List<MessageRecord> list : messages.values()) {
-            for (int i = 0; i < list.size(); i++) {
-                if (list.get(i).id().equals(messageId)) {
-                    list.remove(i);
-                    renumber(list);
-                    return;
-                }
+        MessageRecord message = find(messageId);
+        if (message == null) {
+            return;
+        }
+        String conversationId = message.conversationId();
+        List<MessageRecord> list = messages.get(conversationId);
+        Set<String> subtree = new HashSet<>(List.of(messageId));
+        for (MessageRecord m : tree(conversationId)) {
+            if (m.parentId() != null && subtree.contains(m.parentId())) {
+                subtree.add(m.id());
             }
         }
+        boolean leafGone = subtree.contains(leaves.get(conversationId));
+        list.removeIf(m -> subtree.contains(m.id()));
+        if (leafGone) {
+            MessageRecord sibling = list.stream().filter(m -> Objects.equals(m.parentId(), message.parentId()))
+                    .reduce((first, second) -> second).orElse(null);
+            leaves.put(conversationId, sibling != null ? newestLeafUnder(sibling).id() : message.parentId());
+        }
+        touch(conversationId);
     }
 
     @Override
@@ -200,6 +239,40 @@ public final class InMemoryConversationStore implements ConversationStore {
         }
     }
 
+    private MessageRecord find(String messageId) {
+        for (List<MessageRecord> list : messages.values()) {
+            for (MessageRecord m : list) {
+                if (m.id().equals(messageId)) {
+                    return m;
+                }
+            }
+        }
+        return null;
+    }
+
+    private List<MessageRecord> path(String conversationId) {
+        List<MessageRecord> path = new ArrayList<>();
+        for (MessageRecord m = find(leaves.getOrDefault(conversationId, "")); m != null; m = find(
+                m.parentId() == null ? "" : m.parentId())) {
+            path.add(m);
+        }
+        return path.reversed();
+    }
+
+    private MessageRecord newestLeafUnder(MessageRecord message) {
+        List<MessageRecord> list = messages.get(message.conversationId());
+        MessageRecord leaf = message;
+        while (true) {
+            String parent = leaf.id();
+            MessageRecord child = list.stream().filter(m -> parent.equals(m.parentId()))
+                    .reduce((first, second) -> second).orElse(null);
+            if (child == null) {
+                return leaf;
+            }
+            leaf = child;
+        }
+    }
+
     private void replace(String messageId, UnaryOperator<MessageRecord> change) {
         for (List<MessageRecord> list : messages.values()) {
             for (int i = 0; i < list.size(); i++) {
@@ -207,16 +280,6 @@ public final class InMemoryConversationStore implements ConversationStore {
                     list.set(i, change.apply(list.get(i)));
                     return;
                 }
-            }
-        }
-    }
-
-    private static void renumber(List<MessageRecord> list) {
-        for (int i = 0; i < list.size(); i++) {
-            MessageRecord m = list.get(i);
-            if (m.position() != i) {
-                list.set(i, new MessageRecord(m.id(), m.conversationId(), i, m.role(), m.content(), m.reasoning(),
-                        m.created(), m.model(), m.stats(), m.finish()));
             }
         }
     }

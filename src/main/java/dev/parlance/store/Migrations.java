@@ -74,7 +74,26 @@ final class Migrations {
             // messages saved under version 1 become searchable too
             "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')");
 
-    private static final List<List<String>> STEPS = List.of(V1, V2);
+    /**
+     * Version 3: answer versions and branches. Each message has a parent (null for a first
+     * message) and {@code position} is its depth; the conversation remembers the leaf of the path
+     * it shows. Every existing conversation is a single chain, each message under the one before.
+     */
+    private static final List<String> V3 = List.of(
+            "ALTER TABLE messages ADD COLUMN parent_id TEXT",
+            "ALTER TABLE conversations ADD COLUMN leaf_id TEXT",
+            "CREATE INDEX messages_by_parent ON messages (parent_id)",
+            """
+            UPDATE messages SET parent_id = (
+                SELECT p.id FROM messages p
+                WHERE p.conversation_id = messages.conversation_id AND p.position < messages.position
+                ORDER BY p.position DESC LIMIT 1)""",
+            """
+            UPDATE conversations SET leaf_id = (
+                SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id
+                ORDER BY m.position DESC LIMIT 1)""");
+
+    private static final List<List<String>> STEPS = List.of(V1, V2, V3);
 
     /** The schema version this code writes. */
     static final int LATEST = STEPS.size();

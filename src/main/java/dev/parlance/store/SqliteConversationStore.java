@@ -62,8 +62,13 @@ public final class SqliteConversationStore implements ConversationStore {
     private static final DateTimeFormatter ASIDE_STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final String MESSAGE_COLUMNS = "id, conversation_id, position, role, content, reasoning,"
-            + " created, model, tokens, ttft_millis, tokens_per_second, finish";
+            + " created, model, tokens, ttft_millis, tokens_per_second, finish, parent_id";
     private static final String CONVERSATION_COLUMNS = "id, title, created, updated, model, settings";
+    /** The ids of a conversation's selected path, leaf first; one parameter, the conversation's id. */
+    private static final String PATH = "WITH RECURSIVE path (id) AS ("
+            + " SELECT leaf_id FROM conversations WHERE id = ? AND leaf_id IS NOT NULL"
+            + " UNION ALL SELECT m.parent_id FROM messages m JOIN path ON m.id = path.id"
+            + " WHERE m.parent_id IS NOT NULL) SELECT id FROM path";
 
     private final Path file;
     private final Clock clock;
@@ -85,13 +90,17 @@ public final class SqliteConversationStore implements ConversationStore {
 
     private record Partial(String content, String reasoning, MessageStats stats) {}
 
+    /** The model and the selected leaf of a conversation, as its queued writes leave them. */
     private static final class Cursor {
         private final String model;
-        private int nextPosition;
+        private String leafId;
+        /** The leaf's position, -1 when the conversation has no messages. */
+        private int leafPosition;
 
-        private Cursor(String model, int nextPosition) {
+        private Cursor(String model, String leafId, int leafPosition) {
             this.model = model;
-            this.nextPosition = nextPosition;
+            this.leafId = leafId;
+            this.leafPosition = leafPosition;
         }
     }
 
@@ -409,21 +418,37 @@ public final class SqliteConversationStore implements ConversationStore {
 
     @Override
     public List<MessageRecord> messages(String conversationId, int offset, int limit) {
-        return read("read a conversation", c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT " + MESSAGE_COLUMNS
-                    + " FROM messages WHERE conversation_id = ? ORDER BY position LIMIT ? OFFSET ?")) {
-                select.setString(1, conversationId);
-                select.setInt(2, limit);
-                select.setInt(3, offset);
-                List<MessageRecord> list = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        list.add(withPartial(message(rows)));
-                    }
-                }
-                return list;
+        return read("read a conversation", c -> messageList(c, "SELECT " + MESSAGE_COLUMNS + " FROM messages"
+                + " WHERE id IN (" + PATH + ") ORDER BY position LIMIT ? OFFSET ?", conversationId, limit, offset));
+    }
+
+    @Override
+    public List<MessageRecord> tree(String conversationId) {
+        return read("read a conversation", c -> messageList(c, "SELECT " + MESSAGE_COLUMNS
+                + " FROM messages WHERE conversation_id = ? ORDER BY position, seq", conversationId));
+    }
+
+    @Override
+    public List<MessageRecord> versions(String messageId) {
+        return read("read a conversation", c -> messageList(c, "SELECT " + MESSAGE_COLUMNS + " FROM messages"
+                + " WHERE conversation_id = (SELECT conversation_id FROM messages WHERE id = ?)"
+                + " AND parent_id IS (SELECT parent_id FROM messages WHERE id = ?) ORDER BY seq",
+                messageId, messageId));
+    }
+
+    private List<MessageRecord> messageList(Connection c, String sql, Object... values) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(sql)) {
+            for (int i = 0; i < values.length; i++) {
+                select.setObject(i + 1, values[i]);
             }
-        });
+            List<MessageRecord> list = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    list.add(withPartial(message(rows)));
+                }
+            }
+            return list;
+        }
     }
 
     private MessageRecord withPartial(MessageRecord message) {
@@ -432,7 +457,8 @@ public final class SqliteConversationStore implements ConversationStore {
             return message;
         }
         return new MessageRecord(message.id(), message.conversationId(), message.position(), message.role(),
-                partial.content(), partial.reasoning(), message.created(), message.model(), partial.stats(), null);
+                partial.content(), partial.reasoning(), message.created(), message.model(), partial.stats(), null,
+                message.parentId());
     }
 
     private static MessageRecord message(ResultSet row) throws SQLException {
@@ -447,14 +473,14 @@ public final class SqliteConversationStore implements ConversationStore {
                 Instant.ofEpochMilli(row.getLong(7)),
                 row.getString(8),
                 new MessageStats(row.getInt(9), row.getDouble(10), row.getDouble(11)),
-                finish == null ? null : FinishReason.valueOf(finish));
+                finish == null ? null : FinishReason.valueOf(finish),
+                row.getString(13));
     }
 
     @Override
     public int messageCount(String conversationId) {
         return read("count messages", c -> {
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT COUNT(*) FROM messages WHERE conversation_id = ?")) {
+            try (PreparedStatement select = c.prepareStatement("SELECT COUNT(*) FROM (" + PATH + ")")) {
                 select.setString(1, conversationId);
                 try (ResultSet rows = select.executeQuery()) {
                     rows.next();
@@ -580,7 +606,7 @@ public final class SqliteConversationStore implements ConversationStore {
         ConversationRecord record =
                 new ConversationRecord(UUID.randomUUID().toString(), title, now, now, model, kept);
         synchronized (cursors) {
-            cursors.put(record.id(), new Cursor(model, 0));
+            cursors.put(record.id(), new Cursor(model, null, -1));
         }
         write(c -> insertConversation(c, record));
         return record;
@@ -613,7 +639,7 @@ public final class SqliteConversationStore implements ConversationStore {
         synchronized (cursors) {
             Cursor cursor = cursors.get(conversationId);
             if (cursor != null) {
-                cursors.put(conversationId, new Cursor(model, cursor.nextPosition));
+                cursors.put(conversationId, new Cursor(model, cursor.leafId, cursor.leafPosition));
             }
         }
         write(c -> update(c, "UPDATE conversations SET model = ?, settings = ? WHERE id = ?",
@@ -662,33 +688,76 @@ public final class SqliteConversationStore implements ConversationStore {
      */
     @Override
     public MessageRecord append(String conversationId, Role role, String content) {
+        return append(conversationId, null, true, role, content);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An assistant message records the conversation's current model.
+     *
+     * @throws IllegalArgumentException if the conversation has no message {@code parentId}
+     */
+    @Override
+    public MessageRecord append(String conversationId, String parentId, Role role, String content) {
+        return append(conversationId, parentId, false, role, content);
+    }
+
+    private MessageRecord append(String conversationId, String parentId, boolean afterLeaf, Role role,
+            String content) {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(content, "content");
-        int position;
-        String model;
+        MessageRecord message;
         synchronized (cursors) {
             Cursor cursor = cursors.get(conversationId);
             if (cursor == null) {
                 cursor = loadCursor(conversationId);
                 cursors.put(conversationId, cursor);
             }
-            position = cursor.nextPosition++;
-            model = role == Role.ASSISTANT ? cursor.model : null;
+            String parent = afterLeaf ? cursor.leafId : parentId;
+            int position;
+            if (parent == null) {
+                position = 0;
+            } else if (parent.equals(cursor.leafId)) {
+                position = cursor.leafPosition + 1;
+            } else {
+                position = positionOf(conversationId, parent) + 1;
+            }
+            message = new MessageRecord(UUID.randomUUID().toString(), conversationId, position, role, content, "",
+                    now(), role == Role.ASSISTANT ? cursor.model : null, MessageStats.NONE, null, parent);
+            cursor.leafId = message.id();
+            cursor.leafPosition = position;
         }
-        Instant now = now();
-        MessageRecord message = new MessageRecord(UUID.randomUUID().toString(), conversationId, position, role,
-                content, "", now, model, MessageStats.NONE, null);
+        long now = message.created().toEpochMilli();
         write(c -> {
             insertMessage(c, message);
-            update(c, "UPDATE conversations SET updated = ? WHERE id = ?", now.toEpochMilli(), conversationId);
+            update(c, "UPDATE conversations SET updated = ?, leaf_id = ? WHERE id = ?", now, message.id(),
+                    conversationId);
         });
         return message;
     }
 
+    private int positionOf(String conversationId, String messageId) {
+        return read("add to a conversation", c -> {
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT position FROM messages WHERE id = ? AND conversation_id = ?")) {
+                select.setString(1, messageId);
+                select.setString(2, conversationId);
+                try (ResultSet rows = select.executeQuery()) {
+                    if (!rows.next()) {
+                        throw new IllegalArgumentException(
+                                "No message " + messageId + " in conversation " + conversationId);
+                    }
+                    return rows.getInt(1);
+                }
+            }
+        });
+    }
+
     private Cursor loadCursor(String conversationId) {
         return read("add to a conversation", c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT model,"
-                    + " (SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE conversation_id = c.id)"
+            try (PreparedStatement select = c.prepareStatement("SELECT model, leaf_id,"
+                    + " COALESCE((SELECT position FROM messages WHERE id = c.leaf_id), -1)"
                     + " FROM conversations c WHERE id = ?")) {
                 select.setString(1, conversationId);
                 try (ResultSet rows = select.executeQuery()) {
@@ -696,7 +765,7 @@ public final class SqliteConversationStore implements ConversationStore {
                         throw new StoreException(StoreException.Reason.OTHER,
                                 "Could not add to the conversation: it has been deleted.");
                     }
-                    return new Cursor(rows.getString(1), rows.getInt(2));
+                    return new Cursor(rows.getString(1), rows.getString(2), rows.getInt(3));
                 }
             }
         });
@@ -705,7 +774,7 @@ public final class SqliteConversationStore implements ConversationStore {
     private static void insertMessage(Connection c, MessageRecord message) throws SQLException {
         MessageStats stats = message.stats() == null ? MessageStats.NONE : message.stats();
         try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             insert.setString(1, message.id());
             insert.setString(2, message.conversationId());
             insert.setInt(3, message.position());
@@ -718,6 +787,7 @@ public final class SqliteConversationStore implements ConversationStore {
             insert.setDouble(10, stats.timeToFirstTokenMillis());
             insert.setDouble(11, stats.tokensPerSecond());
             insert.setString(12, message.finish() == null ? null : message.finish().name());
+            insert.setString(13, message.parentId());
             insert.executeUpdate();
         }
     }
@@ -783,15 +853,41 @@ public final class SqliteConversationStore implements ConversationStore {
     }
 
     @Override
-    public void truncateFrom(String messageId) {
+    public void select(String messageId) {
         forgetPositions();
-        long now = now().toEpochMilli();
         write(c -> {
-            touchConversationOf(c, messageId, now);
-            update(c, "DELETE FROM messages"
-                    + " WHERE conversation_id = (SELECT conversation_id FROM messages WHERE id = ?)"
-                    + " AND position >= (SELECT position FROM messages WHERE id = ?)", messageId, messageId);
+            String conversationId = conversationOf(c, messageId);
+            if (conversationId != null) {
+                update(c, "UPDATE conversations SET leaf_id = ? WHERE id = ?", newestLeafUnder(c, messageId),
+                        conversationId);
+            }
         });
+    }
+
+    private static String conversationOf(Connection c, String messageId) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT conversation_id FROM messages WHERE id = ?")) {
+            select.setString(1, messageId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
+    }
+
+    /** The end of a message's newest line of descendants: at each step, the child added last. */
+    private static String newestLeafUnder(Connection c, String messageId) throws SQLException {
+        try (PreparedStatement child = c.prepareStatement(
+                "SELECT id FROM messages WHERE parent_id = ? ORDER BY seq DESC LIMIT 1")) {
+            String leaf = messageId;
+            while (true) {
+                child.setString(1, leaf);
+                try (ResultSet row = child.executeQuery()) {
+                    if (!row.next()) {
+                        return leaf;
+                    }
+                    leaf = row.getString(1);
+                }
+            }
+        }
     }
 
     @Override
@@ -801,28 +897,53 @@ public final class SqliteConversationStore implements ConversationStore {
         writer.dropStream(messageId);
         long now = now().toEpochMilli();
         write(c -> {
-            touchConversationOf(c, messageId, now);
+            String conversationId;
+            String parentId;
             try (PreparedStatement select = c.prepareStatement(
-                    "SELECT conversation_id, position FROM messages WHERE id = ?")) {
+                    "SELECT conversation_id, parent_id FROM messages WHERE id = ?")) {
                 select.setString(1, messageId);
                 try (ResultSet row = select.executeQuery()) {
                     if (!row.next()) {
                         return;
                     }
-                    String conversationId = row.getString(1);
-                    int position = row.getInt(2);
-                    update(c, "DELETE FROM messages WHERE id = ?", messageId);
-                    // positions stay 0..n-1, so the next append goes at the end
-                    update(c, "UPDATE messages SET position = position - 1"
-                            + " WHERE conversation_id = ? AND position > ?", conversationId, position);
+                    conversationId = row.getString(1);
+                    parentId = row.getString(2);
                 }
+            }
+            String subtree = "WITH RECURSIVE subtree (id) AS (VALUES (?)"
+                    + " UNION ALL SELECT m.id FROM messages m JOIN subtree ON m.parent_id = subtree.id)"
+                    + " SELECT id FROM subtree";
+            boolean leafGone;
+            try (PreparedStatement select = c.prepareStatement("SELECT leaf_id IN (" + subtree + ")"
+                    + " FROM conversations WHERE id = ?")) {
+                select.setString(1, messageId);
+                select.setString(2, conversationId);
+                try (ResultSet row = select.executeQuery()) {
+                    leafGone = row.next() && row.getBoolean(1);
+                }
+            }
+            update(c, "DELETE FROM messages WHERE id IN (" + subtree + ")", messageId);
+            update(c, "UPDATE conversations SET updated = ? WHERE id = ?", now, conversationId);
+            if (leafGone) {
+                String leaf = parentId;
+                try (PreparedStatement sibling = c.prepareStatement("SELECT id FROM messages"
+                        + " WHERE conversation_id = ? AND parent_id IS ? ORDER BY seq DESC LIMIT 1")) {
+                    sibling.setString(1, conversationId);
+                    sibling.setString(2, parentId);
+                    try (ResultSet row = sibling.executeQuery()) {
+                        if (row.next()) {
+                            leaf = newestLeafUnder(c, row.getString(1));
+                        }
+                    }
+                }
+                update(c, "UPDATE conversations SET leaf_id = ? WHERE id = ?", leaf, conversationId);
             }
         });
     }
 
     /**
-     * Truncating and deleting name only a message, so which conversation's next position changed
-     * is known only on the writer thread; the next append reads it afresh instead.
+     * Selecting and deleting name only a message, so which conversation's leaf changed is known
+     * only on the writer thread; the next append reads it afresh instead.
      */
     private void forgetPositions() {
         synchronized (cursors) {
@@ -846,20 +967,37 @@ public final class SqliteConversationStore implements ConversationStore {
         ConversationRecord conversation = new ConversationRecord(id, original.title(), original.created(),
                 original.updated(), original.model(),
                 original.settings() == null ? ConversationSettings.DEFAULTS : original.settings());
+        boolean tree = archive.messages().stream().anyMatch(m -> m.parentId() != null);
+        Map<String, MessageRecord> added = new HashMap<>();
         List<MessageRecord> messages = new ArrayList<>();
+        MessageRecord leaf = null;
         for (MessageRecord m : archive.messages()) {
-            String messageId = taken ? UUID.randomUUID().toString() : m.id();
-            messages.add(new MessageRecord(messageId, id, messages.size(), m.role(), m.content(), m.reasoning(),
-                    m.created(), m.model(), m.stats(), m.finish()));
+            MessageRecord previous = messages.isEmpty() ? null : messages.getLast();
+            // a parent that is not earlier in the file cannot be honoured: the message follows the one before
+            MessageRecord parent = !tree ? previous
+                    : m.parentId() == null ? null : added.getOrDefault(m.parentId(), previous);
+            MessageRecord message = new MessageRecord(taken ? UUID.randomUUID().toString() : m.id(), id,
+                    parent == null ? 0 : parent.position() + 1, m.role(), m.content(), m.reasoning(), m.created(),
+                    m.model(), m.stats(), m.finish(), parent == null ? null : parent.id());
+            added.put(m.id(), message);
+            messages.add(message);
+            if (m.id().equals(archive.selectedLeafId())) {
+                leaf = message;
+            }
         }
+        if (leaf == null && !messages.isEmpty()) {
+            leaf = messages.getLast();
+        }
+        String leafId = leaf == null ? null : leaf.id();
         synchronized (cursors) {
-            cursors.put(id, new Cursor(conversation.model(), messages.size()));
+            cursors.put(id, new Cursor(conversation.model(), leafId, leaf == null ? -1 : leaf.position()));
         }
         write(c -> {
             insertConversation(c, conversation);
             for (MessageRecord message : messages) {
                 insertMessage(c, message);
             }
+            update(c, "UPDATE conversations SET leaf_id = ? WHERE id = ?", leafId, id);
         });
         return conversation;
     }

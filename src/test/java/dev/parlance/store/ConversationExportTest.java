@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.google.gson.JsonParser;
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import java.nio.file.Files;
@@ -52,6 +53,51 @@ class ConversationExportTest {
             assertThat(imported).isEqualTo(original.conversation());
             assertThat(ConversationExport.read(other, imported.id())).isEqualTo(original);
         }
+    }
+
+    @Test
+    void versionsAndBranchesSurviveExportAndImport() {
+        List<MessageRecord> path = store.messages(conversation.id(), 0, 10);
+        MessageRecord question = path.get(1);
+        store.append(conversation.id(), path.get(2).parentId(), Role.ASSISTANT, "A second version");
+        store.append(conversation.id(), question.parentId(), Role.USER, "Which is slower?");
+        store.select(path.get(4).id());
+        ConversationArchive original = ConversationExport.read(store, conversation.id());
+        String json = ConversationExport.toJson(original);
+
+        try (var other = SqliteConversationStore.open(dir.resolve("b"))) {
+            var imported = other.importConversation(ConversationExport.fromJson(json));
+
+            assertThat(other.messages(imported.id(), 0, 10)).extracting(MessageRecord::content)
+                    .containsExactly("You are terse.", "Which is faster?\n\nBe honest.", "It depends on the *workload*.",
+                            "Go on", "Well");
+            assertThat(other.versions(path.get(2).id())).extracting(MessageRecord::content)
+                    .containsExactly("It depends on the *workload*.", "A second version");
+            assertThat(other.versions(question.id())).extracting(MessageRecord::content)
+                    .containsExactly("Which is faster?\n\nBe honest.", "Which is slower?");
+            assertThat(ConversationExport.read(other, imported.id())).isEqualTo(original);
+        }
+        // a reader that knows only Chat Completion (or an older Parlance) sees the selected path
+        var messages = JsonParser.parseString(json).getAsJsonObject().getAsJsonArray("messages");
+        assertThat(messages.asList()).extracting(m -> m.getAsJsonObject().get("content").getAsString())
+                .containsExactly("You are terse.", "Which is faster?\n\nBe honest.", "It depends on the *workload*.",
+                        "Go on", "Well");
+    }
+
+    @Test
+    void anExportWithoutParentsImportsAsOneChain() {
+        String json = """
+                {"format": "parlance-conversation", "version": 1, "title": "Old", "messages": [
+                  {"role": "user", "content": "one", "metadata": {"id": "u1"}},
+                  {"role": "assistant", "content": "two", "metadata": {"id": "a1", "finish_reason": "stop"}},
+                  {"role": "user", "content": "three", "metadata": {"id": "u2"}}
+                ]}""";
+
+        var imported = store.importConversation(ConversationExport.fromJson(json));
+
+        assertThat(store.messages(imported.id(), 0, 10))
+                .extracting(MessageRecord::id, MessageRecord::position, MessageRecord::parentId)
+                .containsExactly(tuple("u1", 0, null), tuple("a1", 1, "u1"), tuple("u2", 2, "a1"));
     }
 
     @Test

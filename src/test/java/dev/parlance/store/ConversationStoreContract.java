@@ -96,12 +96,92 @@ abstract class ConversationStoreContract {
     }
 
     @Test
-    void deletingAMessageRenumbersTheRest() {
+    void deletingAMessageRemovesItsSubtree() {
         ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
-        MessageRecord one = store.append(c.id(), Role.USER, "one");
-        store.append(c.id(), Role.ASSISTANT, "two");
-        store.deleteMessage(one.id());
-        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::position).containsExactly(0);
+        store.append(c.id(), Role.USER, "one");
+        MessageRecord two = store.append(c.id(), Role.ASSISTANT, "two");
+        store.append(c.id(), Role.USER, "three");
+        store.deleteMessage(two.id());
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content).containsExactly("one");
+        assertThat(store.tree(c.id())).extracting(MessageRecord::content).containsExactly("one");
+        assertThat(store.append(c.id(), Role.ASSISTANT, "two again").position()).isEqualTo(1);
+    }
+
+    @Test
+    void aMessageAppendedUnderTheSameParentIsANewVersionAndIsSelected() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord question = store.append(c.id(), Role.USER, "question");
+        MessageRecord first = store.append(c.id(), Role.ASSISTANT, "first answer");
+        MessageRecord second = store.append(c.id(), question.id(), Role.ASSISTANT, "second answer");
+
+        assertThat(second.parentId()).isEqualTo(question.id());
+        assertThat(second.position()).isEqualTo(1);
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content)
+                .containsExactly("question", "second answer");
+        assertThat(store.messageCount(c.id())).isEqualTo(2);
+        assertThat(store.versions(first.id())).extracting(MessageRecord::id).containsExactly(first.id(), second.id());
+        assertThat(store.versions(question.id())).extracting(MessageRecord::id).containsExactly(question.id());
+        assertThat(store.tree(c.id())).hasSize(3);
+    }
+
+    @Test
+    void selectingAnEarlierVersionShowsItsNewestDescendants() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord question = store.append(c.id(), Role.USER, "question");
+        MessageRecord first = store.append(c.id(), Role.ASSISTANT, "first");
+        store.append(c.id(), Role.USER, "follow-up");
+        MessageRecord older = store.append(c.id(), Role.ASSISTANT, "older reply");
+        MessageRecord newer = store.append(c.id(), older.parentId(), Role.ASSISTANT, "newer reply");
+        store.append(c.id(), question.id(), Role.ASSISTANT, "second");
+
+        store.select(first.id());
+
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::id)
+                .containsExactly(question.id(), first.id(), older.parentId(), newer.id());
+        assertThat(store.append(c.id(), Role.USER, "after the newer reply").parentId()).isEqualTo(newer.id());
+    }
+
+    @Test
+    void anEditedFirstMessageIsABranchOfItsOwn() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord original = store.append(c.id(), Role.USER, "original");
+        store.append(c.id(), Role.ASSISTANT, "reply to the original");
+        MessageRecord edited = store.append(c.id(), null, Role.USER, "edited");
+
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content).containsExactly("edited");
+        assertThat(store.versions(edited.id())).extracting(MessageRecord::content).containsExactly("original", "edited");
+
+        store.select(original.id());
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content)
+                .containsExactly("original", "reply to the original");
+    }
+
+    @Test
+    void deletingTheSelectedVersionShowsTheNewestOtherOne() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord question = store.append(c.id(), Role.USER, "question");
+        store.append(c.id(), Role.ASSISTANT, "first");
+        store.append(c.id(), question.id(), Role.ASSISTANT, "second");
+        MessageRecord third = store.append(c.id(), question.id(), Role.ASSISTANT, "third");
+
+        store.deleteMessage(third.id());
+        assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content)
+                .containsExactly("question", "second");
+
+        store.deleteMessage(question.id());
+        assertThat(store.messages(c.id(), 0, 10)).isEmpty();
+        assertThat(store.tree(c.id())).isEmpty();
+        assertThat(store.append(c.id(), Role.USER, "again").parentId()).isNull();
+    }
+
+    @Test
+    void searchFindsMessagesOnBranchesThatAreNotShown() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord question = store.append(c.id(), Role.USER, "question");
+        MessageRecord hidden = store.append(c.id(), Role.ASSISTANT, "armadillos roll up");
+        store.append(c.id(), question.id(), Role.ASSISTANT, "pangolins roll up");
+
+        assertThat(store.search("armadillos", 10)).extracting(SearchHit::messageId).containsExactly(hidden.id());
     }
 
     @Test

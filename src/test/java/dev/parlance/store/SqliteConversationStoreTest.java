@@ -271,18 +271,21 @@ class SqliteConversationStoreTest {
     }
 
     @Test
-    void deletingAMessageKeepsPositionsConsecutive() {
-        var conversation = store.create("Edit", null, null);
-        store.append(conversation.id(), Role.USER, "a");
-        var b = store.append(conversation.id(), Role.USER, "b");
-        store.append(conversation.id(), Role.USER, "c");
+    void versionsAndBranchesSurviveARestart() {
+        var conversation = store.create("Tree", null, null);
+        var question = store.append(conversation.id(), Role.USER, "question");
+        var first = store.append(conversation.id(), Role.ASSISTANT, "first");
+        store.append(conversation.id(), question.id(), Role.ASSISTANT, "second");
+        store.select(first.id());
 
-        store.deleteMessage(b.id());
-        store.append(conversation.id(), Role.USER, "d");
+        reopen();
 
-        assertThat(store.messages(conversation.id(), 0, 10))
-                .extracting(MessageRecord::content, MessageRecord::position)
-                .containsExactly(tuple("a", 0), tuple("c", 1), tuple("d", 2));
+        assertThat(store.messages(conversation.id(), 0, 10)).extracting(MessageRecord::content)
+                .containsExactly("question", "first");
+        assertThat(store.versions(first.id())).extracting(MessageRecord::content).containsExactly("first", "second");
+        assertThat(store.append(conversation.id(), Role.USER, "follow-up"))
+                .satisfies(m -> assertThat(m.parentId()).isEqualTo(first.id()))
+                .satisfies(m -> assertThat(m.position()).isEqualTo(2));
     }
 
     @Test
