@@ -41,7 +41,7 @@ final class ChatRepl {
     private static final String HELP = String.join("\n",
             "/reset          start a new conversation (the system prompt stays)",
             "/system TEXT    set the system prompt (/system alone removes it)",
-            "/regenerate     write the last answer again",
+            "/regenerate     write the last answer again (the earlier one stays as a version)",
             "/inspect        show the exact prompt of the last answer and its tokens per message",
             "/exit, /quit    leave (so does end of input)",
             "Ctrl+C stops an answer while it is written; at the prompt it quits.");

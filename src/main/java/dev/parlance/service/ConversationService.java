@@ -12,7 +12,9 @@ import dev.parlance.store.MessageRecord;
 import dev.parlance.store.MessageStats;
 import dev.parlance.store.StoreException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,6 +28,11 @@ import java.util.function.Supplier;
  * (the store's writer decides how often text reaches the disk; nothing here throttles), and stops,
  * regenerates, edits and deletes. FX-free and thread-safe; the listener of an answer is called on
  * whichever thread writes it.
+ *
+ * <p>A conversation is a tree (see {@link ConversationStore}). Regenerating keeps the earlier
+ * answers as versions of the turn, and editing a user message starts a new branch beside it; both
+ * stay, and {@link #select} shows another. {@link #messages()} is the selected path, and the
+ * prompt is made of it.
  *
  * <p>A new conversation is named by its first message ({@link ConversationRecord#titleFrom}, the
  * rule imports use too); an untitled one by its next message.
@@ -112,7 +119,10 @@ public final class ConversationService {
         untitled = false;
     }
 
-    /** The open conversation's messages, oldest first, the answer being written with its text so far. */
+    /**
+     * The open conversation's selected path, oldest first, the answer being written with its text
+     * so far.
+     */
     public synchronized List<MessageRecord> messages() {
         load();
         return List.copyOf(messages);
@@ -182,59 +192,139 @@ public final class ConversationService {
                 store.rename(conversationId, title(content));
             }
             untitled = false;
-            user = store.append(conversationId, Role.USER, content);
+            String parentId = messages.isEmpty() ? null : messages.getLast().id();
+            user = store.append(conversationId, parentId, Role.USER, content);
             messages.add(user);
         }
         awaitCommitted();
         return new Exchange(created, user.id(), startAnswer(listener));
     }
 
-    /** Replaces the last answer with a new one. */
+    /**
+     * Writes the last answer again as a new version of its turn; the earlier ones stay.
+     *
+     * @return the new answer's id
+     */
     public String regenerate(ChatListener listener) {
         synchronized (this) {
             if (!canRegenerate()) {
                 throw new IllegalStateException("There is no answer to write again.");
             }
-            truncateFrom(messages.size() - 1);
+            messages.removeLast();
         }
         return startAnswer(listener);
     }
 
     /**
-     * Changes a user message, deletes everything after it, and asks again.
+     * Sends a changed copy of a user message as a new branch from the same point, and asks again.
+     * The message and what followed it stay, as the other branch.
      *
-     * @return the new answer's id
+     * @return the new user message's and answer's ids ({@code created} is null)
      */
-    public String editAndResend(String messageId, String text, ChatListener listener) {
+    public Exchange editAndResend(String messageId, String text, ChatListener listener) {
         String content = text.strip();
         if (content.isEmpty()) {
             throw new IllegalArgumentException("A message needs some text.");
         }
+        MessageRecord user;
         synchronized (this) {
             requireIdle();
             int index = indexOf(messageId);
-            if (messages.get(index).role() != Role.USER) {
+            MessageRecord edited = messages.get(index);
+            if (edited.role() != Role.USER) {
                 throw new IllegalArgumentException("Only a user message can be edited.");
             }
-            if (index + 1 < messages.size()) {
-                truncateFrom(index + 1);
-            }
-            store.editMessage(messageId, content);
-            messages.set(index, with(messages.get(index), content, "", null, null));
+            user = store.append(conversationId, edited.parentId(), Role.USER, content);
+            messages.subList(index, messages.size()).clear();
+            messages.add(user);
         }
         awaitCommitted();
-        return startAnswer(listener);
+        return new Exchange(null, user.id(), startAnswer(listener));
     }
 
-    /** Deletes one message; not the answer being written. */
-    public synchronized void delete(String messageId) {
-        Answer writing = current;
-        if (writing != null && writing.id.equals(messageId)) {
-            throw new IllegalStateException("The answer being written cannot be deleted; stop it first.");
+    /**
+     * Starts a new version of an answer's turn that keeps only the beginning of it (the token
+     * view's "continue from here"), and selects it. Nothing is generated: the new version is saved
+     * as {@link FinishReason#CANCELLED}, stopped after {@code prefixText}.
+     *
+     * @param answerId an answer of the open conversation's selected path
+     * @param prefixText the text the new version starts with, usually a prefix of the answer's
+     * @return the new version
+     */
+    public synchronized MessageRecord branchFrom(String answerId, String prefixText) {
+        requireIdle();
+        int index = indexOf(answerId);
+        MessageRecord answer = messages.get(index);
+        if (answer.role() != Role.ASSISTANT) {
+            throw new IllegalArgumentException("Only an answer can be continued from part of it.");
         }
-        int index = indexOf(messageId);
+        MessageRecord branch = store.append(conversationId, answer.parentId(), Role.ASSISTANT, prefixText);
+        store.updateMessage(branch.id(), prefixText, "", MessageStats.NONE, FinishReason.CANCELLED);
+        messages.subList(index, messages.size()).clear();
+        messages.add(with(branch, prefixText, "", MessageStats.NONE, FinishReason.CANCELLED));
+        return messages.getLast();
+    }
+
+    /**
+     * The versions of a message's turn, oldest first, the message among them: the answers it was
+     * regenerated into, or the edits of a question.
+     */
+    public List<MessageRecord> versions(String messageId) {
+        return store.versions(messageId);
+    }
+
+    /**
+     * Where a message of the selected path stands among the versions of its turn.
+     *
+     * @param index 0-based, in the order the versions were made
+     * @param count how many versions the turn has (1: no others)
+     * @param previousId the version before, or null
+     * @param nextId the version after, or null
+     */
+    public record Version(int index, int count, String previousId, String nextId) {}
+
+    /** For each message of the selected path (by id), where it stands among its versions; one read. */
+    public synchronized Map<String, Version> versionsOfPath() {
+        load();
+        Map<String, Version> versions = new HashMap<>();
+        if (conversationId == null) {
+            return versions;
+        }
+        Map<String, List<String>> siblings = new HashMap<>();
+        for (MessageRecord m : store.tree(conversationId)) {
+            siblings.computeIfAbsent(String.valueOf(m.parentId()), parent -> new ArrayList<>()).add(m.id());
+        }
+        for (MessageRecord m : messages) {
+            List<String> ids = siblings.getOrDefault(String.valueOf(m.parentId()), List.of(m.id()));
+            int index = Math.max(0, ids.indexOf(m.id()));
+            versions.put(m.id(), new Version(index, Math.max(1, ids.size()),
+                    index > 0 ? ids.get(index - 1) : null, index + 1 < ids.size() ? ids.get(index + 1) : null));
+        }
+        return versions;
+    }
+
+    /**
+     * Shows the path through a message (another version of a turn, or a search hit on another
+     * branch): from it on, the newest version of each later turn.
+     *
+     * @throws IllegalStateException while an answer is being written
+     */
+    public synchronized void select(String messageId) {
+        requireIdle();
+        store.select(messageId);
+        loaded = false;
+        load();
+    }
+
+    /**
+     * Deletes a message and everything after it on its branches; not while an answer is being
+     * written. Another version of the message, if any, is shown in its place.
+     */
+    public synchronized void delete(String messageId) {
+        indexOf(messageId);
+        requireIdle();
         store.deleteMessage(messageId);
-        messages.remove(index);
+        loaded = false;
     }
 
     /** Saves new settings with the open conversation, if it has been saved yet. */
@@ -258,7 +348,8 @@ public final class ConversationService {
         synchronized (this) {
             requireIdle();
             prompt = prompt();
-            MessageRecord record = store.append(conversationId, Role.ASSISTANT, "");
+            String parentId = messages.isEmpty() ? null : messages.getLast().id();
+            MessageRecord record = store.append(conversationId, parentId, Role.ASSISTANT, "");
             messages.add(record);
             answer = new Answer(record.id(), listener);
             current = answer;
@@ -307,11 +398,6 @@ public final class ConversationService {
         }
     }
 
-    private void truncateFrom(int index) {
-        store.truncateFrom(messages.get(index).id());
-        messages.subList(index, messages.size()).clear();
-    }
-
     private int indexOf(String messageId) {
         load();
         for (int i = 0; i < messages.size(); i++) {
@@ -325,7 +411,7 @@ public final class ConversationService {
     private static MessageRecord with(MessageRecord m, String content, String reasoning, MessageStats stats,
             FinishReason finish) {
         return new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content, reasoning,
-                m.created(), m.model(), stats == null ? m.stats() : stats, finish);
+                m.created(), m.model(), stats == null ? m.stats() : stats, finish, m.parentId());
     }
 
     private static MessageStats statsOf(GenerationStats stats) {

@@ -147,30 +147,112 @@ class ConversationServiceTest {
         assertThat(flag.get().getAsBoolean()).isTrue();
     }
 
-    @Test
-    void regeneratingReplacesTheLastAnswerAndAsksWithTheSameQuestion() {
-        service.send("Hi", new Heard());
-        last().listener().onText("first");
+    private void answer(String text) {
+        last().listener().onText(text);
         last().listener().onFinished(FinishReason.STOP, stats(1), 0);
-
-        service.regenerate(new Heard());
-
-        assertThat(last().prompt()).containsExactly(Message.user("Hi"));
-        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Hi", "");
     }
 
     @Test
-    void editingAMessageDropsWhatFollowedAndAsksAgain() {
+    void regeneratingKeepsTheEarlierAnswersAsVersionsOfTheTurn() {
         service.send("Hi", new Heard());
-        last().listener().onFinished(FinishReason.STOP, stats(0), 0);
+        answer("first");
+        String first = saved().get(1).id();
+
+        String second = service.regenerate(new Heard());
+        assertThat(last().prompt()).containsExactly(Message.user("Hi"));
+        answer("second");
+        service.regenerate(new Heard());
+        answer("third");
+
+        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Hi", "third");
+        assertThat(service.versions(first)).extracting(MessageRecord::content)
+                .containsExactly("first", "second", "third");
+        String third = saved().get(1).id();
+        assertThat(service.versionsOfPath().get(third)).isEqualTo(new ConversationService.Version(2, 3, second, null));
+
+        service.select(first);
+        assertThat(service.messages()).extracting(MessageRecord::content).containsExactly("Hi", "first");
+        service.send("And then?", new Heard());
+        assertThat(last().prompt()).containsExactly(Message.user("Hi"), Message.assistant("first"),
+                Message.user("And then?"));
+    }
+
+    @Test
+    void editingAMessageStartsABranchAndKeepsTheOldOne() {
+        service.send("Hi", new Heard());
+        answer("hello");
         String first = saved().getFirst().id();
         service.send("More", new Heard());
-        last().listener().onFinished(FinishReason.STOP, stats(0), 0);
+        answer("more");
 
-        service.editAndResend(first, "Hello", new Heard());
+        ConversationService.Exchange edit = service.editAndResend(first, "Hello", new Heard());
 
         assertThat(last().prompt()).containsExactly(Message.user("Hello"));
-        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Hello", "");
+        answer("hello again");
+        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Hello", "hello again");
+        assertThat(service.versions(edit.userMessageId())).extracting(MessageRecord::content)
+                .containsExactly("Hi", "Hello");
+        assertThat(service.versionsOfPath().get(edit.userMessageId()).previousId()).isEqualTo(first);
+
+        service.select(first);
+        assertThat(service.messages()).extracting(MessageRecord::content)
+                .containsExactly("Hi", "hello", "More", "more");
+    }
+
+    @Test
+    void deletingAMessageRemovesWhatFollowsItAndShowsAnotherVersion() {
+        service.send("Hi", new Heard());
+        answer("first");
+        service.regenerate(new Heard());
+        answer("second");
+        service.send("More", new Heard());
+        answer("more");
+        String second = saved().get(1).id();
+
+        service.delete(second);
+
+        assertThat(service.messages()).extracting(MessageRecord::content).containsExactly("Hi", "first");
+        assertThat(service.versionsOfPath().values()).allSatisfy(v -> assertThat(v.count()).isEqualTo(1));
+    }
+
+    @Test
+    void branchingFromPartOfAnAnswerKeepsThePrefixAsANewVersion() {
+        service.send("Tell a story", new Heard());
+        answer("Once upon a time there was a fox.");
+        String answer = saved().get(1).id();
+
+        MessageRecord branch = service.branchFrom(answer, "Once upon a time");
+
+        assertThat(branch.finish()).isEqualTo(FinishReason.CANCELLED);
+        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Tell a story", "Once upon a time");
+        assertThat(service.versions(answer)).extracting(MessageRecord::content)
+                .containsExactly("Once upon a time there was a fox.", "Once upon a time");
+    }
+
+    @Test
+    void versionsAndBranchesSurviveARestart() {
+        try (var sqlite = SqliteConversationStore.open(dir)) {
+            var before = new ConversationService(sqlite, this::ask, () -> "tiny", () -> settings);
+            before.send("Hi", new Heard());
+            answer("first");
+            before.regenerate(new Heard());
+            answer("second");
+            String first = before.messages().getFirst().id();
+            before.editAndResend(first, "Hello", new Heard());
+            answer("hello");
+            before.select(first);
+        }
+        try (var sqlite = SqliteConversationStore.open(dir)) {
+            var after = new ConversationService(sqlite, this::ask, () -> "tiny", () -> settings);
+            after.open(sqlite.conversations().getFirst().id());
+
+            assertThat(after.messages()).extracting(MessageRecord::content).containsExactly("Hi", "second");
+            String answer = after.messages().get(1).id();
+            assertThat(after.versions(answer)).extracting(MessageRecord::content).containsExactly("first", "second");
+            assertThat(after.versions(after.messages().getFirst().id())).extracting(MessageRecord::content)
+                    .containsExactly("Hi", "Hello");
+            assertThat(sqlite.search("hello", 10)).isNotEmpty();
+        }
     }
 
     @Test

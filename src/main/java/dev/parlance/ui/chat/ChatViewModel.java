@@ -10,12 +10,14 @@ import dev.parlance.service.ConversationService;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationStore;
+import dev.parlance.store.MessageRecord;
 import dev.parlance.ui.FxTextBuffer;
 import dev.parlance.ui.models.ModelsViewModel;
 import dev.parlance.ui.settings.SettingsViewModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
@@ -63,6 +65,7 @@ public final class ChatViewModel {
     private MessageViewModel currentReply; // FX thread only; the answer being written, or null
     private long currentId;              // FX thread only; guards against stale callbacks
     private long openId;                 // FX thread only; guards against a slow read of an old conversation
+    private Map<String, ConversationService.Version> versions = Map.of();   // FX thread only
 
     /**
      * @param inference writes the answers
@@ -173,14 +176,60 @@ public final class ChatViewModel {
         if (id == null) {
             return;
         }
-        CompletableFuture.supplyAsync(conversation::messages, io)
-                .thenAcceptAsync(records -> {
-                    if (ticket != openId) {
-                        return;
+        CompletableFuture.supplyAsync(this::transcript, io)
+                .thenAcceptAsync(transcript -> {
+                    if (ticket == openId) {
+                        show(transcript);
                     }
-                    messages.setAll(records.stream().map(MessageViewModel::of).collect(Collectors.toList()));
-                    markLastAnswer();
                 }, fxThread);
+    }
+
+    /** A conversation's selected path with where each message stands among its versions. */
+    private record Transcript(List<MessageRecord> messages, Map<String, ConversationService.Version> versions) {}
+
+    private Transcript transcript() {
+        return new Transcript(conversation.messages(), conversation.versionsOfPath());
+    }
+
+    private void show(Transcript transcript) {
+        messages.setAll(transcript.messages().stream().map(MessageViewModel::of).collect(Collectors.toList()));
+        versions = transcript.versions();
+        showVersions();
+        markLastAnswer();
+    }
+
+    private void showVersions() {
+        for (MessageViewModel m : messages) {
+            ConversationService.Version version = m.getId() == null ? null : versions.get(m.getId());
+            if (version != null) {
+                m.setVersion(version.index(), version.count());
+            }
+        }
+    }
+
+    /** Whether a message's versions can be browsed now: it has others, and no answer is being written. */
+    public boolean canShowVersions(MessageViewModel message) {
+        return message.getVersionCount() > 1 && (state.get() == State.IDLE || state.get() == State.ERROR
+                || state.get() == State.NO_MODEL) && messages.contains(message);
+    }
+
+    /**
+     * Shows the version of a message's turn {@code step} places away (-1 the one before, 1 the one
+     * after), with the newest version of each later turn.
+     */
+    public void showVersion(MessageViewModel message, int step) {
+        ConversationService.Version version = message.getId() == null ? null : versions.get(message.getId());
+        if (version == null || !canShowVersions(message)) {
+            return;
+        }
+        int target = version.index() + step;
+        String id = target == version.index() - 1 ? version.previousId()
+                : target == version.index() + 1 ? version.nextId() : null;
+        if (id != null) {
+            ++openId;
+            conversation.select(id);
+            show(transcript());
+        }
     }
 
     /** Sends the draft and starts the answer; the conversation service saves the message first. */
@@ -218,7 +267,7 @@ public final class ChatViewModel {
         return (state.get() == State.IDLE || state.get() == State.ERROR) && lastAnswer() != null;
     }
 
-    /** Replaces the last answer with a new one. */
+    /** Writes the last answer again as a new version of its turn; the earlier ones stay. */
     public void regenerate() {
         if (!canRegenerate()) {
             return;
@@ -227,6 +276,7 @@ public final class ChatViewModel {
         MessageViewModel reply = beginAnswer();
         try {
             reply.setId(conversation.regenerate(listenerFor(reply)));
+            refreshVersions();
         } catch (RuntimeException e) {
             fail(e);
         }
@@ -238,32 +288,57 @@ public final class ChatViewModel {
                 && messages.contains(message);
     }
 
-    /** Changes a user message, drops everything after it, and asks again. */
+    /**
+     * Sends a changed copy of a user message and asks again: a new branch from there. The message
+     * and what followed it stay, as the other branch.
+     */
     public void editAndResend(MessageViewModel message, String newText) {
         if (!canEdit(message) || newText == null || newText.isBlank()) {
             return;
         }
         int index = messages.indexOf(message);
-        messages.remove(index + 1, messages.size());
-        message.setText(newText.strip());
+        messages.remove(index, messages.size());
+        MessageViewModel edited = MessageViewModel.user(newText.strip());
+        messages.add(edited);
         MessageViewModel reply = beginAnswer();
         try {
-            reply.setId(conversation.editAndResend(message.getId(), newText, listenerFor(reply)));
+            ConversationService.Exchange exchange =
+                    conversation.editAndResend(message.getId(), newText, listenerFor(reply));
+            edited.setId(exchange.userMessageId());
+            reply.setId(exchange.answerId());
+            refreshVersions();
         } catch (RuntimeException e) {
             fail(e);
         }
     }
 
-    /** Deletes one message (not the one being written). */
+    /** Whether a message can be deleted now: not while an answer is being written. */
+    public boolean canDelete(MessageViewModel message) {
+        return state.get() != State.GENERATING && messages.contains(message);
+    }
+
+    /**
+     * Deletes a message and everything after it, on every branch; another version of it, if any,
+     * is shown in its place.
+     */
     public void delete(MessageViewModel message) {
-        if (message.isStreaming() || !messages.contains(message)) {
+        if (!canDelete(message)) {
             return;
         }
-        if (message.getId() != null) {
-            conversation.delete(message.getId());
+        if (message.getId() == null) {
+            messages.remove(message);
+            markLastAnswer();
+            return;
         }
-        messages.remove(message);
-        markLastAnswer();
+        ++openId;
+        conversation.delete(message.getId());
+        show(transcript());
+    }
+
+    /** Reads again where each message stands among its versions, after a new version was started. */
+    private void refreshVersions() {
+        versions = conversation.versionsOfPath();
+        showVersions();
     }
 
     /** The text of the last answer, or empty. */

@@ -52,6 +52,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private final ResourceBundle bundle;
     private final DialogService dialogs;
     private final Label role = new Label();
+    private final VersionSwitcher versions;
     private final Button copy;
     private final Button edit;
     private final Button regenerate;
@@ -82,6 +83,8 @@ final class MessageCell extends ListCell<MessageViewModel> {
         delete = action("message.delete", () -> delete(chat, dialogs, bundle, getItem()));
         edit.disableProperty().bind(chat.canStopProperty());
         regenerate.disableProperty().bind(chat.canStopProperty());
+        delete.disableProperty().bind(chat.canStopProperty());
+        versions = new VersionSwitcher(chat, bundle);
         role.getStyleClass().add("message-role");
         role.setMinWidth(Region.USE_PREF_SIZE);
         var spacer = new Region();
@@ -95,10 +98,12 @@ final class MessageCell extends ListCell<MessageViewModel> {
         more.setAccessibleText(bundle.getString("message.more"));
         more.setOnShowing(e -> mirrorButtons(more.getItems()));
         // decided at layout, when the buttons have their skins and so their widths
-        var header = new HBox(8, role, spacer, actions, more) {
+        var header = new HBox(8, role, versions, spacer, actions, more) {
             @Override
             protected void layoutChildren() {
-                boolean narrow = getWidth() < role.prefWidth(-1) + getSpacing() + actions.prefWidth(-1);
+                double versionsWidth = versions.isManaged() ? versions.prefWidth(-1) + getSpacing() : 0;
+                boolean narrow = getWidth() < role.prefWidth(-1) + versionsWidth + getSpacing()
+                        + actions.prefWidth(-1);
                 if (narrow != more.isVisible()) {
                     show(actions, !narrow);
                     show(more, narrow);
@@ -211,12 +216,12 @@ final class MessageCell extends ListCell<MessageViewModel> {
             frame.pseudoClassStateChanged(ERROR, item.isFailed());
             footer.pseudoClassStateChanged(ERROR, item.isFailed());
             show(regenerate, item.isLastAnswer() && !streaming);
-            delete.setDisable(streaming);
             footer.setText(footerOf(item));
             show(footer, !footer.getText().isEmpty());
             card.setAccessibleText(streaming ? role.getText() : role.getText() + ": " + item.getText());
         }, item.streamingProperty(), item.errorProperty(), item.finishProperty(), item.lastAnswerProperty(),
                 item.statsProperty());
+        unbind.add(versions.show(item));
         setGraphic(card);
     }
 

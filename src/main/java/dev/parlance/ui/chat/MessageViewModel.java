@@ -7,6 +7,8 @@ import dev.parlance.store.MessageRecord;
 import dev.parlance.store.MessageStats;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyIntegerProperty;
+import javafx.beans.property.ReadOnlyIntegerWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
@@ -23,6 +25,8 @@ public final class MessageViewModel {
     private final ReadOnlyObjectWrapper<FinishReason> finish = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<GenerationStats> stats = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyBooleanWrapper lastAnswer = new ReadOnlyBooleanWrapper(false);
+    private final ReadOnlyIntegerWrapper versionIndex = new ReadOnlyIntegerWrapper(0);
+    private final ReadOnlyIntegerWrapper versionCount = new ReadOnlyIntegerWrapper(1);
 
     private MessageViewModel(Role role, String text) {
         this.role = role;
@@ -136,6 +140,29 @@ public final class MessageViewModel {
 
     void setLastAnswer(boolean last) {
         lastAnswer.set(last);
+    }
+
+    /** Which version of its turn this message is, 0-based (regenerated answers, edited questions). */
+    public ReadOnlyIntegerProperty versionIndexProperty() {
+        return versionIndex.getReadOnlyProperty();
+    }
+
+    public int getVersionIndex() {
+        return versionIndex.get();
+    }
+
+    /** How many versions its turn has; 1 when it was never regenerated or edited. */
+    public ReadOnlyIntegerProperty versionCountProperty() {
+        return versionCount.getReadOnlyProperty();
+    }
+
+    public int getVersionCount() {
+        return versionCount.get();
+    }
+
+    void setVersion(int index, int count) {
+        versionIndex.set(index);
+        versionCount.set(count);
     }
 
     void appendText(String delta) {

@@ -250,7 +250,7 @@ class ChatViewModelTest {
     }
 
     @Test
-    void editingAndResendingDropsEverythingAfterTheMessage() {
+    void editingAndResendingStartsABranchThatCanBeFlippedBack() {
         loadModel();
         Request r = send("Hi");
         r.listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(1), 0);
@@ -258,11 +258,36 @@ class ChatViewModelTest {
         s.listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(1), 0);
         MessageViewModel first = chat.getMessages().get(0);
         chat.editAndResend(first, "Hello instead");
-        assertThat(chat.getMessages()).hasSize(2);
-        assertThat(first.getText()).isEqualTo("Hello instead");
+        assertThat(chat.getMessages()).extracting(MessageViewModel::getText).containsExactly("Hello instead", "");
         assertThat(inference.lastRequest().messages).containsExactly(Message.user("Hello instead"));
-        assertThat(store.messages(chat.getConversationId(), 0, 10)).extracting(MessageRecord::content)
-                .containsExactly("Hello instead", "");
+        inference.lastRequest().listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(1), 0);
+        MessageViewModel edited = chat.getMessages().get(0);
+        assertThat(edited.getVersionIndex()).isEqualTo(1);
+        assertThat(edited.getVersionCount()).isEqualTo(2);
+
+        chat.showVersion(edited, -1);
+
+        assertThat(chat.getMessages()).extracting(MessageViewModel::getText).containsExactly("Hi", "", "Second", "");
+        assertThat(chat.getMessages().get(0).getVersionIndex()).isZero();
+    }
+
+    @Test
+    void regeneratingAddsAVersionOfTheAnswer() {
+        loadModel();
+        Request r = send("Hi");
+        r.listener.onText("one");
+        r.listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(1), 0);
+        chat.regenerate();
+        inference.lastRequest().listener.onText("two");
+        inference.lastRequest().listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(1), 0);
+        MessageViewModel answer = chat.getMessages().get(1);
+        assertThat(answer.getVersionIndex()).isEqualTo(1);
+        assertThat(answer.getVersionCount()).isEqualTo(2);
+
+        chat.showVersion(answer, -1);
+
+        assertThat(chat.getMessages().get(1).getText()).isEqualTo("one");
+        assertThat(chat.getMessages().get(1).getVersionIndex()).isZero();
     }
 
     @Test
