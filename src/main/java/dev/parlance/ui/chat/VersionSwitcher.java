@@ -57,6 +57,7 @@ final class VersionSwitcher extends HBox {
             message.versionIndexProperty().removeListener(listener);
             message.versionCountProperty().removeListener(listener);
             item = null;
+            update();
         };
     }
 
