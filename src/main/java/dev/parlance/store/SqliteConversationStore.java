@@ -3,28 +3,18 @@ package dev.parlance.store;
 import dev.parlance.AppDirectories;
 import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
-import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,9 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteErrorCode;
-import org.sqlite.SQLiteException;
 
 /**
  * The conversation store in one SQLite file, {@value #FILE_NAME} in the data directory.
@@ -51,35 +38,25 @@ import org.sqlite.SQLiteException;
  * started; answers that were streaming when the last process died are marked {@link
  * FinishReason#INTERRUPTED}. A soft-deleted conversation can be restored until this store closes,
  * which deletes it for good.
+ *
+ * <p>This class is the facade; the work is split by responsibility: {@link StoreFile} opens,
+ * checks, repairs or moves aside and upgrades the file, {@link StoreReads} reads and searches, and
+ * {@link StoreWrites} holds the SQL the {@link StoreWriter} thread runs. What the facade keeps in
+ * memory is what {@link #append} needs without waiting for the disk (each conversation's model and
+ * selected leaf) and which answers are finished or deleted this session.
  */
 public final class SqliteConversationStore implements ConversationStore {
     /** The database's file name inside the data directory. */
     public static final String FILE_NAME = "parlance.db";
 
-    private static final int BUSY_TIMEOUT_MILLIS = 5000;
-    /** Soft deletes older than this are left over from a session that crashed, and are purged on open. */
-    private static final Duration LEFTOVER_DELETE_AGE = Duration.ofDays(1);
-    private static final DateTimeFormatter ASIDE_STAMP =
-            DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
-    private static final String MESSAGE_COLUMNS = "id, conversation_id, position, role, content, reasoning,"
-            + " created, model, tokens, ttft_millis, tokens_per_second, finish, parent_id";
-    private static final String CONVERSATION_COLUMNS = "id, title, created, updated, model, settings";
-    /** The ids of a conversation's selected path, leaf first; one parameter, the conversation's id. */
-    private static final String PATH = "WITH RECURSIVE path (id) AS ("
-            + " SELECT leaf_id FROM conversations WHERE id = ? AND leaf_id IS NOT NULL"
-            + " UNION ALL SELECT m.parent_id FROM messages m JOIN path ON m.id = path.id"
-            + " WHERE m.parent_id IS NOT NULL) SELECT id FROM path";
-
     private final Path file;
     private final Clock clock;
     private final Path movedAside;
-    private final Connection reader;
+    private final StoreReads reads;
     private final Connection writerConnection;
     private final StoreWriter writer;
     private final List<Consumer<StoreException>> errorListeners = new CopyOnWriteArrayList<>();
 
-    /** Streamed text not yet written, so that reads show it at once. */
-    private final Map<String, Partial> partials = new ConcurrentHashMap<>();
     /** Per conversation, what {@link #append} needs without waiting for the disk; guarded by itself. */
     private final Map<String, Cursor> cursors = new HashMap<>();
     private final Set<String> deletedThisSession = ConcurrentHashMap.newKeySet();
@@ -87,8 +64,6 @@ public final class SqliteConversationStore implements ConversationStore {
     private final Set<String> finishedThisSession = ConcurrentHashMap.newKeySet();
     private final Thread flushAtExit;
     private volatile boolean closed;
-
-    private record Partial(String content, String reasoning, MessageStats stats) {}
 
     /** The model and the selected leaf of a conversation, as its queued writes leave them. */
     private static final class Cursor {
@@ -104,19 +79,13 @@ public final class SqliteConversationStore implements ConversationStore {
         }
     }
 
-    @FunctionalInterface
-    private interface Query<T> {
-        T run(Connection connection) throws SQLException;
-    }
-
-    private SqliteConversationStore(Path file, Clock clock, Path movedAside, Connection writerConnection,
-            Connection reader) {
-        this.file = file;
+    private SqliteConversationStore(StoreFile.Opened opened, Clock clock) {
+        this.file = opened.file();
         this.clock = clock;
-        this.movedAside = movedAside;
-        this.reader = reader;
-        this.writerConnection = writerConnection;
+        this.movedAside = opened.movedAside();
+        this.writerConnection = opened.writer();
         this.writer = new StoreWriter(writerConnection, file, this::report);
+        this.reads = new StoreReads(opened.reader(), file, writer, () -> closed);
         // a logout or Ctrl+C (SIGTERM, SIGINT) runs shutdown hooks: save the last streamed text too
         this.flushAtExit = new Thread(this::flushQuietly, "store-flush-at-exit");
         Runtime.getRuntime().addShutdownHook(flushAtExit);
@@ -147,163 +116,13 @@ public final class SqliteConversationStore implements ConversationStore {
 
     /** With a given clock, so tests can order conversations by update time without waiting. */
     static SqliteConversationStore open(Path dataDirectory, Clock clock) {
+        StoreFile.Opened opened = StoreFile.open(dataDirectory);
         try {
-            Files.createDirectories(dataDirectory);
-        } catch (FileAlreadyExistsException e) {
-            throw new StoreException(StoreException.Reason.NOT_WRITABLE, "Could not keep conversations in "
-                    + dataDirectory + " because a file of that name is in the way. Choose another data folder.", e);
-        } catch (IOException e) {
-            throw new StoreException(StoreException.Reason.NOT_WRITABLE, "Could not create the folder "
-                    + dataDirectory + " for your conversations (" + e.getMessage() + ").", e);
-        }
-        Path file = dataDirectory.resolve(FILE_NAME);
-        if (Files.isDirectory(file)) {
-            throw new StoreException(StoreException.Reason.OTHER, "Could not open your conversations because "
-                    + file + " is a folder, where Parlance keeps its conversation database. Move or rename that"
-                    + " folder, then start Parlance again.");
-        }
-        try {
-            return open(dataDirectory, file, clock);
-        } catch (StoreException e) {
-            // a new database on a full disk fails in many ways (an upgrade with no transaction, an I/O error)
-            if (e.reason() != StoreException.Reason.DISK_FULL && !StoreException.nearlyFull(dataDirectory)) {
-                throw e;
-            }
-            throw new StoreException(StoreException.Reason.DISK_FULL, "Could not open your conversations because"
-                    + " the disk that holds " + dataDirectory + " is full. Free some space on it, then start"
-                    + " Parlance again.", e.getCause());
-        }
-    }
-
-    private static SqliteConversationStore open(Path dataDirectory, Path file, Clock clock) {
-        Path movedAside = null;
-        if (Files.exists(file) && isDamaged(file)) {
-            movedAside = moveAside(file);
-        }
-        Connection writerConnection = null;
-        Connection reader = null;
-        try {
-            writerConnection = connect(file);
-            upgrade(writerConnection, file);
-            tidyAfterLastSession(writerConnection);
-            reader = connect(file);
-            return new SqliteConversationStore(file, clock, movedAside, writerConnection, reader);
-        } catch (SQLException e) {
-            closeQuietly(writerConnection);
-            closeQuietly(reader);
-            throw StoreException.from(e, "open your conversations", file);
+            return new SqliteConversationStore(opened, clock);
         } catch (RuntimeException e) {
-            closeQuietly(writerConnection);
-            closeQuietly(reader);
+            StoreFile.closeQuietly(opened.writer());
+            StoreFile.closeQuietly(opened.reader());
             throw e;
-        }
-    }
-
-    private static void upgrade(Connection connection, Path file) throws SQLException {
-        int from = Migrations.version(connection);
-        try {
-            Migrations.migrate(connection, file, Migrations.LATEST);
-        } catch (SQLException e) {
-            StoreException problem = StoreException.from(e, "upgrade your conversations", file);
-            if (problem.isTemporary()) {
-                throw problem;
-            }
-            throw new StoreException(StoreException.Reason.OTHER, "Could not upgrade the conversations in " + file
-                    + " from database version " + from + " to " + Migrations.LATEST + " (" + e.getMessage()
-                    + "). The file was left as it was; an older Parlance can still open it.", e);
-        }
-    }
-
-    /**
-     * Looks at an existing file without changing it: read-only, so that a newer version's file
-     * stays byte for byte as it was.
-     */
-    private static boolean isDamaged(Path file) {
-        SQLiteConfig config = new SQLiteConfig();
-        config.setReadOnly(true);
-        config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
-        try (Connection connection = DriverManager.getConnection(url(file), config.toProperties())) {
-            int version = Migrations.version(connection);
-            if (version > Migrations.LATEST) {
-                throw new NewerDatabaseException(file, version, Migrations.LATEST);
-            }
-            try (Statement statement = connection.createStatement();
-                    ResultSet rows = statement.executeQuery("PRAGMA quick_check")) {
-                return !(rows.next() && "ok".equals(rows.getString(1)) && !rows.next());
-            }
-        } catch (SQLException e) {
-            if (isDamage(e)) {
-                return true;
-            }
-            throw StoreException.from(e, "open your conversations", file);
-        }
-    }
-
-    private static boolean isDamage(SQLException e) {
-        if (!(e instanceof SQLiteException)) {
-            return false;
-        }
-        int primary = ((SQLiteException) e).getResultCode().code & 0xff;
-        return primary == SQLiteErrorCode.SQLITE_CORRUPT.code || primary == SQLiteErrorCode.SQLITE_NOTADB.code;
-    }
-
-    /** Renames the file (and its WAL and shared-memory files) to {@code parlance-damaged-<time>.db}. */
-    private static Path moveAside(Path file) {
-        String stamp = ASIDE_STAMP.format(Instant.now());
-        Path target = file.resolveSibling("parlance-damaged-" + stamp + ".db");
-        for (int n = 2; Files.exists(target); n++) {
-            target = file.resolveSibling("parlance-damaged-" + stamp + "-" + n + ".db");
-        }
-        try {
-            Files.move(file, target);
-            for (String suffix : List.of("-wal", "-shm")) {
-                Path companion = file.resolveSibling(file.getFileName() + suffix);
-                if (Files.exists(companion)) {
-                    Files.move(companion, target.resolveSibling(target.getFileName() + suffix));
-                }
-            }
-        } catch (IOException e) {
-            throw new StoreException(StoreException.Reason.DAMAGED, "The conversation database " + file
-                    + " is damaged, and it could not be moved aside to start a new one (" + e.getMessage()
-                    + "). Move or rename it yourself, then start Parlance again.", e);
-        }
-        return target;
-    }
-
-    private static Connection connect(Path file) throws SQLException {
-        SQLiteConfig config = new SQLiteConfig();
-        config.enforceForeignKeys(true);
-        config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
-        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        // FULL syncs the WAL on every commit: a power cut then loses nothing committed
-        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        return DriverManager.getConnection(url(file), config.toProperties());
-    }
-
-    private static String url(Path file) {
-        return "jdbc:sqlite:" + file.toAbsolutePath();
-    }
-
-    /** Marks answers that a dead process left streaming, and purges soft deletes it left behind. */
-    private static void tidyAfterLastSession(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.executeUpdate(
-                    "UPDATE messages SET finish = 'INTERRUPTED' WHERE role = 'ASSISTANT' AND finish IS NULL");
-        }
-        try (PreparedStatement purge = connection.prepareStatement(
-                "DELETE FROM conversations WHERE deleted IS NOT NULL AND deleted < ?")) {
-            purge.setLong(1, Instant.now().minus(LEFTOVER_DELETE_AGE).toEpochMilli());
-            purge.executeUpdate();
-        }
-    }
-
-    private static void closeQuietly(Connection connection) {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                // already failing with a better reason
-            }
         }
     }
 
@@ -343,21 +162,7 @@ public final class SqliteConversationStore implements ConversationStore {
         }
     }
 
-    // ---- reads
-
-    private <T> T read(String action, Query<T> query) {
-        if (closed) {
-            throw new StoreException(StoreException.Reason.OTHER, "The conversation store is closed.");
-        }
-        writer.awaitQueued();
-        synchronized (reader) {
-            try {
-                return query.run(reader);
-            } catch (SQLException e) {
-                throw StoreException.from(e, action, file);
-            }
-        }
-    }
+    // ---- reads: StoreReads
 
     @Override
     public List<ConversationRecord> conversations() {
@@ -366,145 +171,43 @@ public final class SqliteConversationStore implements ConversationStore {
 
     @Override
     public List<ConversationRecord> conversations(int offset, int limit) {
-        return read("list your conversations", c -> conversationList(c,
-                "WHERE deleted IS NULL ORDER BY updated DESC, rowid DESC LIMIT ? OFFSET ?", limit, offset));
+        return reads.conversations(offset, limit);
     }
 
     /** Soft-deleted conversations that can still be restored, most recently deleted first. */
     public List<ConversationRecord> deletedConversations() {
-        return read("list deleted conversations", c -> conversationList(c,
-                "WHERE deleted IS NOT NULL ORDER BY deleted DESC LIMIT ? OFFSET ?", Integer.MAX_VALUE, 0));
-    }
-
-    private static List<ConversationRecord> conversationList(Connection c, String where, int limit, int offset)
-            throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT " + CONVERSATION_COLUMNS + " FROM conversations " + where)) {
-            select.setInt(1, limit);
-            select.setInt(2, offset);
-            List<ConversationRecord> list = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    list.add(conversation(rows));
-                }
-            }
-            return list;
-        }
-    }
-
-    private static ConversationRecord conversation(ResultSet row) throws SQLException {
-        return new ConversationRecord(
-                row.getString(1),
-                row.getString(2),
-                Instant.ofEpochMilli(row.getLong(3)),
-                Instant.ofEpochMilli(row.getLong(4)),
-                row.getString(5),
-                SettingsJson.fromText(row.getString(6)));
+        return reads.deletedConversations();
     }
 
     /** The conversation with this id, unless it is soft-deleted (see {@link #deletedConversations()}). */
     @Override
     public Optional<ConversationRecord> conversation(String id) {
-        return read("read a conversation", c -> {
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ? AND deleted IS NULL")) {
-                select.setString(1, id);
-                try (ResultSet rows = select.executeQuery()) {
-                    return rows.next() ? Optional.of(conversation(rows)) : Optional.<ConversationRecord>empty();
-                }
-            }
-        });
+        return reads.conversation(id);
     }
 
     @Override
     public List<MessageRecord> messages(String conversationId, int offset, int limit) {
-        return read("read a conversation", c -> messageList(c, "SELECT " + MESSAGE_COLUMNS + " FROM messages"
-                + " WHERE id IN (" + PATH + ") ORDER BY position LIMIT ? OFFSET ?", conversationId, limit, offset));
+        return reads.messages(conversationId, offset, limit);
     }
 
     @Override
     public List<MessageRecord> tree(String conversationId) {
-        return read("read a conversation", c -> messageList(c, "SELECT " + MESSAGE_COLUMNS
-                + " FROM messages WHERE conversation_id = ? ORDER BY position, seq", conversationId));
+        return reads.tree(conversationId);
     }
 
     @Override
     public List<MessageRecord> versions(String messageId) {
-        return read("read a conversation", c -> messageList(c, "SELECT " + MESSAGE_COLUMNS + " FROM messages"
-                + " WHERE conversation_id = (SELECT conversation_id FROM messages WHERE id = ?)"
-                + " AND parent_id IS (SELECT parent_id FROM messages WHERE id = ?) ORDER BY seq",
-                messageId, messageId));
-    }
-
-    private List<MessageRecord> messageList(Connection c, String sql, Object... values) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement(sql)) {
-            for (int i = 0; i < values.length; i++) {
-                select.setObject(i + 1, values[i]);
-            }
-            List<MessageRecord> list = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    list.add(withPartial(message(rows)));
-                }
-            }
-            return list;
-        }
-    }
-
-    private MessageRecord withPartial(MessageRecord message) {
-        Partial partial = partials.get(message.id());
-        if (partial == null) {
-            return message;
-        }
-        return new MessageRecord(message.id(), message.conversationId(), message.position(), message.role(),
-                partial.content(), partial.reasoning(), message.created(), message.model(), partial.stats(), null,
-                message.parentId());
-    }
-
-    private static MessageRecord message(ResultSet row) throws SQLException {
-        String finish = row.getString(12);
-        return new MessageRecord(
-                row.getString(1),
-                row.getString(2),
-                row.getInt(3),
-                Role.valueOf(row.getString(4)),
-                row.getString(5),
-                row.getString(6),
-                Instant.ofEpochMilli(row.getLong(7)),
-                row.getString(8),
-                new MessageStats(row.getInt(9), row.getDouble(10), row.getDouble(11)),
-                finish == null ? null : FinishReason.valueOf(finish),
-                row.getString(13));
+        return reads.versions(messageId);
     }
 
     @Override
     public int messageCount(String conversationId) {
-        return read("count messages", c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT COUNT(*) FROM (" + PATH + ")")) {
-                select.setString(1, conversationId);
-                try (ResultSet rows = select.executeQuery()) {
-                    rows.next();
-                    return rows.getInt(1);
-                }
-            }
-        });
+        return reads.messageCount(conversationId);
     }
 
     /** How many answers of a conversation ended for each reason; answers still streaming are left out. */
     public Map<FinishReason, Integer> finishCounts(String conversationId) {
-        return read("count answers", c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT finish, COUNT(*) FROM messages"
-                    + " WHERE conversation_id = ? AND finish IS NOT NULL GROUP BY finish")) {
-                select.setString(1, conversationId);
-                Map<FinishReason, Integer> counts = new EnumMap<>(FinishReason.class);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        counts.put(FinishReason.valueOf(rows.getString(1)), rows.getInt(2));
-                    }
-                }
-                return counts;
-            }
-        });
+        return reads.finishCounts(conversationId);
     }
 
     /**
@@ -514,59 +217,12 @@ public final class SqliteConversationStore implements ConversationStore {
      */
     @Override
     public List<SearchHit> search(String query, int limit) {
-        String match = matchExpression(query);
-        if (match.isEmpty()) {
-            return List.of();
-        }
-        return read("search your conversations", c -> {
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT m.conversation_id, c.title, m.id, snippet(messages_fts, 0, '[[', ']]', '…', 16)"
-                            + " FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid"
-                            + " JOIN conversations c ON c.id = m.conversation_id"
-                            + " WHERE messages_fts MATCH ? AND c.deleted IS NULL ORDER BY rank LIMIT ?")) {
-                select.setString(1, match);
-                select.setInt(2, limit);
-                List<SearchHit> hits = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        hits.add(new SearchHit(
-                                rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)));
-                    }
-                }
-                return hits;
-            }
-        });
-    }
-
-    /**
-     * Turns what a person typed into an FTS5 query: each word quoted, so that characters FTS5
-     * treats as operators ({@code -}, {@code "}, {@code :}) are searched for, not parsed.
-     */
-    static String matchExpression(String query) {
-        List<String> terms = new ArrayList<>();
-        for (String word : query.strip().split("[\\s\\p{Punct}&&[^_]]+")) {
-            if (!word.isEmpty()) {
-                terms.add("\"" + word.replace("\"", "\"\"") + "\"");
-            }
-        }
-        if (terms.isEmpty()) {
-            return "";
-        }
-        int last = terms.size() - 1;
-        terms.set(last, terms.get(last) + "*");
-        return String.join(" ", terms);
+        return reads.search(query, limit);
     }
 
     /** An app-wide setting, as saved by {@link #putSetting}. */
     public Optional<String> setting(String key) {
-        return read("read a setting", c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT value FROM app_settings WHERE key = ?")) {
-                select.setString(1, key);
-                try (ResultSet rows = select.executeQuery()) {
-                    return rows.next() ? Optional.of(rows.getString(1)) : Optional.<String>empty();
-                }
-            }
-        });
+        return reads.setting(key);
     }
 
     // ---- writes
@@ -608,28 +264,15 @@ public final class SqliteConversationStore implements ConversationStore {
         synchronized (cursors) {
             cursors.put(record.id(), new Cursor(model, null, -1));
         }
-        write(c -> insertConversation(c, record));
+        write(c -> StoreWrites.insertConversation(c, record));
         return record;
-    }
-
-    private static void insertConversation(Connection c, ConversationRecord record) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO conversations (" + CONVERSATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, record.id());
-            insert.setString(2, record.title());
-            insert.setLong(3, record.created().toEpochMilli());
-            insert.setLong(4, record.updated().toEpochMilli());
-            insert.setString(5, record.model());
-            insert.setString(6, SettingsJson.toText(record.settings()));
-            insert.executeUpdate();
-        }
     }
 
     @Override
     public void rename(String conversationId, String title) {
         Objects.requireNonNull(title, "title");
         long now = now().toEpochMilli();
-        write(c -> update(c, "UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
+        write(c -> StoreWrites.update(c, "UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
                 title, now, conversationId));
     }
 
@@ -642,7 +285,7 @@ public final class SqliteConversationStore implements ConversationStore {
                 cursors.put(conversationId, new Cursor(model, cursor.leafId, cursor.leafPosition));
             }
         }
-        write(c -> update(c, "UPDATE conversations SET model = ?, settings = ? WHERE id = ?",
+        write(c -> StoreWrites.update(c, "UPDATE conversations SET model = ?, settings = ? WHERE id = ?",
                 model, json, conversationId));
     }
 
@@ -650,7 +293,7 @@ public final class SqliteConversationStore implements ConversationStore {
     public void delete(String conversationId) {
         deletedThisSession.add(conversationId);
         long now = now().toEpochMilli();
-        write(c -> update(c, "UPDATE conversations SET deleted = ? WHERE id = ?", now, conversationId));
+        write(c -> StoreWrites.update(c, "UPDATE conversations SET deleted = ? WHERE id = ?", now, conversationId));
     }
 
     /** Undoes {@link #delete}; the same as {@link #restore}. */
@@ -661,22 +304,13 @@ public final class SqliteConversationStore implements ConversationStore {
     @Override
     public void restore(String conversationId) {
         deletedThisSession.remove(conversationId);
-        write(c -> update(c, "UPDATE conversations SET deleted = NULL WHERE id = ?", conversationId));
+        write(c -> StoreWrites.update(c, "UPDATE conversations SET deleted = NULL WHERE id = ?", conversationId));
     }
 
     /** Deletes every soft-deleted conversation for good (the "empty the bin" action). */
     public void purgeDeleted() {
         deletedThisSession.clear();
-        write(c -> update(c, "DELETE FROM conversations WHERE deleted IS NOT NULL"));
-    }
-
-    private static int update(Connection c, String sql, Object... values) throws SQLException {
-        try (PreparedStatement statement = c.prepareStatement(sql)) {
-            for (int i = 0; i < values.length; i++) {
-                statement.setObject(i + 1, values[i]);
-            }
-            return statement.executeUpdate();
-        }
+        write(c -> StoreWrites.update(c, "DELETE FROM conversations WHERE deleted IS NOT NULL"));
     }
 
     /**
@@ -711,7 +345,8 @@ public final class SqliteConversationStore implements ConversationStore {
         synchronized (cursors) {
             Cursor cursor = cursors.get(conversationId);
             if (cursor == null) {
-                cursor = loadCursor(conversationId);
+                StoreReads.Leaf leaf = reads.leaf(conversationId);
+                cursor = new Cursor(leaf.model(), leaf.leafId(), leaf.leafPosition());
                 cursors.put(conversationId, cursor);
             }
             String parent = afterLeaf ? cursor.leafId : parentId;
@@ -721,7 +356,7 @@ public final class SqliteConversationStore implements ConversationStore {
             } else if (parent.equals(cursor.leafId)) {
                 position = cursor.leafPosition + 1;
             } else {
-                position = positionOf(conversationId, parent) + 1;
+                position = reads.positionOf(conversationId, parent) + 1;
             }
             message = new MessageRecord(UUID.randomUUID().toString(), conversationId, position, role, content, "",
                     now(), role == Role.ASSISTANT ? cursor.model : null, MessageStats.NONE, null, parent);
@@ -730,66 +365,11 @@ public final class SqliteConversationStore implements ConversationStore {
         }
         long now = message.created().toEpochMilli();
         write(c -> {
-            insertMessage(c, message);
-            update(c, "UPDATE conversations SET updated = ?, leaf_id = ? WHERE id = ?", now, message.id(),
+            StoreWrites.insertMessage(c, message);
+            StoreWrites.update(c, "UPDATE conversations SET updated = ?, leaf_id = ? WHERE id = ?", now, message.id(),
                     conversationId);
         });
         return message;
-    }
-
-    private int positionOf(String conversationId, String messageId) {
-        return read("add to a conversation", c -> {
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT position FROM messages WHERE id = ? AND conversation_id = ?")) {
-                select.setString(1, messageId);
-                select.setString(2, conversationId);
-                try (ResultSet rows = select.executeQuery()) {
-                    if (!rows.next()) {
-                        throw new IllegalArgumentException(
-                                "No message " + messageId + " in conversation " + conversationId);
-                    }
-                    return rows.getInt(1);
-                }
-            }
-        });
-    }
-
-    private Cursor loadCursor(String conversationId) {
-        return read("add to a conversation", c -> {
-            try (PreparedStatement select = c.prepareStatement("SELECT model, leaf_id,"
-                    + " COALESCE((SELECT position FROM messages WHERE id = c.leaf_id), -1)"
-                    + " FROM conversations c WHERE id = ?")) {
-                select.setString(1, conversationId);
-                try (ResultSet rows = select.executeQuery()) {
-                    if (!rows.next()) {
-                        throw new StoreException(StoreException.Reason.OTHER,
-                                "Could not add to the conversation: it has been deleted.");
-                    }
-                    return new Cursor(rows.getString(1), rows.getString(2), rows.getInt(3));
-                }
-            }
-        });
-    }
-
-    private static void insertMessage(Connection c, MessageRecord message) throws SQLException {
-        MessageStats stats = message.stats() == null ? MessageStats.NONE : message.stats();
-        try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, message.id());
-            insert.setString(2, message.conversationId());
-            insert.setInt(3, message.position());
-            insert.setString(4, message.role().name());
-            insert.setString(5, message.content());
-            insert.setString(6, message.reasoning() == null ? "" : message.reasoning());
-            insert.setLong(7, message.created().toEpochMilli());
-            insert.setString(8, message.model());
-            insert.setInt(9, stats.tokens());
-            insert.setDouble(10, stats.timeToFirstTokenMillis());
-            insert.setDouble(11, stats.tokensPerSecond());
-            insert.setString(12, message.finish() == null ? null : message.finish().name());
-            insert.setString(13, message.parentId());
-            insert.executeUpdate();
-        }
     }
 
     /**
@@ -811,9 +391,9 @@ public final class SqliteConversationStore implements ConversationStore {
             if (finishedThisSession.contains(messageId)) {
                 return;
             }
-            partials.put(messageId, new Partial(content, text, figures));
+            reads.showStreaming(messageId, new StoreReads.Partial(content, text, figures));
             // the finish guard keeps a late streaming write from undoing the final one
-            writer.stream(messageId, c -> update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?,"
+            writer.stream(messageId, c -> StoreWrites.update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?,"
                     + " ttft_millis = ?, tokens_per_second = ?, finish = NULL"
                     + " WHERE id = ? AND (finish IS NULL OR finish = 'INTERRUPTED')",
                     content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
@@ -823,122 +403,43 @@ public final class SqliteConversationStore implements ConversationStore {
         if (finish != FinishReason.INTERRUPTED) {
             finishedThisSession.add(messageId);
         }
-        partials.remove(messageId);
+        reads.forgetStreaming(messageId);
         writer.dropStream(messageId);
         long now = now().toEpochMilli();
         write(c -> {
-            update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?, ttft_millis = ?,"
+            StoreWrites.update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?, ttft_millis = ?,"
                     + " tokens_per_second = ?, finish = ? WHERE id = ?",
                     content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
                     finish.name(), messageId);
-            touchConversationOf(c, messageId, now);
+            StoreWrites.touchConversationOf(c, messageId, now);
         });
-    }
-
-    private static void touchConversationOf(Connection c, String messageId, long now) throws SQLException {
-        update(c, "UPDATE conversations SET updated = ?"
-                + " WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)", now, messageId);
     }
 
     @Override
     public void editMessage(String messageId, String content) {
         Objects.requireNonNull(content, "content");
-        partials.remove(messageId);
+        reads.forgetStreaming(messageId);
         writer.dropStream(messageId);
         long now = now().toEpochMilli();
         write(c -> {
-            update(c, "UPDATE messages SET content = ? WHERE id = ?", content, messageId);
-            touchConversationOf(c, messageId, now);
+            StoreWrites.update(c, "UPDATE messages SET content = ? WHERE id = ?", content, messageId);
+            StoreWrites.touchConversationOf(c, messageId, now);
         });
     }
 
     @Override
     public void select(String messageId) {
         forgetPositions();
-        write(c -> {
-            String conversationId = conversationOf(c, messageId);
-            if (conversationId != null) {
-                update(c, "UPDATE conversations SET leaf_id = ? WHERE id = ?", newestLeafUnder(c, messageId),
-                        conversationId);
-            }
-        });
-    }
-
-    private static String conversationOf(Connection c, String messageId) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT conversation_id FROM messages WHERE id = ?")) {
-            select.setString(1, messageId);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? row.getString(1) : null;
-            }
-        }
-    }
-
-    /** The end of a message's newest line of descendants: at each step, the child added last. */
-    private static String newestLeafUnder(Connection c, String messageId) throws SQLException {
-        try (PreparedStatement child = c.prepareStatement(
-                "SELECT id FROM messages WHERE parent_id = ? ORDER BY seq DESC LIMIT 1")) {
-            String leaf = messageId;
-            while (true) {
-                child.setString(1, leaf);
-                try (ResultSet row = child.executeQuery()) {
-                    if (!row.next()) {
-                        return leaf;
-                    }
-                    leaf = row.getString(1);
-                }
-            }
-        }
+        write(c -> StoreWrites.select(c, messageId));
     }
 
     @Override
     public void deleteMessage(String messageId) {
         forgetPositions();
-        partials.remove(messageId);
+        reads.forgetStreaming(messageId);
         writer.dropStream(messageId);
         long now = now().toEpochMilli();
-        write(c -> {
-            String conversationId;
-            String parentId;
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT conversation_id, parent_id FROM messages WHERE id = ?")) {
-                select.setString(1, messageId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return;
-                    }
-                    conversationId = row.getString(1);
-                    parentId = row.getString(2);
-                }
-            }
-            String subtree = "WITH RECURSIVE subtree (id) AS (VALUES (?)"
-                    + " UNION ALL SELECT m.id FROM messages m JOIN subtree ON m.parent_id = subtree.id)"
-                    + " SELECT id FROM subtree";
-            boolean leafGone;
-            try (PreparedStatement select = c.prepareStatement("SELECT leaf_id IN (" + subtree + ")"
-                    + " FROM conversations WHERE id = ?")) {
-                select.setString(1, messageId);
-                select.setString(2, conversationId);
-                try (ResultSet row = select.executeQuery()) {
-                    leafGone = row.next() && row.getBoolean(1);
-                }
-            }
-            update(c, "DELETE FROM messages WHERE id IN (" + subtree + ")", messageId);
-            update(c, "UPDATE conversations SET updated = ? WHERE id = ?", now, conversationId);
-            if (leafGone) {
-                String leaf = parentId;
-                try (PreparedStatement sibling = c.prepareStatement("SELECT id FROM messages"
-                        + " WHERE conversation_id = ? AND parent_id IS ? ORDER BY seq DESC LIMIT 1")) {
-                    sibling.setString(1, conversationId);
-                    sibling.setString(2, parentId);
-                    try (ResultSet row = sibling.executeQuery()) {
-                        if (row.next()) {
-                            leaf = newestLeafUnder(c, row.getString(1));
-                        }
-                    }
-                }
-                update(c, "UPDATE conversations SET leaf_id = ? WHERE id = ?", leaf, conversationId);
-            }
-        });
+        write(c -> StoreWrites.deleteSubtree(c, messageId, now));
     }
 
     /**
@@ -962,7 +463,7 @@ public final class SqliteConversationStore implements ConversationStore {
         ConversationRecord original = archive.conversation();
         List<String> messageIds = archive.messages().stream().map(MessageRecord::id).toList();
         boolean repeated = new HashSet<>(messageIds).size() < messageIds.size();
-        boolean taken = repeated || read("import a conversation", c -> idsTaken(c, original.id(), messageIds));
+        boolean taken = repeated || reads.idsTaken(original.id(), messageIds);
         String id = taken ? UUID.randomUUID().toString() : original.id();
         ConversationRecord conversation = new ConversationRecord(id, original.title(), original.created(),
                 original.updated(), original.model(),
@@ -993,35 +494,13 @@ public final class SqliteConversationStore implements ConversationStore {
             cursors.put(id, new Cursor(conversation.model(), leafId, leaf == null ? -1 : leaf.position()));
         }
         write(c -> {
-            insertConversation(c, conversation);
+            StoreWrites.insertConversation(c, conversation);
             for (MessageRecord message : messages) {
-                insertMessage(c, message);
+                StoreWrites.insertMessage(c, message);
             }
-            update(c, "UPDATE conversations SET leaf_id = ? WHERE id = ?", leafId, id);
+            StoreWrites.update(c, "UPDATE conversations SET leaf_id = ? WHERE id = ?", leafId, id);
         });
         return conversation;
-    }
-
-    private static boolean idsTaken(Connection c, String conversationId, List<String> messageIds)
-            throws SQLException {
-        try (PreparedStatement conversation = c.prepareStatement("SELECT 1 FROM conversations WHERE id = ?");
-                PreparedStatement message = c.prepareStatement("SELECT 1 FROM messages WHERE id = ?")) {
-            conversation.setString(1, conversationId);
-            try (ResultSet rows = conversation.executeQuery()) {
-                if (rows.next()) {
-                    return true;
-                }
-            }
-            for (String id : messageIds) {
-                message.setString(1, id);
-                try (ResultSet rows = message.executeQuery()) {
-                    if (rows.next()) {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
     }
 
     /**
@@ -1064,7 +543,7 @@ public final class SqliteConversationStore implements ConversationStore {
         if (!purge.isEmpty()) {
             writer.submit(c -> {
                 for (String id : purge) {
-                    update(c, "DELETE FROM conversations WHERE id = ? AND deleted IS NOT NULL", id);
+                    StoreWrites.update(c, "DELETE FROM conversations WHERE id = ? AND deleted IS NOT NULL", id);
                 }
             });
         }
@@ -1077,9 +556,7 @@ public final class SqliteConversationStore implements ConversationStore {
         try {
             writer.close();
         } finally {
-            synchronized (reader) {
-                closeQuietly(reader);
-            }
+            reads.close();
         }
     }
 }
