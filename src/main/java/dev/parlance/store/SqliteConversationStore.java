@@ -205,7 +205,10 @@ public final class SqliteConversationStore implements ConversationStore {
         return reads.messageCount(conversationId);
     }
 
-    /** How many answers of a conversation ended for each reason; answers still streaming are left out. */
+    /**
+     * How many answers of a conversation's selected path ended for each reason; answers still
+     * streaming are left out.
+     */
     public Map<FinishReason, Integer> finishCounts(String conversationId) {
         return reads.finishCounts(conversationId);
     }

@@ -213,7 +213,7 @@ final class StoreReads {
     Map<FinishReason, Integer> finishCounts(String conversationId) {
         return read("count answers", c -> {
             try (PreparedStatement select = c.prepareStatement("SELECT finish, COUNT(*) FROM messages"
-                    + " WHERE conversation_id = ? AND finish IS NOT NULL GROUP BY finish")) {
+                    + " WHERE id IN (" + PATH + ") AND finish IS NOT NULL GROUP BY finish")) {
                 select.setString(1, conversationId);
                 Map<FinishReason, Integer> counts = new EnumMap<>(FinishReason.class);
                 try (ResultSet rows = select.executeQuery()) {

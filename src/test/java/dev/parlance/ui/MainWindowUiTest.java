@@ -772,7 +772,9 @@ class MainWindowUiTest {
         assertThat(chat().getMessages()).as("not deleted when the user says no").hasSize(2);
         dialogs.confirmed = true;
         robot.clickOn(messageDelete(robot));
-        waitUntil(() -> chat().getMessages().size() == 1);
+        // the edited question's branch is gone, and the one it was edited from shows again
+        waitUntil(() -> chat().getMessages().getFirst().getText().equals("Hi"));
+        assertThat(chat().getMessages().getFirst().getVersionCount()).isEqualTo(1);
     }
 
     @Test
