@@ -13,7 +13,8 @@ import java.util.logging.SimpleFormatter;
  * The desktop app's log: {@code logs/parlance-0.log} in the user's data folder, the newest, and up
  * to four older ones ({@code -1} … {@code -4}) of at most 1 MB each, so that it never grows without
  * bound. It holds what a support request needs: the version and compute path at start, each model
- * loaded (or why not), store problems and any uncaught exception. Nothing of a conversation.
+ * loaded (or why not), store problems and any uncaught exception, each to the millisecond (the
+ * start's own steps are timed from these lines). Nothing of a conversation.
  */
 public final class AppLog {
     /** Where the log files go, under the data folder. */
@@ -39,7 +40,7 @@ public final class AppLog {
         FileHandler handler;
         try {
             Path folder = Files.createDirectories(dataDirectory.resolve(FOLDER));
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
             handler = new FileHandler(folder.resolve("parlance-%g.log").toString(), FILE_BYTES, FILES, true);
             handler.setFormatter(new SimpleFormatter());
             handler.setEncoding("UTF-8");

@@ -11,7 +11,9 @@ import dev.parlance.ui.FxDialogService;
 import dev.parlance.ui.MainWindow;
 import dev.parlance.ui.OsTheme;
 import dev.parlance.ui.Theme;
+import dev.parlance.service.ModelInfo;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import javafx.application.Application;
 import javafx.application.Platform;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.value.ChangeListener;
+import javafx.beans.value.ObservableValue;
+import javafx.scene.Scene;
 import javafx.stage.Stage;
 
 /** The desktop application: the composition root that builds services and views, and closes them. */
@@ -64,6 +70,7 @@ public final class ParlanceApp extends Application {
         var window = new MainWindow(inference, store, prefs, osTheme, Platform::runLater, io,
                 w -> new FxDialogService(() -> stage, w::bundle));
         window.show(stage);
+        logStartTimes(stage.getScene(), window.viewModel().models().loadedProperty());
         window.reloadLastModel();
         if (store instanceof SqliteConversationStore) {
             ((SqliteConversationStore) store).addErrorListener(e -> {
@@ -73,6 +80,36 @@ public final class ParlanceApp extends Application {
         }
         storeNotices.forEach(notice -> LOG.warning(() -> "conversation store: " + notice));
         storeNotices.forEach(window::showStoreProblem);
+    }
+
+    /**
+     * Writes to the log when the window's first frame is laid out and when the first model is
+     * ready, each in milliseconds since the JVM started: the two times {@code docs/benchmarks.md}
+     * reports for a start.
+     */
+    private static void logStartTimes(Scene scene, ReadOnlyObjectProperty<ModelInfo> loaded) {
+        Runnable firstFrame = new Runnable() {
+            @Override
+            public void run() {
+                // removed after this pulse: the scene is walking its listeners now
+                Platform.runLater(() -> scene.removePostLayoutPulseListener(this));
+                LOG.info(() -> "start: first frame " + sinceJvmStart() + " ms after the JVM started");
+            }
+        };
+        scene.addPostLayoutPulseListener(firstFrame);
+        loaded.addListener(new ChangeListener<>() {
+            @Override
+            public void changed(ObservableValue<? extends ModelInfo> obs, ModelInfo was, ModelInfo now) {
+                if (now != null) {
+                    loaded.removeListener(this);
+                    LOG.info(() -> "start: model ready " + sinceJvmStart() + " ms after the JVM started");
+                }
+            }
+        });
+    }
+
+    private static long sinceJvmStart() {
+        return ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
     @Override
