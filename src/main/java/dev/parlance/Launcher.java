@@ -33,8 +33,7 @@ public final class Launcher {
         }
         makeDjlOffline();
         if (args.length == 0) {
-            AppLog.install(AppDirectories.dataDirectory());
-            javafx.application.Application.launch(ParlanceApp.class, args);
+            ParlanceApp.open(args);
             return;
         }
         System.exit(ParlanceCommand.runOnProcessOutput(args));

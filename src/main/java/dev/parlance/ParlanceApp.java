@@ -14,8 +14,10 @@ import dev.parlance.ui.Theme;
 import dev.parlance.service.ModelInfo;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -32,32 +34,68 @@ import javafx.stage.Stage;
 public final class ParlanceApp extends Application {
     private static final Logger LOG = Logger.getLogger(ParlanceApp.class.getName());
 
+    /** The work done before the window while the toolkit starts; set by {@link #open}. */
+    private static CompletableFuture<Prepared> preparing;
+
     private AppPreferences prefs;
     private Theme osTheme;
     private ExecutorService io;
     private InferenceService inference;
     private ConversationStore store;
     /** What the user must hear about opening the store (a damaged file moved aside, or no store at all). */
-    private final List<String> storeNotices = new ArrayList<>();
+    private List<String> storeNotices;
 
     /**
-     * Runs on the launcher thread, so reading settings, asking the OS for its theme, starting the
-     * engine and opening (and perhaps repairing) the database never delay a frame.
+     * What the window needs before it can show: the settings, the OS's theme, and the conversations.
+     *
+     * @param storeNotices what the user must hear about opening the store, in its own words
      */
-    @Override
-    public void init() {
-        prefs = AppPreferences.load(AppDirectories.dataDirectory().resolve("settings.properties"));
-        osTheme = OsTheme.detect();
-        inference = new DjlInferenceService();
+    private record Prepared(AppPreferences prefs, Theme osTheme, ConversationStore store, List<String> storeNotices) {}
+
+    /**
+     * Opens the desktop app. The log, the settings, the OS's theme (a child process) and the
+     * conversation store (SQLite's native library, and perhaps a repair) are prepared on a thread of
+     * their own while JavaFX starts its toolkit, which takes as long again, so that none of them
+     * comes before the window. The engine's libraries load later, with the first model, after the
+     * window's first frame.
+     */
+    static void open(String[] args) {
+        Path data = AppDirectories.dataDirectory();
+        preparing = CompletableFuture.supplyAsync(() -> prepare(data), task -> {
+            var t = new Thread(task, "start");
+            t.setDaemon(true);
+            t.start();
+        });
+        Application.launch(ParlanceApp.class, args);
+    }
+
+    private static Prepared prepare(Path data) {
+        AppLog.install(data);
+        var prefs = AppPreferences.load(data.resolve("settings.properties"));
+        Theme osTheme = OsTheme.detect();
+        List<String> notices = new ArrayList<>();
+        ConversationStore store;
         try {
             SqliteConversationStore sqlite = SqliteConversationStore.openDefault();
-            sqlite.startupNotice().ifPresent(storeNotices::add);
+            sqlite.startupNotice().ifPresent(notices::add);
             store = sqlite;
         } catch (StoreException e) {
             // the window still opens: this session's conversations live in memory, and the user is told
-            storeNotices.add(e.getMessage());
+            notices.add(e.getMessage());
             store = new InMemoryConversationStore();
         }
+        return new Prepared(prefs, osTheme, store, List.copyOf(notices));
+    }
+
+    /** Runs on the launcher thread once the toolkit is up: waits for {@link #prepare} if it is still at work. */
+    @Override
+    public void init() {
+        Prepared prepared = preparing.join();
+        prefs = prepared.prefs();
+        osTheme = prepared.osTheme();
+        store = prepared.store();
+        storeNotices = prepared.storeNotices();
+        inference = new DjlInferenceService();
     }
 
     @Override
@@ -70,8 +108,10 @@ public final class ParlanceApp extends Application {
         var window = new MainWindow(inference, store, prefs, osTheme, Platform::runLater, io,
                 w -> new FxDialogService(() -> stage, w::bundle));
         window.show(stage);
-        logStartTimes(stage.getScene(), window.viewModel().models().loadedProperty());
-        window.reloadLastModel();
+        logModelReady(window.viewModel().models().loadedProperty());
+        // after the first frame: the model's loading (and the tokenizer's native library) would
+        // otherwise take the cores the first layout needs
+        afterFirstFrame(stage.getScene(), window::reloadLastModel);
         if (store instanceof SqliteConversationStore) {
             ((SqliteConversationStore) store).addErrorListener(e -> {
                 LOG.warning(() -> "conversation store: " + e.getMessage());
@@ -83,20 +123,27 @@ public final class ParlanceApp extends Application {
     }
 
     /**
-     * Writes to the log when the window's first frame is laid out and when the first model is
-     * ready, each in milliseconds since the JVM started: the two times {@code docs/benchmarks.md}
-     * reports for a start.
+     * Writes to the log when the window's first frame is laid out, in milliseconds since the JVM
+     * started (one of the two times {@code docs/benchmarks.md} reports for a start), then runs
+     * {@code next} on the FX thread.
      */
-    private static void logStartTimes(Scene scene, ReadOnlyObjectProperty<ModelInfo> loaded) {
-        Runnable firstFrame = new Runnable() {
+    private static void afterFirstFrame(Scene scene, Runnable next) {
+        scene.addPostLayoutPulseListener(new Runnable() {
             @Override
             public void run() {
-                // removed after this pulse: the scene is walking its listeners now
-                Platform.runLater(() -> scene.removePostLayoutPulseListener(this));
                 LOG.info(() -> "start: first frame " + sinceJvmStart() + " ms after the JVM started");
+                // removed after this pulse: the scene is walking its listeners now
+                Runnable listener = this;
+                Platform.runLater(() -> {
+                    scene.removePostLayoutPulseListener(listener);
+                    next.run();
+                });
             }
-        };
-        scene.addPostLayoutPulseListener(firstFrame);
+        });
+    }
+
+    /** Writes to the log when the first model is ready, in milliseconds since the JVM started. */
+    private static void logModelReady(ReadOnlyObjectProperty<ModelInfo> loaded) {
         loaded.addListener(new ChangeListener<>() {
             @Override
             public void changed(ObservableValue<? extends ModelInfo> obs, ModelInfo was, ModelInfo now) {
