@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +20,6 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             GenerateCommand.class,
-            BenchCommand.class,
             ChatCommand.class,
             PromptCommand.class,
             HistoryCommand.class,
@@ -86,7 +86,40 @@ public final class ParlanceCommand implements Runnable {
 
     /** The command line, its options as people type them ({@code --weights q8_0}). */
     static CommandLine commandLine() {
-        return new CommandLine(new ParlanceCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new ParlanceCommand()).addSubcommand(benchCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    /** The class of {@code parlance bench}, in the build's {@code src/bench/java}. */
+    private static final String BENCH_COMMAND = "dev.parlance.cli.BenchCommand";
+
+    /**
+     * {@code bench}: the benchmark when this build has it ({@code mvn -Pbench package}, and the
+     * tests), else a command of that name that says how to get it.
+     */
+    private static Object benchCommand() {
+        try {
+            return Class.forName(BENCH_COMMAND).getDeclaredConstructor().newInstance();
+        } catch (ClassNotFoundException e) {
+            return new BenchNotBuilt();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + BENCH_COMMAND, e);
+        }
+    }
+
+    /** {@code bench} in a build without the benchmarks: says how to build them. */
+    @Command(name = "bench", description = "Not in this build: says how to build the benchmarks in.",
+            hidden = true)
+    static final class BenchNotBuilt implements Callable<Integer> {
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getErr().println("parlance: this build has no benchmarks; build them into it with "
+                    + "`mvn -B -DskipTests -Pbench package` in Parlance's source (docs/benchmarks.md)");
+            return CliSupport.EXIT_FAILED;
+        }
     }
 
     @Override
