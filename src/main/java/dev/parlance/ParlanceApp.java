@@ -2,6 +2,7 @@ package dev.parlance;
 
 import dev.parlance.service.DjlInferenceService;
 import dev.parlance.service.InferenceService;
+import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.store.InMemoryConversationStore;
 import dev.parlance.store.SqliteConversationStore;
@@ -11,7 +12,6 @@ import dev.parlance.ui.FxDialogService;
 import dev.parlance.ui.MainWindow;
 import dev.parlance.ui.OsTheme;
 import dev.parlance.ui.Theme;
-import dev.parlance.service.ModelInfo;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -129,8 +129,14 @@ public final class ParlanceApp extends Application {
      */
     private static void afterFirstFrame(Scene scene, Runnable next) {
         scene.addPostLayoutPulseListener(new Runnable() {
+            private boolean seen;   // FX thread only
+
             @Override
             public void run() {
+                if (seen) {
+                    return;
+                }
+                seen = true;
                 LOG.info(() -> "start: first frame " + sinceJvmStart() + " ms after the JVM started");
                 // removed after this pulse: the scene is walking its listeners now
                 Runnable listener = this;
