@@ -123,9 +123,9 @@ public final class ParlanceApp extends Application {
     }
 
     /**
-     * Writes to the log when the window's first frame is laid out, in milliseconds since the JVM
-     * started (one of the two times {@code docs/benchmarks.md} reports for a start), then runs
-     * {@code next} on the FX thread.
+     * Once the window's first frame is laid out and on its way to the screen, writes to the log how
+     * many milliseconds after the JVM's start that was (one of the two times
+     * {@code docs/benchmarks.md} reports for a start), then runs {@code next} on the FX thread.
      */
     private static void afterFirstFrame(Scene scene, Runnable next) {
         scene.addPostLayoutPulseListener(new Runnable() {
@@ -137,11 +137,11 @@ public final class ParlanceApp extends Application {
                     return;
                 }
                 seen = true;
-                LOG.info(() -> "start: first frame " + sinceJvmStart() + " ms after the JVM started");
-                // removed after this pulse: the scene is walking its listeners now
+                // after this pulse, which goes on to render: the scene is walking its listeners now
                 Runnable listener = this;
                 Platform.runLater(() -> {
                     scene.removePostLayoutPulseListener(listener);
+                    LOG.info(() -> "start: first frame " + sinceJvmStart() + " ms after the JVM started");
                     next.run();
                 });
             }
