@@ -6,6 +6,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
@@ -43,11 +46,45 @@ public record HubAccess(URI endpoint, Optional<String> token) {
         String endpoint = nonBlank(env.get("HF_ENDPOINT")).orElse(DEFAULT_ENDPOINT);
         Optional<String> token = nonBlank(env.get("HF_TOKEN"));
         if (token.isEmpty()) {
-            Path file = nonBlank(env.get("HF_TOKEN_PATH")).map(Path::of)
-                    .orElseGet(() -> huggingFaceHome(env, home).resolve("token"));
-            token = readToken(file);
+            token = readToken(tokenFile(env, home));
         }
         return new HubAccess(URI.create(endpoint), token);
+    }
+
+    /**
+     * Where the saved token lives: {@code HF_TOKEN_PATH}, else {@code $HF_HOME/token} (the file
+     * {@code hf auth login} writes and {@link #fromEnvironment} reads).
+     */
+    public static Path tokenFile(Map<String, String> env, Path home) {
+        return nonBlank(env.get("HF_TOKEN_PATH")).map(Path::of)
+                .orElseGet(() -> huggingFaceHome(env, home).resolve("token"));
+    }
+
+    /**
+     * Saves the token where {@link #fromEnvironment} reads it, readable by the user only where the
+     * file system has POSIX permissions; a blank token removes the file.
+     *
+     * @return the file written or removed
+     */
+    public static Path saveToken(Map<String, String> env, Path home, String token) throws IOException {
+        Path file = tokenFile(env, home);
+        if (token == null || token.isBlank()) {
+            Files.deleteIfExists(file);
+            return file;
+        }
+        Path folder = file.toAbsolutePath().getParent();
+        Files.createDirectories(folder);
+        Path temporary = Files.createTempFile(folder, ".token", ".tmp");
+        try {
+            if (Files.getFileStore(folder).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+            }
+            Files.writeString(temporary, token.strip());
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+        return file;
     }
 
     /** {@code $HF_HOME}, else {@code $XDG_CACHE_HOME/huggingface}, else {@code ~/.cache/huggingface}. */

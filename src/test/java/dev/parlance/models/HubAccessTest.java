@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -57,5 +58,25 @@ class HubAccessTest {
         assertThat(access.isEndpoint(URI.create("https://cdn-lfs.huggingface.co/x"))).isFalse();
         assertThat(access.isEndpoint(URI.create("http://huggingface.co/x"))).isFalse();
         assertThat(access.isEndpoint(URI.create("https://huggingface.co:8443/x"))).isFalse();
+    }
+
+    @Test
+    void aSavedTokenIsReadBackFromWhereHfAuthLoginKeepsIt() throws IOException {
+        Path file = HubAccess.saveToken(Map.of(), home, "  hf_pasted \n");
+        assertThat(file).isEqualTo(home.resolve(".cache/huggingface/token"));
+        assertThat(Files.readString(file)).isEqualTo("hf_pasted");
+        assertThat(HubAccess.fromEnvironment(Map.of(), home).token()).hasValue("hf_pasted");
+        assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
+    void savingABlankTokenRemovesTheSavedOne() throws IOException {
+        var env = Map.of("HF_TOKEN_PATH", home.resolve("my-token").toString());
+        HubAccess.saveToken(env, home, "hf_old");
+        assertThat(HubAccess.fromEnvironment(env, home).token()).hasValue("hf_old");
+        HubAccess.saveToken(env, home, " ");
+        assertThat(home.resolve("my-token")).doesNotExist();
+        assertThat(HubAccess.fromEnvironment(env, home).token()).isEmpty();
     }
 }
