@@ -11,6 +11,7 @@ import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.PromptInspectorDialog;
 import dev.parlance.ui.chat.PromptInspectorViewModel;
 import dev.parlance.ui.chat.QuickStart;
+import dev.parlance.ui.models.ModelsPageViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.nio.file.Path;
 import java.text.MessageFormat;
@@ -43,6 +44,7 @@ public final class MainView {
     private final PromptInspectorViewModel inspector;
     private final DialogService dialogs;
     private final ChatView chatView;
+    private final ModelsPageViewModel modelsPage;
     private PromptInspectorDialog inspectorDialog;   // one per view: it listens to the inspector for good
 
     @FXML private ResourceBundle resources;
@@ -63,15 +65,20 @@ public final class MainView {
     @FXML private ProgressBar loadProgress;
     @FXML private Label speedStatus;
     @FXML private Label contextStatus;
+    @FXML private ToggleButton modelsToggle;
+    @FXML private Region modelsPageView;
 
     /**
      * @param main the window's view model
      * @param inspector the prompt inspector's view model
      * @param dialogs the dialogs this view opens
      * @param chatView the included chat view, told how to open a model folder
+     * @param modelsPage the Models page, shown in place of the chat
      */
-    public MainView(MainViewModel main, PromptInspectorViewModel inspector, DialogService dialogs, ChatView chatView) {
+    public MainView(MainViewModel main, PromptInspectorViewModel inspector, DialogService dialogs, ChatView chatView,
+            ModelsPageViewModel modelsPage) {
         this.main = main;
+        this.modelsPage = modelsPage;
         this.models = main.models();
         this.chat = main.chat();
         this.inspector = inspector;
@@ -83,6 +90,15 @@ public final class MainView {
     private void initialize() {
         chatView.setOnOpenModelFolder(this::openModelFolder);
         chatView.setOnOpenModelFile(this::openModelFile);
+        chatView.setOnGetModel(modelsPage::open);
+        modelsToggle.selectedProperty().bindBidirectional(modelsPage.shownProperty());
+        modelsPageView.visibleProperty().bind(modelsPage.shownProperty());
+        split.visibleProperty().bind(modelsPage.shownProperty().not());
+        modelsPage.shownProperty().addListener((obs, was, shown) -> {
+            if (!shown) {
+                chatView.focusComposer();
+            }
+        });
         models.getModels().addListener((ListChangeListener<Path>) change -> buildModelMenu());
         buildModelMenu();
         modelMenu.textProperty().bind(Bindings.createStringBinding(() -> models.getLoaded() == null
@@ -268,7 +284,9 @@ public final class MainView {
         openFile.setOnAction(e -> openModelFile());
         var refresh = new MenuItem(resources.getString("model.refresh"));
         refresh.setOnAction(e -> models.refresh());
-        modelMenu.getItems().addAll(new SeparatorMenuItem(), openFile, open, refresh);
+        var more = new MenuItem(resources.getString("models.get"));
+        more.setOnAction(e -> modelsPage.open());
+        modelMenu.getItems().addAll(new SeparatorMenuItem(), more, openFile, open, refresh);
     }
 
     private void showSelection(ConversationRecord selected) {

@@ -8,10 +8,14 @@ import dev.parlance.store.ConversationStore;
 import dev.parlance.ui.chat.ChatView;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.PromptInspectorViewModel;
+import dev.parlance.ui.models.ModelSources;
+import dev.parlance.ui.models.ModelsPageView;
+import dev.parlance.ui.models.ModelsPageViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import dev.parlance.ui.settings.SettingsView;
 import dev.parlance.ui.settings.SettingsViewModel;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,6 +56,7 @@ public final class MainWindow {
     private final AppPreferences prefs;
     private final MainViewModel main;
     private final PromptInspectorViewModel inspector;
+    private final ModelsPageViewModel modelsPage;
     private final DialogService dialogs;
     private Stage stage;
     private ResourceBundle bundle;
@@ -69,6 +74,17 @@ public final class MainWindow {
      */
     public MainWindow(InferenceService inference, ConversationStore store, AppPreferences prefs, Theme osTheme,
             Executor fxThread, Executor io, Function<MainWindow, DialogService> dialogs) {
+        this(inference, store, prefs, osTheme, fxThread, io, dialogs, ModelSources.system());
+    }
+
+    /**
+     * As above, with the Models page's catalog and environment (the Hub or a mirror, the saved token,
+     * other programs' model folders) given: tests point it at a local server.
+     *
+     * @param sources where the Models page finds and downloads models
+     */
+    public MainWindow(InferenceService inference, ConversationStore store, AppPreferences prefs, Theme osTheme,
+            Executor fxThread, Executor io, Function<MainWindow, DialogService> dialogs, ModelSources sources) {
         this.prefs = prefs;
         Path modelsDirectory = prefs.modelsDirectory() != null ? prefs.modelsDirectory()
                 : AppDirectories.modelsDirectory();
@@ -78,6 +94,7 @@ public final class MainWindow {
                 changed -> new ChatViewModel(inference, store, settings, models, fxThread, io, FRAME, changed),
                 fxThread, io);
         inspector = new PromptInspectorViewModel(inference, fxThread);
+        modelsPage = new ModelsPageViewModel(models, sources, fxThread, io);
         systemTheme = osTheme;
         main.themeProperty().set(prefs.theme() != null ? prefs.theme() : Theme.SYSTEM);
         main.localeProperty().set(prefs.locale() != null ? prefs.locale() : osLocale());
@@ -156,11 +173,21 @@ public final class MainWindow {
         dialogs.warn(bundle.getString("store.problem.title"), message);
     }
 
-    /** Loads the last model again, if it is still there. */
+    /** The Models page's view model. */
+    public ModelsPageViewModel modelsPage() {
+        return modelsPage;
+    }
+
+    /**
+     * Loads the last model again, if it is still there; on a first run (no model in the models
+     * directory) opens the Models page with the recommended model.
+     */
     public void reloadLastModel() {
         Path last = prefs.lastModel();
         if (last != null && last.resolve("config.json").toFile().isFile()) {
             main.models().load(last);
+        } else if (last == null || !Files.exists(last)) {
+            modelsPage.openIfNoModel();
         }
     }
 
@@ -168,9 +195,10 @@ public final class MainWindow {
         bundle = ViewLoader.bundle(main.localeProperty().get());
         chatView = new ChatView(main, dialogs);
         var settingsView = new SettingsView(main, dialogs);
-        var mainView = new MainView(main, inspector, dialogs, chatView);
+        var mainView = new MainView(main, inspector, dialogs, chatView, modelsPage);
         Parent root = new ViewLoader(bundle, Map.of(MainView.class, mainView, ChatView.class, chatView,
-                SettingsView.class, settingsView)).load("MainView.fxml");
+                SettingsView.class, settingsView, ModelsPageView.class, new ModelsPageView(modelsPage, dialogs)))
+                .load("MainView.fxml");
         applyFontSize(root);
         stage.setTitle(bundle.getString("app.title"));
         return root;

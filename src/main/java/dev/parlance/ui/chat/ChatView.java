@@ -46,6 +46,7 @@ public final class ChatView {
     private final DialogService dialogs;
     private Runnable openModelFolder = () -> { };
     private Runnable openModelFile = () -> { };
+    private Runnable getModel = () -> { };
     private boolean follow = true;   // the transcript follows the answer until the user scrolls up
     private boolean scrollPending;
     private final Runnable scroller = this::scrollAfterLayout;
@@ -157,6 +158,12 @@ public final class ChatView {
     /** What the empty state's "Open GGUF file…" button does. */
     public void setOnOpenModelFile(Runnable action) {
         openModelFile = action;
+        updatePlaceholder();
+    }
+
+    /** What the empty state's "Get a model" button does (opens the Models page). */
+    public void setOnGetModel(Runnable action) {
+        getModel = action;
         updatePlaceholder();
     }
 
@@ -413,16 +420,19 @@ public final class ChatView {
         transcript.setPlaceholder(box);
     }
 
-    /** "Open GGUF file…" and "Open model folder…", side by side. */
+    /** "Get a model", "Open GGUF file…" and "Open model folder…", side by side. */
     private FlowPane openButtons() {
+        var get = new Button(resources.getString("models.get"));
+        get.getStyleClass().add("accent");
+        get.setAccessibleText(resources.getString("models.get"));
+        get.setOnAction(e -> getModel.run());
         var openFile = new Button(resources.getString("model.openFile"));
-        openFile.getStyleClass().add("accent");
         openFile.setAccessibleText(resources.getString("model.openFile"));
         openFile.setOnAction(e -> openModelFile.run());
         var openFolder = new Button(resources.getString("model.open"));
         openFolder.setAccessibleText(resources.getString("model.open"));
         openFolder.setOnAction(e -> openModelFolder.run());
-        var buttons = new FlowPane(8, 8, openFile, openFolder);
+        var buttons = new FlowPane(8, 8, get, openFile, openFolder);
         buttons.setAlignment(Pos.CENTER);
         return buttons;
     }

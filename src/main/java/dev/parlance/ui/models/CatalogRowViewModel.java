@@ -179,6 +179,13 @@ public final class CatalogRowViewModel {
         current.result().whenComplete((result, failure) -> fxThread.execute(() -> finished(id, result, failure)));
     }
 
+    /** Loads the installed variant and goes back to the chat. */
+    public void load() {
+        if (state.get() == DownloadState.INSTALLED) {
+            page.load(page.modelsDirectory().resolve(planName(variant.get())));
+        }
+    }
+
     /** Stops the download and keeps what arrived, for Download to resume. */
     public void pause() {
         if (current != null && state.get() == DownloadState.RUNNING) {

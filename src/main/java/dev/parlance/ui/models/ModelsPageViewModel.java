@@ -1,7 +1,6 @@
 package dev.parlance.ui.models;
 
 import dev.parlance.models.CatalogModel;
-import dev.parlance.models.DownloadPlan;
 import dev.parlance.models.FoundModel;
 import dev.parlance.models.HubAccess;
 import dev.parlance.models.HubClient;
@@ -12,6 +11,7 @@ import dev.parlance.models.Variant;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,14 +100,18 @@ public final class ModelsPageViewModel {
         this.sources = sources;
         this.fxThread = fxThread;
         this.io = io;
-        for (CatalogModel model : sources.catalog().models()) {
-            rows.add(new CatalogRowViewModel(model, this, fxThread));
-        }
+        sources.catalog().models().stream().sorted(Comparator.comparingLong(CatalogModel::parameters))
+                .forEach(model -> rows.add(new CatalogRowViewModel(model, this, fxThread)));
         size.addListener((obs, was, now) -> filter());
         language.addListener((obs, was, now) -> filter());
         task.addListener((obs, was, now) -> filter());
         recommendedOnly.addListener((obs, was, now) -> filter());
         models.modelsDirectoryProperty().addListener((obs, was, now) -> refresh());
+        shown.addListener((obs, was, now) -> {
+            if (now) {
+                refresh();   // a model may have been added, deleted or downloaded by the command line meanwhile
+            }
+        });
         filter();
     }
 
@@ -206,7 +210,6 @@ public final class ModelsPageViewModel {
     public void open() {
         recommendedOnly.set(false);
         shown.set(true);
-        refresh();
     }
 
     /**
