@@ -42,6 +42,7 @@ import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Pane;
 import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 
@@ -220,7 +221,10 @@ public final class ModelsPageView {
         var text = new VBox(2, title, about);
         Tooltip.install(text, new Tooltip(path.toString()));
         var line = new HBox(8, text, grow());
-        line.getChildren().addAll(buttons);
+        for (Button button : buttons) {
+            button.setMinWidth(Region.USE_PREF_SIZE);
+            line.getChildren().add(button);
+        }
         line.setAlignment(Pos.CENTER_LEFT);
         line.getStyleClass().add("model-line");
         return line;
@@ -237,7 +241,7 @@ public final class ModelsPageView {
         badge.visibleProperty().bind(row.recommendedProperty());
         badge.managedProperty().bind(badge.visibleProperty());
         var facts = new Label(MessageFormat.format(resources.getString("models.facts"), parameters(model.parameters()),
-                model.contextLength(), model.license(), String.join(", ", model.languages().stream().map(this::languageName).toList()),
+                model.contextLength(), model.license(), languages(model.languages()),
                 String.join(", ", model.tasks().stream().map(this::taskName).toList())));
         facts.getStyleClass().add("model-details");
         facts.setWrapText(true);
@@ -248,9 +252,8 @@ public final class ModelsPageView {
 
         var variant = new ComboBox<Variant>();
         variant.getItems().setAll(row.variants());
-        variant.setConverter(converter(v -> variantText(row, v)));
-        variant.setButtonCell(new VariantCell(row));
-        variant.setCellFactory(list -> new VariantCell(row));
+        variant.setButtonCell(new VariantCell(row, false));
+        variant.setCellFactory(list -> new VariantCell(row, true));
         variant.valueProperty().bindBidirectional(row.variantProperty());
         variant.disableProperty().bind(row.stateProperty().isEqualTo(DownloadState.RUNNING)
                 .or(row.partialBytesProperty().greaterThan(0)));
@@ -276,6 +279,8 @@ public final class ModelsPageView {
                 row.download();
             }
         });
+        variant.setMinWidth(Region.USE_PREF_SIZE);
+        download.setMinWidth(Region.USE_PREF_SIZE);
         var top = new HBox(10, text, variant, download);
         top.setAlignment(Pos.CENTER_LEFT);
 
@@ -352,11 +357,16 @@ public final class ModelsPageView {
                 FitAssessment.humanBytes(fit.diskNeeded()), FitAssessment.humanBytes(fit.diskFree()));
     }
 
-    private String variantText(CatalogRowViewModel row, Variant v) {
-        if (v == null) {
-            return "";
-        }
+    /** {@code Q4_K_M · 2.5 GB}, and in the open list how it fits and whether it is the recommendation. */
+    private String variantText(CatalogRowViewModel row, Variant v, boolean details) {
         String text = v.name() + " · " + FitAssessment.humanBytes(v.size());
+        if (!details) {
+            return text;
+        }
+        FitAssessment fit = row.fitOf(v);
+        if (fit != null) {
+            text += " · " + resources.getString("models.fitShort." + fit.fit().name().toLowerCase(Locale.ROOT));
+        }
         return row.isRecommended(v) ? text + " · " + resources.getString("models.recommended") : text;
     }
 
@@ -413,6 +423,16 @@ public final class ModelsPageView {
     private String parameters(long count) {
         return count >= 950_000_000L ? String.format(Locale.ROOT, "%.1fB", count / 1e9)
                 : String.format(Locale.ROOT, "%.0fM", count / 1e6);
+    }
+
+    /** The languages by name; a long list ends in "and 9 more". */
+    private String languages(List<String> codes) {
+        List<String> names = codes.stream().map(this::languageName).toList();
+        if (names.size() <= 5) {
+            return String.join(", ", names);
+        }
+        return MessageFormat.format(resources.getString("models.languages.more"), String.join(", ", names.subList(0, 4)),
+                names.size() - 4);
     }
 
     private String languageName(String code) {
@@ -475,16 +495,18 @@ public final class ModelsPageView {
     /** A variant in the chooser: name, size, and whether it is the recommendation. */
     private final class VariantCell extends ListCell<Variant> {
         private final CatalogRowViewModel row;
+        private final boolean details;
 
-        VariantCell(CatalogRowViewModel row) {
+        VariantCell(CatalogRowViewModel row, boolean details) {
             this.row = row;
+            this.details = details;
             setMnemonicParsing(false);
         }
 
         @Override
         protected void updateItem(Variant item, boolean empty) {
             super.updateItem(item, empty);
-            setText(empty || item == null ? null : variantText(row, item));
+            setText(empty || item == null ? null : variantText(row, item, details));
         }
     }
 }
