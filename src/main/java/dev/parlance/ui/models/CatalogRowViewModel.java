@@ -257,8 +257,8 @@ public final class CatalogRowViewModel {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            error.set(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
             errorReason.set(cause instanceof DownloadException d ? d.reason() : DownloadException.Reason.SERVER);
+            error.set(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
             state.set(DownloadState.FAILED);
             page.refresh();
             return;

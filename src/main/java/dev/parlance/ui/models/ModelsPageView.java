@@ -18,8 +18,10 @@ import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.ResourceBundle;
 import java.util.function.Function;
 import javafx.beans.binding.Bindings;
@@ -58,6 +60,8 @@ public final class ModelsPageView {
 
     private final ModelsPageViewModel page;
     private final DialogService dialogs;
+    /** Each catalog row's node, made once: a refreshed listing re-filters the rows but keeps their nodes. */
+    private final Map<CatalogRowViewModel, Node> rowNodes = new IdentityHashMap<>();
 
     @FXML private ResourceBundle resources;
     @FXML private ScrollPane root;
@@ -155,18 +159,21 @@ public final class ModelsPageView {
     private void askForToken() {
         tokenPane.setExpanded(true);
         tokenField.requestFocus();
-        root.setVvalue(root.getVmax());
+        root.layout();
+        root.setVvalue(root.getVmax());   // the token section is the page's last
     }
 
     private void showCatalog() {
         List<Node> nodes = new ArrayList<>();
         for (CatalogRowViewModel row : page.getCatalog()) {
-            nodes.add(catalogRow(row));
+            nodes.add(rowNodes.computeIfAbsent(row, this::catalogRow));
         }
         if (nodes.isEmpty()) {
             nodes.add(hint(resources.getString("models.catalog.none")));
         }
-        catalogList.getChildren().setAll(nodes);
+        if (!catalogList.getChildren().equals(nodes)) {
+            catalogList.getChildren().setAll(nodes);
+        }
     }
 
     private void showInstalled() {
@@ -315,7 +322,8 @@ public final class ModelsPageView {
         var failure = new Label();
         failure.getStyleClass().add("download-error");
         failure.setWrapText(true);
-        failure.textProperty().bind(Bindings.createStringBinding(() -> failureText(row), row.errorProperty()));
+        failure.textProperty().bind(Bindings.createStringBinding(() -> failureText(row), row.errorProperty(),
+                row.errorReasonProperty()));
         var acceptLicence = new Hyperlink(resources.getString("models.error.openPage"));
         acceptLicence.setOnAction(e -> browse(row.modelPage().toString()));
         var pasteToken = new Hyperlink(resources.getString("models.error.pasteToken"));
