@@ -121,7 +121,9 @@ public final class ModelsPageView {
         taskFilter.setConverter(converter(this::taskName));
         taskFilter.valueProperty().bindBidirectional(page.taskProperty());
 
+        // the rows are made when the page is first shown, so a window that opens on the chat does not build them
         page.getCatalog().addListener((ListChangeListener<CatalogRowViewModel>) change -> showCatalog());
+        page.shownProperty().addListener((obs, was, shown) -> showCatalog());
         showCatalog();
         page.getInstalled().addListener((ListChangeListener<InstalledModel>) change -> showInstalled());
         showInstalled();
@@ -164,6 +166,9 @@ public final class ModelsPageView {
     }
 
     private void showCatalog() {
+        if (!page.shownProperty().get()) {
+            return;
+        }
         List<Node> nodes = new ArrayList<>();
         for (CatalogRowViewModel row : page.getCatalog()) {
             nodes.add(rowNodes.computeIfAbsent(row, this::catalogRow));

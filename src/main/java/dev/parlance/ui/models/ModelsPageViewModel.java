@@ -235,11 +235,17 @@ public final class ModelsPageViewModel {
     public void refresh() {
         long id = ++refreshId;
         Path directory = modelsDirectory();
-        CompletableFuture.supplyAsync(() -> Listing.read(directory, sources), io).thenAcceptAsync(listing -> {
-            if (id == refreshId) {
-                show(listing);
-            }
-        }, fxThread);
+        CompletableFuture.supplyAsync(() -> Listing.read(directory, sources), io)
+                .whenComplete((listing, failure) -> fxThread.execute(() -> {
+                    if (id != refreshId) {
+                        return;
+                    }
+                    if (failure != null) {
+                        error.set(messageOf(failure));   // a folder that cannot be read, in its own words
+                    } else {
+                        show(listing);
+                    }
+                }));
     }
 
     /** Loads an installed or found model where it is, and goes back to the chat, which shows the loading. */

@@ -43,6 +43,22 @@ final class FxQueue implements Executor {
         }
     }
 
+    /** Waits, running nothing, until the condition holds; fails after the timeout. */
+    void waitWithoutRunning(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the condition did not hold within " + timeout);
+            }
+            TimeUnit.NANOSECONDS.sleep(SLICE_NANOS);
+        }
+    }
+
+    /** How many tasks wait to run. */
+    int queued() {
+        return tasks.size();
+    }
+
     /** Runs the tasks queued so far. */
     void drain() {
         Runnable task;

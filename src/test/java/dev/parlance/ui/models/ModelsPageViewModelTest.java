@@ -167,6 +167,20 @@ class ModelsPageViewModelTest {
     }
 
     @Test
+    void progressReachesTheFxThreadCoalescedIntoOneTaskUntilItRuns() throws Exception {
+        listed();
+        CatalogRowViewModel small = row("small");
+        small.download();
+        fx.waitWithoutRunning(() -> Files.exists(home.resolve("models/small-Q8_0.gguf"))
+                && Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.getName().equals("download small-Q8_0.gguf")), WAIT);
+
+        assertThat(fx.queued()).isEqualTo(2);
+        fx.runUntil(() -> small.getState() == DownloadState.INSTALLED, WAIT);
+        assertThat(small.progressProperty().get().bytes()).isEqualTo(SMALL_Q8.length);
+    }
+
+    @Test
     void aSecondDownloadWhileAModelIsLoadedIsInstalledButNotLoaded() throws Exception {
         Files.createDirectories(home.resolve("models"));
         models.load(home.resolve("models"));
