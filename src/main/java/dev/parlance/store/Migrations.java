@@ -74,7 +74,11 @@ final class Migrations {
             // messages saved under version 1 become searchable too
             "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')");
 
-    private static final List<List<String>> STEPS = List.of(V1, V2);
+    /** Version 3: the random seed each answer was sampled with (-1: not known). */
+    private static final List<String> V3 = List.of(
+            "ALTER TABLE messages ADD COLUMN seed INTEGER NOT NULL DEFAULT -1");
+
+    private static final List<List<String>> STEPS = List.of(V1, V2, V3);
 
     /** The schema version this code writes. */
     static final int LATEST = STEPS.size();

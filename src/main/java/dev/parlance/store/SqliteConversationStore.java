@@ -62,7 +62,7 @@ public final class SqliteConversationStore implements ConversationStore {
     private static final DateTimeFormatter ASIDE_STAMP =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final String MESSAGE_COLUMNS = "id, conversation_id, position, role, content, reasoning,"
-            + " created, model, tokens, ttft_millis, tokens_per_second, finish";
+            + " created, model, tokens, ttft_millis, tokens_per_second, finish, seed";
     private static final String CONVERSATION_COLUMNS = "id, title, created, updated, model, settings";
 
     private final Path file;
@@ -446,7 +446,7 @@ public final class SqliteConversationStore implements ConversationStore {
                 row.getString(6),
                 Instant.ofEpochMilli(row.getLong(7)),
                 row.getString(8),
-                new MessageStats(row.getInt(9), row.getDouble(10), row.getDouble(11)),
+                new MessageStats(row.getInt(9), row.getDouble(10), row.getDouble(11), row.getLong(13)),
                 finish == null ? null : FinishReason.valueOf(finish));
     }
 
@@ -705,7 +705,7 @@ public final class SqliteConversationStore implements ConversationStore {
     private static void insertMessage(Connection c, MessageRecord message) throws SQLException {
         MessageStats stats = message.stats() == null ? MessageStats.NONE : message.stats();
         try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             insert.setString(1, message.id());
             insert.setString(2, message.conversationId());
             insert.setInt(3, message.position());
@@ -718,6 +718,7 @@ public final class SqliteConversationStore implements ConversationStore {
             insert.setDouble(10, stats.timeToFirstTokenMillis());
             insert.setDouble(11, stats.tokensPerSecond());
             insert.setString(12, message.finish() == null ? null : message.finish().name());
+            insert.setLong(13, stats.seed());
             insert.executeUpdate();
         }
     }
@@ -758,9 +759,9 @@ public final class SqliteConversationStore implements ConversationStore {
         long now = now().toEpochMilli();
         write(c -> {
             update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?, ttft_millis = ?,"
-                    + " tokens_per_second = ?, finish = ? WHERE id = ?",
+                    + " tokens_per_second = ?, finish = ?, seed = ? WHERE id = ?",
                     content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
-                    finish.name(), messageId);
+                    finish.name(), figures.seed(), messageId);
             touchConversationOf(c, messageId, now);
         });
     }

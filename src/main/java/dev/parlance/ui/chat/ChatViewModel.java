@@ -79,7 +79,7 @@ public final class ChatViewModel {
             Runnable conversationsChanged) {
         this.settings = settings;
         this.conversation = new ConversationService(store,
-                (prompt, stopRequested, listener) -> inference.chat(prompt, settings.options(), listener),
+                (prompt, stopRequested, listener) -> inference.chat(prompt, optionsForAnswer(), listener),
                 this::modelName, settings::current);
         this.models = models;
         this.fxThread = fxThread;
@@ -91,7 +91,9 @@ public final class ChatViewModel {
         canSend = ready.and(Bindings.createBooleanBinding(() -> !draft.get().isBlank(), draft));
         generating = state.isEqualTo(State.GENERATING);
         models.statusProperty().addListener((obs, was, now) -> followModel());
+        models.loadedProperty().addListener((obs, was, now) -> followContext());
         followModel();
+        followContext();
     }
 
     public ObservableList<MessageViewModel> getMessages() {
@@ -156,10 +158,7 @@ public final class ChatViewModel {
 
     /** The tokens the model may use: the conversation's limit, else the model's window; 0 if unknown. */
     public int contextAvailable() {
-        int limit = settings.options().contextLimit();
-        ModelInfo model = models.getLoaded();
-        int own = model == null ? 0 : model.contextLength();
-        return limit > 0 && (own == 0 || limit < own) ? limit : own;
+        return settings.contextWindow();
     }
 
     /** Shows a conversation (null: an empty new chat); a running answer is stopped and kept. */
@@ -279,6 +278,22 @@ public final class ChatViewModel {
             list.add(Message.user(draft.get().strip()));
         }
         return list;
+    }
+
+    /** The options of the answer being started; its seed is shown on it and saved with it. */
+    private InferenceService.ChatOptions optionsForAnswer() {
+        InferenceService.ChatOptions options = settings.options();
+        long seed = options.sampling().seed();
+        conversation.recordSeed(seed);
+        if (currentReply != null) {
+            currentReply.setSeed(seed);
+        }
+        return options;
+    }
+
+    private void followContext() {
+        ModelInfo model = models.getLoaded();
+        settings.modelContextProperty().set(model == null ? 0 : model.contextLength());
     }
 
     /** Shows a pending answer and enters GENERATING; its callbacks are current until the next answer. */

@@ -216,7 +216,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
             show(footer, !footer.getText().isEmpty());
             card.setAccessibleText(streaming ? role.getText() : role.getText() + ": " + item.getText());
         }, item.streamingProperty(), item.errorProperty(), item.finishProperty(), item.lastAnswerProperty(),
-                item.statsProperty());
+                item.statsProperty(), item.seedProperty());
         setGraphic(card);
     }
 
@@ -249,7 +249,18 @@ final class MessageCell extends ListCell<MessageViewModel> {
         update.run();
     }
 
+    /** The footer's text, and the answer's seed once it has finished (so it can be reproduced). */
     private String footerOf(MessageViewModel item) {
+        String footer = outcomeOf(item);
+        long seed = item.seedProperty().get();
+        if (seed < 0 || item.isStreaming() || item.getRole() != Role.ASSISTANT) {
+            return footer;
+        }
+        String seedText = MessageFormat.format(bundle.getString("message.seed"), seed);
+        return footer.isEmpty() ? seedText : footer + " · " + seedText;
+    }
+
+    private String outcomeOf(MessageViewModel item) {
         if (!item.getError().isEmpty()) {
             return MessageFormat.format(bundle.getString("message.failed"), item.getError());
         }

@@ -7,6 +7,8 @@ import dev.parlance.store.MessageRecord;
 import dev.parlance.store.MessageStats;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyLongProperty;
+import javafx.beans.property.ReadOnlyLongWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
@@ -23,6 +25,7 @@ public final class MessageViewModel {
     private final ReadOnlyObjectWrapper<FinishReason> finish = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<GenerationStats> stats = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyBooleanWrapper lastAnswer = new ReadOnlyBooleanWrapper(false);
+    private final ReadOnlyLongWrapper seed = new ReadOnlyLongWrapper(MessageStats.NO_SEED);
 
     private MessageViewModel(Role role, String text) {
         this.role = role;
@@ -48,6 +51,7 @@ public final class MessageViewModel {
         m.reasoning.set(record.reasoning() == null ? "" : record.reasoning());
         m.finish.set(record.finish());
         m.stats.set(statsOf(record.stats()));
+        m.seed.set(record.stats() == null ? MessageStats.NO_SEED : record.stats().seed());
         return m;
     }
 
@@ -123,6 +127,15 @@ public final class MessageViewModel {
 
     public ReadOnlyObjectProperty<GenerationStats> statsProperty() {
         return stats.getReadOnlyProperty();
+    }
+
+    /** The random seed the answer was sampled with, {@link MessageStats#NO_SEED} when not known. */
+    public ReadOnlyLongProperty seedProperty() {
+        return seed.getReadOnlyProperty();
+    }
+
+    void setSeed(long answerSeed) {
+        seed.set(answerSeed);
     }
 
     /** True for the last answer of the conversation, the one that can be regenerated. */
