@@ -33,6 +33,7 @@ import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyEvent;
+import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
 
 /** The main window: toolbar with the model picker, sidebar of conversations, status bar. */
@@ -63,6 +64,9 @@ public final class MainView {
     @FXML private ProgressBar loadProgress;
     @FXML private Label speedStatus;
     @FXML private Label contextStatus;
+    @FXML private HBox modelErrorBanner;
+    @FXML private Label modelErrorText;
+    @FXML private Button modelErrorDismiss;
 
     /**
      * @param main the window's view model
@@ -156,6 +160,11 @@ public final class MainView {
         contextStatus.textProperty().bind(Bindings.createStringBinding(this::contextText,
                 chat.contextUsedProperty(), chat.droppedMessagesProperty(), models.loadedProperty()));
         showWholeTextOnHover(modelStatus, speedStatus, contextStatus);
+        modelErrorText.textProperty().bind(Bindings.createStringBinding(this::modelErrorText,
+                models.errorProperty(), models.failedProperty(), models.loadedProperty(), models.statusProperty()));
+        modelErrorBanner.visibleProperty().bind(models.errorProperty().isNotEmpty());
+        modelErrorBanner.managedProperty().bind(modelErrorBanner.visibleProperty());
+        modelErrorDismiss.setAccessibleText(resources.getString("banner.dismiss"));
         models.refresh();
         main.refreshConversations();
     }
@@ -298,6 +307,25 @@ public final class MainView {
             default:
                 return resources.getString("status.noModel");
         }
+    }
+
+    /** The load error, and which model is still there to use (the one loaded before). */
+    private String modelErrorText() {
+        String error = models.errorProperty().get();
+        if (error.isEmpty()) {
+            return "";
+        }
+        Path failed = models.failedProperty().get();
+        String text = MessageFormat.format(resources.getString("banner.modelFailed"),
+                failed == null ? "" : failed.getFileName(), error);
+        ModelInfo kept = models.getLoaded();
+        return kept == null || models.getStatus() != ModelsViewModel.Status.READY ? text
+                : text + " " + MessageFormat.format(resources.getString("banner.modelKept"), kept.name());
+    }
+
+    @FXML
+    private void dismissModelError() {
+        models.dismissError();
     }
 
     private String speedText() {

@@ -56,8 +56,11 @@ public final class FakeInferenceService implements InferenceService {
     private volatile CompletableFuture<ModelInfo> heldLoad;
     private volatile boolean holdLoads;
     private volatile Exception loadFailure;
+    private volatile boolean unloadFirst;
     /** The weight format the last load asked for. */
     public volatile WeightFormat lastWeights;
+    /** Every folder or file a load was asked for, in order. */
+    public final List<Path> loads = new CopyOnWriteArrayList<>();
 
     /** The model info the fake reports for a folder. */
     public static ModelInfo infoFor(Path folder) {
@@ -81,6 +84,12 @@ public final class FakeInferenceService implements InferenceService {
     /** Makes loads wait until {@link #completeLoad()}. */
     public FakeInferenceService holdLoads() {
         holdLoads = true;
+        return this;
+    }
+
+    /** Makes every load let the loaded model go before it starts, as the real service does to free memory. */
+    public FakeInferenceService unloadFirst() {
+        unloadFirst = true;
         return this;
     }
 
@@ -115,6 +124,10 @@ public final class FakeInferenceService implements InferenceService {
     @Override
     public CompletableFuture<ModelInfo> load(Path folder, WeightFormat weights, ProgressListener progress) {
         lastWeights = weights;
+        loads.add(folder);
+        if (unloadFirst) {
+            loaded = null;
+        }
         if (loadFailure != null) {
             return CompletableFuture.failedFuture(loadFailure);
         }

@@ -26,7 +26,8 @@ import javafx.collections.ObservableList;
 
 /**
  * The model picker: the model folders found in the models directory, and loading one off the FX
- * thread with progress and a plain-words error.
+ * thread with progress and a plain-words error. A model that fails to load does not cost the
+ * working one: it stays loaded, or is loaded again when the engine had let it go to make room.
  */
 public final class ModelsViewModel {
     /** Where the loaded model stands. */
@@ -42,6 +43,8 @@ public final class ModelsViewModel {
     private final ReadOnlyObjectWrapper<ModelInfo> loaded = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Path> loading = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyObjectWrapper<Path> failed = new ReadOnlyObjectWrapper<>();
+    private WeightFormat loadedFormat = WeightFormat.STORED;   // FX thread only; how the loaded model was loaded
     private final ObjectProperty<WeightFormat> weightFormat = new SimpleObjectProperty<>(WeightFormat.STORED);
     private long loadId;   // FX thread only; a newer load makes older callbacks stale
     private long scanId;   // FX thread only
@@ -103,9 +106,20 @@ public final class ModelsViewModel {
         return loading.getReadOnlyProperty();
     }
 
-    /** Why the last load failed, in words fit to show; empty when it did not. */
+    /** Why the last load failed, in words fit to show; empty when it did not or once dismissed. */
     public ReadOnlyStringProperty errorProperty() {
         return error.getReadOnlyProperty();
+    }
+
+    /** The folder or file whose load failed last, or null; cleared with the error. */
+    public ReadOnlyObjectProperty<Path> failedProperty() {
+        return failed.getReadOnlyProperty();
+    }
+
+    /** The user has read the load error. */
+    public void dismissError() {
+        error.set("");
+        failed.set(null);
     }
 
     /** Lists the model folders again, off the FX thread. */
@@ -128,14 +142,24 @@ public final class ModelsViewModel {
         return weightFormat;
     }
 
-    /** Loads a model folder or GGUF file; the previous model stays usable until the service swaps it. */
+    /**
+     * Loads a model folder or GGUF file. If it fails, the model loaded before stays: the engine
+     * still has it, or it is loaded again (the engine lets a model go before loading the next, so
+     * that two never need memory at once); the error stays shown until dismissed or the next load.
+     */
     public void load(Path folder) {
+        dismissError();
+        start(folder, weightFormat.get(), loaded.get());
+    }
+
+    /** Starts a load; {@code fallback} is the model to keep when it fails, or null. */
+    private void start(Path folder, WeightFormat format, ModelInfo fallback) {
+        WeightFormat fallbackFormat = loadedFormat;
         long id = ++loadId;
         status.set(Status.LOADING);
         loading.set(folder);
         progress.set(0);
-        error.set("");
-        inference.load(folder, weightFormat.get(), fraction -> fxThread.execute(() -> {
+        inference.load(folder, format, fraction -> fxThread.execute(() -> {
             if (id == loadId) {
                 progress.set(fraction);
             }
@@ -144,14 +168,26 @@ public final class ModelsViewModel {
                 return;
             }
             loading.set(null);
-            if (failure != null) {
-                loaded.set(null);
-                error.set(messageOf(failure));
-                status.set(Status.FAILED);
-            } else {
+            if (failure == null) {
                 loaded.set(info);
+                loadedFormat = format;
                 progress.set(1);
                 status.set(Status.READY);
+                return;
+            }
+            if (error.get().isEmpty()) {
+                error.set(messageOf(failure));
+                failed.set(folder);
+            }
+            ModelInfo kept = inference.loadedModel();
+            if (fallback != null && kept != null && kept.folder().equals(fallback.folder())) {
+                loaded.set(kept);
+                status.set(Status.READY);
+            } else if (fallback != null) {
+                start(fallback.folder(), fallbackFormat, null);
+            } else {
+                loaded.set(null);
+                status.set(Status.FAILED);
             }
         }));
     }

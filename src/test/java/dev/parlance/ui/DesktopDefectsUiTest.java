@@ -1,0 +1,150 @@
+package dev.parlance.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parlance.store.InMemoryConversationStore;
+import dev.parlance.ui.chat.ChatViewModel;
+import dev.parlance.ui.chat.MessageViewModel;
+import dev.parlance.ui.models.ModelsViewModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javafx.application.Platform;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.Labeled;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/** The desktop defects of issue 19's second round, each as the user meets it. */
+@Tag("ui")
+@ExtendWith(ApplicationExtension.class)
+class DesktopDefectsUiTest {
+    static {
+        Headless.configure();
+    }
+
+    @TempDir java.nio.file.Path dir;
+    private FakeInferenceService inference;
+    private final ScriptedDialogs dialogs = new ScriptedDialogs();
+    private final InMemoryConversationStore store = new InMemoryConversationStore();
+    private MainWindow window;
+    private Stage stage;
+
+    @Start
+    void start(Stage stage) throws IOException {
+        this.stage = stage;
+        java.nio.file.Path tiny = dir.resolve("models/tiny");
+        Files.createDirectories(tiny);
+        Files.writeString(tiny.resolve("config.json"), "{}");
+        Files.writeString(tiny.resolve("tokenizer.json"), "{}");
+        Files.createDirectories(dir.resolve("broken"));
+        AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
+        prefs.setModelsDirectory(dir.resolve("models"));
+        prefs.setLocale(Locale.ENGLISH);
+        prefs.setTheme(Theme.LIGHT);
+        inference = new FakeInferenceService().unloadFirst()
+                .streamScript(List.of("Once", " upon", " a", " time"), TimeUnit.MILLISECONDS.toNanos(5));
+        window = new MainWindow(inference, store, prefs, Theme.LIGHT, Platform::runLater, Runnable::run, w -> dialogs);
+        window.show(stage);
+    }
+
+    @AfterEach
+    void closeService() {
+        inference.close();
+    }
+
+    private ChatViewModel chat() {
+        return window.viewModel().chat();
+    }
+
+    private ModelsViewModel models() {
+        return window.viewModel().models();
+    }
+
+    private static void waitUntil(Callable<Boolean> condition) throws TimeoutException {
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, condition);
+        WaitForAsyncUtils.waitForFxEvents();
+    }
+
+    private void loadTinyModel(FxRobot robot) throws TimeoutException {
+        waitUntil(() -> robot.lookup("tiny").tryQuery().isPresent());
+        robot.clickOn("tiny");
+        waitUntil(() -> models().getStatus() == ModelsViewModel.Status.READY);
+    }
+
+    private void send(FxRobot robot, String message) throws TimeoutException {
+        robot.interact(() -> chat().draftProperty().set(message));
+        robot.clickOn("#sendButton");
+        waitUntil(() -> chat().getState() == ChatViewModel.State.IDLE && !chat().getMessages().getLast().isStreaming());
+    }
+
+    private MessageViewModel lastMessage() {
+        return chat().getMessages().getLast();
+    }
+
+    private Button button(FxRobot robot, String text) {
+        return robot.lookup((Node n) -> n instanceof Button b && text.equals(b.getText()) && n.isVisible())
+                .queryButton();
+    }
+
+    @Test
+    void eachAnswerShowsTheSeedItWasSampledWithAndRegenerateUsesAnother(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        send(robot, "Hi");
+        long first = inference.lastRequest().options.sampling().seed();
+        assertThat(lastMessage().seedProperty().get()).isEqualTo(first);
+        assertThat(robot.lookup(".message-footer").queryAllAs(Label.class))
+                .anyMatch(l -> l.isVisible() && l.getText().endsWith("seed " + first));
+        robot.clickOn(button(robot, "Regenerate"));
+        waitUntil(() -> inference.requests().size() == 2 && chat().getState() == ChatViewModel.State.IDLE
+                && !lastMessage().isStreaming());
+        long second = inference.lastRequest().options.sampling().seed();
+        assertThat(second).isNotEqualTo(first);
+        assertThat(robot.lookup(".message-footer").queryAllAs(Label.class))
+                .anyMatch(l -> l.isVisible() && l.getText().endsWith("seed " + second));
+    }
+
+    @Test
+    void aFixedSeedIsChosenInTheSettings(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        robot.clickOn("#settingsToggle");
+        robot.clickOn("#fixedSeed");
+        robot.doubleClickOn("#seed").write("31337").type(javafx.scene.input.KeyCode.TAB);
+        send(robot, "Hi");
+        assertThat(inference.lastRequest().options.sampling().seed()).isEqualTo(31337);
+    }
+
+    @Test
+    void aModelThatFailsToLoadKeepsTheWorkingOneAndSaysSoInAConversation(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        send(robot, "Hi");
+        dialogs.directory = dir.resolve("broken");
+        robot.clickOn("#modelMenu").clickOn("Open model folder…");
+        waitUntil(() -> inference.loads.size() == 3 && models().getStatus() == ModelsViewModel.Status.READY);
+        assertThat(models().getLoaded().name()).isEqualTo("tiny");
+        Labeled banner = robot.lookup("#modelErrorText").queryLabeled();
+        assertThat(banner.isVisible()).isTrue();
+        assertThat(banner.getText()).contains("Could not load broken").contains("no config.json")
+                .contains("tiny is still loaded");
+        assertThat(chat().getMessages()).as("the conversation stays open").hasSize(2);
+        send(robot, "Still there?");
+        assertThat(chat().getMessages()).hasSize(4);
+        robot.clickOn("#modelErrorDismiss");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.lookup("#modelErrorBanner").query().isVisible()).isFalse();
+    }
+}
