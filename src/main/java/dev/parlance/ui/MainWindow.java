@@ -145,8 +145,10 @@ public final class MainWindow {
             applyFontSize(scene.getRoot());
         });
         restoreBounds();
-        stage.setOnHiding(e -> prefs.setWindowBounds(stage.getX(), stage.getY(), stage.getWidth(),
-                stage.getHeight()));
+        stage.setOnHiding(e -> {
+            prefs.setWindowBounds(stage.getX(), stage.getY(), stage.getWidth(), stage.getHeight());
+            main.chat().commitDelete();   // before the store closes
+        });
         stage.show();
         chatView.focusComposer();
     }
@@ -227,6 +229,9 @@ public final class MainWindow {
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.COMMA, KeyCombination.SHORTCUT_DOWN),
                 () -> main.settings().expandedProperty().set(!main.settings().expandedProperty().get()));
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.Q, KeyCombination.SHORTCUT_DOWN), stage::close);
+        // a text field keeps Ctrl+Z for its own text; elsewhere it brings back a deleted message
+        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.Z, KeyCombination.SHORTCUT_DOWN),
+                () -> main.chat().undoDelete());
     }
 
     private void restoreBounds() {

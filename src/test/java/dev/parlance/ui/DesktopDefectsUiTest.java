@@ -18,6 +18,7 @@ import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.Labeled;
+import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -146,5 +147,52 @@ class DesktopDefectsUiTest {
         robot.clickOn("#modelErrorDismiss");
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(robot.lookup("#modelErrorBanner").query().isVisible()).isFalse();
+    }
+
+    /** The Delete button of the card nearest the top (the sidebar has one too). */
+    private static Button messageDelete(FxRobot robot) {
+        return robot.lookup(".message-action").queryAllAs(Button.class).stream()
+                .filter(b -> b.getText().equals("Delete") && b.isVisible() && b.getScene() != null)
+                .min(java.util.Comparator.comparingDouble(b -> b.localToScene(0, 0).getY())).orElseThrow();
+    }
+
+    private int savedMessages() {
+        store.committed().join();
+        return store.messageCount(chat().getConversationId());
+    }
+
+    @Test
+    void aDeletedMessageComesBackWithUndoInTheSnackbar(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        send(robot, "Hi");
+        robot.clickOn(messageDelete(robot));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat().getMessages()).extracting(MessageViewModel::getText).containsExactly("Once upon a time");
+        assertThat(robot.lookup("#undoBar").query().isVisible()).isTrue();
+        robot.clickOn("#undoButton");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat().getMessages()).extracting(MessageViewModel::getText)
+                .containsExactly("Hi", "Once upon a time");
+        assertThat(robot.lookup("#undoBar").query().isVisible()).isFalse();
+        assertThat(savedMessages()).isEqualTo(2);
+    }
+
+    @Test
+    void ctrlZBringsBackADeletedMessageAndTheNextMessageMakesTheDeletionFinal(FxRobot robot) throws TimeoutException {
+        loadTinyModel(robot);
+        send(robot, "Hi");
+        robot.clickOn(messageDelete(robot));
+        robot.clickOn("#transcript");
+        robot.press(KeyCode.CONTROL).type(KeyCode.Z).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat().getMessages()).hasSize(2);
+        robot.clickOn(messageDelete(robot));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(savedMessages()).as("kept until it is final").isEqualTo(2);
+        send(robot, "Again");
+        assertThat(savedMessages()).isEqualTo(3);
+        assertThat(chat().getMessages()).extracting(MessageViewModel::getText)
+                .containsExactly("Once upon a time", "Again", "Once upon a time");
+        assertThat(robot.lookup("#undoBar").query().isVisible()).isFalse();
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.ResourceBundle;
+import javafx.animation.PauseTransition;
 import javafx.beans.binding.Bindings;
 import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
@@ -22,6 +23,7 @@ import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressIndicator;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
+import javafx.scene.control.Tooltip;
 import javafx.scene.control.skin.VirtualFlow;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyCodeCombination;
@@ -31,6 +33,7 @@ import javafx.scene.input.ScrollEvent;
 import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.VBox;
+import javafx.util.Duration;
 
 /** The transcript and the composer. */
 public final class ChatView {
@@ -39,6 +42,8 @@ public final class ChatView {
             new KeyCodeCombination(KeyCode.A, KeyCombination.SHORTCUT_DOWN);
     private static final KeyCombination REGENERATE =
             new KeyCodeCombination(KeyCode.R, KeyCombination.SHORTCUT_DOWN);
+    /** How long a deleted message can be brought back with Undo. */
+    private static final Duration UNDO_TIME = Duration.seconds(10);
 
     private final MainViewModel main;
     private final ChatViewModel chat;
@@ -50,6 +55,7 @@ public final class ChatView {
     private boolean scrollPending;
     private final Runnable scroller = this::scrollAfterLayout;
     private TextSelection selection;   // the last text selection made in the transcript, if any
+    private final PauseTransition undoTimeout = new PauseTransition(UNDO_TIME);
 
     @FXML private ResourceBundle resources;
     @FXML private ListView<MessageViewModel> transcript;
@@ -60,6 +66,8 @@ public final class ChatView {
     @FXML private HBox findBar;
     @FXML private TextField findField;
     @FXML private Label findCount;
+    @FXML private HBox undoBar;
+    @FXML private Button undoButton;
     private List<Integer> matches = List.of();   // indexes of the messages that contain the find text
     private int match;                            // which of them is shown
 
@@ -142,6 +150,17 @@ public final class ChatView {
                 chat.errorProperty()));
         errorLabel.visibleProperty().bind(chat.errorProperty().isNotEmpty());
         errorLabel.managedProperty().bind(errorLabel.visibleProperty());
+        undoBar.visibleProperty().bind(chat.deletedProperty().isNotNull());
+        undoBar.managedProperty().bind(undoBar.visibleProperty());
+        undoButton.setTooltip(new Tooltip(resources.getString("message.undo.hint")));
+        undoTimeout.setOnFinished(e -> chat.commitDelete());
+        chat.deletedProperty().addListener((obs, was, now) -> {
+            if (now != null) {
+                undoTimeout.playFromStart();
+            } else {
+                undoTimeout.stop();
+            }
+        });
         models.statusProperty().addListener((obs, was, now) -> updatePlaceholder());
         models.getModels().addListener((ListChangeListener<Path>) change -> updatePlaceholder());
         models.errorProperty().addListener((obs, was, now) -> updatePlaceholder());
@@ -167,6 +186,12 @@ public final class ChatView {
         findField.requestFocus();
         findField.selectAll();
         find();
+    }
+
+    @FXML
+    private void undoDelete() {
+        chat.undoDelete();
+        transcript.requestFocus();
     }
 
     @FXML
@@ -289,7 +314,7 @@ public final class ChatView {
         } else if (REGENERATE.match(e) && message.isLastAnswer()) {
             chat.regenerate();
         } else if (e.getCode() == KeyCode.DELETE) {
-            MessageCell.delete(chat, dialogs, resources, message);
+            chat.delete(message);
         } else {
             return;
         }

@@ -58,6 +58,8 @@ public final class ChatViewModel {
     private final ReadOnlyIntegerWrapper contextUsed = new ReadOnlyIntegerWrapper(0);
     private final ReadOnlyIntegerWrapper droppedMessages = new ReadOnlyIntegerWrapper(0);
     private final ReadOnlyObjectWrapper<MessageViewModel> finishedAnswer = new ReadOnlyObjectWrapper<>();
+    private final ReadOnlyObjectWrapper<MessageViewModel> deleted = new ReadOnlyObjectWrapper<>();
+    private int deletedIndex;            // FX thread only; where the deleted message stood
     private final BooleanBinding canSend;
     private final BooleanBinding generating;
     private MessageViewModel currentReply; // FX thread only; the answer being written, or null
@@ -163,6 +165,7 @@ public final class ChatViewModel {
 
     /** Shows a conversation (null: an empty new chat); a running answer is stopped and kept. */
     public void open(String id) {
+        commitDelete();
         abandonCurrent();
         long ticket = ++openId;
         conversation.open(id);
@@ -187,6 +190,7 @@ public final class ChatViewModel {
         if (!canSend.get()) {
             return;
         }
+        commitDelete();
         String text = draft.get().strip();
         MessageViewModel user = MessageViewModel.user(text);
         messages.add(user);
@@ -222,6 +226,7 @@ public final class ChatViewModel {
         if (!canRegenerate()) {
             return;
         }
+        commitDelete();
         messages.remove(messages.indexOf(lastAnswer()), messages.size());
         MessageViewModel reply = beginAnswer();
         try {
@@ -242,6 +247,7 @@ public final class ChatViewModel {
         if (!canEdit(message) || newText == null || newText.isBlank()) {
             return;
         }
+        commitDelete();
         int index = messages.indexOf(message);
         messages.remove(index + 1, messages.size());
         message.setText(newText.strip());
@@ -253,16 +259,48 @@ public final class ChatViewModel {
         }
     }
 
-    /** Deletes one message (not the one being written). */
+    /**
+     * Deletes one message (not the one being written). It leaves the transcript at once but stays
+     * in the store until {@link #commitDelete()} (the next change, or the Undo offer running out),
+     * so that {@link #undoDelete()} can bring it back.
+     */
     public void delete(MessageViewModel message) {
         if (message.isStreaming() || !messages.contains(message)) {
             return;
         }
+        commitDelete();
+        deletedIndex = messages.indexOf(message);
+        messages.remove(message);
+        deleted.set(message);
+        markLastAnswer();
+    }
+
+    /** The message just deleted, which Undo can bring back; null when there is none. */
+    public ReadOnlyObjectProperty<MessageViewModel> deletedProperty() {
+        return deleted.getReadOnlyProperty();
+    }
+
+    /** Puts the message just deleted back where it was. */
+    public void undoDelete() {
+        MessageViewModel message = deleted.get();
+        if (message == null) {
+            return;
+        }
+        deleted.set(null);
+        messages.add(Math.min(deletedIndex, messages.size()), message);
+        markLastAnswer();
+    }
+
+    /** Deletes the message just deleted from the store for good; Undo can no longer bring it back. */
+    public void commitDelete() {
+        MessageViewModel message = deleted.get();
+        if (message == null) {
+            return;
+        }
+        deleted.set(null);
         if (message.getId() != null) {
             conversation.delete(message.getId());
         }
-        messages.remove(message);
-        markLastAnswer();
     }
 
     /** The text of the last answer, or empty. */

@@ -79,7 +79,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         copy = action("message.copy", () -> copyText(getItem().getText()));
         edit = action("message.edit", this::editItem);
         regenerate = action("message.regenerate", chat::regenerate);
-        delete = action("message.delete", () -> delete(chat, dialogs, bundle, getItem()));
+        delete = action("message.delete", () -> chat.delete(getItem()));
         edit.disableProperty().bind(chat.canStopProperty());
         regenerate.disableProperty().bind(chat.canStopProperty());
         role.getStyleClass().add("message-role");
@@ -296,13 +296,6 @@ final class MessageCell extends ListCell<MessageViewModel> {
         if (chat.canEdit(item)) {
             dialogs.editText(bundle.getString("message.edit.title"), item.getText())
                     .ifPresent(text -> chat.editAndResend(item, text));
-        }
-    }
-
-    /** Deletes a message once the user confirms: it cannot be brought back. */
-    static void delete(ChatViewModel chat, DialogService dialogs, ResourceBundle bundle, MessageViewModel item) {
-        if (dialogs.confirm(bundle.getString("message.delete.title"), bundle.getString("message.delete.confirm"))) {
-            chat.delete(item);
         }
     }
 

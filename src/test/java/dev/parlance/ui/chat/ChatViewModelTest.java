@@ -272,6 +272,7 @@ class ChatViewModelTest {
         r.listener.onFinished(FinishReason.STOP, FakeInferenceService.stats(1), 0);
         chat.delete(chat.getMessages().get(1));
         assertThat(chat.getMessages()).hasSize(1);
+        chat.commitDelete();
         assertThat(store.messageCount(chat.getConversationId())).isEqualTo(1);
     }
 
