@@ -6,6 +6,7 @@ import dev.parlance.RuntimeInfo;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.SearchHit;
 import dev.parlance.ui.chat.ChatView;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.PromptInspectorDialog;
@@ -35,6 +36,8 @@ import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.scene.text.TextFlow;
 
 /** The main window: toolbar with the model picker, sidebar of conversations, status bar. */
 public final class MainView {
@@ -123,9 +126,11 @@ public final class MainView {
         conversationList.setItems(main.getConversations());
         conversationList.setAccessibleText(resources.getString("sidebar.conversations"));
         conversationList.setCellFactory(list -> new ConversationCell());
-        var noConversations = new Label(resources.getString("sidebar.empty"));
+        var noConversations = new Label();
         noConversations.setWrapText(true);
         noConversations.getStyleClass().add("sidebar-empty");
+        noConversations.textProperty().bind(Bindings.when(main.searchProperty().isEmpty())
+                .then(resources.getString("sidebar.empty")).otherwise(resources.getString("sidebar.noMatches")));
         conversationList.setPlaceholder(noConversations);
         // only the user's clicks and keys open a conversation: the list also moves its selection by
         // itself, for example to a neighbour when the selected conversation is deleted
@@ -345,7 +350,10 @@ public final class MainView {
         return dropped == 0 ? used : used + " " + MessageFormat.format(resources.getString("status.dropped"), dropped);
     }
 
-    /** A sidebar row: the title, with rename and delete in its context menu. */
+    /**
+     * A sidebar row: the title, with rename and delete in its context menu; while searching, the
+     * matching piece of a message under it, the matched words highlighted.
+     */
     private final class ConversationCell extends ListCell<ConversationRecord> {
         ConversationCell() {
             setPrefWidth(0);   // the sidebar's width decides; long titles end in an ellipsis
@@ -359,7 +367,20 @@ public final class MainView {
         @Override
         protected void updateItem(ConversationRecord item, boolean empty) {
             super.updateItem(item, empty);
-            setText(empty || item == null ? null : titleOf(item));
+            SearchHit hit = empty || item == null ? null : main.hitFor(item);
+            setText(empty || item == null || hit != null ? null : titleOf(item));
+            if (hit == null) {
+                setGraphic(null);
+                return;
+            }
+            var title = new Label(titleOf(item));
+            title.getStyleClass().add("conversation-title");
+            var snippet = new TextFlow();
+            snippet.getStyleClass().add("search-snippet");
+            snippet.getChildren().setAll(SearchSnippet.texts(hit.snippet()));
+            var row = new VBox(2, title, snippet);
+            row.setAccessibleText(titleOf(item) + ": " + SearchSnippet.plain(hit.snippet()));
+            setGraphic(row);
         }
     }
 }

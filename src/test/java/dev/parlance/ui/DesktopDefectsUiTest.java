@@ -18,6 +18,8 @@ import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.Labeled;
+import javafx.scene.control.ListView;
+import javafx.scene.text.Text;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -194,5 +196,36 @@ class DesktopDefectsUiTest {
         assertThat(chat().getMessages()).extracting(MessageViewModel::getText)
                 .containsExactly("Once upon a time", "Again", "Once upon a time");
         assertThat(robot.lookup("#undoBar").query().isVisible()).isFalse();
+    }
+
+    @Test
+    void sidebarSearchFindsMessageTextShowsTheSnippetAndOpensTheConversationAtTheMatch(FxRobot robot)
+            throws TimeoutException {
+        loadTinyModel(robot);
+        send(robot, "Plans for the weekend");
+        for (int i = 0; i < 6; i++) {
+            send(robot, "Filler question " + i);
+        }
+        String first = chat().getConversationId();
+        robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
+        send(robot, "Budget for May");
+        ListView<?> sidebar = robot.lookup("#conversationList").queryListView();
+        waitUntil(() -> sidebar.getItems().size() == 2);
+        robot.clickOn("#searchField").write("weekend");
+        waitUntil(() -> sidebar.getItems().size() == 1);
+        assertThat(robot.lookup(".search-match").queryAllAs(Text.class))
+                .anyMatch(t -> t.getText().equalsIgnoreCase("weekend") && t.isVisible());
+        robot.clickOn(".search-snippet");
+        waitUntil(() -> first.equals(chat().getConversationId()) && chat().getMessages().size() == 14);
+        waitUntil(() -> window.viewModel().openedMatchProperty().get() == null);
+        ListView<?> transcript = robot.lookup("#transcript").queryListView();
+        assertThat(transcript.getSelectionModel().getSelectedIndex()).as("the matched message").isZero();
+        var flow = (javafx.scene.control.skin.VirtualFlow<?>) transcript.lookup(".virtual-flow");
+        assertThat(flow.getFirstVisibleCell().getIndex()).as("scrolled up to it").isZero();
+        assertThat(robot.lookup("#findField").queryAs(javafx.scene.control.TextField.class).getText())
+                .isEqualToIgnoringCase("weekend");
+        robot.doubleClickOn("#searchField").eraseText(7).write("zebra");
+        waitUntil(() -> sidebar.getItems().isEmpty());
+        assertThat(robot.lookup(".sidebar-empty").queryLabeled().getText()).isEqualTo("No matches");
     }
 }
