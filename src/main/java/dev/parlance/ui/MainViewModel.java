@@ -89,7 +89,12 @@ public final class MainViewModel {
                 openedMatch.set(id == null ? null : hits.get(id));
             }
         });
-        chat.conversationIdProperty().addListener((obs, was, now) -> selectById(now));
+        chat.conversationIdProperty().addListener((obs, was, now) -> {
+            selectById(now);
+            if (now != null) {
+                prefs.setLastConversation(now);
+            }
+        });
         models.loadedProperty().addListener((obs, was, now) -> {
             settings.modelDefaultsProperty().set(now == null ? null : now.defaults());
             settings.thinkingSupportedProperty().set(now != null && now.supportsThinking());
@@ -203,21 +208,20 @@ public final class MainViewModel {
     /** Opens an empty chat with the default settings; it is saved with its first message. */
     public void newChat() {
         selected.set(null);
+        quickStart.set(null);
         chat.open(null);
         settings.load(null);
     }
 
     /**
-     * Opens a new conversation with a quick start's system prompt and preset, or with the user's own
-     * version of the quick start if they saved one.
+     * Opens a new chat with a quick start's system prompt and preset, or with the user's own version
+     * of the quick start if they saved one. Like any new chat it is saved with its first message,
+     * so a quick start left unused leaves nothing behind.
      *
      * @param systemPrompt the quick start's system prompt in the user's language
      */
     public void newChat(QuickStart start, String systemPrompt) {
-        ConversationRecord created = store.create("", models.getLoaded() == null ? "" : models.getLoaded().name(),
-                settings.defaults());
-        conversations.add(0, created);
-        selected.set(created);
+        newChat();
         quickStart.set(start);
         settings.applyQuickStart(systemPrompt, start.preset());
         ConversationSettings own = prefs.quickStartSettings(start.name());
@@ -248,6 +252,18 @@ public final class MainViewModel {
         if (conversation.id().equals(chat.getConversationId())) {
             newChat();
         }
+    }
+
+    /** Opens a conversation by its id, read off the FX thread, if it still exists (the last one, at start). */
+    public void reopen(String id) {
+        if (id == null) {
+            return;
+        }
+        CompletableFuture.supplyAsync(() -> store.conversation(id), io).thenAcceptAsync(found -> {
+            if (found.isPresent() && chat.getConversationId() == null && chat.getMessages().isEmpty()) {
+                selected.set(found.get());
+            }
+        }, fxThread);
     }
 
     /** Reads the conversation list again, off the FX thread. */

@@ -46,6 +46,7 @@ class DesktopDefectsUiTest {
     private final InMemoryConversationStore store = new InMemoryConversationStore();
     private MainWindow window;
     private Stage stage;
+    private AppPreferences prefs;
 
     @Start
     void start(Stage stage) throws IOException {
@@ -55,7 +56,7 @@ class DesktopDefectsUiTest {
         Files.writeString(tiny.resolve("config.json"), "{}");
         Files.writeString(tiny.resolve("tokenizer.json"), "{}");
         Files.createDirectories(dir.resolve("broken"));
-        AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
+        prefs = AppPreferences.load(dir.resolve("settings.properties"));
         prefs.setModelsDirectory(dir.resolve("models"));
         prefs.setLocale(Locale.ENGLISH);
         prefs.setTheme(Theme.LIGHT);
@@ -227,5 +228,35 @@ class DesktopDefectsUiTest {
         robot.doubleClickOn("#searchField").eraseText(7).write("zebra");
         waitUntil(() -> sidebar.getItems().isEmpty());
         assertThat(robot.lookup(".sidebar-empty").queryLabeled().getText()).isEqualTo("No matches");
+    }
+
+    @Test
+    void theNextStartReopensTheLastConversationAndOffersTheModelOpenedFromElsewhere(FxRobot robot)
+            throws Exception {
+        java.nio.file.Path elsewhere = Files.createDirectories(dir.resolve("downloads/story-model"));
+        Files.writeString(elsewhere.resolve("config.json"), "{}");
+        Files.writeString(elsewhere.resolve("tokenizer.json"), "{}");
+        dialogs.directory = elsewhere;
+        robot.clickOn("#modelMenu").clickOn("Open model folder…");
+        waitUntil(() -> models().getStatus() == ModelsViewModel.Status.READY);
+        send(robot, "Remember me");
+        String id = chat().getConversationId();
+        robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(prefs.openedModels()).containsExactly(elsewhere);
+        assertThat(prefs.lastConversation()).isEqualTo(id);
+
+        Stage nextStage = WaitForAsyncUtils.asyncFx(() -> new Stage()).get();
+        MainWindow next = WaitForAsyncUtils.asyncFx(() -> {
+            var restarted = new MainWindow(inference, store, prefs, Theme.LIGHT, Platform::runLater, Runnable::run,
+                    w -> dialogs);
+            restarted.show(nextStage);
+            return restarted;
+        }).get();
+        waitUntil(() -> id.equals(next.viewModel().chat().getConversationId())
+                && next.viewModel().chat().getMessages().size() == 2);
+        assertThat(next.viewModel().selectedProperty().get().id()).isEqualTo(id);
+        waitUntil(() -> next.viewModel().models().getModels().contains(elsewhere));
+        robot.interact(nextStage::hide);
     }
 }

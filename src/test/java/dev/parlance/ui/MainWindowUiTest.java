@@ -333,7 +333,6 @@ class MainWindowUiTest {
     void aQuickStartOpensAConversationWithItsSystemPrompt(FxRobot robot) throws TimeoutException {
         loadTinyModel(robot);
         robot.clickOn(button(robot, "Translate Chinese ↔ English"));
-        waitUntil(() -> window.viewModel().selectedProperty().get() != null);
         ask(robot, "你好");
         awaitAnswer();
         assertThat(inference.lastRequest().messages.get(0).content()).startsWith("You are a translator");

@@ -164,4 +164,38 @@ class ModelsViewModelTest {
         await(models, Status.FAILED);
         assertThat(models.getLoaded()).isNull();
     }
+
+    @Test
+    void aModelCopiedIntoTheWatchedDirectoryIsOfferedWithoutARefresh() throws Exception {
+        var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir);
+        models.watch();
+        try {
+            models.refresh();
+            assertThat(models.getModels()).isEmpty();
+            Path folder = Files.createDirectories(dir.resolve("new-model"));
+            Files.writeString(folder.resolve("config.json"), "{}");
+            WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> models.getModels().contains(folder));
+            Files.writeString(dir.resolve("small.gguf"), "GGUF");
+            WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> models.getModels().contains(dir.resolve("small.gguf")));
+        } finally {
+            models.close();
+        }
+    }
+
+    @Test
+    void aModelOpenedFromElsewhereIsOfferedBesideTheDirectorysOwn() throws Exception {
+        Path inside = modelFolder("models/inside");
+        Path outside = modelFolder("elsewhere/outside");
+        var models = new ModelsViewModel(new FakeInferenceService(), Runnable::run, direct, dir.resolve("models"));
+        models.load(inside);
+        await(models, Status.READY);
+        assertThat(models.getOpened()).as("the directory's own are found anyway").isEmpty();
+        models.load(outside);
+        await(models, Status.READY);
+        assertThat(models.getOpened()).containsExactly(outside);
+        var next = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir.resolve("models"));
+        next.getOpened().setAll(models.getOpened());
+        next.refresh();
+        assertThat(next.getModels()).containsExactly(inside, outside);
+    }
 }
