@@ -250,7 +250,7 @@ public final class MainView {
             inspectorDialog = new PromptInspectorDialog(inspector, resources, conversationList.getScene().getWindow());
         }
         inspectorDialog.show();
-        inspector.inspect(chat.promptMessages(), main.settings().options());
+        inspector.inspect(chat.promptMessages(), main.settings().options(), chat.droppedMessagesProperty().get());
     }
 
     private void openModelFolder() {
@@ -347,7 +347,11 @@ public final class MainView {
         String used = MessageFormat.format(resources.getString("status.context"), chat.contextUsedProperty().get(),
                 available);
         int dropped = chat.droppedMessagesProperty().get();
-        return dropped == 0 ? used : used + " " + MessageFormat.format(resources.getString("status.dropped"), dropped);
+        if (dropped > 0) {
+            return used + " " + MessageFormat.format(resources.getString("status.dropped"), dropped);
+        }
+        return chat.contextUsedProperty().get() + main.settings().answerLength() > available
+                ? used + " " + resources.getString("status.overflow") : used;
     }
 
     /**

@@ -259,4 +259,59 @@ class DesktopDefectsUiTest {
         waitUntil(() -> next.viewModel().models().getModels().contains(elsewhere));
         robot.interact(nextStage::hide);
     }
+
+    @Test
+    void theInspectorShowsThePromptActuallySentMarksWhatWasLeftOutAndKeepsCloseOnScreen(FxRobot robot)
+            throws TimeoutException {
+        robot.interact(() -> {
+            stage.setWidth(800);
+            stage.setHeight(600);
+        });
+        loadTinyModel(robot);
+        for (int i = 0; i < 10; i++) {
+            send(robot, "Question number " + i);
+        }
+        inference.dropped = 4;
+        send(robot, "The last question");
+        Labeled status = robot.lookup("#contextStatus").queryLabeled();
+        assertThat(status.getText()).contains("4 oldest messages were left out");
+        robot.clickOn("#inspectButton");
+        waitUntil(() -> robot.lookup(".left-out-note").tryQuery().map(Node::isVisible).orElse(false));
+        assertThat(robot.lookup(".left-out-note").queryLabeled().getText())
+                .isEqualTo("The 4 oldest messages were left out of this prompt to fit the context.");
+        assertThat(robot.lookup(".left-out").queryAllAs(Labeled.class))
+                .filteredOn(l -> l.getText().equals("left out")).hasSize(4);
+        String prompt = robot.lookup(".prompt-inspector .prompt-token").queryAllAs(Text.class).stream()
+                .map(Text::getText).collect(java.util.stream.Collectors.joining());
+        assertThat(prompt).doesNotContain("Question number 0 ").doesNotContain("Question number 1 ")
+                .contains("Question number 2 ").contains("The last question ");
+        Button close = robot.lookup((Node n) -> n instanceof Button b && "Close".equals(b.getText())
+                && b.getScene() != stage.getScene()).queryButton();
+        var bounds = close.localToScreen(close.getLayoutBounds());
+        var screen = javafx.stage.Screen.getPrimary().getVisualBounds();
+        var dialogWindow = close.getScene().getWindow();
+        assertThat(bounds.getMaxY()).as("inside the dialog").isLessThanOrEqualTo(dialogWindow.getY() + dialogWindow.getHeight());
+        assertThat(bounds.getMaxY()).as("on the screen").isLessThanOrEqualTo(screen.getMaxY());
+        robot.clickOn(close);
+    }
+
+    @Test
+    void theStatusBarIsLiveWhileStreamingAndClearedOnANewChat(FxRobot robot) throws TimeoutException {
+        inference.streamScript(java.util.Collections.nCopies(200, " word"), TimeUnit.MILLISECONDS.toNanos(10));
+        loadTinyModel(robot);
+        robot.interact(() -> chat().draftProperty().set("Talk"));
+        robot.clickOn("#sendButton");
+        Labeled status = robot.lookup("#contextStatus").queryLabeled();
+        waitUntil(() -> lastMessage().getText().length() > 50 && lastMessage().isStreaming());
+        int during = chat().contextUsedProperty().get();
+        assertThat(during).isPositive();
+        assertThat(status.getText()).contains("Context: " + during + " of 512");
+        waitUntil(() -> chat().contextUsedProperty().get() > during);
+        robot.clickOn("#sendButton");   // Stop
+        waitUntil(() -> chat().getState() == ChatViewModel.State.IDLE);
+        robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(status.getText()).isEqualTo("Context: 0 of 512 tokens");
+        assertThat(robot.lookup("#speedStatus").queryLabeled().getText()).isEmpty();
+    }
 }

@@ -57,6 +57,8 @@ public final class FakeInferenceService implements InferenceService {
     private volatile boolean holdLoads;
     private volatile Exception loadFailure;
     private volatile boolean unloadFirst;
+    /** How many oldest messages every streamed answer reports it left out to fit the context. */
+    public volatile int dropped;
     /** The weight format the last load asked for. */
     public volatile WeightFormat lastWeights;
     /** Every folder or file a load was asked for, in order. */
@@ -197,7 +199,7 @@ public final class FakeInferenceService implements InferenceService {
             request.listener.onText(token);
             sent++;
         }
-        request.listener.onFinished(FinishReason.STOP, stats(sent), 0);
+        request.listener.onFinished(FinishReason.STOP, stats(sent), dropped);
     }
 
     /** Stats as if each token took 10 ms after a 50 ms first token. */

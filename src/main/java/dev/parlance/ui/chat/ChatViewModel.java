@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -43,6 +44,7 @@ public final class ChatViewModel {
     public enum State { NO_MODEL, LOADING, IDLE, GENERATING, ERROR }
 
     private final ConversationService conversation;
+    private final InferenceService inference;
     private final SettingsViewModel settings;
     private final ModelsViewModel models;
     private final Executor fxThread;
@@ -65,6 +67,8 @@ public final class ChatViewModel {
     private MessageViewModel currentReply; // FX thread only; the answer being written, or null
     private long currentId;              // FX thread only; guards against stale callbacks
     private long openId;                 // FX thread only; guards against a slow read of an old conversation
+    private long measureId;              // FX thread only; only the newest measurement of the context counts
+    private int usedBeforeAnswer;        // FX thread only; the context used when the current answer began
 
     /**
      * @param inference writes the answers
@@ -80,6 +84,7 @@ public final class ChatViewModel {
             ModelsViewModel models, Executor fxThread, Executor io, Duration flushInterval,
             Runnable conversationsChanged) {
         this.settings = settings;
+        this.inference = inference;
         this.conversation = new ConversationService(store,
                 (prompt, stopRequested, listener) -> inference.chat(prompt, optionsForAnswer(), listener),
                 this::modelName, settings::current);
@@ -93,7 +98,11 @@ public final class ChatViewModel {
         canSend = ready.and(Bindings.createBooleanBinding(() -> !draft.get().isBlank(), draft));
         generating = state.isEqualTo(State.GENERATING);
         models.statusProperty().addListener((obs, was, now) -> followModel());
-        models.loadedProperty().addListener((obs, was, now) -> followContext());
+        models.loadedProperty().addListener((obs, was, now) -> {
+            followContext();
+            resetMeter();
+            measureContext();
+        });
         followModel();
         followContext();
     }
@@ -143,7 +152,11 @@ public final class ChatViewModel {
         return lastStats.getReadOnlyProperty();
     }
 
-    /** Tokens of context the last answer used (prompt plus answer). */
+    /**
+     * Tokens of context in use: the open conversation's prompt as the model sees it (measured when
+     * it is opened or the model changes), growing with the answer while it streams, then the last
+     * answer's exact prompt plus answer. The status bar's one source.
+     */
     public ReadOnlyIntegerProperty contextUsedProperty() {
         return contextUsed.getReadOnlyProperty();
     }
@@ -172,6 +185,7 @@ public final class ChatViewModel {
         conversationId.set(id);
         messages.clear();
         error.set("");
+        resetMeter();
         if (id == null) {
             return;
         }
@@ -182,6 +196,7 @@ public final class ChatViewModel {
                     }
                     messages.setAll(records.stream().map(MessageViewModel::of).collect(Collectors.toList()));
                     markLastAnswer();
+                    measureContext();
                 }, fxThread);
     }
 
@@ -329,6 +344,30 @@ public final class ChatViewModel {
         return options;
     }
 
+    private void resetMeter() {
+        ++measureId;
+        lastStats.set(null);
+        contextUsed.set(0);
+        droppedMessages.set(0);
+    }
+
+    /**
+     * Measures the open conversation's prompt with the model's own template and tokenizer, off the
+     * FX thread, so that the meter is right before any answer (after a restart, say).
+     */
+    private void measureContext() {
+        if (models.getLoaded() == null || messages.isEmpty() || currentReply != null) {
+            return;
+        }
+        long ticket = ++measureId;
+        inference.inspect(conversation.prompt(), settings.options()).whenComplete((inspection, failure) ->
+                fxThread.execute(() -> {
+                    if (ticket == measureId && inspection != null) {
+                        contextUsed.set(inspection.tokenIds().size());
+                    }
+                }));
+    }
+
     private void followContext() {
         ModelInfo model = models.getLoaded();
         settings.modelContextProperty().set(model == null ? 0 : model.contextLength());
@@ -343,22 +382,38 @@ public final class ChatViewModel {
         state.set(State.GENERATING);
         ++currentId;
         currentReply = reply;
+        usedBeforeAnswer = contextUsed.get();
+        ++measureId;   // a measurement still on its way is older than this answer
         return reply;
     }
 
     /** Passes the service's callbacks to the FX thread, where a stale answer's are ignored. */
     private ChatListener listenerFor(MessageViewModel reply) {
         long id = currentId;
-        var text = new FxTextBuffer(fxThread, reply::appendText, flushInterval);
-        var reasoning = new FxTextBuffer(fxThread, reply::appendReasoning, flushInterval);
+        AtomicInteger streamed = new AtomicInteger();   // text pieces so far: about one per token
+        Runnable showStreamed = () -> {
+            if (id == currentId) {
+                contextUsed.set(usedBeforeAnswer + streamed.get());
+            }
+        };
+        var text = new FxTextBuffer(fxThread, delta -> {
+            reply.appendText(delta);
+            showStreamed.run();
+        }, flushInterval);
+        var reasoning = new FxTextBuffer(fxThread, delta -> {
+            reply.appendReasoning(delta);
+            showStreamed.run();
+        }, flushInterval);
         return new ChatListener() {
             @Override
             public void onText(String delta) {
+                streamed.incrementAndGet();
                 text.append(delta);
             }
 
             @Override
             public void onReasoning(String delta) {
+                streamed.incrementAndGet();
                 reasoning.append(delta);
             }
 
