@@ -325,7 +325,7 @@ public final class MainView {
                 failed == null ? "" : failed.getFileName(), error);
         ModelInfo kept = models.getLoaded();
         return kept == null || models.getStatus() != ModelsViewModel.Status.READY ? text
-                : text + " " + MessageFormat.format(resources.getString("banner.modelKept"), kept.name());
+                : text + "\n" + MessageFormat.format(resources.getString("banner.modelKept"), kept.name());
     }
 
     @FXML

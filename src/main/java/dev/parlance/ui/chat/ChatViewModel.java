@@ -316,6 +316,7 @@ public final class ChatViewModel {
         if (message.getId() != null) {
             conversation.delete(message.getId());
         }
+        measureContext();
     }
 
     /** The text of the last answer, or empty. */

@@ -115,6 +115,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         userText.getStyleClass().add("user-text");
         userFlow.getStyleClass().add("user-flow");
         footer.getStyleClass().add("message-footer");
+        footer.setWrapText(true);   // the seed at its end stays readable in a narrow card
         var content = new VBox(6, header, reasoning, userFlow, answer, footer);
         content.getStyleClass().add("message-content");
         selection = new TextSelection(content, onSelect);

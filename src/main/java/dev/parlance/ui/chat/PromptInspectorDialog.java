@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.ResourceBundle;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.Dialog;
+import javafx.scene.control.DialogPane;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.ProgressIndicator;
@@ -20,6 +21,7 @@ import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.scene.text.Text;
 import javafx.scene.text.TextFlow;
+import javafx.geometry.Insets;
 import javafx.geometry.Rectangle2D;
 import javafx.stage.Modality;
 import javafx.stage.Screen;
@@ -68,6 +70,9 @@ public final class PromptInspectorDialog {
         perMessageScroll.setFitToWidth(true);
         perMessageScroll.setPrefViewportHeight(140);
         perMessageScroll.setMinHeight(60);
+        perMessageScroll.setMinWidth(Region.USE_PREF_SIZE);   // the token counts are never scrolled away
+        perMessageScroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        perMessage.setPadding(new Insets(0, 16, 0, 0));   // room for the scroll bar
         leftOutNote.setWrapText(true);
         leftOutNote.getStyleClass().add("left-out-note");
         var content = new VBox(8, busy, error, context, contextBar, leftOutNote,
@@ -155,5 +160,28 @@ public final class PromptInspectorDialog {
             }
             perMessage.addRow(i, roleLabel, textLabel, tokens);
         }
+        fitWindow();
+    }
+
+    /**
+     * The dialog opens before the inspection arrives: its window is sized again to the new content
+     * (never past the screen's edge), so that the token counts and the Close button are not cut off.
+     */
+    private void fitWindow() {
+        Window window = dialog.getDialogPane().getScene() == null ? null : dialog.getDialogPane().getScene().getWindow();
+        if (window == null || !window.isShowing()) {
+            return;
+        }
+        Rectangle2D screen = Screen.getScreensForRectangle(window.getX(), window.getY(), window.getWidth(),
+                window.getHeight()).stream().findFirst().orElse(Screen.getPrimary()).getVisualBounds();
+        DialogPane pane = dialog.getDialogPane();
+        double frameWidth = window.getWidth() - pane.getWidth();      // the window's decorations
+        double frameHeight = window.getHeight() - pane.getHeight();
+        double width = Math.min(Math.max(window.getWidth(), pane.prefWidth(-1) + frameWidth), screen.getWidth());
+        window.setWidth(width);
+        window.setHeight(Math.min(Math.max(window.getHeight(), pane.prefHeight(width - frameWidth) + frameHeight),
+                screen.getHeight()));
+        window.setX(Math.max(screen.getMinX(), Math.min(window.getX(), screen.getMaxX() - window.getWidth())));
+        window.setY(Math.max(screen.getMinY(), Math.min(window.getY(), screen.getMaxY() - window.getHeight())));
     }
 }
