@@ -23,8 +23,4 @@ public record MessageStats(int tokens, double timeToFirstTokenMillis, double tok
     public MessageStats(int tokens, double timeToFirstTokenMillis, double tokensPerSecond) {
         this(tokens, timeToFirstTokenMillis, tokensPerSecond, NO_SEED);
     }
-
-    public boolean hasSeed() {
-        return seed != NO_SEED;
-    }
 }
