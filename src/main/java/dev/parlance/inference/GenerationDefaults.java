@@ -24,6 +24,20 @@ public record GenerationDefaults(Set<Integer> eosIds, int bosId, SamplingConfig 
     }
 
     /**
+     * The answer budget for a context window when nobody chose one: a quarter of the window, at
+     * most {@link #DEFAULT_MAX_NEW_TOKENS}, so that three quarters stay for the conversation so far
+     * (a budget as long as the window left no room for history on small models).
+     *
+     * @param contextLength the tokens of context the model sees; 0 or less when not known
+     */
+    public static int answerLength(int contextLength) {
+        if (contextLength <= 0) {
+            return DEFAULT_MAX_NEW_TOKENS;
+        }
+        return Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, contextLength / 4));
+    }
+
+    /**
      * Reads both files (either may be null).
      *
      * @throws IllegalArgumentException naming the key, when a value is of the wrong type or out of

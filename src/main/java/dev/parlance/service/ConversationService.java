@@ -334,6 +334,17 @@ public final class ConversationService {
         }
     }
 
+    /**
+     * Records the random seed of the answer being started, saved with it when it ends. An
+     * {@link Answerer} calls this before it starts generating; any thread.
+     */
+    public void recordSeed(long seed) {
+        Answer writing = current;
+        if (writing != null) {
+            writing.seed = seed;
+        }
+    }
+
     /** Asks the answer being written to stop before its next token; its text so far stays. Any thread. */
     public void stop() {
         Answer writing = current;
@@ -414,10 +425,10 @@ public final class ConversationService {
                 m.created(), m.model(), stats == null ? m.stats() : stats, finish, m.parentId());
     }
 
-    private static MessageStats statsOf(GenerationStats stats) {
-        return stats == null ? MessageStats.NONE
+    private static MessageStats statsOf(GenerationStats stats, long seed) {
+        return stats == null ? new MessageStats(0, 0, 0, seed)
                 : new MessageStats(stats.generatedTokens(), stats.timeToFirstTokenMillis(),
-                        stats.decodeTokensPerSecond());
+                        stats.decodeTokensPerSecond(), seed);
     }
 
     /** The answer being written: saves each change, then passes it on unless the answer was abandoned. */
@@ -428,6 +439,7 @@ public final class ConversationService {
         private final StringBuilder text = new StringBuilder();
         private final StringBuilder reasoning = new StringBuilder();
         private volatile Generation generation;
+        private volatile long seed = MessageStats.NO_SEED;
         private boolean ended;   // guarded by the service
 
         Answer(String id, ChatListener listener) {
@@ -496,7 +508,7 @@ public final class ConversationService {
                     return false;
                 }
                 ended = true;
-                MessageStats saved = statsOf(stats);
+                MessageStats saved = statsOf(stats, seed);
                 store.updateMessage(id, text.toString(), reasoning.toString(), saved, reason);
                 for (int i = messages.size() - 1; i >= 0; i--) {
                     if (messages.get(i).id().equals(id)) {

@@ -93,7 +93,11 @@ final class Migrations {
                 SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id
                 ORDER BY m.position DESC LIMIT 1)""");
 
-    private static final List<List<String>> STEPS = List.of(V1, V2, V3);
+    /** Version 4: the random seed each answer was sampled with (-1: not known). */
+    private static final List<String> V4 = List.of(
+            "ALTER TABLE messages ADD COLUMN seed INTEGER NOT NULL DEFAULT -1");
+
+    private static final List<List<String>> STEPS = List.of(V1, V2, V3, V4);
 
     /** The schema version this code writes. */
     static final int LATEST = STEPS.size();

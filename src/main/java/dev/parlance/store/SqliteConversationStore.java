@@ -411,9 +411,9 @@ public final class SqliteConversationStore implements ConversationStore {
         long now = now().toEpochMilli();
         write(c -> {
             StoreWrites.update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?, ttft_millis = ?,"
-                    + " tokens_per_second = ?, finish = ? WHERE id = ?",
+                    + " tokens_per_second = ?, finish = ?, seed = ? WHERE id = ?",
                     content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
-                    finish.name(), messageId);
+                    finish.name(), figures.seed(), messageId);
             StoreWrites.touchConversationOf(c, messageId, now);
         });
     }

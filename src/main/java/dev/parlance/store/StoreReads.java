@@ -23,7 +23,7 @@ import java.util.function.BooleanSupplier;
  */
 final class StoreReads {
     static final String MESSAGE_COLUMNS = "id, conversation_id, position, role, content, reasoning,"
-            + " created, model, tokens, ttft_millis, tokens_per_second, finish, parent_id";
+            + " created, model, tokens, ttft_millis, tokens_per_second, finish, parent_id, seed";
     static final String CONVERSATION_COLUMNS = "id, title, created, updated, model, settings";
     /** The ids of a conversation's selected path, leaf first; one parameter, the conversation's id. */
     private static final String PATH = "WITH RECURSIVE path (id) AS ("
@@ -192,7 +192,7 @@ final class StoreReads {
                 row.getString(6),
                 Instant.ofEpochMilli(row.getLong(7)),
                 row.getString(8),
-                new MessageStats(row.getInt(9), row.getDouble(10), row.getDouble(11)),
+                new MessageStats(row.getInt(9), row.getDouble(10), row.getDouble(11), row.getLong(14)),
                 finish == null ? null : FinishReason.valueOf(finish),
                 row.getString(13));
     }

@@ -38,7 +38,7 @@ final class StoreWrites {
     static void insertMessage(Connection c, MessageRecord message) throws SQLException {
         MessageStats stats = message.stats() == null ? MessageStats.NONE : message.stats();
         try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO messages (" + StoreReads.MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                "INSERT INTO messages (" + StoreReads.MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             insert.setString(1, message.id());
             insert.setString(2, message.conversationId());
             insert.setInt(3, message.position());
@@ -52,6 +52,7 @@ final class StoreWrites {
             insert.setDouble(11, stats.tokensPerSecond());
             insert.setString(12, message.finish() == null ? null : message.finish().name());
             insert.setString(13, message.parentId());
+            insert.setLong(14, stats.seed());
             insert.executeUpdate();
         }
     }

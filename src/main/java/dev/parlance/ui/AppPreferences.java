@@ -8,6 +8,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.function.Function;
@@ -88,13 +90,41 @@ public final class AppPreferences {
         values.setProperty("modelsDirectory", directory.toString());
     }
 
-    /** The model folder loaded last time, or null. */
+    /** The model folder or GGUF file loaded last time, or null. */
     public synchronized Path lastModel() {
         return parse("lastModel", Path::of);
     }
 
     public synchronized void setLastModel(Path folder) {
         values.setProperty("lastModel", folder.toString());
+    }
+
+    /** Model folders and files opened from outside the models directory, newest first. */
+    public synchronized List<Path> openedModels() {
+        List<Path> models = new ArrayList<>();
+        for (int i = 0; values.containsKey("openedModel." + i); i++) {
+            Path model = parse("openedModel." + i, Path::of);
+            if (model != null) {
+                models.add(model);
+            }
+        }
+        return models;
+    }
+
+    public synchronized void setOpenedModels(List<Path> models) {
+        values.stringPropertyNames().stream().filter(k -> k.startsWith("openedModel.")).forEach(values::remove);
+        for (int i = 0; i < models.size(); i++) {
+            values.setProperty("openedModel." + i, models.get(i).toString());
+        }
+    }
+
+    /** The conversation open when the app last closed, or null. */
+    public synchronized String lastConversation() {
+        return parse("lastConversation", Function.identity());
+    }
+
+    public synchronized void setLastConversation(String id) {
+        put("lastConversation", id);
     }
 
     /** How model folders' weights are held in memory; as stored unless the user chose otherwise. */

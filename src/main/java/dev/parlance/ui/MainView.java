@@ -6,6 +6,7 @@ import dev.parlance.RuntimeInfo;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationRecord;
+import dev.parlance.store.SearchHit;
 import dev.parlance.ui.chat.ChatView;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.PromptInspectorDialog;
@@ -34,7 +35,10 @@ import javafx.scene.control.ToggleButton;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.KeyEvent;
+import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.scene.text.TextFlow;
 
 /** The main window: toolbar with the model picker, sidebar of conversations, status bar. */
 public final class MainView {
@@ -67,6 +71,9 @@ public final class MainView {
     @FXML private Label contextStatus;
     @FXML private ToggleButton modelsToggle;
     @FXML private Region modelsPageView;
+    @FXML private HBox modelErrorBanner;
+    @FXML private Label modelErrorText;
+    @FXML private Button modelErrorDismiss;
 
     /**
      * @param main the window's view model
@@ -135,9 +142,11 @@ public final class MainView {
         conversationList.setItems(main.getConversations());
         conversationList.setAccessibleText(resources.getString("sidebar.conversations"));
         conversationList.setCellFactory(list -> new ConversationCell());
-        var noConversations = new Label(resources.getString("sidebar.empty"));
+        var noConversations = new Label();
         noConversations.setWrapText(true);
         noConversations.getStyleClass().add("sidebar-empty");
+        noConversations.textProperty().bind(Bindings.when(main.searchProperty().isEmpty())
+                .then(resources.getString("sidebar.empty")).otherwise(resources.getString("sidebar.noMatches")));
         conversationList.setPlaceholder(noConversations);
         // only the user's clicks and keys open a conversation: the list also moves its selection by
         // itself, for example to a neighbour when the selected conversation is deleted
@@ -172,6 +181,11 @@ public final class MainView {
         contextStatus.textProperty().bind(Bindings.createStringBinding(this::contextText,
                 chat.contextUsedProperty(), chat.droppedMessagesProperty(), models.loadedProperty()));
         showWholeTextOnHover(modelStatus, speedStatus, contextStatus);
+        modelErrorText.textProperty().bind(Bindings.createStringBinding(this::modelErrorText,
+                models.errorProperty(), models.failedProperty(), models.loadedProperty(), models.statusProperty()));
+        modelErrorBanner.visibleProperty().bind(models.errorProperty().isNotEmpty());
+        modelErrorBanner.managedProperty().bind(modelErrorBanner.visibleProperty());
+        modelErrorDismiss.setAccessibleText(resources.getString("banner.dismiss"));
         models.refresh();
         main.refreshConversations();
     }
@@ -252,7 +266,7 @@ public final class MainView {
             inspectorDialog = new PromptInspectorDialog(inspector, resources, conversationList.getScene().getWindow());
         }
         inspectorDialog.show();
-        inspector.inspect(chat.promptMessages(), main.settings().options());
+        inspector.inspect(chat.promptMessages(), main.settings().options(), chat.droppedMessagesProperty().get());
     }
 
     private void openModelFolder() {
@@ -318,6 +332,25 @@ public final class MainView {
         }
     }
 
+    /** The load error, and which model is still there to use (the one loaded before). */
+    private String modelErrorText() {
+        String error = models.errorProperty().get();
+        if (error.isEmpty()) {
+            return "";
+        }
+        Path failed = models.failedProperty().get();
+        String text = MessageFormat.format(resources.getString("banner.modelFailed"),
+                failed == null ? "" : failed.getFileName(), error);
+        ModelInfo kept = models.getLoaded();
+        return kept == null || models.getStatus() != ModelsViewModel.Status.READY ? text
+                : text + "\n" + MessageFormat.format(resources.getString("banner.modelKept"), kept.name());
+    }
+
+    @FXML
+    private void dismissModelError() {
+        models.dismissError();
+    }
+
     private String speedText() {
         GenerationStats stats = chat.lastStatsProperty().get();
         return stats == null ? "" : MessageFormat.format(resources.getString("status.speed"),
@@ -332,10 +365,17 @@ public final class MainView {
         String used = MessageFormat.format(resources.getString("status.context"), chat.contextUsedProperty().get(),
                 available);
         int dropped = chat.droppedMessagesProperty().get();
-        return dropped == 0 ? used : used + " " + MessageFormat.format(resources.getString("status.dropped"), dropped);
+        if (dropped > 0) {
+            return used + " " + MessageFormat.format(resources.getString("status.dropped"), dropped);
+        }
+        return chat.contextUsedProperty().get() + main.settings().answerLength() > available
+                ? used + " " + resources.getString("status.overflow") : used;
     }
 
-    /** A sidebar row: the title, with rename and delete in its context menu. */
+    /**
+     * A sidebar row: the title, with rename and delete in its context menu; while searching, the
+     * matching piece of a message under it, the matched words highlighted.
+     */
     private final class ConversationCell extends ListCell<ConversationRecord> {
         ConversationCell() {
             setPrefWidth(0);   // the sidebar's width decides; long titles end in an ellipsis
@@ -349,7 +389,20 @@ public final class MainView {
         @Override
         protected void updateItem(ConversationRecord item, boolean empty) {
             super.updateItem(item, empty);
-            setText(empty || item == null ? null : titleOf(item));
+            SearchHit hit = empty || item == null ? null : main.hitFor(item);
+            setText(empty || item == null || hit != null ? null : titleOf(item));
+            if (hit == null) {
+                setGraphic(null);
+                return;
+            }
+            var title = new Label(titleOf(item));
+            title.getStyleClass().add("conversation-title");
+            var snippet = new TextFlow();
+            snippet.getStyleClass().add("search-snippet");
+            snippet.getChildren().setAll(SearchSnippet.texts(hit.snippet()));
+            var row = new VBox(2, title, snippet);
+            row.setAccessibleText(titleOf(item) + ": " + SearchSnippet.plain(hit.snippet()));
+            setGraphic(row);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.parlance.ui;
 import dev.parlance.store.ConversationRecord;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
+import dev.parlance.store.SearchHit;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.QuickStart;
 import dev.parlance.ui.models.ModelsViewModel;
@@ -24,6 +25,7 @@ import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
+import javafx.collections.ObservableMap;
 import javafx.collections.transformation.FilteredList;
 
 /**
@@ -31,6 +33,9 @@ import javafx.collections.transformation.FilteredList;
  * app-wide look (theme, language, font size). Owns the screens' view models.
  */
 public final class MainViewModel {
+    /** The most message matches a search reads from the store. */
+    private static final int SEARCH_LIMIT = 200;
+
     private final ConversationStore store;
     private final Executor fxThread;
     private final Executor io;
@@ -40,6 +45,8 @@ public final class MainViewModel {
     private final ObservableList<ConversationRecord> conversations = FXCollections.observableArrayList();
     private final FilteredList<ConversationRecord> visible = new FilteredList<>(conversations);
     private final StringProperty search = new SimpleStringProperty("");
+    private final ObservableMap<String, SearchHit> hits = FXCollections.observableHashMap();
+    private final ReadOnlyObjectWrapper<SearchHit> openedMatch = new ReadOnlyObjectWrapper<>();
     private final ObjectProperty<ConversationRecord> selected = new SimpleObjectProperty<>();
     private final ReadOnlyObjectWrapper<QuickStart> quickStart = new ReadOnlyObjectWrapper<>();
     private final AppPreferences prefs;
@@ -49,6 +56,7 @@ public final class MainViewModel {
     private final BooleanProperty sidebarShown = new SimpleBooleanProperty(true);
     private final DoubleProperty sidebarWidth = new SimpleDoubleProperty(AppPreferences.DEFAULT_SIDEBAR_WIDTH);
     private long refreshId;   // FX thread only; only the newest listing is shown
+    private long searchId;    // FX thread only; only the newest search is shown
 
     /**
      * @param store the conversations
@@ -69,11 +77,7 @@ public final class MainViewModel {
         this.fxThread = fxThread;
         this.io = io;
         this.chat = chatFactory.apply(this::refreshConversations);
-        search.addListener((obs, was, now) -> {
-            String needle = now == null ? "" : now.strip().toLowerCase(Locale.ROOT);
-            visible.setPredicate(needle.isEmpty() ? null
-                    : c -> c.title().toLowerCase(Locale.ROOT).contains(needle));
-        });
+        search.addListener((obs, was, now) -> search());
         selected.addListener((obs, was, now) -> {
             String id = now == null ? null : now.id();
             if (was != null && (now == null || !now.id().equals(was.id()))) {
@@ -82,9 +86,15 @@ public final class MainViewModel {
             if (id == null || !id.equals(chat.getConversationId())) {
                 chat.open(id);
                 settings.load(now);
+                openedMatch.set(id == null ? null : hits.get(id));
             }
         });
-        chat.conversationIdProperty().addListener((obs, was, now) -> selectById(now));
+        chat.conversationIdProperty().addListener((obs, was, now) -> {
+            selectById(now);
+            if (now != null) {
+                prefs.setLastConversation(now);
+            }
+        });
         models.loadedProperty().addListener((obs, was, now) -> {
             settings.modelDefaultsProperty().set(now == null ? null : now.defaults());
             settings.thinkingSupportedProperty().set(now != null && now.supportsThinking());
@@ -106,14 +116,61 @@ public final class MainViewModel {
         return chat;
     }
 
-    /** The sidebar: conversations whose title matches the search, newest first. */
+    /** The sidebar: conversations whose title or messages match the search, newest first. */
     public ObservableList<ConversationRecord> getConversations() {
         return visible;
     }
 
-    /** The sidebar's search text; matches titles. */
+    /**
+     * The sidebar's search text. It matches titles as typed, and message text through the store's
+     * full-text search (whole words, the last one as a prefix).
+     */
     public StringProperty searchProperty() {
         return search;
+    }
+
+    /** The best message match of a conversation for the current search, or null (none, or the title matched). */
+    public SearchHit hitFor(ConversationRecord conversation) {
+        return hits.get(conversation.id());
+    }
+
+    /**
+     * The match the open conversation was opened at from the search, for the transcript to show;
+     * null otherwise. {@link #matchShown()} clears it.
+     */
+    public ReadOnlyObjectProperty<SearchHit> openedMatchProperty() {
+        return openedMatch.getReadOnlyProperty();
+    }
+
+    /** The transcript has shown the match it was opened at. */
+    public void matchShown() {
+        openedMatch.set(null);
+    }
+
+    /** Filters by title at once and by message text once the store answers, off the FX thread. */
+    private void search() {
+        long ticket = ++searchId;
+        String query = search.get() == null ? "" : search.get().strip();
+        hits.clear();
+        filter(query);
+        if (query.isEmpty()) {
+            return;
+        }
+        CompletableFuture.supplyAsync(() -> store.search(query, SEARCH_LIMIT), io).thenAcceptAsync(found -> {
+            if (ticket != searchId) {
+                return;
+            }
+            for (SearchHit hit : found) {
+                hits.putIfAbsent(hit.conversationId(), hit);   // best first: each conversation's best
+            }
+            filter(query);
+        }, fxThread);
+    }
+
+    private void filter(String query) {
+        String needle = query.toLowerCase(Locale.ROOT);
+        visible.setPredicate(needle.isEmpty() ? null
+                : c -> c.title().toLowerCase(Locale.ROOT).contains(needle) || hits.containsKey(c.id()));
     }
 
     /** The conversation open in the transcript, or null for a new, empty chat. */
@@ -151,21 +208,20 @@ public final class MainViewModel {
     /** Opens an empty chat with the default settings; it is saved with its first message. */
     public void newChat() {
         selected.set(null);
+        quickStart.set(null);
         chat.open(null);
         settings.load(null);
     }
 
     /**
-     * Opens a new conversation with a quick start's system prompt and preset, or with the user's own
-     * version of the quick start if they saved one.
+     * Opens a new chat with a quick start's system prompt and preset, or with the user's own version
+     * of the quick start if they saved one. Like any new chat it is saved with its first message,
+     * so a quick start left unused leaves nothing behind.
      *
      * @param systemPrompt the quick start's system prompt in the user's language
      */
     public void newChat(QuickStart start, String systemPrompt) {
-        ConversationRecord created = store.create("", models.getLoaded() == null ? "" : models.getLoaded().name(),
-                settings.defaults());
-        conversations.add(0, created);
-        selected.set(created);
+        newChat();
         quickStart.set(start);
         settings.applyQuickStart(systemPrompt, start.preset());
         ConversationSettings own = prefs.quickStartSettings(start.name());
@@ -196,6 +252,18 @@ public final class MainViewModel {
         if (conversation.id().equals(chat.getConversationId())) {
             newChat();
         }
+    }
+
+    /** Opens a conversation by its id, read off the FX thread, if it still exists (the last one, at start). */
+    public void reopen(String id) {
+        if (id == null) {
+            return;
+        }
+        CompletableFuture.supplyAsync(() -> store.conversation(id), io).thenAcceptAsync(found -> {
+            if (found.isPresent() && chat.getConversationId() == null && chat.getMessages().isEmpty()) {
+                selected.set(found.get());
+            }
+        }, fxThread);
     }
 
     /** Reads the conversation list again, off the FX thread. */

@@ -27,6 +27,7 @@ import java.util.function.Function;
 import javafx.application.Application;
 import javafx.application.ColorScheme;
 import javafx.application.Platform;
+import javafx.collections.ListChangeListener;
 import javafx.geometry.Rectangle2D;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -105,6 +106,9 @@ public final class MainWindow {
         main.sidebarWidthProperty().addListener((obs, was, now) -> prefs.setSidebarWidth(now.doubleValue()));
         this.dialogs = dialogs.apply(this);
         models.modelsDirectoryProperty().addListener((obs, was, now) -> prefs.setModelsDirectory(now));
+        models.getOpened().setAll(prefs.openedModels());
+        models.getOpened().addListener((ListChangeListener<Path>) change -> prefs.setOpenedModels(models.getOpened()));
+        models.watch();
         models.weightFormatProperty().set(prefs.weightFormat());
         models.weightFormatProperty().addListener((obs, was, now) -> prefs.setWeightFormat(now));
         models.loadingProperty().addListener((obs, was, now) -> {
@@ -166,6 +170,7 @@ public final class MainWindow {
                 stage.getHeight()));
         stage.show();
         chatView.focusComposer();
+        main.reopen(prefs.lastConversation());
     }
 
     /** Tells the user that conversations cannot be saved as they should, in the store's own words. */
@@ -184,7 +189,7 @@ public final class MainWindow {
      */
     public void reloadLastModel() {
         Path last = prefs.lastModel();
-        if (last != null && last.resolve("config.json").toFile().isFile()) {
+        if (last != null && ModelsViewModel.isModel(last)) {
             main.models().load(last);
         } else if (last == null || !Files.exists(last)) {
             modelsPage.openIfNoModel();

@@ -56,8 +56,13 @@ public final class FakeInferenceService implements InferenceService {
     private volatile CompletableFuture<ModelInfo> heldLoad;
     private volatile boolean holdLoads;
     private volatile Exception loadFailure;
+    private volatile boolean unloadFirst;
+    /** How many oldest messages every streamed answer reports it left out to fit the context. */
+    public volatile int dropped;
     /** The weight format the last load asked for. */
     public volatile WeightFormat lastWeights;
+    /** Every folder or file a load was asked for, in order. */
+    public final List<Path> loads = new CopyOnWriteArrayList<>();
 
     /** The model info the fake reports for a folder. */
     public static ModelInfo infoFor(Path folder) {
@@ -81,6 +86,12 @@ public final class FakeInferenceService implements InferenceService {
     /** Makes loads wait until {@link #completeLoad()}. */
     public FakeInferenceService holdLoads() {
         holdLoads = true;
+        return this;
+    }
+
+    /** Makes every load let the loaded model go before it starts, as the real service does to free memory. */
+    public FakeInferenceService unloadFirst() {
+        unloadFirst = true;
         return this;
     }
 
@@ -115,6 +126,10 @@ public final class FakeInferenceService implements InferenceService {
     @Override
     public CompletableFuture<ModelInfo> load(Path folder, WeightFormat weights, ProgressListener progress) {
         lastWeights = weights;
+        loads.add(folder);
+        if (unloadFirst) {
+            loaded = null;
+        }
         if (loadFailure != null) {
             return CompletableFuture.failedFuture(loadFailure);
         }
@@ -190,7 +205,7 @@ public final class FakeInferenceService implements InferenceService {
             request.listener.onText(token);
             sent++;
         }
-        request.listener.onFinished(FinishReason.STOP, stats(sent), 0);
+        request.listener.onFinished(FinishReason.STOP, stats(sent), dropped);
     }
 
     /** Stats as if each token took 10 ms after a 50 ms first token. */

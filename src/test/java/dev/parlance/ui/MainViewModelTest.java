@@ -101,17 +101,40 @@ class MainViewModelTest {
     }
 
     @Test
-    void aQuickStartOpensANewConversationWithItsPrompt() {
+    void aQuickStartOpensANewChatWithItsPromptThatIsSavedWithItsFirstMessage() {
         main.newChat(QuickStart.TRANSLATE, "Translate between Chinese and English.");
-        ConversationRecord created = main.selectedProperty().get();
-        assertThat(created).isNotNull();
         assertThat(main.settings().systemPromptProperty().get()).isEqualTo("Translate between Chinese and English.");
-        assertThat(store.conversation(created.id()).orElseThrow().settings().systemPrompt())
-                .isEqualTo("Translate between Chinese and English.");
+        assertThat(store.conversations()).as("nothing saved before the first message").isEmpty();
         main.chat().draftProperty().set("你好");
         main.chat().send();
         assertThat(inference.lastRequest().messages.get(0).content())
                 .isEqualTo("Translate between Chinese and English.");
+        ConversationRecord created = main.selectedProperty().get();
+        assertThat(store.conversation(created.id()).orElseThrow().settings().systemPrompt())
+                .isEqualTo("Translate between Chinese and English.");
+        assertThat(main.quickStartProperty().get()).isEqualTo(QuickStart.TRANSLATE);
+    }
+
+    @Test
+    void aQuickStartLeftUnusedLeavesNoEmptyChat() {
+        main.newChat(QuickStart.TRANSLATE, "Translate.");
+        main.newChat(QuickStart.SUMMARIZE, "Summarize.");
+        main.newChat();
+        assertThat(store.conversations()).isEmpty();
+        assertThat(main.getConversations()).isEmpty();
+    }
+
+    @Test
+    void theLastConversationIsRememberedAndReopened() {
+        String id = converse("Hello");
+        converse("Again");
+        assertThat(prefs.lastConversation()).isEqualTo(id);
+        main.newChat();
+        main.reopen(prefs.lastConversation());
+        assertThat(main.chat().getConversationId()).isEqualTo(id);
+        assertThat(main.chat().getMessages()).hasSize(4);
+        main.reopen("deleted-long-ago");
+        assertThat(main.chat().getConversationId()).isEqualTo(id);
     }
 
     @Test
@@ -122,8 +145,7 @@ class MainViewModelTest {
     @Test
     void theFirstMessageNamesAQuickStartConversation() {
         main.newChat(QuickStart.SUMMARIZE, "Summarize.");
-        String id = main.selectedProperty().get().id();
-        converse("Meeting notes from Monday");
+        String id = converse("Meeting notes from Monday");
         assertThat(store.conversation(id).orElseThrow().title()).isEqualTo("Meeting notes from Monday");
     }
 
@@ -139,8 +161,8 @@ class MainViewModelTest {
         main.newChat(QuickStart.DRAFT, "Write drafts.");
         assertThat(main.settings().systemPromptProperty().get()).isEqualTo("Write drafts in a warm, short style.");
         assertThat(main.settings().temperatureProperty().get()).isEqualTo(0.4);
-        assertThat(store.conversation(main.selectedProperty().get().id()).orElseThrow().settings().temperature())
-                .isEqualTo(0.4);
+        String id = converse("Dear team");
+        assertThat(store.conversation(id).orElseThrow().settings().temperature()).isEqualTo(0.4);
     }
 
     @Test

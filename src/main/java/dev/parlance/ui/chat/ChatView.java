@@ -2,7 +2,9 @@ package dev.parlance.ui.chat;
 
 import dev.parlance.inference.FinishReason;
 import dev.parlance.ui.DialogService;
+import dev.parlance.store.SearchHit;
 import dev.parlance.ui.MainViewModel;
+import dev.parlance.ui.SearchSnippet;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.nio.file.Path;
 import java.text.MessageFormat;
@@ -143,6 +145,8 @@ public final class ChatView {
                 chat.errorProperty()));
         errorLabel.visibleProperty().bind(chat.errorProperty().isNotEmpty());
         errorLabel.managedProperty().bind(errorLabel.visibleProperty());
+        main.openedMatchProperty().addListener((obs, was, now) -> showOpenedMatch());
+        chat.getMessages().addListener((ListChangeListener<MessageViewModel>) change -> showOpenedMatch());
         models.statusProperty().addListener((obs, was, now) -> updatePlaceholder());
         models.getModels().addListener((ListChangeListener<Path>) change -> updatePlaceholder());
         models.errorProperty().addListener((obs, was, now) -> updatePlaceholder());
@@ -205,6 +209,40 @@ public final class ChatView {
             return;
         }
         e.consume();
+    }
+
+    /**
+     * Scrolls to the message a sidebar search opened the conversation at, once it is read, and
+     * highlights the matched words in it with the find bar.
+     */
+    private void showOpenedMatch() {
+        SearchHit hit = main.openedMatchProperty().get();
+        if (hit == null || transcript.getScene() == null) {   // a view left behind by a change of language
+            return;
+        }
+        int at = -1;
+        for (int i = 0; i < chat.getMessages().size(); i++) {
+            if (hit.messageId().equals(chat.getMessages().get(i).getId())) {
+                at = i;
+            }
+        }
+        if (at < 0) {
+            return;
+        }
+        main.matchShown();
+        String words = SearchSnippet.firstMatch(hit.snippet());
+        follow = false;
+        scrollPending = false;
+        if (words.isBlank()) {
+            transcript.getSelectionModel().select(at);
+            transcript.scrollTo(at);
+            return;
+        }
+        findBar.setVisible(true);
+        findBar.setManaged(true);
+        findField.setText(words);   // finds it in every message; then the one that matched is shown
+        int index = matches.indexOf(at);
+        showMatch(index < 0 ? 0 : index);
     }
 
     /** Finds the messages that contain the find text, ignoring case, and shows the first. */

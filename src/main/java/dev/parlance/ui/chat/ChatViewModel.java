@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -45,6 +46,7 @@ public final class ChatViewModel {
     public enum State { NO_MODEL, LOADING, IDLE, GENERATING, ERROR }
 
     private final ConversationService conversation;
+    private final InferenceService inference;
     private final SettingsViewModel settings;
     private final ModelsViewModel models;
     private final Executor fxThread;
@@ -66,6 +68,8 @@ public final class ChatViewModel {
     private long currentId;              // FX thread only; guards against stale callbacks
     private long openId;                 // FX thread only; guards against a slow read of an old conversation
     private Map<String, ConversationService.Version> versions = Map.of();   // FX thread only
+    private long measureId;              // FX thread only; only the newest measurement of the context counts
+    private int usedBeforeAnswer;        // FX thread only; the context used when the current answer began
 
     /**
      * @param inference writes the answers
@@ -81,8 +85,9 @@ public final class ChatViewModel {
             ModelsViewModel models, Executor fxThread, Executor io, Duration flushInterval,
             Runnable conversationsChanged) {
         this.settings = settings;
+        this.inference = inference;
         this.conversation = new ConversationService(store,
-                (prompt, stopRequested, listener) -> inference.chat(prompt, settings.options(), listener),
+                (prompt, stopRequested, listener) -> inference.chat(prompt, optionsForAnswer(), listener),
                 this::modelName, settings::current);
         this.models = models;
         this.fxThread = fxThread;
@@ -94,7 +99,13 @@ public final class ChatViewModel {
         canSend = ready.and(Bindings.createBooleanBinding(() -> !draft.get().isBlank(), draft));
         generating = state.isEqualTo(State.GENERATING);
         models.statusProperty().addListener((obs, was, now) -> followModel());
+        models.loadedProperty().addListener((obs, was, now) -> {
+            followContext();
+            resetMeter();
+            measureContext();
+        });
         followModel();
+        followContext();
     }
 
     public ObservableList<MessageViewModel> getMessages() {
@@ -142,7 +153,11 @@ public final class ChatViewModel {
         return lastStats.getReadOnlyProperty();
     }
 
-    /** Tokens of context the last answer used (prompt plus answer). */
+    /**
+     * Tokens of context in use: the open conversation's prompt as the model sees it (measured when
+     * it is opened or the model changes), growing with the answer while it streams, then the last
+     * answer's exact prompt plus answer. The status bar's one source.
+     */
     public ReadOnlyIntegerProperty contextUsedProperty() {
         return contextUsed.getReadOnlyProperty();
     }
@@ -159,10 +174,7 @@ public final class ChatViewModel {
 
     /** The tokens the model may use: the conversation's limit, else the model's window; 0 if unknown. */
     public int contextAvailable() {
-        int limit = settings.options().contextLimit();
-        ModelInfo model = models.getLoaded();
-        int own = model == null ? 0 : model.contextLength();
-        return limit > 0 && (own == 0 || limit < own) ? limit : own;
+        return settings.contextWindow();
     }
 
     /** Shows a conversation (null: an empty new chat); a running answer is stopped and kept. */
@@ -173,6 +185,7 @@ public final class ChatViewModel {
         conversationId.set(id);
         messages.clear();
         error.set("");
+        resetMeter();
         if (id == null) {
             return;
         }
@@ -196,6 +209,7 @@ public final class ChatViewModel {
         versions = transcript.versions();
         showVersions();
         markLastAnswer();
+        measureContext();
     }
 
     private void showVersions() {
@@ -356,6 +370,46 @@ public final class ChatViewModel {
         return list;
     }
 
+    /** The options of the answer being started; its seed is shown on it and saved with it. */
+    private InferenceService.ChatOptions optionsForAnswer() {
+        InferenceService.ChatOptions options = settings.options();
+        long seed = options.sampling().seed();
+        conversation.recordSeed(seed);
+        if (currentReply != null) {
+            currentReply.setSeed(seed);
+        }
+        return options;
+    }
+
+    private void resetMeter() {
+        ++measureId;
+        lastStats.set(null);
+        contextUsed.set(0);
+        droppedMessages.set(0);
+    }
+
+    /**
+     * Measures the open conversation's prompt with the model's own template and tokenizer, off the
+     * FX thread, so that the meter is right before any answer (after a restart, say).
+     */
+    private void measureContext() {
+        if (models.getLoaded() == null || messages.isEmpty() || currentReply != null) {
+            return;
+        }
+        long ticket = ++measureId;
+        inference.inspect(conversation.prompt(), settings.options()).whenComplete((inspection, failure) ->
+                fxThread.execute(() -> {
+                    if (ticket == measureId && inspection != null) {
+                        contextUsed.set(inspection.tokenIds().size());
+                    }
+                }));
+    }
+
+    private void followContext() {
+        ModelInfo model = models.getLoaded();
+        settings.modelContextProperty().set(model == null ? 0 : model.contextLength());
+    }
+
     /** Shows a pending answer and enters GENERATING; its callbacks are current until the next answer. */
     private MessageViewModel beginAnswer() {
         MessageViewModel reply = MessageViewModel.pendingAssistant();
@@ -365,22 +419,38 @@ public final class ChatViewModel {
         state.set(State.GENERATING);
         ++currentId;
         currentReply = reply;
+        usedBeforeAnswer = contextUsed.get();
+        ++measureId;   // a measurement still on its way is older than this answer
         return reply;
     }
 
     /** Passes the service's callbacks to the FX thread, where a stale answer's are ignored. */
     private ChatListener listenerFor(MessageViewModel reply) {
         long id = currentId;
-        var text = new FxTextBuffer(fxThread, reply::appendText, flushInterval);
-        var reasoning = new FxTextBuffer(fxThread, reply::appendReasoning, flushInterval);
+        AtomicInteger streamed = new AtomicInteger();   // text pieces so far: about one per token
+        Runnable showStreamed = () -> {
+            if (id == currentId) {
+                contextUsed.set(usedBeforeAnswer + streamed.get());
+            }
+        };
+        var text = new FxTextBuffer(fxThread, delta -> {
+            reply.appendText(delta);
+            showStreamed.run();
+        }, flushInterval);
+        var reasoning = new FxTextBuffer(fxThread, delta -> {
+            reply.appendReasoning(delta);
+            showStreamed.run();
+        }, flushInterval);
         return new ChatListener() {
             @Override
             public void onText(String delta) {
+                streamed.incrementAndGet();
                 text.append(delta);
             }
 
             @Override
             public void onReasoning(String delta) {
+                streamed.incrementAndGet();
                 reasoning.append(delta);
             }
 

@@ -120,6 +120,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         userText.getStyleClass().add("user-text");
         userFlow.getStyleClass().add("user-flow");
         footer.getStyleClass().add("message-footer");
+        footer.setWrapText(true);   // the seed at its end stays readable in a narrow card
         var content = new VBox(6, header, reasoning, userFlow, answer, footer);
         content.getStyleClass().add("message-content");
         selection = new TextSelection(content, onSelect);
@@ -220,7 +221,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
             show(footer, !footer.getText().isEmpty());
             card.setAccessibleText(streaming ? role.getText() : role.getText() + ": " + item.getText());
         }, item.streamingProperty(), item.errorProperty(), item.finishProperty(), item.lastAnswerProperty(),
-                item.statsProperty());
+                item.statsProperty(), item.seedProperty());
         unbind.add(versions.show(item));
         setGraphic(card);
     }
@@ -254,7 +255,18 @@ final class MessageCell extends ListCell<MessageViewModel> {
         update.run();
     }
 
+    /** The footer's text, and the answer's seed once it has finished (so it can be reproduced). */
     private String footerOf(MessageViewModel item) {
+        String footer = outcomeOf(item);
+        long seed = item.seedProperty().get();
+        if (seed < 0 || item.isStreaming() || item.getRole() != Role.ASSISTANT) {
+            return footer;
+        }
+        String seedText = MessageFormat.format(bundle.getString("message.seed"), seed);
+        return footer.isEmpty() ? seedText : footer + " · " + seedText;
+    }
+
+    private String outcomeOf(MessageViewModel item) {
         if (!item.getError().isEmpty()) {
             return MessageFormat.format(bundle.getString("message.failed"), item.getError());
         }
@@ -293,7 +305,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         }
     }
 
-    /** Deletes a message once the user confirms: it cannot be brought back. */
+    /** Deletes a message once the user confirms: it takes what follows it, on every branch, with it. */
     static void delete(ChatViewModel chat, DialogService dialogs, ResourceBundle bundle, MessageViewModel item) {
         if (dialogs.confirm(bundle.getString("message.delete.title"), bundle.getString("message.delete.confirm"))) {
             chat.delete(item);

@@ -9,6 +9,8 @@ import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyIntegerWrapper;
+import javafx.beans.property.ReadOnlyLongProperty;
+import javafx.beans.property.ReadOnlyLongWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
@@ -27,6 +29,7 @@ public final class MessageViewModel {
     private final ReadOnlyBooleanWrapper lastAnswer = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyIntegerWrapper versionIndex = new ReadOnlyIntegerWrapper(0);
     private final ReadOnlyIntegerWrapper versionCount = new ReadOnlyIntegerWrapper(1);
+    private final ReadOnlyLongWrapper seed = new ReadOnlyLongWrapper(MessageStats.NO_SEED);
 
     private MessageViewModel(Role role, String text) {
         this.role = role;
@@ -52,6 +55,7 @@ public final class MessageViewModel {
         m.reasoning.set(record.reasoning() == null ? "" : record.reasoning());
         m.finish.set(record.finish());
         m.stats.set(statsOf(record.stats()));
+        m.seed.set(record.stats() == null ? MessageStats.NO_SEED : record.stats().seed());
         return m;
     }
 
@@ -127,6 +131,15 @@ public final class MessageViewModel {
 
     public ReadOnlyObjectProperty<GenerationStats> statsProperty() {
         return stats.getReadOnlyProperty();
+    }
+
+    /** The random seed the answer was sampled with, {@link MessageStats#NO_SEED} when not known. */
+    public ReadOnlyLongProperty seedProperty() {
+        return seed.getReadOnlyProperty();
+    }
+
+    void setSeed(long answerSeed) {
+        seed.set(answerSeed);
     }
 
     /** True for the last answer of the conversation, the one that can be regenerated. */

@@ -2,12 +2,14 @@ package dev.parlance.ui.chat;
 
 import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptInspection;
+import dev.parlance.chat.Role;
 import java.text.MessageFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.ResourceBundle;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.Dialog;
+import javafx.scene.control.DialogPane;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.ProgressIndicator;
@@ -19,7 +21,10 @@ import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.scene.text.Text;
 import javafx.scene.text.TextFlow;
+import javafx.geometry.Insets;
+import javafx.geometry.Rectangle2D;
 import javafx.stage.Modality;
+import javafx.stage.Screen;
 import javafx.stage.Window;
 
 /** Shows the exact prompt: its text with special tokens highlighted, tokens per message, context use. */
@@ -32,6 +37,7 @@ public final class PromptInspectorDialog {
     private final TextFlow prompt = new TextFlow();
     private final GridPane perMessage = new GridPane();
     private final Label error = new Label();
+    private final Label leftOutNote = new Label();
     private final ProgressIndicator busy = new ProgressIndicator();
 
     /**
@@ -60,12 +66,22 @@ public final class PromptInspectorDialog {
         busy.visibleProperty().bind(inspector.busyProperty());
         busy.managedProperty().bind(inspector.busyProperty());
         busy.setPrefSize(32, 32);
-        var content = new VBox(8, busy, error, context, contextBar, new Label(resources.getString("inspector.prompt")),
-                scroll, new Label(resources.getString("inspector.perMessage")), perMessage);
+        var perMessageScroll = new ScrollPane(perMessage);
+        perMessageScroll.setFitToWidth(true);
+        perMessageScroll.setPrefViewportHeight(140);
+        perMessageScroll.setMinHeight(60);
+        perMessageScroll.setMinWidth(Region.USE_PREF_SIZE);   // the token counts are never scrolled away
+        perMessageScroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        perMessage.setPadding(new Insets(0, 16, 0, 0));   // room for the scroll bar
+        leftOutNote.setWrapText(true);
+        leftOutNote.getStyleClass().add("left-out-note");
+        var content = new VBox(8, busy, error, context, contextBar, leftOutNote,
+                new Label(resources.getString("inspector.prompt")), scroll,
+                new Label(resources.getString("inspector.perMessage")), perMessageScroll);
         content.getStyleClass().add("prompt-inspector");
         // the prompt scrolls; everything else keeps its height when the window is short
         for (Node child : content.getChildren()) {
-            if (child != scroll && child instanceof Region) {
+            if (child != scroll && child != perMessageScroll && child instanceof Region) {
                 ((Region) child).setMinHeight(Region.USE_PREF_SIZE);
             }
         }
@@ -73,6 +89,11 @@ public final class PromptInspectorDialog {
         scroll.setMinHeight(120);
         perMessage.setMinWidth(Region.USE_PREF_SIZE);
         dialog.getDialogPane().setPrefWidth(760);
+        // never taller than the screen, so that the Close button stays on it: the two lists scroll
+        Rectangle2D screen = Screen.getScreensForRectangle(owner.getX(), owner.getY(), owner.getWidth(),
+                owner.getHeight()).stream().findFirst().orElse(Screen.getPrimary()).getVisualBounds();
+        dialog.getDialogPane().setMaxHeight(screen.getHeight() - 60);
+        dialog.getDialogPane().setPrefHeight(Math.min(680, screen.getHeight() - 60));
         dialog.getDialogPane().setContent(content);
         dialog.getDialogPane().getButtonTypes().add(ButtonType.CLOSE);
         dialog.getDialogPane().getStylesheets().add(
@@ -107,20 +128,60 @@ public final class PromptInspectorDialog {
         context.setText(MessageFormat.format(resources.getString("inspector.context"), p.tokenIds().size(),
                 p.contextLength()));
         contextBar.setProgress(inspector.contextFraction());
+        int leftOut = inspector.getLeftOut();
+        leftOutNote.setText(leftOut == 0 ? "" : MessageFormat.format(resources.getString("inspector.leftOut"), leftOut));
+        leftOutNote.setVisible(leftOut > 0);
+        leftOutNote.setManaged(leftOut > 0);
         for (int i = 0; i < p.pieces().size(); i++) {
             var piece = new Text(p.pieces().get(i));
             piece.getStyleClass().add(p.specialToken().get(i) ? "special-token" : "prompt-token");
             prompt.getChildren().add(piece);
         }
         List<Message> messages = inspector.getInspectedMessages();
-        for (int i = 0; i < p.tokensPerMessage().size(); i++) {
-            String role = i < messages.size() ? messages.get(i).role().wireName() : "?";
-            String text = i < messages.size() ? messages.get(i).content().replace('\n', ' ') : "";
-            var roleLabel = new Label(resources.getString("role." + role.toLowerCase(Locale.ROOT)));
+        int sent = 0;       // index into the prompt's tokens-per-message
+        int skipped = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            Message message = messages.get(i);
+            boolean out = message.role() != Role.SYSTEM && skipped < leftOut;
+            String text = message.content().replace('\n', ' ');
+            var roleLabel = new Label(resources.getString("role." + message.role().wireName().toLowerCase(Locale.ROOT)));
             var textLabel = new Label(text.length() > 60 ? text.substring(0, 60) + "…" : text);
-            var tokens = new Label(MessageFormat.format(resources.getString("inspector.tokens"),
-                    p.tokensPerMessage().get(i)));
+            Label tokens;
+            if (out) {
+                skipped++;
+                tokens = new Label(resources.getString("inspector.leftOutRow"));
+                for (Label l : List.of(roleLabel, textLabel, tokens)) {
+                    l.getStyleClass().add("left-out");
+                }
+            } else {
+                int count = sent < p.tokensPerMessage().size() ? p.tokensPerMessage().get(sent) : 0;
+                sent++;
+                tokens = new Label(MessageFormat.format(resources.getString("inspector.tokens"), count));
+            }
             perMessage.addRow(i, roleLabel, textLabel, tokens);
         }
+        fitWindow();
+    }
+
+    /**
+     * The dialog opens before the inspection arrives: its window is sized again to the new content
+     * (never past the screen's edge), so that the token counts and the Close button are not cut off.
+     */
+    private void fitWindow() {
+        Window window = dialog.getDialogPane().getScene() == null ? null : dialog.getDialogPane().getScene().getWindow();
+        if (window == null || !window.isShowing()) {
+            return;
+        }
+        Rectangle2D screen = Screen.getScreensForRectangle(window.getX(), window.getY(), window.getWidth(),
+                window.getHeight()).stream().findFirst().orElse(Screen.getPrimary()).getVisualBounds();
+        DialogPane pane = dialog.getDialogPane();
+        double frameWidth = window.getWidth() - pane.getWidth();      // the window's decorations
+        double frameHeight = window.getHeight() - pane.getHeight();
+        double width = Math.min(Math.max(window.getWidth(), pane.prefWidth(-1) + frameWidth), screen.getWidth());
+        window.setWidth(width);
+        window.setHeight(Math.min(Math.max(window.getHeight(), pane.prefHeight(width - frameWidth) + frameHeight),
+                screen.getHeight()));
+        window.setX(Math.max(screen.getMinX(), Math.min(window.getX(), screen.getMaxX() - window.getWidth())));
+        window.setY(Math.max(screen.getMinY(), Math.min(window.getY(), screen.getMaxY() - window.getHeight())));
     }
 }

@@ -1,9 +1,11 @@
 package dev.parlance.ui.chat;
 
 import dev.parlance.chat.Message;
+import dev.parlance.chat.Role;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.InferenceService.ChatOptions;
 import dev.parlance.chat.PromptInspection;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -22,6 +24,7 @@ public final class PromptInspectorViewModel {
     private final ReadOnlyBooleanWrapper busy = new ReadOnlyBooleanWrapper(false);
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
     private List<Message> inspected = List.of();
+    private int leftOut;
 
     /**
      * @param inference renders and tokenizes the prompt on its worker thread
@@ -46,17 +49,39 @@ public final class PromptInspectorViewModel {
         return error.getReadOnlyProperty();
     }
 
-    /** The messages of the last inspection, in order, matching its tokens-per-message. */
+    /**
+     * The messages of the last inspection, in order: the first {@link #getLeftOut()} messages that
+     * are not system messages were left out of the prompt; the others match its tokens-per-message.
+     */
     public List<Message> getInspectedMessages() {
         return inspected;
     }
 
-    /** Asks the service for the prompt of these messages; the result arrives later. */
-    public void inspect(List<Message> messages, ChatOptions options) {
+    /** How many of the oldest messages the prompt left out to fit the context. */
+    public int getLeftOut() {
+        return leftOut;
+    }
+
+    /**
+     * Asks the service for the prompt actually sent: these messages without the {@code leftOut}
+     * oldest ones (never a system message), as the engine reported it left them out. The result
+     * arrives later.
+     */
+    public void inspect(List<Message> messages, ChatOptions options, int leftOut) {
         busy.set(true);
         error.set("");
         inspected = List.copyOf(messages);
-        inference.inspect(messages, options).whenComplete((result, failure) -> fxThread.execute(() -> {
+        this.leftOut = leftOut;
+        List<Message> sent = new ArrayList<>();
+        int skipped = 0;
+        for (Message m : messages) {
+            if (m.role() != Role.SYSTEM && skipped < leftOut) {
+                skipped++;
+            } else {
+                sent.add(m);
+            }
+        }
+        inference.inspect(sent, options).whenComplete((result, failure) -> fxThread.execute(() -> {
             busy.set(false);
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null

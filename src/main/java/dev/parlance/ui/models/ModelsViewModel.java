@@ -6,12 +6,12 @@ import dev.parlance.service.ModelInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyDoubleProperty;
@@ -26,25 +26,33 @@ import javafx.collections.ObservableList;
 
 /**
  * The model picker: the model folders found in the models directory, and loading one off the FX
- * thread with progress and a plain-words error.
+ * thread with progress and a plain-words error. A model that fails to load does not cost the
+ * working one: it stays loaded, or is loaded again when the engine had let it go to make room.
  */
 public final class ModelsViewModel {
     /** Where the loaded model stands. */
     public enum Status { NONE, LOADING, READY, FAILED }
+
+    /** How many models opened from elsewhere are remembered. */
+    public static final int REMEMBERED = 10;
 
     private final InferenceService inference;
     private final Executor fxThread;
     private final Executor io;
     private final ObjectProperty<Path> modelsDirectory = new SimpleObjectProperty<>();
     private final ObservableList<Path> folders = FXCollections.observableArrayList();
+    private final ObservableList<Path> opened = FXCollections.observableArrayList();
     private final ReadOnlyObjectWrapper<Status> status = new ReadOnlyObjectWrapper<>(Status.NONE);
     private final ReadOnlyDoubleWrapper progress = new ReadOnlyDoubleWrapper(0);
     private final ReadOnlyObjectWrapper<ModelInfo> loaded = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyObjectWrapper<Path> loading = new ReadOnlyObjectWrapper<>();
     private final ReadOnlyStringWrapper error = new ReadOnlyStringWrapper("");
+    private final ReadOnlyObjectWrapper<Path> failed = new ReadOnlyObjectWrapper<>();
+    private WeightFormat loadedFormat = WeightFormat.STORED;   // FX thread only; how the loaded model was loaded
     private final ObjectProperty<WeightFormat> weightFormat = new SimpleObjectProperty<>(WeightFormat.STORED);
     private long loadId;   // FX thread only; a newer load makes older callbacks stale
     private long scanId;   // FX thread only
+    private DirectoryWatcher watcher;   // FX thread only; null when not watching
 
     /**
      * @param inference loads models on its worker thread
@@ -57,7 +65,12 @@ public final class ModelsViewModel {
         this.fxThread = fxThread;
         this.io = io;
         modelsDirectory.set(directory);
-        modelsDirectory.addListener((obs, was, now) -> refresh());
+        modelsDirectory.addListener((obs, was, now) -> {
+            if (watcher != null) {
+                watch();
+            }
+            refresh();
+        });
         weightFormat.addListener((obs, was, now) -> {
             ModelInfo current = loaded.get();
             if (current != null && status.get() == Status.READY && Files.isDirectory(current.folder())) {
@@ -71,9 +84,37 @@ public final class ModelsViewModel {
         return modelsDirectory;
     }
 
-    /** The model folders and GGUF files found, sorted by path. */
+    /**
+     * The model folders and GGUF files found in the models directory, sorted by path, then those
+     * opened from elsewhere that are still there.
+     */
     public ObservableList<Path> getModels() {
         return folders;
+    }
+
+    /**
+     * Model folders and files opened from outside the models directory, newest first, at most
+     * {@link #REMEMBERED}: offered again beside the directory's (the app keeps them in its preferences).
+     */
+    public ObservableList<Path> getOpened() {
+        return opened;
+    }
+
+    /**
+     * Watches the models directory, so that a model copied or downloaded into it is offered without
+     * a Refresh; follows a change of directory. Until {@link #close()}.
+     */
+    public void watch() {
+        close();
+        watcher = DirectoryWatcher.start(modelsDirectory.get(), () -> fxThread.execute(this::refresh));
+    }
+
+    /** Stops watching the models directory. */
+    public void close() {
+        if (watcher != null) {
+            watcher.close();
+            watcher = null;
+        }
     }
 
     public ReadOnlyObjectProperty<Status> statusProperty() {
@@ -103,16 +144,28 @@ public final class ModelsViewModel {
         return loading.getReadOnlyProperty();
     }
 
-    /** Why the last load failed, in words fit to show; empty when it did not. */
+    /** Why the last load failed, in words fit to show; empty when it did not or once dismissed. */
     public ReadOnlyStringProperty errorProperty() {
         return error.getReadOnlyProperty();
+    }
+
+    /** The folder or file whose load failed last, or null; cleared with the error. */
+    public ReadOnlyObjectProperty<Path> failedProperty() {
+        return failed.getReadOnlyProperty();
+    }
+
+    /** The user has read the load error. */
+    public void dismissError() {
+        error.set("");
+        failed.set(null);
     }
 
     /** Lists the model folders again, off the FX thread. */
     public void refresh() {
         long id = ++scanId;
         Path directory = modelsDirectory.get();
-        CompletableFuture.supplyAsync(() -> scan(directory), io)
+        List<Path> elsewhere = List.copyOf(opened);
+        CompletableFuture.supplyAsync(() -> scan(directory, elsewhere), io)
                 .thenAcceptAsync(found -> {
                     if (id == scanId) {
                         folders.setAll(found);
@@ -128,14 +181,24 @@ public final class ModelsViewModel {
         return weightFormat;
     }
 
-    /** Loads a model folder or GGUF file; the previous model stays usable until the service swaps it. */
+    /**
+     * Loads a model folder or GGUF file. If it fails, the model loaded before stays: the engine
+     * still has it, or it is loaded again (the engine lets a model go before loading the next, so
+     * that two never need memory at once); the error stays shown until dismissed or the next load.
+     */
     public void load(Path folder) {
+        dismissError();
+        start(folder, weightFormat.get(), loaded.get());
+    }
+
+    /** Starts a load; {@code fallback} is the model to keep when it fails, or null. */
+    private void start(Path folder, WeightFormat format, ModelInfo fallback) {
+        WeightFormat fallbackFormat = loadedFormat;
         long id = ++loadId;
         status.set(Status.LOADING);
         loading.set(folder);
         progress.set(0);
-        error.set("");
-        inference.load(folder, weightFormat.get(), fraction -> fxThread.execute(() -> {
+        inference.load(folder, format, fraction -> fxThread.execute(() -> {
             if (id == loadId) {
                 progress.set(fraction);
             }
@@ -144,30 +207,69 @@ public final class ModelsViewModel {
                 return;
             }
             loading.set(null);
-            if (failure != null) {
-                loaded.set(null);
-                error.set(messageOf(failure));
-                status.set(Status.FAILED);
-            } else {
+            if (failure == null) {
+                remember(folder);
                 loaded.set(info);
+                loadedFormat = format;
                 progress.set(1);
                 status.set(Status.READY);
+                return;
+            }
+            if (error.get().isEmpty()) {
+                error.set(messageOf(failure));
+                failed.set(folder);
+            }
+            ModelInfo kept = inference.loadedModel();
+            if (fallback != null && kept != null && kept.folder().equals(fallback.folder())) {
+                loaded.set(kept);
+                status.set(Status.READY);
+            } else if (fallback != null) {
+                start(fallback.folder(), fallbackFormat, null);
+            } else {
+                loaded.set(null);
+                status.set(Status.FAILED);
             }
         }));
     }
 
-    private static List<Path> scan(Path directory) {
-        if (directory == null || !Files.isDirectory(directory)) {
-            return List.of();
+    /** Keeps a model opened from outside the models directory, to offer it again. */
+    private void remember(Path model) {
+        Path directory = modelsDirectory.get();
+        if (directory != null && model.toAbsolutePath().normalize().getParent()
+                .equals(directory.toAbsolutePath().normalize())) {
+            return;
         }
-        try (Stream<Path> children = Files.list(directory)) {
-            return children.filter(p -> Files.isRegularFile(p.resolve("config.json"))
-                            || Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"))
-                    .sorted()
-                    .collect(Collectors.toList());
-        } catch (IOException e) {
-            return List.of();
+        opened.remove(model);
+        opened.addFirst(model);
+        if (opened.size() > REMEMBERED) {
+            opened.remove(REMEMBERED, opened.size());
         }
+        if (!folders.contains(model)) {
+            folders.add(model);
+        }
+    }
+
+    private static List<Path> scan(Path directory, List<Path> elsewhere) {
+        List<Path> found = new ArrayList<>();
+        if (directory != null && Files.isDirectory(directory)) {
+            try (Stream<Path> children = Files.list(directory)) {
+                children.filter(ModelsViewModel::isModel).sorted().forEach(found::add);
+            } catch (IOException e) {
+                // an unreadable directory offers nothing of its own
+            }
+        }
+        for (Path model : elsewhere) {
+            if (!found.contains(model) && isModel(model)) {
+                found.add(model);
+            }
+        }
+        return found;
+    }
+
+    /** A Hugging Face model folder (it has a config.json) or a GGUF file. */
+    public static boolean isModel(Path p) {
+        return Files.isRegularFile(p.resolve("config.json"))
+                || Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
     }
 
     private static String messageOf(Throwable failure) {

@@ -56,6 +56,7 @@ public final class SettingsView {
     @FXML private Spinner<Integer> contextLength;
     @FXML private TextField seed;
     @FXML private CheckBox thinking;
+    @FXML private CheckBox fixedSeed;
     @FXML private Button resetButton;
     @FXML private Button saveQuickStartButton;
     @FXML private ComboBox<Theme> themeBox;
@@ -95,7 +96,11 @@ public final class SettingsView {
         integer(topK, 0, 1000, 5, topKValue);
         decimal(minP, 0, 0.99, 0.01, minPValue);
         decimal(repeatPenalty, 0.5, 2, 0.05, repeatPenaltyValue);
-        integer(maxTokens, 1, 1 << 17, 64, maxTokensValue);
+        integer(maxTokens, 0, 1 << 17, 64, maxTokensValue);
+        maxTokens.setTooltip(new Tooltip(resources.getString("settings.maxTokens.help")));
+        fixedSeed.selectedProperty().bindBidirectional(settings.fixedSeedProperty());
+        fixedSeed.setTooltip(new Tooltip(resources.getString("settings.seed.help")));
+        seed.disableProperty().bind(fixedSeed.selectedProperty().not());
         integer(contextLength, 0, 1 << 20, 256, contextLengthValue);
         decimal(fontSize, 10, 28, 1, fontSizeValue);
         contextLength.setTooltip(new Tooltip(resources.getString("settings.contextLength.help")));
@@ -108,7 +113,7 @@ public final class SettingsView {
             @Override
             public Long fromString(String text) {
                 try {
-                    return Long.parseLong(text.strip());
+                    return Math.max(0, Long.parseLong(text.strip()));
                 } catch (NumberFormatException e) {
                     return settings.seedProperty().get();
                 }

@@ -1,11 +1,13 @@
 package dev.parlance.ui.settings;
 
+import dev.parlance.inference.GenerationDefaults;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.service.InferenceService.ChatOptions;
 import dev.parlance.store.ConversationRecord;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import javafx.beans.Observable;
 import javafx.beans.property.BooleanProperty;
@@ -26,12 +28,22 @@ import javafx.beans.property.StringProperty;
 /**
  * The settings of the open conversation: system prompt and sampling. A new conversation starts
  * from the app-wide defaults; every change is saved with the conversation at once.
+ *
+ * <p>Seed: by default every answer is sampled with a fresh random seed (saved and shown with the
+ * answer, so it can be reproduced); a fixed seed is an explicit choice. A conversation's settings
+ * keep a fixed seed as its value and "random" as {@link #RANDOM_SEED}.
+ *
+ * <p>Answer length: 0 means "automatic", a share of the context window
+ * ({@link GenerationDefaults#answerLength}), so that small models keep room for the history.
  */
 public final class SettingsViewModel {
     /** Used where neither the conversation, the app defaults nor the model say otherwise. */
     static final ConversationSettings BUILT_IN = new ConversationSettings(
             "", Preset.BALANCED.temperature(), Preset.BALANCED.topP(), Preset.BALANCED.topK(),
-            Preset.BALANCED.minP(), Preset.BALANCED.repeatPenalty(), 512, 0, 42L, true);
+            Preset.BALANCED.minP(), Preset.BALANCED.repeatPenalty(), 0, 0, SettingsViewModel.RANDOM_SEED, true);
+
+    /** The saved seed that means "a fresh random seed for every answer". */
+    public static final long RANDOM_SEED = -1;
 
     private final ConversationStore store;
     private final Consumer<ConversationSettings> saveDefaults;
@@ -49,6 +61,8 @@ public final class SettingsViewModel {
     private final LongProperty seed = new SimpleLongProperty();
     private final BooleanProperty thinking = new SimpleBooleanProperty();
     private final BooleanProperty thinkingSupported = new SimpleBooleanProperty(false);
+    private final BooleanProperty fixedSeed = new SimpleBooleanProperty(false);
+    private final IntegerProperty modelContext = new SimpleIntegerProperty(0);
     private final BooleanProperty expanded = new SimpleBooleanProperty(false);
     private String conversationId;
     private boolean applying;   // true while values are set programmatically, so they are saved once
@@ -65,7 +79,7 @@ public final class SettingsViewModel {
         this.appDefaults.set(merge(appDefaults, BUILT_IN));
         apply(this.appDefaults.get());
         for (Observable value : List.of(systemPrompt, temperature, topP, topK, minP, repeatPenalty, maxTokens,
-                contextLength, seed, thinking)) {
+                contextLength, seed, fixedSeed, thinking)) {
             value.addListener(obs -> save());
         }
     }
@@ -113,6 +127,7 @@ public final class SettingsViewModel {
         return contextLength;
     }
 
+    /** The fixed seed, used only while {@link #fixedSeedProperty()} is true; never negative. */
     public LongProperty seedProperty() {
         return seed;
     }
@@ -128,6 +143,28 @@ public final class SettingsViewModel {
     /** Whether the loaded model's chat template has a thinking switch, so the toggle is shown. */
     public BooleanProperty thinkingSupportedProperty() {
         return thinkingSupported;
+    }
+
+    /** Whether every answer uses {@link #seedProperty()}; false (the default): a fresh seed each answer. */
+    public BooleanProperty fixedSeedProperty() {
+        return fixedSeed;
+    }
+
+    /** The loaded model's context window in tokens, 0 without a model; sizes the automatic answer length. */
+    public IntegerProperty modelContextProperty() {
+        return modelContext;
+    }
+
+    /** The tokens the model may use: the conversation's limit, else the model's window; 0 if unknown. */
+    public int contextWindow() {
+        int limit = Math.max(0, contextLength.get());
+        int own = modelContext.get();
+        return limit > 0 && (own == 0 || limit < own) ? limit : own;
+    }
+
+    /** The answer length the next answer gets: the chosen one, or the automatic share of the context. */
+    public int answerLength() {
+        return maxTokens.get() > 0 ? maxTokens.get() : GenerationDefaults.answerLength(contextWindow());
     }
 
     /** Sampling defaults of the loaded model ({@code generation_config.json}), or null. */
@@ -182,10 +219,7 @@ public final class SettingsViewModel {
         topK.set(d.topK());
         minP.set(d.minP());
         repeatPenalty.set(d.repeatPenalty());
-        if (d.maxNewTokens() > 0) {
-            maxTokens.set(d.maxNewTokens());
-        }
-        seed.set(d.seed());
+        maxTokens.set(0);
         applying = false;
         save();
     }
@@ -211,16 +245,17 @@ public final class SettingsViewModel {
         save();
     }
 
-    /** The options for the next answer. */
+    /** The options for the next answer, with its seed: the fixed one, or a fresh random one. */
     public ChatOptions options() {
+        long answerSeed = fixedSeed.get() ? Math.max(0, seed.get()) : ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE);
         var sampling = new SamplingConfig(
                 Math.max(0, temperature.get()),
                 Math.max(0, topK.get()),
                 clamp(topP.get(), 0.01, 1),
                 clamp(minP.get(), 0, 0.99),
                 repeatPenalty.get() <= 0 ? 1 : repeatPenalty.get(),
-                seed.get(),
-                Math.max(1, maxTokens.get()),
+                answerSeed,
+                answerLength(),
                 List.of());
         return new ChatOptions(sampling, Math.max(0, contextLength.get()), null,
                 thinkingSupported.get() ? thinking.get() : null);
@@ -229,7 +264,8 @@ public final class SettingsViewModel {
     /** The settings as they stand. */
     public ConversationSettings current() {
         return new ConversationSettings(systemPrompt.get(), temperature.get(), topP.get(), topK.get(), minP.get(),
-                repeatPenalty.get(), maxTokens.get(), contextLength.get(), seed.get(), thinking.get());
+                repeatPenalty.get(), maxTokens.get(), contextLength.get(),
+                fixedSeed.get() ? Math.max(0, seed.get()) : RANDOM_SEED, thinking.get());
     }
 
     private void save() {
@@ -248,7 +284,10 @@ public final class SettingsViewModel {
         repeatPenalty.set(s.repeatPenalty());
         maxTokens.set(s.maxTokens());
         contextLength.set(s.contextLength());
-        seed.set(s.seed());
+        fixedSeed.set(s.seed() >= 0);
+        if (s.seed() >= 0) {
+            seed.set(s.seed());
+        }
         thinking.set(s.thinking());
         applying = false;
     }

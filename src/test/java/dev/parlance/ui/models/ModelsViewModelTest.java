@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.testfx.util.WaitForAsyncUtils;
 
 class ModelsViewModelTest {
     private final Executor direct = Runnable::run;
@@ -104,5 +107,95 @@ class ModelsViewModelTest {
         assertThat(models.getStatus()).isEqualTo(Status.LOADING);
         inference.completeLoad();
         assertThat(models.getLoaded().name()).isEqualTo("second");
+    }
+
+    private Path modelFolder(String name) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve(name));
+        Files.writeString(folder.resolve("config.json"), "{}");
+        Files.writeString(folder.resolve("tokenizer.json"), "{}");
+        return folder;
+    }
+
+    private static void await(ModelsViewModel models, Status status) throws TimeoutException {
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> models.getStatus() == status);
+    }
+
+    @Test
+    void aModelThatFailsToLoadKeepsTheWorkingOneAndSaysWhy() throws Exception {
+        Path good = modelFolder("good");
+        Path broken = Files.createDirectories(dir.resolve("broken"));
+        var models = new ModelsViewModel(new FakeInferenceService(), Runnable::run, direct, dir);
+        models.load(good);
+        await(models, Status.READY);
+        models.load(broken);
+        await(models, Status.READY);
+        assertThat(models.getLoaded().folder()).isEqualTo(good);
+        assertThat(models.errorProperty().get()).contains("no config.json");
+        assertThat(models.failedProperty().get()).isEqualTo(broken);
+        models.dismissError();
+        assertThat(models.errorProperty().get()).isEmpty();
+    }
+
+    @Test
+    void whenTheEngineLetTheWorkingModelGoItIsLoadedAgain() throws Exception {
+        Path good = modelFolder("good");
+        Path broken = Files.createDirectories(dir.resolve("broken"));
+        var inference = new FakeInferenceService().unloadFirst();
+        var models = new ModelsViewModel(inference, Runnable::run, direct, dir);
+        models.weightFormatProperty().set(WeightFormat.Q8_0);
+        models.load(good);
+        await(models, Status.READY);
+        models.weightFormatProperty().set(WeightFormat.Q4_0);
+        await(models, Status.READY);
+        models.load(broken);
+        WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> inference.loads.size() == 4);
+        await(models, Status.READY);
+        assertThat(inference.loads).containsExactly(good, good, broken, good);
+        assertThat(inference.lastWeights).as("as it was loaded").isEqualTo(WeightFormat.Q4_0);
+        assertThat(inference.loadedModel().folder()).isEqualTo(good);
+        assertThat(models.getLoaded().folder()).isEqualTo(good);
+        assertThat(models.errorProperty().get()).as("still shown").contains("no config.json");
+    }
+
+    @Test
+    void withNoModelBeforeAFailedLoadLeavesNone() throws Exception {
+        var models = new ModelsViewModel(new FakeInferenceService(), Runnable::run, direct, dir);
+        models.load(Files.createDirectories(dir.resolve("broken")));
+        await(models, Status.FAILED);
+        assertThat(models.getLoaded()).isNull();
+    }
+
+    @Test
+    void aModelCopiedIntoTheWatchedDirectoryIsOfferedWithoutARefresh() throws Exception {
+        var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir);
+        models.watch();
+        try {
+            models.refresh();
+            assertThat(models.getModels()).isEmpty();
+            Path folder = Files.createDirectories(dir.resolve("new-model"));
+            Files.writeString(folder.resolve("config.json"), "{}");
+            WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> models.getModels().contains(folder));
+            Files.writeString(dir.resolve("small.gguf"), "GGUF");
+            WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> models.getModels().contains(dir.resolve("small.gguf")));
+        } finally {
+            models.close();
+        }
+    }
+
+    @Test
+    void aModelOpenedFromElsewhereIsOfferedBesideTheDirectorysOwn() throws Exception {
+        Path inside = modelFolder("models/inside");
+        Path outside = modelFolder("elsewhere/outside");
+        var models = new ModelsViewModel(new FakeInferenceService(), Runnable::run, direct, dir.resolve("models"));
+        models.load(inside);
+        await(models, Status.READY);
+        assertThat(models.getOpened()).as("the directory's own are found anyway").isEmpty();
+        models.load(outside);
+        await(models, Status.READY);
+        assertThat(models.getOpened()).containsExactly(outside);
+        var next = new ModelsViewModel(new FakeInferenceService(), direct, direct, dir.resolve("models"));
+        next.getOpened().setAll(models.getOpened());
+        next.refresh();
+        assertThat(next.getModels()).containsExactly(inside, outside);
     }
 }

@@ -7,7 +7,9 @@ import dev.parlance.store.ConversationRecord;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.InMemoryConversationStore;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SettingsViewModelTest {
@@ -19,7 +21,53 @@ class SettingsViewModelTest {
     @Test
     void startsFromTheBuiltInBalancedValues() {
         assertThat(settings.temperatureProperty().get()).isEqualTo(Preset.BALANCED.temperature());
-        assertThat(settings.options().sampling().maxNewTokens()).isEqualTo(512);
+        assertThat(settings.fixedSeedProperty().get()).isFalse();
+        assertThat(settings.maxTokensProperty().get()).as("automatic").isZero();
+    }
+
+    @Test
+    void everyAnswerGetsAFreshSeedUnlessAFixedOneIsChosen() {
+        Set<Long> seeds = new HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            seeds.add(settings.options().sampling().seed());
+        }
+        assertThat(seeds).hasSizeGreaterThan(1).allMatch(seed -> seed >= 0);
+        settings.fixedSeedProperty().set(true);
+        settings.seedProperty().set(1234);
+        assertThat(settings.options().sampling().seed()).isEqualTo(1234);
+        assertThat(settings.options().sampling().seed()).isEqualTo(1234);
+    }
+
+    @Test
+    void theSeedChoiceIsSavedWithTheConversation() {
+        ConversationRecord random = store.create("random", "m", ConversationSettings.DEFAULTS);
+        settings.load(random);
+        settings.temperatureProperty().set(0.9);
+        assertThat(store.conversation(random.id()).orElseThrow().settings().seed())
+                .isEqualTo(SettingsViewModel.RANDOM_SEED);
+        ConversationRecord fixed = store.create("fixed", "m", ConversationSettings.DEFAULTS);
+        settings.load(fixed);
+        settings.seedProperty().set(77);
+        settings.fixedSeedProperty().set(true);
+        assertThat(store.conversation(fixed.id()).orElseThrow().settings().seed()).isEqualTo(77L);
+        settings.load(store.conversation(random.id()).orElseThrow());
+        assertThat(settings.fixedSeedProperty().get()).isFalse();
+        settings.load(store.conversation(fixed.id()).orElseThrow());
+        assertThat(settings.fixedSeedProperty().get()).isTrue();
+        assertThat(settings.seedProperty().get()).isEqualTo(77);
+    }
+
+    @Test
+    void theAutomaticAnswerLengthIsAQuarterOfTheContextSoHistoryFits() {
+        settings.modelContextProperty().set(512);
+        assertThat(settings.options().sampling().maxNewTokens()).isEqualTo(128);
+        settings.contextLengthProperty().set(256);
+        assertThat(settings.options().sampling().maxNewTokens()).as("the conversation's own limit").isEqualTo(64);
+        settings.modelContextProperty().set(32768);
+        settings.contextLengthProperty().set(0);
+        assertThat(settings.options().sampling().maxNewTokens()).isEqualTo(1024);
+        settings.maxTokensProperty().set(300);
+        assertThat(settings.options().sampling().maxNewTokens()).as("a chosen length").isEqualTo(300);
     }
 
     @Test
@@ -51,11 +99,12 @@ class SettingsViewModelTest {
     @Test
     void resettingTakesTheModelsDefaults() {
         settings.modelDefaultsProperty().set(new SamplingConfig(0.6, 20, 0.8, 0.0, 1.0, 7, 256, List.of()));
+        settings.maxTokensProperty().set(2048);
         settings.resetToModelDefaults();
         assertThat(settings.temperatureProperty().get()).isEqualTo(0.6);
         assertThat(settings.topKProperty().get()).isEqualTo(20);
-        assertThat(settings.maxTokensProperty().get()).isEqualTo(256);
-        assertThat(settings.seedProperty().get()).isEqualTo(7);
+        assertThat(settings.maxTokensProperty().get()).as("automatic, from the context").isZero();
+        assertThat(settings.fixedSeedProperty().get()).as("the seed stays a choice of the user's").isFalse();
     }
 
     @Test
