@@ -11,14 +11,17 @@ import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
-import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.Text;
+import javafx.scene.text.TextFlow;
 
 /**
- * An answer token by token, each on a background that says how likely the model found it (five
- * bands, from the theme's success to its danger colours). Hovering a token shows the best
+ * An answer token by token, each in a colour that says how likely the model found it (five bands:
+ * the theme's plain text for the likeliest, then its success, accent, warning and danger colours).
+ * The tokens are {@link Text} nodes in one {@link TextFlow}, which a long answer's thousands of
+ * tokens cost far less as than as labels. Hovering a token shows the best
  * alternatives the model had at that step with their probabilities; a click keeps them shown (and
  * hovering other tokens leaves them) until the next click, with a button that opens what the model
  * attended to when it chose that token.
@@ -29,7 +32,7 @@ public final class TokenView extends VBox {
 
     private final ResourceBundle bundle;
     private final IntFunction<AttentionViewModel> attention;
-    private final FlowPane tokens = new FlowPane();
+    private final TextFlow tokens = new TextFlow();
     private final VBox details = new VBox(4);
     private TokenTrace shown;
     private List<TokenLogprob> answer = List.of();
@@ -50,7 +53,7 @@ public final class TokenView extends VBox {
         String[] names = {"≥ 90%", "60–90%", "30–60%", "10–30%", "< 10%"};
         for (int band = 4; band >= 0; band--) {
             var swatch = new Label(names[4 - band]);
-            swatch.getStyleClass().addAll("token", "token-p" + band);
+            swatch.getStyleClass().addAll("token-swatch", "token-p" + band);
             legend.getChildren().add(swatch);
         }
         legend.getStyleClass().add("token-legend");
@@ -67,21 +70,23 @@ public final class TokenView extends VBox {
         shown = trace;
         answer = trace == null ? List.of() : trace.answer();
         pinned = -1;
-        Label[] chips = new Label[answer.size()];
+        Text[] chips = new Text[answer.size()];
         for (int i = 0; i < chips.length; i++) {
             TokenLogprob token = answer.get(i);
             double p = Math.exp(token.logprob());
-            var chip = new Label(visible(token.token()));
+            var chip = new Text(visible(token.token()));
             chip.getStyleClass().addAll("token", "token-p" + band(p));
             chip.setAccessibleText(token.token() + ", " + percent(p));
             int index = i;
             // a kept token stays shown while the mouse crosses others on its way to the details
             chip.setOnMouseEntered(e -> {
+                chip.setUnderline(true);
                 if (pinned < 0) {
                     showDetails(index);
                 }
             });
             chip.setOnMouseExited(e -> {
+                chip.setUnderline(false);
                 if (pinned < 0) {
                     showDetails(-1);
                 }
@@ -111,9 +116,9 @@ public final class TokenView extends VBox {
         return probability < 0.0005 ? "< 0.1%" : String.format(Locale.ROOT, "%.1f%%", probability * 100);
     }
 
-    /** A token's text with its line breaks and tabs made visible. */
+    /** A token's text with its line breaks and tabs made visible (a line break still breaks the line). */
     static String visible(String token) {
-        return token.replace("\n", "↵").replace("\t", "→").replace("\r", "");
+        return token.replace("\r", "").replace("\t", "→").replace("\n", "↵\n");
     }
 
     private void showDetails(int index) {

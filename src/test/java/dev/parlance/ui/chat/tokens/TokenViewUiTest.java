@@ -34,6 +34,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.input.KeyCode;
 import javafx.scene.layout.StackPane;
+import javafx.scene.text.Text;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -143,7 +144,7 @@ class TokenViewUiTest {
                 && t.isVisible()).query();
         robot.clickOn(toggle);
         WaitForAsyncUtils.waitForFxEvents();
-        List<Label> chips = robot.lookup(".token-flow .token").queryAllAs(Label.class).stream()
+        List<Text> chips = robot.lookup(".token-flow .token").queryAllAs(Text.class).stream()
                 .filter(Node::isVisible).toList();
         assertThat(chips).hasSize(trace.answer().size());
 
