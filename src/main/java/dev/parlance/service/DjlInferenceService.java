@@ -174,7 +174,8 @@ public final class DjlInferenceService implements InferenceService {
                     throw new IllegalArgumentException("these tokens are not the loaded model's: load the model "
                             + "that wrote the answer to see its attention");
                 }
-                pieces.add(model.tokenizer().decode(new int[] {ids[i]}, false));
+                pieces.add(i == 0 ? model.tokenizer().decode(new int[] {ids[0]}, false)
+                        : Generator.textAfter(model.tokenizer(), ids[i - 1], ids[i]));
             }
             return new AttentionMap(pieces, model.network().attentionAt(ids, position));
         }, worker);

@@ -26,6 +26,9 @@ import javafx.util.StringConverter;
  * relative to the strongest; one layer or the mean of all, the heads averaged.
  */
 public final class AttentionDialog {
+    /** The opacity of the strongest token's glow: any stronger and the text on it is hard to read. */
+    static final double STRONGEST = 0.6;
+
     private final AttentionViewModel attention;
     private final ResourceBundle bundle;
     private final Dialog<Void> dialog = new Dialog<>();
@@ -77,7 +80,7 @@ public final class AttentionDialog {
         heat.getStyleClass().add("token-flow");
         var scroll = new ScrollPane(heat);
         scroll.setFitToWidth(true);
-        scroll.setPrefSize(680, 380);
+        scroll.setPrefSize(760, 420);
         VBox.setVgrow(scroll, Priority.ALWAYS);
         var bar = new HBox(8, new Label(bundle.getString("attention.layers")), layers, hovered);
         bar.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
@@ -126,13 +129,13 @@ public final class AttentionDialog {
         paint();
     }
 
-    /** Each token's glow as strong as its weight relative to the strongest of the row. */
+    /** Each token's glow as strong as its weight relative to the strongest of the row, up to {@link #STRONGEST}. */
     private void paint() {
         float[] row = attention.rowProperty().get();
         float peak = attention.peak();
         for (int p = 0; p < row.length && p < heat.getChildren().size(); p++) {
             var chip = (StackPane) heat.getChildren().get(p);
-            chip.getChildren().getFirst().setOpacity(peak > 0 ? row[p] / peak : 0);
+            chip.getChildren().getFirst().setOpacity(peak > 0 ? STRONGEST * row[p] / peak : 0);
             chip.setAccessibleText(((Label) chip.getChildren().get(1)).getText() + ", " + TokenView.percent(row[p]));
         }
     }

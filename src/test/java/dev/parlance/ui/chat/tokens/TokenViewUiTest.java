@@ -186,6 +186,6 @@ class TokenViewUiTest {
         assertThat(heat).hasSize(trace.contextOf(index).length);
         double strongest = heat.stream().mapToDouble(chip -> chip.getChildren().getFirst().getOpacity()).max()
                 .orElse(0);
-        assertThat(strongest).isEqualTo(1.0);
+        assertThat(strongest).isEqualTo(AttentionDialog.STRONGEST);
     }
 }
