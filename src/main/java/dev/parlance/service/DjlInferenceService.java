@@ -177,7 +177,8 @@ public final class DjlInferenceService implements InferenceService {
                 pieces.add(i == 0 ? model.tokenizer().decode(new int[] {ids[0]}, false)
                         : Generator.textAfter(model.tokenizer(), ids[i - 1], ids[i]));
             }
-            return new AttentionMap(pieces, model.network().attentionAt(ids, position));
+            int context = session != null ? session.contextLength() : model.contextLengthFor(0);
+            return new AttentionMap(pieces, model.network().attentionAt(ids, position, context));
         }, worker);
     }
 

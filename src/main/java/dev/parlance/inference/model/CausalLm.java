@@ -35,9 +35,11 @@ public interface CausalLm extends AutoCloseable {
      * that cannot report them throws {@link UnsupportedOperationException}.
      *
      * @param tokens token ids, at least {@code position + 1} of them; not mutated
+     * @param contextTokens the capacity of the cache the tokens were generated in, which some
+     *     models' RoPE depends on (longrope chooses its factors by it)
      * @return {@code [layers][position + 1]}; each row sums to 1
      */
-    default float[][] attentionAt(int[] tokens, int position) {
+    default float[][] attentionAt(int[] tokens, int position, int contextTokens) {
         throw new UnsupportedOperationException("this model family does not report its attention weights");
     }
 

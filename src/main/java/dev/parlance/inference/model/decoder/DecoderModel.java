@@ -364,20 +364,23 @@ public final class DecoderModel implements CausalLm {
      * cache of its own, and computes each layer's weights from the queries and keys that pass
      * left in its activations; the decode path and every session's cache stay as they are, so
      * this costs one prefill, only when asked. The weights are the ones the model uses: zero
-     * before a sliding window, after the attention soft-cap (Gemma 2).
+     * before a sliding window, after the attention soft-cap (Gemma 2), with the RoPE a cache of
+     * {@code contextTokens} positions turns by (longrope's short or long factors; the cache's
+     * memory is only touched where positions are written).
      *
      * @param tokens token ids, at least {@code position + 1} of them; not mutated
+     * @param contextTokens the capacity of the cache the tokens were generated in
      * @return {@code [layers][position + 1]}; each row sums to 1
      */
     @Override
-    public float[][] attentionAt(int[] tokens, int position) {
+    public float[][] attentionAt(int[] tokens, int position, int contextTokens) {
         if (position < 0 || position >= tokens.length || position >= config.contextLength()) {
             throw new IllegalArgumentException("position " + position + " is outside the " + tokens.length
                     + " tokens or the model's context");
         }
         int[] seen = Arrays.copyOf(tokens, position + 1);
         float[][] weights = new float[layers.length][];
-        try (KvCache cache = newCache(seen.length)) {
+        try (KvCache cache = newCache(Math.max(seen.length, contextTokens))) {
             cache.record(seen);
             Scratch s = new Scratch(config, distinctRopes.length, seen.length, 1);
             embed(seen, s, cache);

@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@link DecoderModel#attentionAt} against the attention weights transformers computes for the
  * same fixture ({@code fixtures/attention-golden.json}, made by {@code attention_golden.py}):
- * tiny-gemma2 has sliding windows and an attention soft-cap, tiny-smollm3 a layer without RoPE.
+ * tiny-gemma2 has sliding windows and an attention soft-cap, tiny-smollm3 a layer without RoPE,
+ * tiny-phi3-longrope the long factors of a context longer than its original 64 positions.
  */
 class AttentionAtTest {
     private static Path resource(String name) {
@@ -45,14 +46,14 @@ class AttentionAtTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gemma2", "tiny-smollm3"})
+    @ValueSource(strings = {"tiny-gemma2", "tiny-smollm3", "tiny-phi3-longrope"})
     void eachLayersRowIsTheAttentionTransformersComputes(String name) throws Exception {
         JsonObject golden = golden(name);
         int[] ids = ids(golden);
         try (LanguageModel model = LanguageModel.load(resource(name), f -> { })) {
             for (Map.Entry<String, JsonElement> entry : golden.getAsJsonObject("rows").entrySet()) {
                 int position = Integer.parseInt(entry.getKey());
-                float[][] weights = model.network().attentionAt(ids, position);
+                float[][] weights = model.network().attentionAt(ids, position, 512);
                 JsonArray layers = entry.getValue().getAsJsonArray();
                 assertThat(weights.length).isEqualTo(layers.size());
                 for (int layer = 0; layer < weights.length; layer++) {
@@ -73,7 +74,7 @@ class AttentionAtTest {
         int[] ids = ids(golden(name));
         try (LanguageModel model = LanguageModel.load(resource(name), f -> { })) {
             int position = ids.length - 1;
-            float[][] weights = model.network().attentionAt(ids, position);
+            float[][] weights = model.network().attentionAt(ids, position, 512);
             Architecture design = ((DecoderModel) model.network()).config().design();
             for (int layer = 0; layer < weights.length; layer++) {
                 double sum = 0;
@@ -90,6 +91,25 @@ class AttentionAtTest {
     }
 
     @Test
+    void longropeTurnsByTheFactorsOfTheCacheTheTokensWereGeneratedIn() throws Exception {
+        JsonObject golden = golden("tiny-phi3-longrope");
+        int[] ids = ids(golden);
+        JsonArray layerZero = golden.getAsJsonObject("rows").getAsJsonArray("40").get(0).getAsJsonArray();
+        try (LanguageModel model = LanguageModel.load(resource("tiny-phi3-longrope"), f -> { })) {
+            float[] longFactors = model.network().attentionAt(ids, 40, 512)[0];
+            float[] shortFactors = model.network().attentionAt(ids, 40, 64)[0];
+            double longError = 0;
+            double shortError = 0;
+            for (int p = 0; p <= 40; p++) {
+                longError = Math.max(longError, Math.abs(longFactors[p] - layerZero.get(p).getAsFloat()));
+                shortError = Math.max(shortError, Math.abs(shortFactors[p] - layerZero.get(p).getAsFloat()));
+            }
+            assertThat(longError).isLessThan(2e-5);
+            assertThat(shortError).isGreaterThan(1e-3);
+        }
+    }
+
+    @Test
     void askingForAttentionLeavesASessionsNextLogitsAsTheyWere() throws Exception {
         String name = "tiny-gemma2";
         int[] ids = ids(golden(name));
@@ -98,7 +118,7 @@ class AttentionAtTest {
                 KvCache again = model.network().newCache(64)) {
             int[] prompt = Arrays.copyOf(ids, 30);
             model.network().forward(prompt, cache, false);
-            model.network().attentionAt(ids, 150);
+            model.network().attentionAt(ids, 150, 512);
             float[] next = model.network().forward(new int[] {ids[30]}, cache, false);
             model.network().forward(prompt, again, false);
             float[] expected = model.network().forward(new int[] {ids[30]}, again, false);
