@@ -83,7 +83,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         answer = new MarkdownView(bundle);
         tokens = new TokenView(bundle, index -> chat.attention(getItem(), index));
         tokensToggle = new ToggleButton(bundle.getString("message.tokens"));
-        tokensToggle.getStyleClass().addAll("flat", "small", "message-action", "message-tokens");
+        tokensToggle.getStyleClass().addAll("flat", "small", "message-tokens");
         tokensToggle.setMinWidth(Region.USE_PREF_SIZE);
         tokensToggle.setFocusTraversable(false);
         copy = action("message.copy", () -> copyText(getItem().getText()));
