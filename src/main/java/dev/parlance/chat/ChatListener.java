@@ -6,8 +6,8 @@ import dev.parlance.inference.TokenLogprob;
 
 /**
  * Receives one answer as it is generated, on the generating thread. {@link ChatSession#reply}
- * calls only {@link #onText} and {@link #onReasoning} (it returns the end or throws); a service
- * that answers in the background also calls {@link #onFinished} or {@link #onFailed}, once.
+ * calls only {@link #onText}, {@link #onReasoning}, {@link #onLogprob} and {@link #onTokens} (it
+ * returns the end or throws); a service that answers in the background also calls {@link #onFinished} or {@link #onFailed}, once.
  */
 public interface ChatListener {
     /** More answer text (never a partial character, never a stop marker). */
@@ -21,6 +21,12 @@ public interface ChatListener {
      * reaches {@link #onText}; called only when the request asked for log-probabilities.
      */
     default void onLogprob(TokenLogprob logprob) {}
+
+    /**
+     * The answer's tokens with their probabilities, once, after its last text and before
+     * {@link #onFinished} (also for a cancelled answer, with the tokens it has).
+     */
+    default void onTokens(TokenTrace trace) {}
 
     /** The answer is complete; {@code droppedMessages} oldest messages did not fit the context. */
     default void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages) {}

@@ -9,6 +9,7 @@ import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
+import dev.parlance.inference.TokenLogprob;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -24,6 +25,9 @@ import java.util.function.BooleanSupplier;
  * reuses the common start and recomputes the rest. Use from one thread.
  */
 public final class ChatSession implements AutoCloseable {
+    /** Alternatives kept for every answer token (for the token view). */
+    static final int ALTERNATIVES = 5;
+
     private final LanguageModel model;
     private final ChatTemplate template;
     private final Generator generator;
@@ -96,14 +100,27 @@ public final class ChatSession implements AutoCloseable {
             ids = model.tokenizer().encode(prompt);
         }
         var splitter = ReasoningSplitter.forPrompt(prompt);
-        var request = new Generator.Request(ids, withTurnStops(sampling), stopIds(), logprobs, cancelled);
+        // the token view keeps ALTERNATIVES per token; a caller that asked for logprobs gets its own count
+        var request = new Generator.Request(ids, withTurnStops(sampling), stopIds(), Math.max(logprobs, ALTERNATIVES),
+                cancelled);
+        int[] reasoningTokens = {0}; // tokens up to the last one that wrote reasoning
+        int[] tokens = {0};
         GenerationResult result = generator.generate(request, (id, text, logprob) -> {
+            ReasoningSplitter.Delta delta = splitter.accept(text);
             if (logprob != null) {
-                listener.onLogprob(logprob);
+                tokens[0]++;
+                if (!delta.reasoning().isEmpty()) {
+                    reasoningTokens[0] = tokens[0];
+                }
+                if (logprobs > 0) {
+                    listener.onLogprob(logprob.top().size() <= logprobs ? logprob : new TokenLogprob(logprob.id(),
+                            logprob.token(), logprob.logprob(), logprob.top().subList(0, logprobs)));
+                }
             }
-            emit(splitter.accept(text), listener);
+            emit(delta, listener);
         });
         emit(splitter.finish(), listener);
+        listener.onTokens(new TokenTrace(ids, result.logprobs(), reasoningTokens[0]));
         return new ChatReply(splitter.answer(), splitter.reasoning(), result.finish(), result.stats(), dropped);
     }
 

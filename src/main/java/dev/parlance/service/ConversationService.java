@@ -3,6 +3,7 @@ package dev.parlance.service;
 import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
+import dev.parlance.chat.TokenTrace;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.store.ConversationRecord;
@@ -474,6 +475,16 @@ public final class ConversationService {
             if (grow(reasoning, delta)) {
                 listener.onReasoning(delta);
             }
+        }
+
+        @Override
+        public void onTokens(TokenTrace trace) {
+            synchronized (ConversationService.this) {
+                if (ended) {
+                    return;
+                }
+            }
+            listener.onTokens(trace);
         }
 
         @Override

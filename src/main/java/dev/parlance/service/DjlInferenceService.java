@@ -17,6 +17,7 @@ import dev.parlance.inference.WeightFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -153,6 +154,31 @@ public final class DjlInferenceService implements InferenceService {
         List<Message> conversation = List.copyOf(messages);
         return CompletableFuture.supplyAsync(() -> {
             return sessionFor(options).inspect(conversation);
+        }, worker);
+    }
+
+    @Override
+    public CompletableFuture<AttentionMap> attention(int[] tokens, int position) {
+        int[] ids = tokens.clone();
+        return CompletableFuture.supplyAsync(() -> {
+            if (model == null) {
+                throw new IllegalStateException("No model is loaded. Choose a model folder first.");
+            }
+            int vocabulary = model.config().vocabSize();
+            if (position < 0 || position >= ids.length) {
+                throw new IllegalArgumentException("position " + position + " is outside the " + ids.length + " tokens");
+            }
+            List<String> pieces = new ArrayList<>();
+            for (int i = 0; i <= position; i++) {
+                if (ids[i] < 0 || ids[i] >= vocabulary) {
+                    throw new IllegalArgumentException("these tokens are not the loaded model's: load the model "
+                            + "that wrote the answer to see its attention");
+                }
+                pieces.add(i == 0 ? model.tokenizer().decode(new int[] {ids[0]}, false)
+                        : Generator.textAfter(model.tokenizer(), ids[i - 1], ids[i]));
+            }
+            int context = session != null ? session.contextLength() : model.contextLengthFor(0);
+            return new AttentionMap(pieces, model.network().attentionAt(ids, position, context));
         }, worker);
     }
 

@@ -54,6 +54,21 @@ public interface InferenceService extends AutoCloseable {
     /** The exact prompt the model would see for these messages, computed on the worker thread. */
     CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options);
 
+    /**
+     * What the loaded model attended to when it chose the token after {@code tokens[position]}:
+     * each layer's attention from that position, averaged over heads. Computed on the worker thread
+     * by running the tokens again (one prefill); generation pays nothing for it. The future fails
+     * with {@link UnsupportedOperationException} for a model family that cannot report it, and
+     * with {@link IllegalArgumentException} when the tokens are not the loaded model's; a service
+     * without an engine of its own (a test's) fails it with {@link UnsupportedOperationException}.
+     *
+     * @param tokens token ids of the loaded model, at least {@code position + 1}; not mutated
+     */
+    default CompletableFuture<AttentionMap> attention(int[] tokens, int position) {
+        return CompletableFuture.failedFuture(
+                new UnsupportedOperationException("this service does not compute attention weights"));
+    }
+
     /** Cancels any generation, stops the worker and frees the model. */
     @Override
     void close();

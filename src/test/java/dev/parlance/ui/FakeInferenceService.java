@@ -7,6 +7,9 @@ import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.chat.ChatListener;
+import dev.parlance.chat.TokenTrace;
+import dev.parlance.inference.TokenLogprob;
+import dev.parlance.service.AttentionMap;
 import dev.parlance.service.Generation;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
@@ -59,6 +62,9 @@ public final class FakeInferenceService implements InferenceService {
     private volatile boolean unloadFirst;
     /** How many oldest messages every streamed answer reports it left out to fit the context. */
     public volatile int dropped;
+    /** The tokens and position of the last {@link #attention} request. */
+    public volatile int[] lastAttentionTokens;
+    public volatile int lastAttentionPosition;
     /** The weight format the last load asked for. */
     public volatile WeightFormat lastWeights;
     /** Every folder or file a load was asked for, in order. */
@@ -205,7 +211,45 @@ public final class FakeInferenceService implements InferenceService {
             request.listener.onText(token);
             sent++;
         }
+        request.listener.onTokens(traceOf(tokens));
         request.listener.onFinished(FinishReason.STOP, stats(sent), dropped);
+    }
+
+    /**
+     * The trace a streamed script reports: a 20-token prompt, then each script token (id 100 + i)
+     * with probability 0.95, 0.7, 0.45, 0.2 or 0.05 in turn, and itself among three alternatives.
+     */
+    public static TokenTrace traceOf(List<String> tokens) {
+        double[] probabilities = {0.95, 0.7, 0.45, 0.2, 0.05};
+        List<TokenLogprob> generated = new ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            double chosen = Math.log(probabilities[i % probabilities.length]);
+            double other = Math.log((1 - Math.exp(chosen)) / 2);
+            var alternatives = new ArrayList<>(List.of(new TokenLogprob.Alternative(100 + i, tokens.get(i), chosen),
+                    new TokenLogprob.Alternative(1, " other", other), new TokenLogprob.Alternative(2, " else", other)));
+            alternatives.sort((a, b) -> Double.compare(b.logprob(), a.logprob()));
+            generated.add(new TokenLogprob(100 + i, tokens.get(i), chosen, alternatives));
+        }
+        int[] prompt = new int[20];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = i;
+        }
+        return new TokenTrace(prompt, generated, 0);
+    }
+
+    /** Two layers: the first attends to every position alike, the second mostly to the first position. */
+    @Override
+    public CompletableFuture<AttentionMap> attention(int[] tokens, int position) {
+        lastAttentionTokens = tokens.clone();
+        lastAttentionPosition = position;
+        List<String> pieces = new ArrayList<>();
+        float[][] weights = new float[2][position + 1];
+        for (int p = 0; p <= position; p++) {
+            pieces.add(p < 20 ? " prompt" + p : " t" + p);
+            weights[0][p] = 1f / (position + 1);
+            weights[1][p] = p == 0 ? 0.5f + 0.5f / (position + 1) : 0.5f / (position + 1);
+        }
+        return CompletableFuture.supplyAsync(() -> new AttentionMap(pieces, weights), worker);
     }
 
     /** Stats as if each token took 10 ms after a 50 ms first token. */

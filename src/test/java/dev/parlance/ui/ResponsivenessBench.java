@@ -35,7 +35,9 @@ import org.testfx.util.WaitForAsyncUtils;
  * longest gap between two pulses, runLater calls per second (every call the window makes through
  * its {@code fxThread}), the time to open a conversation of 1,000 messages and the frame rate
  * while scrolling through it; writes them to {@code target/bench/ui-responsiveness.txt}. Run with
- * {@code mvn -o test -Dtest=ResponsivenessBench -Dtest.excluded.groups=none}.
+ * {@code mvn -o test -Dtest=ResponsivenessBench -Dtest.excluded.groups=none}; add
+ * {@code -Dbench.tokenView=true} to stream the long answer below an answer shown token by token
+ * (the warm-up's, in the same conversation) and to time switching the long answer to its tokens.
  */
 @Tag("bench")
 @ExtendWith(ApplicationExtension.class)
@@ -46,6 +48,7 @@ class ResponsivenessBench {
 
     private static final int TOKENS = 2500;
     private static final int TOKENS_PER_SECOND = 250;
+    private static final boolean TOKEN_VIEW = Boolean.getBoolean("bench.tokenView");
 
     @TempDir Path dir;
     private final AtomicLong runLaterCalls = new AtomicLong();
@@ -112,7 +115,11 @@ class ResponsivenessBench {
             chat.send();
         }).get();
         WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> chat.getState() == ChatViewModel.State.IDLE);
-        WaitForAsyncUtils.asyncFx(() -> window.viewModel().newChat()).get();
+        if (TOKEN_VIEW) {
+            WaitForAsyncUtils.asyncFx(() -> chat.getMessages().getLast().showingTokensProperty().set(true)).get();
+        } else {
+            WaitForAsyncUtils.asyncFx(() -> window.viewModel().newChat()).get();
+        }
         inference.streamScript(markdownTokens(TOKENS), TimeUnit.SECONDS.toNanos(1) / TOKENS_PER_SECOND);
         List<Long> gaps = new ArrayList<>();
         long[] lastPulse = {0};
@@ -147,6 +154,8 @@ class ResponsivenessBench {
         long longestGap = sorted.get(sorted.size() - 1);
         long p99 = sorted.get((int) (sorted.size() * 0.99));
         long over50 = sorted.stream().filter(g -> g > 50_000_000L).count();
+
+        double tokenViewMillis = TOKEN_VIEW ? showTokens(chat) : 0;
 
         ConversationRecord big = store.create("Long conversation", "bench", ConversationSettings.DEFAULTS);
         for (int i = 0; i < 500; i++) {
@@ -207,15 +216,37 @@ class ResponsivenessBench {
                         + "open a conversation of 1000 messages (to the end of its first layout): %.0f ms%n"
                         + "scroll it up 600 steps of 120 px, one per frame: %.1f frames per second, "
                         + "longest gap %.1f ms%n"
-                        + "machine load average while measuring: %.1f on %d cores%n",
+                        + "machine load average while measuring: %.1f on %d cores%n"
+                        + (TOKEN_VIEW ? "token view on: the long answer switched to its tokens in %.0f ms (to the end of"
+                                + " its first layout)%n" : "token view off%s%n"),
                 TOKENS, TOKENS_PER_SECOND, seconds, answerLength, gaps.size() + 1, (gaps.size() + 1) / seconds,
                 sendGap / 1e6, longestGap / 1e6, p99 / 1e6, over50, longestRunnable / 1e6, calls, calls / seconds, openMillis,
                 scrollFps, longestScrollGap / 1e6,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), TOKEN_VIEW ? (Object) tokenViewMillis : "");
         System.out.print(report);
         Files.createDirectories(Path.of("target/bench"));
         Files.writeString(Path.of("target/bench/ui-responsiveness.txt"), report);
         inference.close();
+    }
+
+    /** Switches the last answer to its tokens; returns the time to the end of the first layout that shows them. */
+    private double showTokens(ChatViewModel chat) throws Exception {
+        long[] end = {0};
+        var shown = new CountDownLatch(1);
+        Runnable afterLayout = () -> {
+            if (end[0] == 0) {
+                end[0] = System.nanoTime();
+                shown.countDown();
+            }
+        };
+        long start = System.nanoTime();
+        WaitForAsyncUtils.asyncFx(() -> {
+            stage.getScene().addPostLayoutPulseListener(afterLayout);
+            chat.getMessages().getLast().showingTokensProperty().set(true);
+        }).get();
+        shown.await(30, TimeUnit.SECONDS);
+        WaitForAsyncUtils.asyncFx(() -> stage.getScene().removePostLayoutPulseListener(afterLayout)).get();
+        return (end[0] - start) / 1e6;
     }
 }

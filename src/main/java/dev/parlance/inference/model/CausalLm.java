@@ -29,6 +29,20 @@ public interface CausalLm extends AutoCloseable {
      */
     float[] forward(int[] tokens, KvCache cache, boolean allPositions);
 
+    /**
+     * The attention weights the query at {@code position} gives each position up to it, per layer
+     * and averaged over the query heads, computed on request by running the tokens again; a model
+     * that cannot report them throws {@link UnsupportedOperationException}.
+     *
+     * @param tokens token ids, at least {@code position + 1} of them; not mutated
+     * @param contextTokens the capacity of the cache the tokens were generated in, which some
+     *     models' RoPE depends on (longrope chooses its factors by it)
+     * @return {@code [layers][position + 1]}; each row sums to 1
+     */
+    default float[][] attentionAt(int[] tokens, int position, int contextTokens) {
+        throw new UnsupportedOperationException("this model family does not report its attention weights");
+    }
+
     @Override
     void close();
 }

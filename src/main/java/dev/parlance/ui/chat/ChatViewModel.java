@@ -3,6 +3,7 @@ package dev.parlance.ui.chat;
 import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
+import dev.parlance.chat.TokenTrace;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.chat.ChatListener;
@@ -12,6 +13,7 @@ import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.store.MessageRecord;
 import dev.parlance.ui.FxTextBuffer;
+import dev.parlance.ui.chat.tokens.AttentionViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import dev.parlance.ui.settings.SettingsViewModel;
 import java.time.Duration;
@@ -361,6 +363,17 @@ public final class ChatViewModel {
         return last == null ? "" : last.getText();
     }
 
+    /**
+     * Starts computing what the model attended to when it chose token {@code index} of an answer
+     * that has its tokens ({@link MessageViewModel#getTokens()}).
+     */
+    public AttentionViewModel attention(MessageViewModel answer, int index) {
+        TokenTrace trace = answer.getTokens();
+        int[] context = trace.contextOf(index);
+        return new AttentionViewModel(trace.answer().get(index).token(),
+                inference.attention(context, context.length - 1), fxThread);
+    }
+
     /** The messages the model would see now: system prompt, history, and the draft if any. */
     public List<Message> promptMessages() {
         List<Message> list = new ArrayList<>(conversation.prompt());
@@ -452,6 +465,15 @@ public final class ChatViewModel {
             public void onReasoning(String delta) {
                 streamed.incrementAndGet();
                 reasoning.append(delta);
+            }
+
+            @Override
+            public void onTokens(TokenTrace trace) {
+                fxThread.execute(() -> {
+                    if (id == currentId) {
+                        reply.setTokens(trace);
+                    }
+                });
             }
 
             @Override

@@ -4,6 +4,7 @@ import dev.parlance.chat.Role;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.ui.DialogService;
+import dev.parlance.ui.chat.tokens.TokenView;
 import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import javafx.scene.control.ListCell;
 import javafx.scene.control.MenuButton;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.TitledPane;
+import javafx.scene.control.ToggleButton;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
 import javafx.scene.layout.HBox;
@@ -62,6 +64,8 @@ final class MessageCell extends ListCell<MessageViewModel> {
     private final Text userText = new Text();
     private final TextFlow userFlow = new TextFlow(userText);
     private final MarkdownView answer;
+    private final ToggleButton tokensToggle;
+    private final TokenView tokens;
     private final Label footer = new Label();
     private final Region frame = new Region();
     private final StackPane card;
@@ -77,6 +81,11 @@ final class MessageCell extends ListCell<MessageViewModel> {
         this.bundle = bundle;
         this.dialogs = dialogs;
         answer = new MarkdownView(bundle);
+        tokens = new TokenView(bundle, index -> chat.attention(getItem(), index));
+        tokensToggle = new ToggleButton(bundle.getString("message.tokens"));
+        tokensToggle.getStyleClass().addAll("flat", "small", "message-tokens");
+        tokensToggle.setMinWidth(Region.USE_PREF_SIZE);
+        tokensToggle.setFocusTraversable(false);
         copy = action("message.copy", () -> copyText(getItem().getText()));
         edit = action("message.edit", this::editItem);
         regenerate = action("message.regenerate", chat::regenerate);
@@ -89,7 +98,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         role.setMinWidth(Region.USE_PREF_SIZE);
         var spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        var actions = new HBox(4, copy, edit, regenerate, delete);
+        var actions = new HBox(4, tokensToggle, copy, edit, regenerate, delete);
         actions.setAlignment(Pos.CENTER_RIGHT);
         actions.setMinWidth(0);   // else the header never gets narrower than the buttons, and never compact
         // a card too narrow for the buttons' names puts them in a menu
@@ -121,7 +130,7 @@ final class MessageCell extends ListCell<MessageViewModel> {
         userFlow.getStyleClass().add("user-flow");
         footer.getStyleClass().add("message-footer");
         footer.setWrapText(true);   // the seed at its end stays readable in a narrow card
-        var content = new VBox(6, header, reasoning, userFlow, answer, footer);
+        var content = new VBox(6, header, reasoning, userFlow, answer, tokens, footer);
         content.getStyleClass().add("message-content");
         selection = new TextSelection(content, onSelect);
         // The card's look (user, streaming, error) lives on a frame without children: a pseudo-class
@@ -207,6 +216,16 @@ final class MessageCell extends ListCell<MessageViewModel> {
             }
             selection.forgetIfReplaced();
         }, item.textProperty());
+        tokensToggle.selectedProperty().bindBidirectional(item.showingTokensProperty());
+        unbind.add(() -> tokensToggle.selectedProperty().unbindBidirectional(item.showingTokensProperty()));
+        watch(() -> {   // an answer shows its tokens instead of its text while the toggle is on
+            boolean hasTokens = !isUser && item.getTokens() != null;
+            boolean showing = hasTokens && item.showingTokensProperty().get();
+            show(tokensToggle, hasTokens);
+            show(tokens, showing);
+            show(answer, !isUser && !showing);
+            tokens.show(showing ? item.getTokens() : null);
+        }, item.tokensProperty(), item.showingTokensProperty());
         watch(() -> {
             reasoningText.setText(item.getReasoning());
             show(reasoning, !item.getReasoning().isEmpty());

@@ -1,10 +1,12 @@
 package dev.parlance.ui.chat;
 
 import dev.parlance.chat.Role;
+import dev.parlance.chat.TokenTrace;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.store.MessageRecord;
 import dev.parlance.store.MessageStats;
+import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyIntegerProperty;
@@ -15,6 +17,7 @@ import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringProperty;
 import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.beans.property.SimpleBooleanProperty;
 
 /** One card of the transcript: a message, its reasoning, and whether it is still being written. */
 public final class MessageViewModel {
@@ -30,6 +33,8 @@ public final class MessageViewModel {
     private final ReadOnlyIntegerWrapper versionIndex = new ReadOnlyIntegerWrapper(0);
     private final ReadOnlyIntegerWrapper versionCount = new ReadOnlyIntegerWrapper(1);
     private final ReadOnlyLongWrapper seed = new ReadOnlyLongWrapper(MessageStats.NO_SEED);
+    private final ReadOnlyObjectWrapper<TokenTrace> tokens = new ReadOnlyObjectWrapper<>();
+    private final BooleanProperty showingTokens = new SimpleBooleanProperty(false);
 
     private MessageViewModel(Role role, String text) {
         this.role = role;
@@ -176,6 +181,27 @@ public final class MessageViewModel {
     void setVersion(int index, int count) {
         versionIndex.set(index);
         versionCount.set(count);
+    }
+
+    /**
+     * The answer's tokens with their probabilities, once it has ended; null for user messages and
+     * for answers of an earlier session (they are kept in memory only).
+     */
+    public ReadOnlyObjectProperty<TokenTrace> tokensProperty() {
+        return tokens.getReadOnlyProperty();
+    }
+
+    public TokenTrace getTokens() {
+        return tokens.get();
+    }
+
+    void setTokens(TokenTrace trace) {
+        tokens.set(trace);
+    }
+
+    /** Whether the card shows the answer token by token instead of as text (the user's toggle). */
+    public BooleanProperty showingTokensProperty() {
+        return showingTokens;
     }
 
     void appendText(String delta) {

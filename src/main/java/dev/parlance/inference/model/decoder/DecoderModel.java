@@ -319,17 +319,7 @@ public final class DecoderModel implements CausalLm {
         Scratch s = n == 1 ? oneToken : new Scratch(config, distinctRopes.length, n, rows);
         int hidden = config.hiddenSize();
         int start = cache.length();
-        for (int t = 0; t < n; t++) {
-            embedRows.copyRow(tokens[t], s.x, t * hidden);
-        }
-        scale(s.x, n * hidden, design.embeddingScale());
-        int rotated = design.rotaryDims();
-        for (int r = 0; r < distinctRopes.length; r++) {
-            RotaryEmbedding rope = cache.capacity() > longFrom[r] ? distinctLongRopes[r] : distinctRopes[r];
-            for (int t = 0; t < n; t++) {
-                rope.angles(start + t, s.angles, (r * n + t) * rotated);
-            }
-        }
+        embed(tokens, s, cache);
         for (int i = 0; i < layers.length; i++) {
             attentionBlock(i, s, cache, start);
             mlpBlock(layers[i], s);
@@ -347,6 +337,102 @@ public final class DecoderModel implements CausalLm {
             }
         }
         return Arrays.copyOf(s.logits, count); // [T or 1, vocab]: a decode step's scratch is reused
+    }
+
+    /** The scaled embeddings of {@code tokens} into {@code s.x}, and their RoPE angles at the cache's next positions. */
+    private void embed(int[] tokens, Scratch s, KvCache cache) {
+        int n = tokens.length;
+        int hidden = config.hiddenSize();
+        int start = cache.length();
+        for (int t = 0; t < n; t++) {
+            embedRows.copyRow(tokens[t], s.x, t * hidden);
+        }
+        scale(s.x, n * hidden, design.embeddingScale());
+        int rotated = design.rotaryDims();
+        for (int r = 0; r < distinctRopes.length; r++) {
+            RotaryEmbedding rope = cache.capacity() > longFrom[r] ? distinctLongRopes[r] : distinctRopes[r];
+            for (int t = 0; t < n; t++) {
+                rope.angles(start + t, s.angles, (r * n + t) * rotated);
+            }
+        }
+    }
+
+    /**
+     * The attention the query at {@code position} gives each position up to it, per layer and
+     * averaged over the query heads: what the model looked at when it chose the token that follows
+     * {@code tokens[position]}. It runs {@code tokens[0 .. position]} again, as one prompt in a
+     * cache of its own, and computes each layer's weights from the queries and keys that pass
+     * left in its activations; the decode path and every session's cache stay as they are, so
+     * this costs one prefill, only when asked. The weights are the ones the model uses: zero
+     * before a sliding window, after the attention soft-cap (Gemma 2), with the RoPE a cache of
+     * {@code contextTokens} positions turns by (longrope's short or long factors; the cache's
+     * memory is only touched where positions are written).
+     *
+     * @param tokens token ids, at least {@code position + 1} of them; not mutated
+     * @param contextTokens the capacity of the cache the tokens were generated in
+     * @return {@code [layers][position + 1]}; each row sums to 1
+     */
+    @Override
+    public float[][] attentionAt(int[] tokens, int position, int contextTokens) {
+        if (position < 0 || position >= tokens.length || position >= config.contextLength()) {
+            throw new IllegalArgumentException("position " + position + " is outside the " + tokens.length
+                    + " tokens or the model's context");
+        }
+        int[] seen = Arrays.copyOf(tokens, position + 1);
+        float[][] weights = new float[layers.length][];
+        try (KvCache cache = newCache(Math.max(seen.length, contextTokens))) {
+            cache.record(seen);
+            Scratch s = new Scratch(config, distinctRopes.length, seen.length, 1);
+            embed(seen, s, cache);
+            for (int i = 0; i < layers.length; i++) {
+                attentionBlock(i, s, cache, 0);
+                weights[i] = attentionOfLast(i, s);
+                mlpBlock(layers[i], s);
+            }
+        }
+        return weights;
+    }
+
+    /**
+     * The last token's attention weights in layer {@code index}, averaged over its query heads,
+     * from the scaled, rotated queries and keys that the layer's pass left in {@code s.qkv}.
+     */
+    private float[] attentionOfLast(int index, Scratch s) {
+        int heads = config.numHeads();
+        int headDim = config.headDim();
+        int qkvWidth = (heads + 2 * config.numKvHeads()) * headDim;
+        int position = s.tokens - 1;
+        int window = design.layers().get(index).window();
+        int from = window > 0 ? Math.max(0, position + 1 - window) : 0;
+        float cap = design.attentionSoftCap();
+        float[] row = new float[s.tokens];
+        double[] scores = new double[position + 1 - from];
+        for (int h = 0; h < heads; h++) {
+            int q = position * qkvWidth + h * headDim;
+            int kv = h / config.groupSize();
+            double max = Double.NEGATIVE_INFINITY;
+            for (int p = from; p <= position; p++) {
+                int k = p * qkvWidth + (heads + kv) * headDim;
+                double score = 0;
+                for (int d = 0; d < headDim; d++) {
+                    score += s.qkv[q + d] * s.qkv[k + d];
+                }
+                if (cap > 0) {
+                    score = cap * Math.tanh(score / cap);
+                }
+                scores[p - from] = score;
+                max = Math.max(max, score);
+            }
+            double sum = 0;
+            for (int j = 0; j < scores.length; j++) {
+                scores[j] = Math.exp(scores[j] - max);
+                sum += scores[j];
+            }
+            for (int j = 0; j < scores.length; j++) {
+                row[from + j] += (float) (scores[j] / sum / heads);
+            }
+        }
+        return row;
     }
 
     /** {@code x += residualScale · outNorm(attention(norm(x)))} for every token of {@code s}. */

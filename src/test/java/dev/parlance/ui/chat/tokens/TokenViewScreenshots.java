@@ -1,0 +1,126 @@
+package dev.parlance.ui.chat.tokens;
+
+import dev.parlance.service.DjlInferenceService;
+import dev.parlance.store.InMemoryConversationStore;
+import dev.parlance.ui.AppPreferences;
+import dev.parlance.ui.FxDialogService;
+import dev.parlance.ui.MainWindow;
+import dev.parlance.ui.Theme;
+import dev.parlance.ui.chat.ChatViewModel;
+import dev.parlance.ui.chat.MessageViewModel;
+import dev.parlance.ui.models.ModelsViewModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import javafx.animation.PauseTransition;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.input.MouseButton;
+import javafx.scene.input.MouseEvent;
+import javafx.scene.text.Text;
+import javafx.stage.Stage;
+import javafx.util.Duration;
+
+/**
+ * Screenshots of the token view and the attention view on the real engine with stories260K (from
+ * {@code ../shared/models}): run on an X display (Xvfb) with ImageMagick's {@code import}, as
+ * <pre>
+ *   Xvfb :76 -screen 0 1280x800x24 &amp;
+ *   DISPLAY=:76 java --add-modules jdk.incubator.vector -Dprism.order=sw -cp ... \
+ *       dev.parlance.ui.chat.tokens.TokenViewScreenshots light en target/screenshots/tokens-light-en
+ * </pre>
+ * It asks "Once upon a time", switches the answer to its tokens, keeps one of its least likely tokens
+ * shown, captures {@code <prefix>-tokens.png}, opens that token's attention and captures
+ * {@code <prefix>-attention.png}, then exits.
+ */
+public final class TokenViewScreenshots {
+    private TokenViewScreenshots() {}
+
+    public static void main(String[] args) {
+        Application.launch(App.class, args);
+    }
+
+    /** The window under capture. */
+    public static final class App extends Application {
+        private DjlInferenceService inference;
+        private String prefix;
+
+        @Override
+        public void start(Stage stage) throws IOException {
+            var args = getParameters().getRaw();
+            Theme theme = "dark".equals(args.get(0)) ? Theme.DARK : Theme.LIGHT;
+            Locale locale = "zh".equals(args.get(1)) ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH;
+            prefix = args.get(2);
+            Path model = Path.of("../shared/models/stories260K").toAbsolutePath().normalize();
+            Path data = Files.createTempDirectory("parlance-token-shots");
+            AppPreferences prefs = AppPreferences.load(data.resolve("settings.properties"));
+            prefs.setModelsDirectory(model.getParent());
+            prefs.setTheme(theme);
+            prefs.setLocale(locale);
+            prefs.setWindowBounds(0, 0, 1280, 800);
+            inference = new DjlInferenceService();
+            var window = new MainWindow(inference, new InMemoryConversationStore(), prefs, theme, Platform::runLater,
+                    Runnable::run, w -> new FxDialogService(() -> stage, w::bundle));
+            window.show(stage);
+            ModelsViewModel models = window.viewModel().models();
+            ChatViewModel chat = window.viewModel().chat();
+            models.statusProperty().addListener((obs, was, now) -> {
+                if (now == ModelsViewModel.Status.READY) {
+                    window.viewModel().settings().maxTokensProperty().set(60);
+                    chat.draftProperty().set("Once upon a time");
+                    chat.send();
+                }
+            });
+            chat.stateProperty().addListener((obs, was, now) -> {
+                if (was == ChatViewModel.State.GENERATING && now == ChatViewModel.State.IDLE) {
+                    MessageViewModel answer = chat.getMessages().getLast();
+                    answer.showingTokensProperty().set(true);
+                    later(1, () -> pin(stage));
+                }
+            });
+            models.load(model);
+        }
+
+        private void pin(Stage stage) {
+            Text token = stage.getScene().getRoot().lookupAll(".token-flow .token").stream()
+                    .map(Text.class::cast).skip(25).limit(30)
+                    .max(Comparator.comparing(t -> t.getStyleClass().contains("token-p0") ? 2
+                            : t.getStyleClass().contains("token-p1") ? 1 : 0)).orElseThrow();
+            token.fireEvent(new MouseEvent(MouseEvent.MOUSE_CLICKED, 0, 0, 0, 0, MouseButton.PRIMARY, 1,
+                    false, false, false, false, true, false, false, true, false, false, null));
+            later(1, () -> capture("-tokens", () -> {
+                Node button = stage.getScene().getRoot().lookup(".token-attention");
+                ((Button) button).fire();
+                later(3, () -> capture("-attention", () -> {
+                    inference.close();
+                    Platform.exit();
+                }));
+            }));
+        }
+
+        private static void later(double seconds, Runnable then) {
+            var pause = new PauseTransition(Duration.seconds(seconds));
+            pause.setOnFinished(e -> then.run());
+            pause.play();
+        }
+
+        /** Captures the screen off the FX thread (which keeps drawing), then runs {@code then} on it. */
+        private void capture(String suffix, Runnable then) {
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    new ProcessBuilder("import", "-window", "root", prefix + suffix + ".png").inheritIO().start()
+                            .waitFor();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Platform.runLater(then);
+            });
+        }
+    }
+}
