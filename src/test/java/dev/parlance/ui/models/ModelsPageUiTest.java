@@ -74,6 +74,10 @@ class ModelsPageUiTest {
                         Map.of("HF_ENDPOINT", server.endpoint().toString(), "HF_HOME", dir.resolve("hf").toString()),
                         dir.resolve("home"), "Linux"));
         window.show(stage);
+        // the stage outlives test classes: another may have left it at 800 x 600, where the
+        // installed models' buttons are below the page's fold
+        stage.setWidth(1280);
+        stage.setHeight(800);
     }
 
     @AfterEach
