@@ -41,14 +41,15 @@ final class DirectoryWatcher implements AutoCloseable {
     }
 
     /**
-     * Starts watching; null when the directory does not exist or cannot be watched (the picker's
+     * Starts watching, making the directory if it is missing; null when it cannot be made or watched (the picker's
      * Refresh still works then).
      */
     static DirectoryWatcher start(Path directory, Runnable changed) {
-        if (directory == null || !Files.isDirectory(directory)) {
+        if (directory == null) {
             return null;
         }
         try {
+            Files.createDirectories(directory);   // a folder made later would never be watched
             var watcher = new DirectoryWatcher(directory, changed);
             watcher.thread.start();
             return watcher;

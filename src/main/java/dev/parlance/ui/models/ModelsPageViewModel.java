@@ -35,6 +35,7 @@ import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.SimpleStringProperty;
 import javafx.beans.property.StringProperty;
 import javafx.collections.FXCollections;
+import javafx.collections.ListChangeListener;
 import javafx.collections.ObservableList;
 import javafx.collections.transformation.FilteredList;
 
@@ -107,6 +108,12 @@ public final class ModelsPageViewModel {
         task.addListener((obs, was, now) -> filter());
         recommendedOnly.addListener((obs, was, now) -> filter());
         models.modelsDirectoryProperty().addListener((obs, was, now) -> refresh());
+        // the folder is watched and can be rescanned from the model menu: the page follows while shown
+        models.getModels().addListener((ListChangeListener<Path>) change -> {
+            if (shown.get()) {
+                refresh();
+            }
+        });
         shown.addListener((obs, was, now) -> {
             if (now) {
                 refresh();   // a model may have been added, deleted or downloaded by the command line meanwhile

@@ -105,6 +105,18 @@ class ModelsPageViewModelTest {
     }
 
     @Test
+    void theShownPageListsAModelTheModelMenuFoundSince() throws Exception {
+        page.open();
+        fx.runUntil(() -> page.machineProperty().get() != null, WAIT);
+        assertThat(page.getInstalled()).isEmpty();
+        Path folder = Files.createDirectories(home.resolve("models/copied-in"));
+        Files.writeString(folder.resolve("config.json"), "{}");
+        models.refresh();   // what the folder's watch or the menu's "Look for models again" does
+        fx.runUntil(() -> !page.getInstalled().isEmpty(), WAIT);
+        assertThat(page.getInstalled()).extracting(InstalledModel::name).containsExactly("copied-in");
+    }
+
+    @Test
     void theFirstRunOpensThePageWithTheRecommendedModelAsTheOneChoice() throws InterruptedException {
         page.openIfNoModel();
         fx.runUntil(() -> page.shownProperty().get(), WAIT);

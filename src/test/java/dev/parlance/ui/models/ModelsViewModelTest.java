@@ -183,6 +183,21 @@ class ModelsViewModelTest {
     }
 
     @Test
+    void aModelsDirectoryThatDoesNotExistYetIsMadeAndWatched() throws Exception {
+        Path missing = dir.resolve("not-yet/models");
+        var models = new ModelsViewModel(new FakeInferenceService(), direct, direct, missing);
+        models.watch();
+        try {
+            assertThat(missing).isDirectory();
+            Path folder = Files.createDirectories(missing.resolve("new-model"));
+            Files.writeString(folder.resolve("config.json"), "{}");
+            WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> models.getModels().contains(folder));
+        } finally {
+            models.close();
+        }
+    }
+
+    @Test
     void aModelOpenedFromElsewhereIsOfferedBesideTheDirectorysOwn() throws Exception {
         Path inside = modelFolder("models/inside");
         Path outside = modelFolder("elsewhere/outside");
