@@ -51,6 +51,8 @@ import org.eclipse.jetty.util.Callback;
  * fails (the client went away) cancels the answer.
  */
 final class ApiHandler extends Handler.Abstract {
+    /** The most of a refused body read and dropped before the refusal is sent. */
+    private static final long DRAIN_BYTES = 64L << 20;
     private static final Logger LOG = Logger.getLogger(ApiHandler.class.getName());
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     /** How long a streaming client waits in silence before a keep-alive comment (which also finds a client that left). */
@@ -180,12 +182,14 @@ final class ApiHandler extends Handler.Abstract {
     /** The body as a JSON object, refused when larger than the limit, not UTF-8 or not JSON. */
     private JsonObject body(Request request) throws ApiError, IOException {
         long declared = request.getLength();
+        InputStream in = Content.Source.asInputStream(request);
         if (declared > config.maxBodyBytes()) {
+            drain(in);
             throw tooLarge();
         }
-        InputStream in = Content.Source.asInputStream(request);
         byte[] bytes = in.readNBytes(config.maxBodyBytes() + 1);
         if (bytes.length > config.maxBodyBytes()) {
+            drain(in);
             throw tooLarge();
         }
         String text;
@@ -217,6 +221,19 @@ final class ApiHandler extends Handler.Abstract {
     private static String describeJsonError(Exception e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().lines().findFirst().orElse("");
+    }
+
+    /**
+     * Reads and drops what is left of a refused body, up to {@link #DRAIN_BYTES}: a server that
+     * answers while the client is still sending and then closes resets the connection, and the
+     * client reads that reset instead of the refusal.
+     */
+    private static void drain(InputStream in) throws IOException {
+        byte[] sink = new byte[64 * 1024];
+        long drained = 0;
+        for (int n; drained < DRAIN_BYTES && (n = in.read(sink)) > 0; ) {
+            drained += n;
+        }
     }
 
     private ApiError tooLarge() {
