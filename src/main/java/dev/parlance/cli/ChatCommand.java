@@ -6,6 +6,10 @@ import dev.parlance.chat.template.TemplateException;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.WeightFormat;
+import dev.parlance.service.InferenceService.ChatOptions;
+import dev.parlance.service.RemoteInferenceService;
+import dev.parlance.service.remote.RemoteServer;
+import dev.parlance.service.remote.RemoteServers;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.store.InMemoryConversationStore;
@@ -16,10 +20,12 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +41,8 @@ import sun.misc.SignalHandler;
  * written; at the prompt it quits.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = {"Chat with a model folder in its own chat template; answers stream as they are written.",
+        description = {"Chat with a model folder in its own chat template, or with a model of an OpenAI-compatible "
+                + "server (--server); answers stream as they are written.",
             "Commands: /reset, /system TEXT, /regenerate, /inspect, /help, /exit. "
                     + "Ctrl+C stops an answer; at the prompt it quits."})
 public final class ChatCommand implements Callable<Integer> {
@@ -47,8 +54,19 @@ public final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A GGUF file or a Hugging Face model folder.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "MODEL",
+            description = "A GGUF file or a Hugging Face model folder; with --server, the name of one of the server's models.")
+    String model;
+
+    @Option(names = "--server", paramLabel = "URL",
+            description = "Chat with a model of this OpenAI-compatible server (http://host:port/v1), or of a server "
+                    + "added in the app, by its name. Nothing is sent anywhere without this option.")
+    String server;
+
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "With --server: the environment variable that holds the server's API key "
+                    + "(default: the key saved with an added server, else none).")
+    String apiKeyEnv;
 
     @Option(names = "--weights", paramLabel = "FORMAT", defaultValue = "stored",
             description = "How a folder's weights are held: stored (as in its files), q8_0, q4_0 or q4_k "
@@ -87,6 +105,13 @@ public final class ChatCommand implements Callable<Integer> {
             return CliSupport.fail(spec, "standard input is closed, so there are no messages to read; "
                     + "type them at a terminal or pipe them in (echo hello | parlance chat ...)");
         }
+        if (server != null) {
+            return chatRemotely(err);
+        }
+        if (apiKeyEnv != null) {
+            return CliSupport.fail(spec, "--api-key-env is for a server's key; it goes with --server");
+        }
+        Path model = Path.of(this.model);
         try (LanguageModel lm = CliSupport.loadModel(model, weights, spec)) {
             if (lm == null) {
                 return CliSupport.EXIT_MODEL;
@@ -113,15 +138,91 @@ public final class ChatCommand implements Callable<Integer> {
                 return CliSupport.fail(spec, e.getMessage());
             }
             try (ChatSession session = new ChatSession(lm, template, contextLimit())) {
-                ChatRepl repl = new ChatRepl(session, config, store, modelName(), settings(config),
-                        spec.commandLine().getOut(), err, System.console() != null);
-                if (store instanceof SqliteConversationStore sqlite) {
-                    sqlite.addErrorListener(repl::storeProblem);
-                }
-                runWithCtrlC(repl, store, err);
+                chat(new ChatRepl(session, config, store, modelName(model), settings(config),
+                        spec.commandLine().getOut(), err, System.console() != null), store, err);
             }
             return close(store, err) ? 0 : 1;
         }
+    }
+
+    /** Runs the REPL over the store, saying any problem of the store as it happens. */
+    private static void chat(ChatRepl repl, ConversationStore store, PrintWriter err) throws IOException {
+        if (store instanceof SqliteConversationStore sqlite) {
+            sqlite.addErrorListener(repl::storeProblem);
+        }
+        runWithCtrlC(repl, store, err);
+    }
+
+    /**
+     * {@code --server}: the same conversation and REPL, with answers from a remote server. The
+     * server decides the context; sampling flags not given are left to the server.
+     */
+    private int chatRemotely(PrintWriter err) throws IOException {
+        if (context != null) {
+            return CliSupport.fail(spec, "--context is the server's to decide; leave it out with --server");
+        }
+        RemoteServer remote;
+        try {
+            remote = remoteServer();
+        } catch (IllegalArgumentException e) {
+            return CliSupport.fail(spec, e.getMessage());
+        }
+        SamplingConfig config;
+        try {
+            config = sampling.apply(RemoteInferenceService.SERVER_DEFAULTS);
+        } catch (IllegalArgumentException e) {
+            return CliSupport.fail(spec, e.getMessage());
+        }
+        try (RemoteInferenceService service = new RemoteInferenceService(remote)) {
+            try {
+                service.load(model).join();
+            } catch (CompletionException e) {
+                err.println("parlance: " + e.getCause().getMessage());
+                err.flush();
+                return CliSupport.EXIT_MODEL;
+            }
+            ConversationStore store;
+            try {
+                store = save ? data.open(err) : new InMemoryConversationStore();
+            } catch (StoreException e) {
+                return CliSupport.fail(spec, e.getMessage());
+            }
+            ChatOptions options = new ChatOptions(config, 0, null, thinking);
+            chat(new ChatRepl(new RemoteChat(service, options), config, store, model, settings(config),
+                    spec.commandLine().getOut(), err, System.console() != null), store, err);
+            return close(store, err) ? 0 : 1;
+        }
+    }
+
+    /**
+     * The --server: a URL, or the name of a server added in the app; its key from --api-key-env,
+     * else the one saved with it.
+     *
+     * @throws IllegalArgumentException with a message fit to show a person
+     */
+    private RemoteServer remoteServer() {
+        RemoteServer saved = null;
+        if (!server.contains("://")) {
+            try {
+                saved = RemoteServers.in(data.folder()).find(server).orElseThrow(() -> new IllegalArgumentException(
+                        "no server named '" + server + "' was added; give its address (http://host:port/v1)"));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read the added servers: " + e.getMessage());
+            }
+        }
+        String key = saved != null ? saved.apiKey() : null;
+        if (apiKeyEnv != null) {
+            key = System.getenv(apiKeyEnv);
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("the environment variable " + apiKeyEnv
+                        + " (--api-key-env) is not set; it should hold the server's API key");
+            }
+        }
+        if (saved != null) {
+            return new RemoteServer(saved.name(), saved.baseUrl(), key);
+        }
+        URI url = RemoteServer.parseUrl(server);
+        return new RemoteServer(url.getAuthority(), url, key);
     }
 
     /**
@@ -213,7 +314,7 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     /** The folder's name ({@code --model .} names the current folder). */
-    private String modelName() {
+    private static String modelName(Path model) {
         Path name = model.toAbsolutePath().normalize().getFileName();
         return name != null ? name.toString() : model.toString();
     }

@@ -14,6 +14,7 @@ import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.service.ConversationService;
 import dev.parlance.service.Generation;
+import dev.parlance.service.remote.RemoteException;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.store.StoreException;
@@ -47,7 +48,7 @@ final class ChatRepl {
             "Ctrl+C stops an answer while it is written; at the prompt it quits.");
     private static final int PREVIEW_LENGTH = 48;
 
-    private final ChatSession session;
+    private final Engine engine;
     private final SamplingConfig sampling;
     private final ConversationService conversation;
     private final PrintWriter out;
@@ -59,14 +60,71 @@ final class ChatRepl {
     private int droppedForLastAnswer;
 
     /**
+     * Where answers come from: a model in this process ({@link #local}) or a remote server. Both
+     * write an answer on the calling thread.
+     */
+    interface Engine {
+        /** What a person at a terminal is told when the chat starts. */
+        String banner();
+
+        /** The tokens the context holds, or 0 when the engine does not know (a remote server). */
+        int contextLength();
+
+        /**
+         * Writes an answer on the calling thread.
+         *
+         * @param prompt the messages, oldest first; not mutated
+         * @param stopRequested polled while the answer is written; true stops it, keeping its text
+         * @throws RuntimeException whose message says why the answer failed
+         */
+        ChatReply reply(List<Message> prompt, ChatListener listener, BooleanSupplier stopRequested);
+
+        /** The prompt these messages make, with token counts where they are known. */
+        PromptInspection inspect(List<Message> messages);
+
+        /** A model in this process, in its chat template. */
+        static Engine local(ChatSession session, SamplingConfig sampling) {
+            return new Engine() {
+                @Override
+                public String banner() {
+                    return "Chatting in the model's template with a context of " + session.contextLength() + " tokens.";
+                }
+
+                @Override
+                public int contextLength() {
+                    return session.contextLength();
+                }
+
+                @Override
+                public ChatReply reply(List<Message> prompt, ChatListener listener, BooleanSupplier stopRequested) {
+                    return session.reply(prompt, sampling, listener, stopRequested);
+                }
+
+                @Override
+                public PromptInspection inspect(List<Message> messages) {
+                    return session.inspect(messages);
+                }
+            };
+        }
+    }
+
+    /** A chat with a model in this process: see {@link #ChatRepl(Engine, SamplingConfig, ConversationStore, String, ConversationSettings, PrintWriter, PrintWriter, boolean)}. */
+    ChatRepl(ChatSession session, SamplingConfig sampling, ConversationStore store, String model,
+            ConversationSettings settings, PrintWriter out, PrintWriter err, boolean console) {
+        this(Engine.local(session, sampling), sampling, store, model, settings, out, err, console);
+    }
+
+    /**
+     * @param engine writes the answers
+     * @param sampling the answers' sampling (its limit of new tokens is named when an answer reaches it)
      * @param store where the conversation is saved ({@code --save}), or an in-memory store
      * @param model the model's name, saved with the conversation
      * @param settings the system prompt (null for none) and sampling, saved with the conversation
      * @param console whether a person types at a terminal (then a prompt, a banner and timings are shown)
      */
-    ChatRepl(ChatSession session, SamplingConfig sampling, ConversationStore store, String model,
+    ChatRepl(Engine engine, SamplingConfig sampling, ConversationStore store, String model,
             ConversationSettings settings, PrintWriter out, PrintWriter err, boolean console) {
-        this.session = session;
+        this.engine = engine;
         this.sampling = sampling;
         this.settings = settings;
         this.conversation = new ConversationService(store, this::answer, () -> model, () -> this.settings);
@@ -87,8 +145,7 @@ final class ChatRepl {
     /** Reads lines until end of input, /exit, or output that can no longer be written. */
     void run(BufferedReader in) throws IOException {
         if (console) {
-            note("Chatting in the model's template with a context of " + session.contextLength()
-                    + " tokens. /help lists the commands.");
+            note(engine.banner() + " /help lists the commands.");
         }
         while (true) {
             if (console) {
@@ -189,7 +246,7 @@ final class ChatRepl {
      */
     private Generation answer(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {
         try {
-            ChatReply reply = session.reply(prompt, sampling, listener, stopRequested);
+            ChatReply reply = engine.reply(prompt, listener, stopRequested);
             listener.onFinished(reply.finish(), reply.stats(), reply.droppedMessages());
         } catch (RuntimeException e) {
             listener.onFailed(e);
@@ -204,6 +261,7 @@ final class ChatRepl {
             case TemplateException e -> note("The chat template rejects this conversation: " + e.getMessage());
             case ContextOverflowException e -> note("That message is too long for the context: " + e.getMessage()
                     + ". Start a new conversation (/reset) or shorten the message.");
+            case RemoteException e -> note(e.getMessage());
             default -> note("The answer failed: " + failure);
         }
     }
@@ -213,7 +271,7 @@ final class ChatRepl {
         if (dropped > 0) {
             int n = dropped;
             note("(" + n + (n == 1 ? " older message was" : " older messages were")
-                    + " left out to fit the context of " + session.contextLength() + " tokens)");
+                    + " left out to fit the context of " + engine.contextLength() + " tokens)");
         }
         switch (finish) {
             case CANCELLED:
@@ -224,7 +282,7 @@ final class ChatRepl {
                         + " tokens; --max-tokens raises it)");
                 break;
             case CONTEXT_FULL:
-                note("(the context of " + session.contextLength() + " tokens is full; /reset starts afresh)");
+                note("(the context of " + engine.contextLength() + " tokens is full; /reset starts afresh)");
                 break;
             default:
                 break;
@@ -249,7 +307,7 @@ final class ChatRepl {
         shown = withoutOldest(shown, droppedForLastAnswer);
         PromptInspection breakdown;
         try {
-            breakdown = session.inspect(shown);
+            breakdown = engine.inspect(shown);
         } catch (TemplateException e) {
             note("The chat template rejects this conversation: " + e.getMessage());
             return;
@@ -257,6 +315,12 @@ final class ChatRepl {
         out.println(PROMPT_HEADER);
         out.println(breakdown.prompt());
         out.println(TOKENS_HEADER);
+        if (breakdown.tokenIds().isEmpty() && !shown.isEmpty()) {
+            out.println("(not known here: the server applies its chat template and tokenizer; its usage figures "
+                    + "after each answer count the tokens)");
+            out.flush();
+            return;
+        }
         if (droppedForLastAnswer > 0) {
             out.println("(" + droppedForLastAnswer + " older messages left out to fit the context)");
         }

@@ -13,6 +13,11 @@ final class DataDirOption {
                     + ", else the per-user data folder).")
     private Path dataDir;
 
+    /** The data folder: --data-dir, else the default one. */
+    Path folder() {
+        return dataDir != null ? dataDir : AppDirectories.dataDirectory();
+    }
+
     /** Opens the store, telling {@code err} if a damaged database had to be moved aside. */
     SqliteConversationStore open(PrintWriter err) {
         SqliteConversationStore store =
