@@ -420,6 +420,8 @@ public final class RemoteInferenceService implements InferenceService {
         volatile InputStream stream;
         volatile long lastHeard;
         volatile boolean stalled;
+        /** The worker thread while it runs this call; guarded by this. */
+        private Thread reader;
         private final long started = System.nanoTime();
         private long firstText;
         private long lastText;
@@ -442,10 +444,14 @@ public final class RemoteInferenceService implements InferenceService {
             if (waiting != null) {
                 waiting.cancel(true);
             }
-            closeStream();
+            abort();
         }
 
-        private void closeStream() {
+        /**
+         * Closes the stream and wakes the worker if it waits for the next bytes: closing the
+         * client's stream alone does not always end a read that is already waiting.
+         */
+        private void abort() {
             InputStream in = stream;
             if (in != null) {
                 try {
@@ -454,10 +460,18 @@ public final class RemoteInferenceService implements InferenceService {
                     // the connection is going away anyway
                 }
             }
+            synchronized (this) {
+                if (reader != null) {
+                    reader.interrupt();
+                }
+            }
         }
 
         void run() {
             current = this;
+            synchronized (this) {
+                reader = Thread.currentThread();
+            }
             try {
                 if (!cancelled.get()) {
                     stream();
@@ -476,6 +490,10 @@ public final class RemoteInferenceService implements InferenceService {
                     listener.onFailed(e);
                 }
             } finally {
+                synchronized (this) {
+                    reader = null;
+                }
+                Thread.interrupted(); // an abort's interrupt must not reach the next request
                 current = null;
             }
         }
@@ -521,7 +539,7 @@ public final class RemoteInferenceService implements InferenceService {
         private void checkSilence() {
             if (System.nanoTime() - lastHeard > timeout.toNanos()) {
                 stalled = true;
-                closeStream();
+                abort();
             }
         }
 
