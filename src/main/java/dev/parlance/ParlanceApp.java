@@ -2,6 +2,7 @@ package dev.parlance;
 
 import dev.parlance.service.DjlInferenceService;
 import dev.parlance.service.InferenceService;
+import dev.parlance.service.remote.RoutedInferenceService;
 import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.store.InMemoryConversationStore;
@@ -95,7 +96,7 @@ public final class ParlanceApp extends Application {
         osTheme = prepared.osTheme();
         store = prepared.store();
         storeNotices = prepared.storeNotices();
-        inference = new DjlInferenceService();
+        inference = new RoutedInferenceService(new DjlInferenceService());
     }
 
     @Override

@@ -47,6 +47,11 @@ public final class AppPreferences {
     }
 
     /** Writes the file, creating its folder. */
+    /** The folder of the settings file: the data folder, in the app. */
+    public Path folder() {
+        return file.toAbsolutePath().getParent();
+    }
+
     public synchronized void save() throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {

@@ -5,6 +5,7 @@ import dev.parlance.AppLog;
 import dev.parlance.RuntimeInfo;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.service.ModelInfo;
+import dev.parlance.service.remote.RemoteModel;
 import dev.parlance.store.ConversationRecord;
 import dev.parlance.store.SearchHit;
 import dev.parlance.ui.chat.ChatView;
@@ -107,6 +108,7 @@ public final class MainView {
             }
         });
         models.getModels().addListener((ListChangeListener<Path>) change -> buildModelMenu());
+        models.getRemoteModels().addListener((ListChangeListener<RemoteModel>) change -> buildModelMenu());
         buildModelMenu();
         modelMenu.textProperty().bind(Bindings.createStringBinding(() -> models.getLoaded() == null
                 ? resources.getString("model.choose") : models.getLoaded().name(), models.loadedProperty()));
@@ -187,6 +189,7 @@ public final class MainView {
         modelErrorBanner.managedProperty().bind(modelErrorBanner.visibleProperty());
         modelErrorDismiss.setAccessibleText(resources.getString("banner.dismiss"));
         models.refresh();
+        models.refreshRemote();
         main.refreshConversations();
     }
 
@@ -287,7 +290,15 @@ public final class MainView {
             item.setOnAction(e -> models.load(folder));
             modelMenu.getItems().add(item);
         }
-        if (models.getModels().isEmpty()) {
+        for (RemoteModel remote : models.getRemoteModels()) {
+            var item = new MenuItem(MessageFormat.format(resources.getString("model.remote"), remote.id(),
+                    remote.server().name()));
+            item.setMnemonicParsing(false);
+            item.getStyleClass().add("remote-model");
+            item.setOnAction(e -> models.loadRemote(remote));
+            modelMenu.getItems().add(item);
+        }
+        if (models.getModels().isEmpty() && models.getRemoteModels().isEmpty()) {
             var none = new MenuItem(resources.getString("model.noneFound"));
             none.setDisable(true);
             modelMenu.getItems().add(none);
@@ -297,7 +308,10 @@ public final class MainView {
         var openFile = new MenuItem(resources.getString("model.openFile"));
         openFile.setOnAction(e -> openModelFile());
         var refresh = new MenuItem(resources.getString("model.refresh"));
-        refresh.setOnAction(e -> models.refresh());
+        refresh.setOnAction(e -> {
+            models.refresh();
+            models.refreshRemote();
+        });
         var more = new MenuItem(resources.getString("models.get"));
         more.setOnAction(e -> modelsPage.open());
         modelMenu.getItems().addAll(new SeparatorMenuItem(), more, openFile, open, refresh);
@@ -323,6 +337,11 @@ public final class MainView {
                         folder == null ? "" : folder.getFileName());
             case READY:
                 ModelInfo info = models.getLoaded();
+                RemoteModel remote = models.loadedRemoteProperty().get();
+                if (remote != null) {
+                    return MessageFormat.format(resources.getString("status.remote"), info.name(), remote.server().name(),
+                            remote.server().baseUrl());
+                }
                 return MessageFormat.format(resources.getString("status.loaded"), info.name(),
                         info.parameters() / 1e6, info.loadMillis() / 1000);
             case FAILED:

@@ -4,6 +4,8 @@ import atlantafx.base.theme.PrimerDark;
 import atlantafx.base.theme.PrimerLight;
 import dev.parlance.AppDirectories;
 import dev.parlance.service.InferenceService;
+import dev.parlance.service.remote.RemoteServers;
+import dev.parlance.service.remote.RoutedInferenceService;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.ui.chat.ChatView;
 import dev.parlance.ui.chat.ChatViewModel;
@@ -65,7 +67,8 @@ public final class MainWindow {
     private Theme systemTheme;   // the OS's scheme, LIGHT or DARK: at start, then as the OS reports changes
 
     /**
-     * @param inference the engine
+     * @param inference the engine (wrapped, unless it is one already, in a {@link RoutedInferenceService} that
+     *     also reaches the servers the user added in Settings; they are kept beside {@code prefs}' file)
      * @param store the conversations
      * @param prefs the app's settings; updated as the user changes them (the caller saves them)
      * @param osTheme the OS's colour scheme at start (LIGHT or DARK), used while the theme is {@link Theme#SYSTEM}
@@ -89,12 +92,14 @@ public final class MainWindow {
         this.prefs = prefs;
         Path modelsDirectory = prefs.modelsDirectory() != null ? prefs.modelsDirectory()
                 : AppDirectories.modelsDirectory();
-        var models = new ModelsViewModel(inference, fxThread, io, modelsDirectory);
+        // the servers the user added sit in the data folder, beside the settings
+        var routed = inference instanceof RoutedInferenceService r ? r : new RoutedInferenceService(inference);
+        var models = new ModelsViewModel(routed, RemoteServers.in(prefs.folder()), fxThread, io, modelsDirectory);
         var settings = new SettingsViewModel(store, prefs.conversationDefaults(), prefs::setConversationDefaults);
         main = new MainViewModel(store, prefs, models, settings,
-                changed -> new ChatViewModel(inference, store, settings, models, fxThread, io, FRAME, changed),
+                changed -> new ChatViewModel(routed, store, settings, models, fxThread, io, FRAME, changed),
                 fxThread, io);
-        inspector = new PromptInspectorViewModel(inference, fxThread);
+        inspector = new PromptInspectorViewModel(routed, fxThread);
         modelsPage = new ModelsPageViewModel(models, sources, fxThread, io);
         systemTheme = osTheme;
         main.themeProperty().set(prefs.theme() != null ? prefs.theme() : Theme.SYSTEM);

@@ -3,12 +3,19 @@ package dev.parlance.ui.models;
 import dev.parlance.inference.WeightFormat;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
+import dev.parlance.service.RemoteInferenceService;
+import dev.parlance.service.remote.RemoteModel;
+import dev.parlance.service.remote.RemoteServer;
+import dev.parlance.service.remote.RemoteServers;
+import dev.parlance.service.remote.RoutedInferenceService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -25,9 +32,10 @@ import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 
 /**
- * The model picker: the model folders found in the models directory, and loading one off the FX
- * thread with progress and a plain-words error. A model that fails to load does not cost the
- * working one: it stays loaded, or is loaded again when the engine had let it go to make room.
+ * The model picker: the model folders found in the models directory, the models of the servers
+ * the user added (marked as remote), and loading one off the FX thread with progress and a
+ * plain-words error. A model that fails to load does not cost the working one: it stays loaded, or
+ * is loaded again when the engine had let it go to make room.
  */
 public final class ModelsViewModel {
     /** Where the loaded model stands. */
@@ -50,20 +58,46 @@ public final class ModelsViewModel {
     private final ReadOnlyObjectWrapper<Path> failed = new ReadOnlyObjectWrapper<>();
     private WeightFormat loadedFormat = WeightFormat.STORED;   // FX thread only; how the loaded model was loaded
     private final ObjectProperty<WeightFormat> weightFormat = new SimpleObjectProperty<>(WeightFormat.STORED);
+    private final RoutedInferenceService routed;
+    private final ObservableList<RemoteModel> remoteModels = FXCollections.observableArrayList();
+    private final ReadOnlyObjectWrapper<RemoteModel> loadedRemote = new ReadOnlyObjectWrapper<>();
+    private final ServersViewModel servers;
     private long loadId;   // FX thread only; a newer load makes older callbacks stale
     private long scanId;   // FX thread only
+    private long remoteScanId;   // FX thread only
     private DirectoryWatcher watcher;   // FX thread only; null when not watching
 
     /**
+     * A picker of local models only.
+     *
      * @param inference loads models on its worker thread
      * @param fxThread runs property updates ({@code Platform::runLater} in the app)
      * @param io scans the models directory, off the FX thread
      * @param directory the models directory to start with
      */
     public ModelsViewModel(InferenceService inference, Executor fxThread, Executor io, Path directory) {
+        this(inference, null, null, fxThread, io, directory);
+    }
+
+    /**
+     * A picker of local models and of the models of the servers in {@code registry}.
+     *
+     * @param inference the local engine or a server, whichever was picked last
+     * @param registry the servers the user added
+     */
+    public ModelsViewModel(RoutedInferenceService inference, RemoteServers registry, Executor fxThread, Executor io,
+            Path directory) {
+        this(inference, inference, registry, fxThread, io, directory);
+    }
+
+    private ModelsViewModel(InferenceService inference, RoutedInferenceService routed, RemoteServers registry,
+            Executor fxThread, Executor io, Path directory) {
         this.inference = inference;
+        this.routed = routed;
         this.fxThread = fxThread;
         this.io = io;
+        this.servers = registry == null ? null : new ServersViewModel(registry, ModelsViewModel::listModels,
+                fxThread, io, this::refreshRemote);
         modelsDirectory.set(directory);
         modelsDirectory.addListener((obs, was, now) -> {
             if (watcher != null) {
@@ -73,7 +107,8 @@ public final class ModelsViewModel {
         });
         weightFormat.addListener((obs, was, now) -> {
             ModelInfo current = loaded.get();
-            if (current != null && status.get() == Status.READY && Files.isDirectory(current.folder())) {
+            if (current != null && current.folder() != null && status.get() == Status.READY
+                    && Files.isDirectory(current.folder())) {
                 load(current.folder());
             }
         });
@@ -191,6 +226,86 @@ public final class ModelsViewModel {
         start(folder, weightFormat.get(), loaded.get());
     }
 
+    /** Settings → "Add a server", or null for a picker of local models only. */
+    public ServersViewModel servers() {
+        return servers;
+    }
+
+    /** The models of the servers the user added that answered, server by server. */
+    public ObservableList<RemoteModel> getRemoteModels() {
+        return remoteModels;
+    }
+
+    /** The remote model in use, or null while a local one is (or none). */
+    public ReadOnlyObjectProperty<RemoteModel> loadedRemoteProperty() {
+        return loadedRemote.getReadOnlyProperty();
+    }
+
+    /**
+     * Asks each added server for its models, off the FX thread; a server that does not answer is
+     * left out of the picker (Settings says why when it is added).
+     */
+    public void refreshRemote() {
+        if (servers == null) {
+            return;
+        }
+        long id = ++remoteScanId;
+        servers.refresh();
+        CompletableFuture.supplyAsync(() -> {
+            List<RemoteModel> found = new ArrayList<>();
+            try {
+                for (RemoteServer server : servers.registry().list()) {
+                    try {
+                        listModels(server).join().forEach(model -> found.add(new RemoteModel(server, model)));
+                    } catch (CompletionException e) {
+                        // unreachable now: its models come back with the next refresh
+                    }
+                }
+            } catch (IOException e) {
+                // the registry cannot be read: Settings shows why
+            }
+            return found;
+        }, io).thenAcceptAsync(found -> {
+            if (id == remoteScanId) {
+                remoteModels.setAll(found);
+            }
+        }, fxThread);
+    }
+
+    /** Lists a server's models with a short-lived client. */
+    private static CompletableFuture<List<String>> listModels(RemoteServer server) {
+        RemoteInferenceService client = new RemoteInferenceService(server, Duration.ofSeconds(15));
+        return client.models().whenComplete((models, failure) -> client.close());
+    }
+
+    /**
+     * Picks a model of an added server; the answers go to it until another model is loaded. If
+     * it fails, the model in use before stays in use.
+     */
+    public void loadRemote(RemoteModel model) {
+        dismissError();
+        long id = ++loadId;
+        status.set(Status.LOADING);
+        loading.set(null);
+        progress.set(-1);
+        routed.loadRemote(model).whenComplete((info, failure) -> fxThread.execute(() -> {
+            if (id != loadId) {
+                return;
+            }
+            if (failure == null) {
+                loadedRemote.set(model);
+                loaded.set(info);
+                progress.set(1);
+                status.set(Status.READY);
+                return;
+            }
+            error.set(messageOf(failure));
+            ModelInfo kept = routed.loadedModel();
+            loaded.set(kept);
+            status.set(kept != null ? Status.READY : Status.FAILED);
+        }));
+    }
+
     /** Starts a load; {@code fallback} is the model to keep when it fails, or null. */
     private void start(Path folder, WeightFormat format, ModelInfo fallback) {
         WeightFormat fallbackFormat = loadedFormat;
@@ -209,6 +324,7 @@ public final class ModelsViewModel {
             loading.set(null);
             if (failure == null) {
                 remember(folder);
+                loadedRemote.set(null);
                 loaded.set(info);
                 loadedFormat = format;
                 progress.set(1);
@@ -220,10 +336,11 @@ public final class ModelsViewModel {
                 failed.set(folder);
             }
             ModelInfo kept = inference.loadedModel();
-            if (fallback != null && kept != null && kept.folder().equals(fallback.folder())) {
+            // a server's model (no folder) stays in use when a local model fails to load
+            if (fallback != null && kept != null && Objects.equals(kept.folder(), fallback.folder())) {
                 loaded.set(kept);
                 status.set(Status.READY);
-            } else if (fallback != null) {
+            } else if (fallback != null && fallback.folder() != null) {
                 start(fallback.folder(), fallbackFormat, null);
             } else {
                 loaded.set(null);

@@ -4,6 +4,8 @@ import dev.parlance.ui.DialogService;
 import dev.parlance.inference.WeightFormat;
 import dev.parlance.ui.MainViewModel;
 import dev.parlance.ui.Theme;
+import dev.parlance.ui.models.ServersViewModel;
+import dev.parlance.service.remote.RemoteServer;
 import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.util.List;
@@ -12,17 +14,22 @@ import java.util.ResourceBundle;
 import java.util.function.Function;
 import javafx.beans.binding.Bindings;
 import javafx.beans.property.ObjectProperty;
+import javafx.collections.ListChangeListener;
 import javafx.fxml.FXML;
 import javafx.scene.control.Button;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
+import javafx.scene.control.PasswordField;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.SpinnerValueFactory;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 import javafx.scene.control.TextFormatter;
 import javafx.scene.control.Tooltip;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 
 /** The collapsible settings panel: the open conversation's settings, and the app's look. */
@@ -64,6 +71,13 @@ public final class SettingsView {
     @FXML private Spinner<Double> fontSize;
     @FXML private Label modelsDirectoryLabel;
     @FXML private ComboBox<WeightFormat> weightsBox;
+    @FXML private VBox serversSection;
+    @FXML private VBox serverList;
+    @FXML private TextField serverName;
+    @FXML private TextField serverUrl;
+    @FXML private PasswordField serverKey;
+    @FXML private Button addServerButton;
+    @FXML private Label serverStatus;
 
     /**
      * @param main the app's look and the model picker's directory
@@ -151,6 +165,51 @@ public final class SettingsView {
         weightsBox.getItems().setAll(WeightFormat.values());
         weightsBox.setConverter(converter(w -> resources.getString("weights." + w.name().toLowerCase(Locale.ROOT))));
         weightsBox.valueProperty().bindBidirectional(main.models().weightFormatProperty());
+        bindServers(main.models().servers());
+    }
+
+    /** Settings → "Add a server", hidden for a picker of local models only. */
+    private void bindServers(ServersViewModel servers) {
+        serversSection.setVisible(servers != null);
+        serversSection.setManaged(servers != null);
+        if (servers == null) {
+            return;
+        }
+        serverName.textProperty().bindBidirectional(servers.nameProperty());
+        serverUrl.textProperty().bindBidirectional(servers.urlProperty());
+        serverKey.textProperty().bindBidirectional(servers.keyProperty());
+        addServerButton.disableProperty().bind(servers.canAddProperty().not());
+        serverStatus.textProperty().bind(Bindings.createStringBinding(() -> switch (servers.stateProperty().get()) {
+            case IDLE -> "";
+            case CHECKING -> resources.getString("settings.server.checking");
+            case ADDED -> MessageFormat.format(resources.getString("settings.server.added"),
+                    servers.modelsFoundProperty().get());
+            case FAILED -> servers.problemProperty().get();
+        }, servers.stateProperty(), servers.problemProperty(), servers.modelsFoundProperty()));
+        servers.getServers().addListener((ListChangeListener<RemoteServer>) change -> showServers(servers));
+        showServers(servers);
+    }
+
+    private void showServers(ServersViewModel servers) {
+        serverList.getChildren().clear();
+        for (RemoteServer server : servers.getServers()) {
+            var label = new Label(server.name() + " · " + server.baseUrl());
+            label.setWrapText(true);
+            label.setMaxWidth(Double.MAX_VALUE);
+            HBox.setHgrow(label, Priority.ALWAYS);
+            var remove = new Button(resources.getString("settings.server.remove"));
+            remove.setAccessibleText(MessageFormat.format(resources.getString("settings.server.removeNamed"),
+                    server.name()));
+            remove.setOnAction(e -> servers.remove(server));
+            var row = new HBox(6, label, remove);
+            row.getStyleClass().add("server-row");
+            serverList.getChildren().add(row);
+        }
+    }
+
+    @FXML
+    private void addServer() {
+        main.models().servers().add();
     }
 
     @FXML
