@@ -30,6 +30,9 @@ public record RemoteServer(String name, URI baseUrl, String apiKey) {
      */
     public static URI parseUrl(String text) {
         String url = text == null ? "" : text.strip();
+        if (!url.contains("://")) {
+            throw notAnAddress(url);
+        }
         URI uri;
         try {
             uri = new URI(url);
@@ -38,8 +41,7 @@ public record RemoteServer(String name, URI baseUrl, String apiKey) {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IllegalArgumentException("'" + url + "' is not a server address; write it as "
-                    + "http://host:port/v1 or https://host/v1.");
+            throw notAnAddress(url);
         }
         if (uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null) {
             throw new IllegalArgumentException("Write the server's address without a user name, query or "
@@ -53,6 +55,11 @@ public record RemoteServer(String name, URI baseUrl, String apiKey) {
             path = path + "/v1";
         }
         return URI.create(scheme + "://" + uri.getRawAuthority() + path);
+    }
+
+    private static IllegalArgumentException notAnAddress(String url) {
+        return new IllegalArgumentException("'" + url + "' is not a server address; write it as "
+                + "http://host:port/v1 or https://host/v1.");
     }
 
     /** An endpoint under the base URL, such as {@code chat/completions}. */

@@ -125,6 +125,13 @@ public final class PromptInspectorDialog {
             contextBar.setProgress(0);
             return;
         }
+        if (p.tokenIds().isEmpty() && p.contextLength() == 0) {
+            // a remote server's prompt: the messages as sent; its template and tokenizer are the server's
+            context.setText(resources.getString("inspector.remote"));
+            contextBar.setProgress(0);
+            prompt.getChildren().add(new Text(p.prompt()));
+            return;
+        }
         context.setText(MessageFormat.format(resources.getString("inspector.context"), p.tokenIds().size(),
                 p.contextLength()));
         contextBar.setProgress(inspector.contextFraction());
