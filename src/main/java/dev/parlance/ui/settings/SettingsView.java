@@ -29,6 +29,7 @@ import javafx.scene.control.TextFormatter;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
 import javafx.scene.layout.VBox;
 import javafx.util.StringConverter;
 
@@ -200,6 +201,7 @@ public final class SettingsView {
             var remove = new Button(resources.getString("settings.server.remove"));
             remove.setAccessibleText(MessageFormat.format(resources.getString("settings.server.removeNamed"),
                     server.name()));
+            remove.setMinWidth(Region.USE_PREF_SIZE); // the address wraps; the button keeps its word
             remove.setOnAction(e -> servers.remove(server));
             var row = new HBox(6, label, remove);
             row.getStyleClass().add("server-row");
