@@ -108,7 +108,7 @@ final class ChatRepl {
         }
     }
 
-    /** A chat with a model in this process: see {@link #ChatRepl(Engine, SamplingConfig, ConversationStore, String, ConversationSettings, PrintWriter, PrintWriter, boolean)}. */
+    /** A chat with a model in this process, in its chat template; the parameters are as below. */
     ChatRepl(ChatSession session, SamplingConfig sampling, ConversationStore store, String model,
             ConversationSettings settings, PrintWriter out, PrintWriter err, boolean console) {
         this(Engine.local(session, sampling), sampling, store, model, settings, out, err, console);

@@ -53,7 +53,7 @@ import javax.net.ssl.SSLException;
  * (or {@code /v1/completions}) as server-sent events. Requests run one at a time on a worker thread,
  * which calls the listeners, as the local engine does. The API key goes only into the
  * {@code Authorization: Bearer} header: it is never logged and never part of a message, even when a
- * server repeats it in an error.
+ * server repeats it in an error, and redirects are not followed, so it goes to no other address.
  *
  * <p>Sampling: a setting at OpenAI's default ({@link #SERVER_DEFAULTS}: temperature 1, top_p 1, no
  * top_k, min_p or repetition penalty) is left out of the request, so the server's own default
@@ -92,7 +92,7 @@ public final class RemoteInferenceService implements InferenceService {
         this.worker = Executors.newSingleThreadExecutor(r -> daemon(r, "remote-inference"));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "remote-watchdog"));
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).executor(Executors.newCachedThreadPool(
-                r -> daemon(r, "remote-http"))).followRedirects(HttpClient.Redirect.NORMAL).build();
+                r -> daemon(r, "remote-http"))).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -361,6 +361,10 @@ public final class RemoteInferenceService implements InferenceService {
             retryAfter = retryAfter(response.headers().firstValue("Retry-After").orElse(null));
             message = describe() + " is busy" + (retryAfter == null ? "; try again later."
                     : "; try again in " + Math.max(1, retryAfter.toSeconds()) + " s.") + detail;
+        } else if (status >= 300 && status < 400) {
+            // not followed: the key would go wherever the redirect points
+            message = describe() + " sent the request elsewhere (" + response.headers().firstValue("Location")
+                    .orElse("no address given") + "); give that address as the server's URL." + detail;
         } else if (status >= 500) {
             message = describe() + " failed to answer." + detail;
         } else {

@@ -222,6 +222,20 @@ class RemoteInferenceServiceTest {
     }
 
     @Test
+    void aRedirectIsNotFollowedSoTheKeyGoesNowhereElse() throws Exception {
+        try (ScriptedServer elsewhere = new ScriptedServer(e -> ScriptedServer.send(e, 200, "text/plain", ""));
+                ScriptedServer scripted = new ScriptedServer(e -> {
+                    e.getResponseHeaders().set("Location", elsewhere.baseUrl() + "/chat/completions");
+                    ScriptedServer.send(e, 307, "text/plain", "");
+                });
+                RemoteInferenceService client = client(scripted.baseUrl(), KEY)) {
+            client.load("scripted").join();
+            assertThat(failure(chat(client))).contains("sent the request elsewhere (" + elsewhere.baseUrl());
+            assertThat(elsewhere.lastHeader("authorization")).isNull();
+        }
+    }
+
+    @Test
     void anUnknownModelAtAnswerTimeIsNamed() throws Exception {
         try (ScriptedServer scripted = new ScriptedServer(e -> ScriptedServer.send(e, 404, "application/json",
                 "{\"error\":{\"message\":\"The model 'scripted' does not exist\",\"code\":\"model_not_found\"}}"));

@@ -5,6 +5,7 @@ import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptInspection;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.WeightFormat;
+import dev.parlance.service.AttentionMap;
 import dev.parlance.service.Generation;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
@@ -111,6 +112,12 @@ public final class RoutedInferenceService implements InferenceService {
     @Override
     public CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options) {
         return active().inspect(messages, options);
+    }
+
+    /** The local model's attention; a server reports none (the future fails as the interface says). */
+    @Override
+    public CompletableFuture<AttentionMap> attention(int[] tokens, int position) {
+        return active().attention(tokens, position);
     }
 
     @Override
