@@ -14,6 +14,7 @@ import dev.parlance.service.InferenceService.ChatOptions;
 import dev.parlance.service.remote.Answers;
 import dev.parlance.service.remote.RemoteServer;
 import dev.parlance.service.remote.RemoteServers;
+import dev.parlance.service.remote.ScriptedServer;
 import dev.parlance.store.InMemoryConversationStore;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.MessageViewModel;
@@ -143,6 +144,46 @@ class RemoteServerUiTest {
         // OpenAI's finish reasons have no "context full": a server says "length" for it
         assertThat(answer.getFinish()).isEqualTo(expected.finish() == FinishReason.STOP
                 ? FinishReason.STOP : FinishReason.LENGTH);
+    }
+
+    @Test
+    void aRemoteAnswerStopsAndIsRegeneratedAsALocalOne(FxRobot robot) throws Exception {
+        ScriptedServer[] self = new ScriptedServer[1];
+        int[] requests = {0};
+        try (ScriptedServer scripted = new ScriptedServer(e -> {
+            if (++requests[0] == 1) {
+                ScriptedServer.events(e, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once upon\"}}]}");
+                self[0].holdOpen();
+            } else {
+                ScriptedServer.events(e, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"A new story\"},"
+                        + "\"finish_reason\":\"stop\"}]}", "{\"choices\":[],\"usage\":{\"prompt_tokens\":9,"
+                        + "\"completion_tokens\":3,\"total_tokens\":12}}", "[DONE]").close();
+            }
+        })) {
+            self[0] = scripted;
+            RemoteServers.in(dir).add(new RemoteServer("Scripted", scripted.baseUrl(), null));
+            ModelsViewModel models = window.viewModel().models();
+            robot.interact(models::refreshRemote);
+            waitUntil(() -> !models.getRemoteModels().isEmpty());
+            robot.interact(() -> models.loadRemote(models.getRemoteModels().getFirst()));
+            waitUntil(() -> models.getStatus() == ModelsViewModel.Status.READY);
+
+            robot.clickOn("#composer").write("Tell me a story").type(KeyCode.ENTER);
+            waitUntil(() -> chat().getMessages().size() == 2 && chat().getMessages().get(1).getText().equals("Once upon"));
+            robot.type(KeyCode.ESCAPE);
+            waitUntil(() -> chat().getState() == ChatViewModel.State.IDLE);
+            assertThat(chat().getMessages().get(1).getFinish()).isEqualTo(FinishReason.CANCELLED);
+            assertThat(chat().getMessages().get(1).getText()).isEqualTo("Once upon");
+
+            robot.interact(() -> chat().regenerate());
+            waitUntil(() -> chat().getState() == ChatViewModel.State.IDLE
+                    && chat().getMessages().get(1).getText().equals("A new story"));
+            MessageViewModel answer = chat().getMessages().get(1);
+            assertThat(answer.getFinish()).isEqualTo(FinishReason.STOP);
+            assertThat(answer.getVersionCount()).isEqualTo(2);
+            assertThat(answer.statsProperty().get().generatedTokens()).isEqualTo(3);
+            assertThat(answer.statsProperty().get().promptTokens()).isEqualTo(9);
+        }
     }
 
     @Test
