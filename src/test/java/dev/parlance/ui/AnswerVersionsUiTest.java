@@ -7,11 +7,9 @@ import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.MessageViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,14 +45,7 @@ class AnswerVersionsUiTest {
 
     @Start
     void start(Stage stage) throws IOException {
-        Path tiny = dir.resolve("models/tiny");
-        Files.createDirectories(tiny);
-        Files.writeString(tiny.resolve("config.json"), "{}");
-        Files.writeString(tiny.resolve("tokenizer.json"), "{}");
-        AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
-        prefs.setModelsDirectory(dir.resolve("models"));
-        prefs.setLocale(Locale.ENGLISH);
-        prefs.setTheme(Theme.LIGHT);
+        AppPreferences prefs = UiTestData.preferencesWithTinyModel(dir);
         inference = new FakeInferenceService().streamScript(List.of("First", " answer"), 0);
         window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Platform::runLater,
                 Runnable::run, w -> dialogs);

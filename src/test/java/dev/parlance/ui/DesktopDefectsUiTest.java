@@ -9,7 +9,6 @@ import dev.parlance.ui.models.ModelsViewModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,15 +50,8 @@ class DesktopDefectsUiTest {
     @Start
     void start(Stage stage) throws IOException {
         this.stage = stage;
-        java.nio.file.Path tiny = dir.resolve("models/tiny");
-        Files.createDirectories(tiny);
-        Files.writeString(tiny.resolve("config.json"), "{}");
-        Files.writeString(tiny.resolve("tokenizer.json"), "{}");
+        prefs = UiTestData.preferencesWithTinyModel(dir);
         Files.createDirectories(dir.resolve("broken"));
-        prefs = AppPreferences.load(dir.resolve("settings.properties"));
-        prefs.setModelsDirectory(dir.resolve("models"));
-        prefs.setLocale(Locale.ENGLISH);
-        prefs.setTheme(Theme.LIGHT);
         inference = new FakeInferenceService().unloadFirst()
                 .streamScript(List.of("Once", " upon", " a", " time"), TimeUnit.MILLISECONDS.toNanos(5));
         window = new MainWindow(inference, store, prefs, Theme.LIGHT, Platform::runLater, Runnable::run, w -> dialogs);

@@ -72,16 +72,9 @@ class MainWindowUiTest {
     @Start
     void start(Stage stage) throws IOException {
         this.stage = stage;
-        java.nio.file.Path tiny = dir.resolve("models/tiny");
-        Files.createDirectories(tiny);
-        Files.writeString(tiny.resolve("config.json"), "{}");
-        Files.writeString(tiny.resolve("tokenizer.json"), "{}");
+        prefs = UiTestData.preferencesWithTinyModel(dir);
         Files.writeString(dir.resolve("models/smol_lm-q4_k_m.gguf"), "GGUF");
         Files.createDirectories(dir.resolve("broken"));
-        prefs = AppPreferences.load(dir.resolve("settings.properties"));
-        prefs.setModelsDirectory(dir.resolve("models"));
-        prefs.setLocale(Locale.ENGLISH);
-        prefs.setTheme(Theme.LIGHT);
         inference = new FakeInferenceService().streamScript(STORY, TimeUnit.MILLISECONDS.toNanos(15));
         window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Platform::runLater,
                 Runnable::run, w -> dialogs);
