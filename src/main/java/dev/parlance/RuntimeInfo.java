@@ -1,6 +1,6 @@
 package dev.parlance;
 
-import dev.parlance.inference.ComputeThreads;
+import dev.parlance.inference.model.Compute;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.module.ModuleFinder;
@@ -85,7 +85,7 @@ public final class RuntimeInfo {
                 "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
                         + System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 "compute: " + computePath(),
-                "threads: " + ComputeThreads.get() + " of " + Runtime.getRuntime().availableProcessors() + " cores",
+                "threads: " + Compute.defaultThreads() + " of " + Runtime.getRuntime().availableProcessors() + " cores",
                 "CPU: " + cpu());
     }
 

@@ -8,22 +8,26 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.parlance.chat.ChatTemplate;
-import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.GenerationResult;
 import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SystemMemory;
 import dev.parlance.inference.gguf.GgmlType;
+import dev.parlance.inference.model.Compute;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.ModelConfig;
 import dev.parlance.inference.model.Ops;
+import dev.parlance.inference.model.PyTorchThreads;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.SyntheticModel;
+import dev.parlance.inference.model.TorchMatVec;
 import dev.parlance.inference.sampling.Sampler;
+import dev.parlance.inference.tensor.WeightMatrix;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,7 +122,6 @@ public final class BenchCommand implements Callable<Integer> {
         if (repeat < 1) {
             return CliSupport.fail(spec, "--repeat must be at least 1");
         }
-        ComputeThreads.set(threads != null ? threads : Runtime.getRuntime().availableProcessors());
         Path folder = source.model;
         Path temp = null;
         if (source.synthetic != null) {
@@ -154,6 +157,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The threads asked for, or one per core. */
+    private int threadCount() {
+        return threads != null ? threads : Compute.defaultThreads();
+    }
+
     private String syntheticName() {
         return "synthetic " + source.synthetic + " " + (format != null ? ggufType(format) + " GGUF" : dtype);
     }
@@ -176,6 +184,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return CliSupport.EXIT_MODEL;
             }
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            model.useThreads(threadCount());
             ModelConfig config = model.config();
             int context = promptTokens + decodeTokens + 1;
             if (context > config.contextLength()) {
@@ -202,10 +211,12 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 // the machine is measured right after each run: on a shared VM its bandwidth drifts;
                 // the roofline measures PyTorch's products too, which loads it only now
-                ComputeThreads.applyToPyTorch();
-                Map<MatVec.Kernel, Double> gemv = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048);
+                PyTorchThreads.load();
+                PyTorchThreads.set(threadCount());
+                Map<MatVec.Kernel, Double> gemv = gemvBandwidth(Math.min(weightBytes, 512L << 20), 2048, threadCount());
                 MatVec.Kernel fastest = fastest(gemv);
-                Map<MatVec.Kernel, Double> narrowGemv = gemvBandwidth(Math.min(weightBytes, 512L << 20), config.hiddenSize());
+                Map<MatVec.Kernel, Double> narrowGemv = gemvBandwidth(Math.min(weightBytes, 512L << 20),
+                        config.hiddenSize(), threadCount());
                 double narrowGemvBytesPerSecond = Collections.max(narrowGemv.values());
                 double gemmFlops = gemmThroughput();
                 JsonObject run = report(folder, config, loadSeconds, result, weightBytes, gemv.get(fastest), gemmFlops);
@@ -251,6 +262,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (model == null) {
                 return CliSupport.EXIT_MODEL;
             }
+            model.useThreads(threadCount());
             ChatTurnsBench bench = new ChatTurnsBench(chatTurns, messageChars, answerTokens, repeat);
             if (bench.contextTokens() > model.config().contextLength()) {
                 return CliSupport.fail(spec, chatTurns + " turns need about " + bench.contextTokens()
@@ -262,12 +274,12 @@ public final class BenchCommand implements Callable<Integer> {
             if (json) {
                 JsonObject report = bench.toJson(turns);
                 report.addProperty("model", name);
-                report.addProperty("threads", ComputeThreads.get());
+                report.addProperty("threads", model.threads());
                 out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(report));
             } else {
                 out.printf("model           %s (%s, %,d parameters)%n", name, model.config().architecture(),
                         model.config().parameterCount());
-                out.printf("threads         %d%n", ComputeThreads.get());
+                out.printf("threads         %d%n", model.threads());
                 bench.print(turns, out);
             }
             out.flush();
@@ -288,7 +300,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.addProperty("parameters", config.parameterCount());
         r.addProperty("hidden_size", config.hiddenSize());
         r.addProperty("weight_mb", weightBytes / 1e6);
-        r.addProperty("threads", ComputeThreads.get());
+        r.addProperty("threads", threadCount());
         r.addProperty("prompt_tokens", stats.promptTokens());
         r.addProperty("decode_tokens", stats.generatedTokens());
         r.addProperty("load_s", loadSeconds);
@@ -373,15 +385,15 @@ public final class BenchCommand implements Callable<Integer> {
      * Bytes per second of fp32 matrix-vector products over a matrix of {@code bytes} with rows of
      * {@code cols}, best of several, on the compute threads as in decoding, for each kernel here.
      */
-    static Map<MatVec.Kernel, Double> gemvBandwidth(long bytes, int cols) {
+    static Map<MatVec.Kernel, Double> gemvBandwidth(long bytes, int cols, int threads) {
         long rows = Math.max(1, bytes / Float.BYTES / cols);
         Map<MatVec.Kernel, Double> bandwidth = new EnumMap<>(MatVec.Kernel.class);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(); Compute compute = new Compute(threads)) {
             NDArray matrix = manager.randomUniform(-1, 1, new Shape(rows, cols));
             float[] x = manager.randomUniform(-1, 1, new Shape(cols)).toFloatArray();
             float[] y = new float[(int) rows];
             for (MatVec.Kernel kernel : kernelsHere()) {
-                MatVec product = MatVec.of(matrix, kernel);
+                Product product = product(matrix, kernel, compute);
                 double best = Double.MAX_VALUE;
                 for (int i = 0; i < 12; i++) {
                     long start = System.nanoTime();
@@ -392,6 +404,22 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return bandwidth;
+    }
+
+    /** One token's product {@code y = W · x}, as a decode step makes it. */
+    private interface Product {
+        void multiply(float[] x, float[] y);
+    }
+
+    /** The float32 {@code matrix}'s product on {@code kernel}, the vector kernel's on {@code compute}'s threads. */
+    private static Product product(NDArray matrix, MatVec.Kernel kernel, Compute compute) {
+        if (kernel == MatVec.Kernel.TORCH) {
+            return new TorchMatVec(matrix)::multiply;
+        }
+        Shape shape = matrix.getShape();
+        WeightMatrix weights = WeightMatrix.of(GgmlType.F32, MemorySegment.ofBuffer(matrix.toByteBuffer(true)),
+                Math.toIntExact(shape.get(0)), Math.toIntExact(shape.get(1)));
+        return MatVec.stacked(compute, weights)::multiply;
     }
 
     private static List<MatVec.Kernel> kernelsHere() {
@@ -419,9 +447,9 @@ public final class BenchCommand implements Callable<Integer> {
         long rows = matrixBytes / Float.BYTES / 2048;
         int pairs = Math.min(PAIRS, model.config().contextLength() - prompt.length);
         double[] ratios = new double[pairs];
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(); Compute compute = new Compute(model.threads());
                 KvCache cache = model.network().newCache(prompt.length + pairs)) {
-            MatVec roofline = MatVec.of(manager.randomUniform(-1, 1, new Shape(rows, 2048)), kernel);
+            Product roofline = product(manager.randomUniform(-1, 1, new Shape(rows, 2048)), kernel, compute);
             float[] x = manager.randomUniform(-1, 1, new Shape(2048)).toFloatArray();
             float[] y = new float[(int) rows];
             model.network().forward(prompt, cache, false);

@@ -8,6 +8,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.parlance.inference.gguf.GgufFile;
 import dev.parlance.inference.model.CausalLm;
+import dev.parlance.inference.model.PyTorchThreads;
 import dev.parlance.inference.model.GgufWeights;
 import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.ModelConfig;
@@ -134,7 +135,7 @@ public final class LanguageModel implements AutoCloseable {
                 network = DecoderModel.load(decoder, mapped, familyOf(decoder.architecture()).orElseThrow()
                         .huggingFaceNames(), progress);
             } else {
-                ComputeThreads.applyToPyTorch();
+                PyTorchThreads.load();
                 Weights widened = new Weights(files, manager);
                 network = config instanceof DecoderConfig llama
                         ? TorchLlamaModel.load(llama, widened, manager, progress)
@@ -316,6 +317,16 @@ public final class LanguageModel implements AutoCloseable {
     /** The context for a user's limit: 0 or less means {@link #defaultContextLength()}; never above the model's. */
     public int contextLengthFor(int limit) {
         return limit <= 0 ? defaultContextLength() : Math.min(limit, config().contextLength());
+    }
+
+    /** Computes on {@code threads} threads (the caller's included) from the next token on. */
+    public void useThreads(int threads) {
+        network.useThreads(threads);
+    }
+
+    /** The threads the model computes on: one per core until {@link #useThreads}. */
+    public int threads() {
+        return network.threads();
     }
 
     public CausalLm network() {

@@ -7,7 +7,6 @@ import dev.parlance.chat.ChatTemplate;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptInspection;
 import dev.parlance.chat.template.TemplateException;
-import dev.parlance.inference.ComputeThreads;
 import dev.parlance.inference.GenerationResult;
 import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
@@ -54,16 +53,13 @@ public final class DjlInferenceService implements InferenceService {
     /** Cancel flags of generations queued or running, so that close() stops them all. */
     private final Set<AtomicBoolean> active = ConcurrentHashMap.newKeySet();
 
-    /**
-     * A service whose matrix products use all cores but one, which stays free for the window: on
-     * this kind of machine a decode that shares its cores with a busy UI slows down several times.
-     */
     private static final Logger LOG = Logger.getLogger(DjlInferenceService.class.getName());
 
-    public DjlInferenceService() {
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
-        worker.execute(() -> ComputeThreads.set(threads));
-    }
+    /**
+     * A loaded model computes on all cores but one, which stays free for the window: on this kind
+     * of machine a decode that shares its cores with a busy UI slows down several times.
+     */
+    private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
 
     @Override
     public CompletableFuture<ModelInfo> load(Path folder, WeightFormat weights, ProgressListener progress) {
@@ -72,6 +68,7 @@ public final class DjlInferenceService implements InferenceService {
             long start = System.nanoTime();
             try {
                 LanguageModel next = LanguageModel.load(folder, weights, progress::onProgress);
+                next.useThreads(THREADS);
                 try {
                     modelTemplate = ChatTemplate.fromModel(folder);
                 } catch (IOException | TemplateException e) {

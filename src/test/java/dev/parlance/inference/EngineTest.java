@@ -59,6 +59,22 @@ class EngineTest {
         }
     }
 
+    @Test
+    void twoModelsLoadedSideBySideComputeOnThreadCountsOfTheirOwn() throws Exception {
+        Path folder = TinyModels.write(dir, SafeTensors.DType.F32, 1);
+        try (LanguageModel one = TinyModels.load(folder); LanguageModel three = TinyModels.load(folder)) {
+            one.useThreads(1);
+            three.useThreads(3);
+            float[][] onOne = FixtureGoldenTest.allLogits(one, PROMPT);
+            float[][] onThree = FixtureGoldenTest.allLogits(three, PROMPT);
+            assertThat(one.threads()).isEqualTo(1);
+            assertThat(three.threads()).isEqualTo(3);
+            for (int t = 0; t < PROMPT.length; t++) {
+                assertThat(onThree[t]).as("position %d", t).containsExactly(onOne[t], within(1e-5f));
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"F32, 3", "F16, 1", "BF16, 1", "BF16, 2"})
     void shardedAndHalfPrecisionFoldersLoadToTheSameNumbers(SafeTensors.DType dtype, int shards) throws Exception {

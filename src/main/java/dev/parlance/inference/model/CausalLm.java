@@ -15,6 +15,12 @@ public interface CausalLm extends AutoCloseable {
         return config().parameterCount() * Float.BYTES;
     }
 
+    /** Computes on {@code threads} threads (the caller's included) from the next forward pass on. */
+    void useThreads(int threads);
+
+    /** The threads a forward pass computes on. */
+    int threads();
+
     /** A key/value cache for up to {@code maxTokens} positions (at most the context length). */
     KvCache newCache(int maxTokens);
 

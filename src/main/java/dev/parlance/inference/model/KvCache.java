@@ -41,15 +41,9 @@ import java.util.Arrays;
 public final class KvCache implements AutoCloseable {
     /** Below this many multiply-adds a token's attention stays on the calling thread. */
     private static final long MIN_PARALLEL_WORK = 1 << 15;
-    /** Each thread's scratch for the scores of the query heads of one KV head. */
-    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
-    /** Each thread's room for the attention of a prompt's tokens. */
-    private static final ThreadLocal<VectorKernel.AttentionScratch> ATTENTION_SCRATCH =
-            ThreadLocal.withInitial(VectorKernel.AttentionScratch::new);
-    /** Each thread's copy of one KV head's values, which the prompt attention reads as an array. */
-    private static final ThreadLocal<float[]> VALUE_ROWS = ThreadLocal.withInitial(() -> new float[0]);
-
     private final Arena arena;
+    /** The threads a model in Java attends on; null for a model on PyTorch. */
+    private final Compute compute;
     /** For a model on PyTorch: the memory of {@link #keyBytes} and {@link #valueBytes} as tensors; otherwise null. */
     private final NDManager manager;
     private final NDArray[] keys;
@@ -87,17 +81,17 @@ public final class KvCache implements AutoCloseable {
      * {@link #values}).
      */
     public KvCache(NDManager parent, int layers, int kvHeads, int capacity, int headDim) {
-        this(parent, new int[layers], kvHeads, capacity, headDim, 0);
+        this(null, parent, new int[layers], kvHeads, capacity, headDim, 0);
     }
 
     /**
-     * A cache for a model that computes in Java.
+     * A cache for a model that computes in Java, on {@code compute}'s threads.
      *
      * @param windows per layer, its sliding window, or 0 for a layer that sees every position:
      *     a windowed layer holds only a ring of its last positions where that is smaller
      */
-    public KvCache(int[] windows, int kvHeads, int capacity, int headDim) {
-        this(null, windows, kvHeads, capacity, headDim, 0);
+    public KvCache(Compute compute, int[] windows, int kvHeads, int capacity, int headDim) {
+        this(compute, null, windows, kvHeads, capacity, headDim, 0);
     }
 
     /**
@@ -106,13 +100,15 @@ public final class KvCache implements AutoCloseable {
      * @param scoreSoftCap {@code c} of {@code c * tanh(score / c)} on every scaled attention score
      *     before the softmax, or 0 for none
      */
-    public KvCache(int[] windows, int kvHeads, int capacity, int headDim, float scoreSoftCap) {
-        this(null, windows, kvHeads, capacity, headDim, scoreSoftCap);
+    public KvCache(Compute compute, int[] windows, int kvHeads, int capacity, int headDim, float scoreSoftCap) {
+        this(compute, null, windows, kvHeads, capacity, headDim, scoreSoftCap);
     }
 
-    private KvCache(NDManager parent, int[] windows, int kvHeads, int capacity, int headDim, float scoreSoftCap) {
+    private KvCache(Compute compute, NDManager parent, int[] windows, int kvHeads, int capacity, int headDim,
+            float scoreSoftCap) {
         int layers = windows.length;
         this.arena = Arena.ofShared();
+        this.compute = compute;
         this.manager = parent == null ? null : parent.newSubManager();
         this.kvHeads = kvHeads;
         this.capacity = capacity;
@@ -292,8 +288,8 @@ public final class KvCache implements AutoCloseable {
         }
         int firstRow = row(layer, from);
         int layerRows = rows[layer];
-        RowWorkers.RowTask task = (first, last) -> {
-            float[] scores = scores(group * seen);
+        RowWorkers.RowTask task = (scratch, first, last) -> {
+            float[] scores = scratch.scores(group * seen);
             for (int h = first; h < last; ) {
                 int kv = h / group;
                 int end = Math.min(last, (kv + 1) * group); // the heads of this share that read KV head kv
@@ -304,9 +300,9 @@ public final class KvCache implements AutoCloseable {
             }
         };
         if ((long) heads * seen * headDim < MIN_PARALLEL_WORK) {
-            task.run(0, heads);
+            javaCompute().onCaller(heads, task);
         } else {
-            RowWorkers.forRows(heads, 1, task);
+            javaCompute().forRows(heads, 1, task);
         }
     }
 
@@ -336,8 +332,8 @@ public final class KvCache implements AutoCloseable {
                 writeAt(layer, start + t, qkv, t * stride + heads * headDim, qkv, t * stride + (heads + kvHeads) * headDim);
             }
             int from = chunkStart;
-            RowWorkers.forRows(chunkEnd - chunkStart, 1, (first, last) -> {
-                float[] scores = scores(group * window);
+            javaCompute().forRows(chunkEnd - chunkStart, 1, (scratch, first, last) -> {
+                float[] scores = scratch.scores(group * window);
                 for (int t = from + first; t < from + last; t++) {
                     int position = start + t;
                     int oldest = Math.max(0, position + 1 - window);
@@ -377,9 +373,9 @@ public final class KvCache implements AutoCloseable {
         int kvHeads = heads / group;
         int perBlock = Math.max(1, VectorKernel.TOKEN_PANEL / group);
         int blocks = (tokens + perBlock - 1) / perBlock;
-        RowWorkers.forRows(blocks, 1, (from, to) -> {
-            VectorKernel.AttentionScratch scratch = ATTENTION_SCRATCH.get().fit(perBlock, group, seen, headDim);
-            float[] valueRows = atLeast(VALUE_ROWS, seen * headDim + VectorKernel.TOKEN_PANEL);
+        javaCompute().forRows(blocks, 1, (threadScratch, from, to) -> {
+            VectorKernel.AttentionScratch scratch = threadScratch.attention(perBlock, group, seen, headDim);
+            float[] valueRows = threadScratch.valueRows(seen * headDim + VectorKernel.TOKEN_PANEL);
             for (int kv = 0; kv < kvHeads; kv++) {
                 v.get(kv * layerRows * headDim, valueRows, 0, seen * headDim);
                 int head = kv * group;
@@ -395,17 +391,11 @@ public final class KvCache implements AutoCloseable {
         });
     }
 
-    private static float[] scores(int length) {
-        return atLeast(SCORES, length);
-    }
-
-    private static float[] atLeast(ThreadLocal<float[]> scratch, int length) {
-        float[] values = scratch.get();
-        if (values.length < length) {
-            values = new float[Math.max(length, 2 * values.length)];
-            scratch.set(values);
+    private Compute javaCompute() {
+        if (compute == null) {
+            throw new IllegalStateException("a cache for a model on PyTorch attends on tensors");
         }
-        return values;
+        return compute;
     }
 
     /** Keys of one layer for positions {@code 0 .. upTo - 1}, as a transposed view: {@code [kvHeads, headDim, upTo]}. */

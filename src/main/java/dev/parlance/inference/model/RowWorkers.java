@@ -7,23 +7,24 @@ import java.util.concurrent.locks.LockSupport;
  * takes the first share, and helper threads the others. A decode step makes over a hundred
  * products of 50–500 µs each, with Java work between them, so a helper that finished one spins
  * for the next instead of sleeping (waking a parked thread costs tens of microseconds); it
- * parks after {@link #SPIN_NANOS} without work, so an idle app uses no CPU.
+ * parks after {@link #SPIN_NANOS} without work, so an idle app uses no CPU. A {@link Compute}
+ * owns one set.
  */
 final class RowWorkers {
     /** How long a helper waits for the next product before it parks. */
     private static final long SPIN_NANOS = 2_000_000;
 
-    /** Computes rows {@code from .. to - 1} of a product. */
+    /** Computes rows {@code from .. to - 1} of a product, with the scratch of the thread it runs on. */
     interface RowTask {
-        void run(int from, int to);
+        void run(Compute.Scratch scratch, int from, int to);
     }
 
-    /** As many threads as cores until told otherwise, as PyTorch's own default. */
-    private static RowWorkers shared = new RowWorkers(Runtime.getRuntime().availableProcessors());
-
     private final Helper[] helpers;
+    /** The calling thread's scratch; each helper has its own. */
+    private final Compute.Scratch callerScratch = new Compute.Scratch();
 
-    private RowWorkers(int threads) {
+    /** Starts {@code threads - 1} helpers: the calling thread is the first of the threads. */
+    RowWorkers(int threads) {
         helpers = new Helper[threads - 1];
         for (int i = 0; i < helpers.length; i++) {
             helpers[i] = new Helper(i + 1);
@@ -31,31 +32,19 @@ final class RowWorkers {
         }
     }
 
-    /** Uses {@code threads} threads (the caller's included) from now on. */
-    static synchronized void resize(int threads) {
-        if (threads != shared.helpers.length + 1) {
-            shared.stop();
-            shared = new RowWorkers(threads);
-        }
+    int threads() {
+        return helpers.length + 1;
     }
 
     /**
      * Runs {@code task} over rows {@code 0 .. rows - 1}, split into contiguous shares whose
      * boundaries are multiples of {@code align}, and returns once every share is done.
      */
-    static void forRows(int rows, int align, RowTask task) {
-        RowWorkers workers;
-        synchronized (RowWorkers.class) {
-            workers = shared;
-        }
-        workers.run(rows, align, task);
-    }
-
-    private synchronized void run(int rows, int align, RowTask task) {
+    synchronized void run(int rows, int align, RowTask task) {
         int parts = helpers.length + 1;
         int share = (rows / parts + align - 1) / align * align;
         if (parts == 1 || share == 0 || share >= rows) {
-            task.run(0, rows);
+            task.run(callerScratch, 0, rows);
             return;
         }
         for (int i = 0; i < helpers.length; i++) {
@@ -65,7 +54,7 @@ final class RowWorkers {
         }
         Throwable failure = null;
         try {
-            task.run(0, share);
+            task.run(callerScratch, 0, share);
         } catch (RuntimeException | Error e) {
             failure = e;
         }
@@ -83,7 +72,13 @@ final class RowWorkers {
         }
     }
 
-    private synchronized void stop() {
+    /** Runs {@code task} over rows {@code 0 .. rows - 1} on the calling thread, with its scratch. */
+    synchronized void runOnCaller(int rows, RowTask task) {
+        task.run(callerScratch, 0, rows);
+    }
+
+    /** Ends the helper threads once they finish what they run. */
+    synchronized void stop() {
         for (Helper helper : helpers) {
             helper.submit(null, 0, 0);
         }
@@ -99,6 +94,7 @@ final class RowWorkers {
         private int from;
         private int to;
         private Throwable failure;
+        private final Compute.Scratch scratch = new Compute.Scratch();
 
         Helper(int index) {
             thread = new Thread(this, "parlance-rows-" + index);
@@ -135,7 +131,7 @@ final class RowWorkers {
                     return;
                 }
                 try {
-                    current.run(from, to);
+                    current.run(scratch, from, to);
                 } catch (RuntimeException | Error e) {
                     failure = e;
                 }

@@ -490,10 +490,10 @@ public final class VectorKernel {
 
     /**
      * {@link #swiGlu} of each of {@code tokens} rows of {@code 2 * inter} values, the rows split
-     * over the compute threads.
+     * over {@code compute}'s threads.
      */
-    public static void swiGluTokens(float[] gateUp, int tokens, int inter) {
-        RowWorkers.forRows(tokens, 1, (from, to) -> {
+    public static void swiGluTokens(Compute compute, float[] gateUp, int tokens, int inter) {
+        compute.forRows(tokens, 1, (scratch, from, to) -> {
             for (int t = from; t < to; t++) {
                 swiGlu(gateUp, t * 2 * inter, inter);
             }
@@ -530,10 +530,10 @@ public final class VectorKernel {
 
     /**
      * {@link #geluTanhGlu} of each of {@code tokens} rows of {@code 2 * inter} values, the rows
-     * split over the compute threads.
+     * split over {@code compute}'s threads.
      */
-    public static void geluTanhGluTokens(float[] gateUp, int tokens, int inter) {
-        RowWorkers.forRows(tokens, 1, (from, to) -> {
+    public static void geluTanhGluTokens(Compute compute, float[] gateUp, int tokens, int inter) {
+        compute.forRows(tokens, 1, (scratch, from, to) -> {
             for (int t = from; t < to; t++) {
                 geluTanhGlu(gateUp, t * 2 * inter, inter);
             }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDManager;
-import dev.parlance.inference.ComputeThreads;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -15,19 +13,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** A prompt's attention over the cache against one decoded token's, token by token. */
 class KvCacheTest {
-    private NDManager manager;
-    private int threadsBefore;
+    private Compute compute;
 
     @BeforeEach
     void setUp() {
-        manager = NDManager.newBaseManager();
-        threadsBefore = ComputeThreads.get();
+        compute = new Compute(Compute.defaultThreads());
     }
 
     @AfterEach
     void tearDown() {
-        ComputeThreads.set(threadsBefore);
-        manager.close();
+        compute.close();
     }
 
     @ParameterizedTest
@@ -38,7 +33,7 @@ class KvCacheTest {
         int layer = 1;
         int width = (heads + 2 * kvHeads) * headDim; // a token's queries, then its key and value
         float[] rows = MatVecTest.random(1, (cached + tokens) * width, 21)[0];
-        try (KvCache cache = new KvCache(manager, 2, kvHeads, cached + tokens + 3, headDim)) {
+        try (KvCache cache = new KvCache(compute, new int[2], kvHeads, cached + tokens + 3, headDim)) {
             for (int p = 0; p < cached; p++) {
                 cache.writeOne(layer, rows, p * width + heads * headDim, rows, p * width + (heads + kvHeads) * headDim);
                 cache.advance(1);
@@ -56,11 +51,11 @@ class KvCacheTest {
                 System.arraycopy(one, 0, expected, t * heads * headDim, one.length);
             }
 
-            ComputeThreads.set(1);
+            compute.useThreads(1);
             float[] onOne = new float[expected.length];
             cache.attendPrompt(layer, tokens, prompt, width, heads, group, onOne);
             assertThat(onOne).containsExactly(expected, within(1e-5f));
-            ComputeThreads.set(3);
+            compute.useThreads(3);
             float[] onThree = new float[expected.length];
             cache.attendPrompt(layer, tokens, prompt, width, heads, group, onThree);
             assertThat(onThree).containsExactly(onOne, within(1e-6f)); // exp may round differently once compiled
@@ -100,8 +95,8 @@ class KvCacheTest {
             rows[i] = (float) random.nextGaussian();
         }
         int prompt = positions - 20;
-        try (KvCache ring = new KvCache(new int[] {window}, kvHeads, positions, headDim);
-                KvCache whole = new KvCache(manager, 1, kvHeads, positions, headDim)) {
+        try (KvCache ring = new KvCache(compute, new int[] {window}, kvHeads, positions, headDim);
+                KvCache whole = new KvCache(compute, new int[1], kvHeads, positions, headDim)) {
             float[] fromRing = new float[prompt * heads * headDim];
             ring.writeAndAttendInWindow(0, prompt, window, rows, width, heads, group, fromRing);
             ring.advance(prompt);
@@ -127,7 +122,7 @@ class KvCacheTest {
     @ParameterizedTest
     @CsvSource({"290, 0", "240, 0", "100, 15", "10, 10"}) // one ring layer of window 16: 15 positions back
     void truncatingARingPastWhatItHoldsHandsBackTheTokensOfTheWindow(int newLength, int replayed) {
-        try (KvCache cache = new KvCache(new int[] {0, 16}, 1, 300, 4)) {
+        try (KvCache cache = new KvCache(compute, new int[] {0, 16}, 1, 300, 4)) {
             int[] tokens = new int[300];
             Arrays.setAll(tokens, i -> 1000 + i);
             cache.record(tokens);
@@ -144,7 +139,7 @@ class KvCacheTest {
     }
 
     private KvCache cacheHoldingTwoOfFive() {
-        KvCache cache = new KvCache(manager, 1, 1, 5, 4);
+        KvCache cache = new KvCache(compute, new int[1], 1, 5, 4);
         for (int p = 0; p < 2; p++) {
             cache.writeOne(0, new float[4], 0, new float[4], 0);
             cache.advance(1);

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import dev.parlance.inference.ComputeThreads;
+import dev.parlance.inference.gguf.GgmlType;
+import dev.parlance.inference.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,17 +25,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Matrix products of one token and of many against a double-precision reference. */
 class MatVecTest {
     private NDManager manager;
-    private int threadsBefore;
+    private Compute compute;
 
     @BeforeEach
     void open() {
         manager = NDManager.newBaseManager();
-        threadsBefore = ComputeThreads.get();
+        compute = new Compute(Compute.defaultThreads());
     }
 
     @AfterEach
     void close() {
-        ComputeThreads.set(threadsBefore);
+        compute.close();
         manager.close();
     }
 
@@ -39,12 +44,12 @@ class MatVecTest {
     void bothKernelsComputeTheProductOfEveryShape(int rows, int cols) {
         float[][] w = random(rows, cols, 1);
         float[] x = random(1, cols, 2)[0];
-        NDArray weight = manager.create(w);
-        for (MatVec.Kernel kernel : MatVec.Kernel.values()) {
-            float[] y = new float[rows];
-            MatVec.of(weight, kernel).multiply(x, y);
-            assertThat(y).as(kernel.name()).containsExactly(reference(w, x), within(1e-4f));
-        }
+        float[] y = new float[rows];
+        MatVec.stacked(compute, f32(w, rows)).multiply(x, y);
+        assertThat(y).as("vector").containsExactly(reference(w, x), within(1e-4f));
+        float[] onTorch = new float[rows];
+        new TorchMatVec(manager.create(w)).multiply(x, onTorch);
+        assertThat(onTorch).as("torch").containsExactly(reference(w, x), within(1e-4f));
     }
 
     @Test
@@ -58,7 +63,7 @@ class MatVecTest {
         int cols = 40;
         float[][] w = random(rows, cols, 3);
         float[] x = random(1, cols, 4)[0];
-        MatVec blocks = new MatVec(manager.create(w), MatVec.Kernel.VECTOR, 7L * cols * Float.BYTES); // 8 blocks
+        MatVec blocks = MatVec.stacked(compute, f32(w, 7)); // 8 blocks
         float[] y = new float[rows];
         blocks.multiply(x, y);
         assertThat(y).containsExactly(reference(w, x), within(1e-4f));
@@ -68,19 +73,17 @@ class MatVecTest {
             assertThat(Arrays.copyOfRange(row, 3, cols + 3)).as("row %d", r).containsExactly(w[r]);
         }
         assertThat(Arrays.copyOf(row, 3)).containsOnly(0f);
-        MatVec.of(manager.create(w), MatVec.Kernel.TORCH).copyRow(48, row, 3);
-        assertThat(Arrays.copyOfRange(row, 3, cols + 3)).as("row 48 on PyTorch").containsExactly(w[48]);
     }
 
     @Test
     void rowsSplitOverThreeThreadsGiveTheProductOfOne() {
         float[][] w = random(1001, 300, 5);
         float[] x = random(1, 300, 6)[0];
-        MatVec product = MatVec.of(manager.create(w), MatVec.Kernel.VECTOR);
-        ComputeThreads.set(1);
+        MatVec product = MatVec.stacked(compute, f32(w, 1001));
+        compute.useThreads(1);
         float[] one = new float[1001];
         product.multiply(x, one);
-        ComputeThreads.set(3);
+        compute.useThreads(3);
         float[] three = new float[1001];
         for (int i = 0; i < 50; i++) {
             product.multiply(x, three);
@@ -95,20 +98,46 @@ class MatVecTest {
 
     @Test
     void aFailureInAHelpersShareReachesTheCallerAndTheWorkersCarryOn() {
-        ComputeThreads.set(2);
-        assertThatThrownBy(() -> RowWorkers.forRows(100, 1, (from, to) -> {
+        compute.useThreads(2);
+        assertThatThrownBy(() -> compute.forRows(100, 1, (scratch, from, to) -> {
             if (from > 0) {
                 throw new IllegalStateException("share from " + from);
             }
         })).isInstanceOf(IllegalStateException.class).hasMessage("share from 50");
         AtomicInteger done = new AtomicInteger();
-        RowWorkers.forRows(100, 1, (from, to) -> done.addAndGet(to - from));
+        compute.forRows(100, 1, (scratch, from, to) -> done.addAndGet(to - from));
         assertThat(done).hasValue(100);
     }
 
     @Test
+    void twoModelsComputingAtOnceOnThreadsOfTheirOwnEachGetTheirProducts() throws Exception {
+        float[][] w = random(257, 96, 14);
+        float[][] x = random(40, 96, 15);
+        float[] expected = reference(w, x, null);
+        try (Compute other = new Compute(3)) {
+            compute.useThreads(2);
+            List<CompletableFuture<float[]>> runs = new ArrayList<>();
+            for (Compute each : List.of(compute, other)) {
+                MatVec product = MatVec.stacked(each, f32(w, 257));
+                runs.add(CompletableFuture.supplyAsync(() -> {
+                    float[] y = null;
+                    for (int i = 0; i < 30; i++) {
+                        y = multiplyTokens(product, x, 96, null, 257);
+                    }
+                    return y;
+                }));
+            }
+            for (CompletableFuture<float[]> run : runs) {
+                assertThat(run.get()).containsExactly(expected, within(1e-4f));
+            }
+            assertThat(compute.threads()).isEqualTo(2);
+            assertThat(other.threads()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void aVectorOfTheWrongLengthIsRefused() {
-        MatVec product = MatVec.of(manager.randomUniform(-1, 1, new Shape(4, 8)), MatVec.Kernel.VECTOR);
+        MatVec product = MatVec.stacked(compute, f32(random(4, 8, 16), 4));
         assertThatThrownBy(() -> product.multiply(new float[7], new float[4]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x needs 8 values");
     }
@@ -119,10 +148,10 @@ class MatVecTest {
         float[][] w = random(rows, cols, 7);
         float[][] x = random(tokens, cols, 8);
         float[] bias = random(1, rows, 9)[0];
-        MatVec product = MatVec.of(manager.create(w), MatVec.Kernel.VECTOR);
+        MatVec product = MatVec.stacked(compute, f32(w, rows));
         assertThat(multiplyTokens(product, x, cols, null, rows)).containsExactly(reference(w, x, null), within(1e-4f));
         assertThat(multiplyTokens(product, x, cols, bias, rows)).containsExactly(reference(w, x, bias), within(1e-4f));
-        MatVec onTorch = MatVec.of(manager.create(w), MatVec.Kernel.TORCH);
+        TorchMatVec onTorch = new TorchMatVec(manager.create(w));
         assertThat(onTorch.linear(manager.create(x), manager.create(bias)).toFloatArray())
                 .containsExactly(reference(w, x, bias), within(1e-4f));
     }
@@ -131,7 +160,7 @@ class MatVecTest {
     void tokensSpacedWiderThanTheirWidthGiveTheProductOfTheirValues() {
         float[][] w = random(20, 30, 10);
         float[][] x = random(9, 30, 11);
-        assertThat(multiplyTokens(MatVec.of(manager.create(w), MatVec.Kernel.VECTOR), x, 47, null, 20))
+        assertThat(multiplyTokens(MatVec.stacked(compute, f32(w, 20)), x, 47, null, 20))
                 .containsExactly(reference(w, x, null), within(1e-4f));
     }
 
@@ -141,22 +170,37 @@ class MatVecTest {
         int cols = 40;
         float[][] w = random(rows, cols, 12);
         float[][] x = random(45, cols, 13);
-        NDArray weight = manager.create(w);
-        ComputeThreads.set(1);
-        float[] one = multiplyTokens(MatVec.of(weight, MatVec.Kernel.VECTOR), x, cols, null, rows);
+        compute.useThreads(1);
+        float[] one = multiplyTokens(MatVec.stacked(compute, f32(w, rows)), x, cols, null, rows);
         assertThat(one).containsExactly(reference(w, x, null), within(1e-4f));
-        ComputeThreads.set(3);
-        MatVec blocks = new MatVec(weight, MatVec.Kernel.VECTOR, 50L * cols * Float.BYTES); // 7 blocks
+        compute.useThreads(3);
+        MatVec blocks = MatVec.stacked(compute, f32(w, 50)); // 7 blocks
         assertThat(multiplyTokens(blocks, x, cols, null, rows)).containsExactly(one);
     }
 
     @Test
     void tokensThatDoNotFillTheirArraysAreRefused() {
-        MatVec product = MatVec.of(manager.randomUniform(-1, 1, new Shape(4, 8)), MatVec.Kernel.VECTOR);
+        MatVec product = MatVec.stacked(compute, f32(random(4, 8, 17), 4));
         assertThatThrownBy(() -> product.multiplyTokens(new float[23], 8, 3, null, new float[12]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x needs 3 rows of 8 values");
         assertThatThrownBy(() -> product.multiplyTokens(new float[24], 8, 3, null, new float[11]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("y room for 3 of 4");
+    }
+
+    /** {@code w} as float32 matrices of at most {@code partRows} rows each, in native memory, to stack. */
+    private static WeightMatrix[] f32(float[][] w, int partRows) {
+        int cols = w[0].length;
+        WeightMatrix[] parts = new WeightMatrix[(w.length + partRows - 1) / partRows];
+        for (int p = 0; p < parts.length; p++) {
+            int rows = Math.min(partRows, w.length - p * partRows);
+            MemorySegment data = Arena.ofAuto().allocate((long) rows * cols * Float.BYTES, 64);
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(w[p * partRows + r], 0, data, ValueLayout.JAVA_FLOAT, (long) r * cols * Float.BYTES,
+                        cols);
+            }
+            parts[p] = WeightMatrix.of(GgmlType.F32, data, rows, cols);
+        }
+        return parts;
     }
 
     /** {@link MatVec#multiplyTokens} of {@code x}'s rows laid out {@code xStride} apart. */

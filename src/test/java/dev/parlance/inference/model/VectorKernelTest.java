@@ -96,7 +96,9 @@ class VectorKernelTest {
         for (int t = 0; t < tokens; t++) {
             VectorKernel.swiGlu(expected, t * 2 * inter, inter);
         }
-        VectorKernel.swiGluTokens(gateUp, tokens, inter);
+        try (Compute compute = new Compute(2)) {
+            VectorKernel.swiGluTokens(compute, gateUp, tokens, inter);
+        }
         assertThat(gateUp).containsExactly(expected);
     }
 

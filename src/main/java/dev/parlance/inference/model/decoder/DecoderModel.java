@@ -2,6 +2,7 @@ package dev.parlance.inference.model.decoder;
 
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.model.CausalLm;
+import dev.parlance.inference.model.Compute;
 import dev.parlance.inference.model.KvCache;
 import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.Rope;
@@ -34,8 +35,8 @@ import java.util.function.DoubleConsumer;
  * The weights stay as stored (a GGUF file's compressed blocks, a folder's F32/F16/BF16, in the
  * mapped file): q, k and v are one product of up to three stacked matrices, gate and up another.
  * The residual stream, norms, biases, RoPE, the KV-cache writes and the activation stay in Java;
- * the products ({@link MatVec#multiplyTokens}) and attention ({@link KvCache}) run on the compute
- * threads. A decoded token reuses arrays the model keeps: a decode step allocates no array, only
+ * the products ({@link MatVec#multiplyTokens}) and attention ({@link KvCache}) run on the
+ * model's own {@link Compute} threads. A decoded token reuses arrays the model keeps: a decode step allocates no array, only
  * its logits' tensor and the compute threads' small task objects (and, in a layer of experts, its
  * routing and the routed tokens' arrays).
  */
@@ -43,6 +44,8 @@ public final class DecoderModel implements CausalLm {
     private final DecoderConfig config;
     private final Architecture design;
     private final WeightSource weights;
+    /** The threads and scratch the products, attention and activations run on. */
+    private final Compute compute;
     private final MatVec embedRows;
     private final MatVec lmHead;
     private final float[] finalNorm;
@@ -106,11 +109,12 @@ public final class DecoderModel implements CausalLm {
         }
     }
 
-    private DecoderModel(DecoderConfig config, WeightSource weights, MatVec embedRows,
+    private DecoderModel(DecoderConfig config, WeightSource weights, Compute compute, MatVec embedRows,
             MatVec lmHead, float[] finalNorm, Layer[] layers) {
         this.config = config;
         this.design = config.design();
         this.weights = weights;
+        this.compute = compute;
         this.embedRows = embedRows;
         this.lmHead = lmHead;
         this.finalNorm = finalNorm;
@@ -147,8 +151,8 @@ public final class DecoderModel implements CausalLm {
      * Builds the model on tensors as they are stored (a GGUF file's, compressed, or a folder's
      * F32/F16/BF16): q, k and v become one product of stacked matrices and gate and up another;
      * the norms stay vectors (Gemma's {@code (1 + w)} added up at load) and the attention scale is
-     * applied to the queries, since a stored matrix is read, never rewritten. The model closes
-     * {@code weights}.
+     * applied to the queries, since a stored matrix is read, never rewritten. The model computes on
+     * one thread per core until {@link #useThreads} says otherwise, and closes {@code weights}.
      *
      * @param progress told the fraction of layers loaded
      */
@@ -158,22 +162,33 @@ public final class DecoderModel implements CausalLm {
             throw new ModelLoadException(weights.path(), "this model runs on Java's Vector API: start Parlance "
                     + "with --add-modules jdk.incubator.vector (its launcher does)");
         }
+        Compute compute = new Compute(Compute.defaultThreads());
+        try {
+            return build(compute, config, weights, names, progress);
+        } catch (ModelLoadException | RuntimeException | Error e) {
+            compute.close();
+            throw e;
+        }
+    }
+
+    private static DecoderModel build(Compute compute, DecoderConfig config, WeightSource weights, TensorNames names,
+            DoubleConsumer progress) throws ModelLoadException {
         Architecture design = config.design();
         int hidden = config.hiddenSize();
         int inter = config.intermediateSize();
         int headDim = config.headDim();
         int qRows = config.numHeads() * headDim;
         int kvRows = config.numKvHeads() * headDim;
-        MatVec embedRows = MatVec.stacked(weights.matrix(names.embed(), config.vocabSize(), hidden));
+        MatVec embedRows = MatVec.stacked(compute, weights.matrix(names.embed(), config.vocabSize(), hidden));
         MatVec head = config.tieWordEmbeddings() || !weights.has(names.output()) ? embedRows
-                : MatVec.stacked(weights.matrix(names.output(), config.vocabSize(), hidden));
+                : MatVec.stacked(compute, weights.matrix(names.output(), config.vocabSize(), hidden));
         Layer[] layers = new Layer[config.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = String.format(names.layer(), i);
             List<String> qkv = names.qkv();
             MatVec qkvProduct = qkv.size() == 1
-                    ? MatVec.stacked(weights.matrix(p + qkv.get(0) + ".weight", qRows + 2L * kvRows, hidden))
-                    : MatVec.stacked(weights.matrix(p + qkv.get(0) + ".weight", qRows, hidden),
+                    ? MatVec.stacked(compute, weights.matrix(p + qkv.get(0) + ".weight", qRows + 2L * kvRows, hidden))
+                    : MatVec.stacked(compute, weights.matrix(p + qkv.get(0) + ".weight", qRows, hidden),
                             weights.matrix(p + qkv.get(1) + ".weight", kvRows, hidden),
                             weights.matrix(p + qkv.get(2) + ".weight", kvRows, hidden));
             float[] qkvBias = null;
@@ -185,17 +200,17 @@ public final class DecoderModel implements CausalLm {
             }
             List<String> gateUp = names.gateUp();
             boolean sparse = design.experts() != null && design.experts().sparse(i);
-            ExpertWeights experts = sparse ? experts(weights, design.experts(), names.experts(), p, hidden) : null;
+            ExpertWeights experts = sparse ? experts(compute, weights, design.experts(), names.experts(), p, hidden) : null;
             MatVec gateUpProduct = sparse ? null : gateUp.size() == 1
-                    ? MatVec.stacked(weights.matrix(p + gateUp.get(0) + ".weight", 2L * inter, hidden))
-                    : MatVec.stacked(weights.matrix(p + gateUp.get(0) + ".weight", inter, hidden),
+                    ? MatVec.stacked(compute, weights.matrix(p + gateUp.get(0) + ".weight", 2L * inter, hidden))
+                    : MatVec.stacked(compute, weights.matrix(p + gateUp.get(0) + ".weight", inter, hidden),
                             weights.matrix(p + gateUp.get(1) + ".weight", inter, hidden));
             boolean sandwich = design.sandwichNorms();
             boolean headNorms = design.queryKeyNorm();
             layers[i] = new Layer(qkvProduct, qkvBias,
-                    MatVec.stacked(weights.matrix(p + names.o() + ".weight", hidden, qRows)),
+                    MatVec.stacked(compute, weights.matrix(p + names.o() + ".weight", hidden, qRows)),
                     gateUpProduct,
-                    sparse ? null : MatVec.stacked(weights.matrix(p + names.down() + ".weight", hidden, inter)),
+                    sparse ? null : MatVec.stacked(compute, weights.matrix(p + names.down() + ".weight", hidden, inter)),
                     norm(weights, design, p + names.attentionNorm() + ".weight", hidden),
                     sandwich ? norm(weights, design, p + names.attentionOutputNorm() + ".weight", hidden) : null,
                     norm(weights, design, p + names.mlpNorm() + ".weight", hidden),
@@ -205,11 +220,11 @@ public final class DecoderModel implements CausalLm {
             progress.accept((i + 1.0) / layers.length);
         }
         float[] finalNorm = norm(weights, design, names.finalNorm(), hidden);
-        return new DecoderModel(config, weights, embedRows, head, finalNorm, layers);
+        return new DecoderModel(config, weights, compute, embedRows, head, finalNorm, layers);
     }
 
     /** The experts of the layer whose names start with {@code p}: one tensor per expert, or one for all. */
-    private static ExpertWeights experts(WeightSource weights, Architecture.Experts experts,
+    private static ExpertWeights experts(Compute compute, WeightSource weights, Architecture.Experts experts,
             TensorNames.ExpertNames names, String p, int hidden) throws ModelLoadException {
         int count = experts.count();
         int inter = experts.intermediateSize();
@@ -220,17 +235,17 @@ public final class DecoderModel implements CausalLm {
             WeightMatrix[] ups = weights.stackedMatrices(p + names.up() + ".weight", count, inter, hidden);
             WeightMatrix[] downs = weights.stackedMatrices(p + names.down() + ".weight", count, hidden, inter);
             for (int e = 0; e < count; e++) {
-                gateUp[e] = MatVec.stacked(gates[e], ups[e]);
-                down[e] = MatVec.stacked(downs[e]);
+                gateUp[e] = MatVec.stacked(compute, gates[e], ups[e]);
+                down[e] = MatVec.stacked(compute, downs[e]);
             }
         } else {
             for (int e = 0; e < count; e++) {
-                gateUp[e] = MatVec.stacked(weights.matrix(p + names.gate().formatted(e) + ".weight", inter, hidden),
+                gateUp[e] = MatVec.stacked(compute, weights.matrix(p + names.gate().formatted(e) + ".weight", inter, hidden),
                         weights.matrix(p + names.up().formatted(e) + ".weight", inter, hidden));
-                down[e] = MatVec.stacked(weights.matrix(p + names.down().formatted(e) + ".weight", hidden, inter));
+                down[e] = MatVec.stacked(compute, weights.matrix(p + names.down().formatted(e) + ".weight", hidden, inter));
             }
         }
-        return new ExpertWeights(MatVec.stacked(weights.matrix(p + names.router() + ".weight", count, hidden)),
+        return new ExpertWeights(MatVec.stacked(compute, weights.matrix(p + names.router() + ".weight", count, hidden)),
                 gateUp, down);
     }
 
@@ -298,7 +313,7 @@ public final class DecoderModel implements CausalLm {
     public KvCache newCache(int maxTokens) {
         int capacity = Math.min(maxTokens, config.contextLength());
         int[] windows = design.layers().stream().mapToInt(Architecture.LayerAttention::window).toArray();
-        return new KvCache(windows, config.numKvHeads(), capacity, config.headDim(), design.attentionSoftCap());
+        return new KvCache(compute, windows, config.numKvHeads(), capacity, config.headDim(), design.attentionSoftCap());
     }
 
     @Override
@@ -497,14 +512,14 @@ public final class DecoderModel implements CausalLm {
                 if (n == 1) {
                     VectorKernel.swiGlu(s.gateUp, 0, inter);
                 } else {
-                    VectorKernel.swiGluTokens(s.gateUp, n, inter);
+                    VectorKernel.swiGluTokens(compute, s.gateUp, n, inter);
                 }
             }
             case GEGLU_TANH -> {
                 if (n == 1) {
                     VectorKernel.geluTanhGlu(s.gateUp, 0, inter);
                 } else {
-                    VectorKernel.geluTanhGluTokens(s.gateUp, n, inter);
+                    VectorKernel.geluTanhGluTokens(compute, s.gateUp, n, inter);
                 }
             }
         }
@@ -572,7 +587,7 @@ public final class DecoderModel implements CausalLm {
             if (tokens == 1) {
                 VectorKernel.swiGlu(gateUp, 0, inter);
             } else {
-                VectorKernel.swiGluTokens(gateUp, tokens, inter);
+                VectorKernel.swiGluTokens(compute, gateUp, tokens, inter);
             }
             weights.down()[e].multiplyTokens(gateUp, 2 * inter, tokens, null, y); // [routed, hidden]
             for (int r = 0; r < tokens; r++) {
@@ -674,7 +689,18 @@ public final class DecoderModel implements CausalLm {
     }
 
     @Override
+    public void useThreads(int threads) {
+        compute.useThreads(threads);
+    }
+
+    @Override
+    public int threads() {
+        return compute.threads();
+    }
+
+    @Override
     public void close() {
+        compute.close();
         weights.close();
     }
 }

@@ -5,10 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
-import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
-import dev.parlance.inference.model.MatVec;
 import dev.parlance.inference.model.Ops;
+import dev.parlance.inference.model.PyTorchLm;
 import dev.parlance.inference.model.Weights;
 import java.util.function.DoubleConsumer;
 
@@ -19,7 +18,7 @@ import java.util.function.DoubleConsumer;
  * <p>References: Radford et al., "Language Models are Unsupervised Multitask Learners" (2019);
  * transformers {@code modeling_gpt2.py}; nanoGPT {@code model.py}.
  */
-public final class Gpt2Model implements CausalLm {
+public final class Gpt2Model implements PyTorchLm {
     private static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
 
     private final Gpt2Config config;
@@ -75,11 +74,6 @@ public final class Gpt2Model implements CausalLm {
     }
 
     /** Always PyTorch's: the Conv1D weights are {@code [in, out]}, and the Java kernel reads rows. */
-    @Override
-    public MatVec.Kernel decodeKernel() {
-        return MatVec.Kernel.TORCH;
-    }
-
     @Override
     public KvCache newCache(int maxTokens) {
         int capacity = Math.min(maxTokens, config.contextLength());

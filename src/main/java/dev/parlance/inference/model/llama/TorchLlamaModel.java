@@ -8,10 +8,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.parlance.inference.ModelLoadException;
-import dev.parlance.inference.model.CausalLm;
 import dev.parlance.inference.model.KvCache;
-import dev.parlance.inference.model.MatVec;
+import dev.parlance.inference.model.TorchMatVec;
 import dev.parlance.inference.model.Ops;
+import dev.parlance.inference.model.PyTorchLm;
 import dev.parlance.inference.model.Rope;
 import dev.parlance.inference.model.RotaryEmbedding;
 import dev.parlance.inference.model.Weights;
@@ -33,7 +33,7 @@ import java.util.function.DoubleConsumer;
  * <p>References: Touvron et al., "LLaMA" (2023); transformers {@code modeling_llama.py} and
  * {@code modeling_qwen2.py}.
  */
-public final class TorchLlamaModel implements CausalLm {
+public final class TorchLlamaModel implements PyTorchLm {
     private static final String LAYER = "model.layers.%d.";
 
     private final DecoderConfig config;
@@ -43,7 +43,7 @@ public final class TorchLlamaModel implements CausalLm {
     private final NDArray finalNorm; // [hidden]
     private final float[] finalNormWeight;
     private final Layer[] layers;
-    private final MatVec lmHeadProduct;
+    private final TorchMatVec lmHeadProduct;
     private final NDArray decodeQuery; // [kvHeads, group, headDim], reused by every decode step
     private final FloatBuffer decodeQueryData;
     private final float[] decodeNormed;
@@ -60,10 +60,11 @@ public final class TorchLlamaModel implements CausalLm {
      * @param qkvBias the biases, or null
      * @param qkvBiasValues the same biases as Java values, or null
      */
-    private record Layer(NDArray qkvBias, float[] qkvBiasValues, MatVec qkv, MatVec o, MatVec gateUp, MatVec down) {}
+    private record Layer(NDArray qkvBias, float[] qkvBiasValues, TorchMatVec qkv, TorchMatVec o, TorchMatVec gateUp,
+            TorchMatVec down) {}
 
     private TorchLlamaModel(DecoderConfig config, NDManager manager, NDArray embedTokens, NDArray finalNorm,
-            MatVec lmHeadProduct, Layer[] layers) {
+            TorchMatVec lmHeadProduct, Layer[] layers) {
         this.config = config;
         this.manager = manager;
         this.rope = new RotaryEmbedding(config.design().layers().get(0).rope(), config.headDim());
@@ -111,7 +112,6 @@ public final class TorchLlamaModel implements CausalLm {
             throw new ModelLoadException(null, config.architecture() + " runs on Java's Vector API only: start "
                     + "Parlance with --add-modules jdk.incubator.vector (its launcher does)");
         }
-        MatVec.Kernel kernel = MatVec.Kernel.TORCH;
         long hidden = config.hiddenSize();
         long inter = config.intermediateSize();
         long qRows = (long) config.numHeads() * config.headDim();
@@ -138,14 +138,14 @@ public final class TorchLlamaModel implements CausalLm {
             NDArray gateUp = weights.stackRows(List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
                     List.of(new long[] {inter, hidden}, new long[] {inter, hidden}));
             foldNorm(gateUp, weights.get(p + "post_attention_layernorm.weight", hidden));
-            layers[i] = new Layer(qkvBias, qkvBias == null ? null : qkvBias.toFloatArray(), MatVec.of(qkv, kernel),
-                    MatVec.of(weights.get(p + "self_attn.o_proj.weight", hidden, qRows), kernel),
-                    MatVec.of(gateUp, kernel),
-                    MatVec.of(weights.get(p + "mlp.down_proj.weight", hidden, inter), kernel));
+            layers[i] = new Layer(qkvBias, qkvBias == null ? null : qkvBias.toFloatArray(), new TorchMatVec(qkv),
+                    new TorchMatVec(weights.get(p + "self_attn.o_proj.weight", hidden, qRows)),
+                    new TorchMatVec(gateUp),
+                    new TorchMatVec(weights.get(p + "mlp.down_proj.weight", hidden, inter)));
             progress.accept((i + 1.0) / layers.length);
         }
         NDArray norm = weights.get("model.norm.weight", hidden);
-        return new TorchLlamaModel(config, manager, embed, norm, MatVec.of(head, kernel), layers);
+        return new TorchLlamaModel(config, manager, embed, norm, new TorchMatVec(head), layers);
     }
 
     /** Multiplies the first {@code rows} rows (or elements) in place, through the array's memory. */
@@ -176,11 +176,6 @@ public final class TorchLlamaModel implements CausalLm {
     @Override
     public DecoderConfig config() {
         return config;
-    }
-
-    @Override
-    public MatVec.Kernel decodeKernel() {
-        return MatVec.Kernel.TORCH;
     }
 
     @Override
