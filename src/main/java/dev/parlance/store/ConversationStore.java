@@ -11,9 +11,30 @@ import java.util.concurrent.CompletableFuture;
  * first message), and messages with the same parent are versions of one turn (regenerated answers,
  * edited questions that started a branch). The conversation remembers its selected leaf; the path
  * from the first message to that leaf is what {@link #messages} reads and what a prompt is made of.
- * Thread-safe. Writes are queued to one writer thread and return at
- * once (ids are made by the caller-side, so nothing waits for the disk); reads see every write
- * queued before them. Implementations: the SQLite store, and an in-memory one for tests.
+ *
+ * <p>Thread-safe. What is durable when:
+ *
+ * <ul>
+ *   <li>Writes are queued and return at once; ids are made on the caller's side, so {@link #create}
+ *       and {@link #append} return complete records without waiting for the disk.
+ *   <li>Every other write returns a future that completes when it is committed: a fresh store on
+ *       the same file shows it, whatever happens to this process afterwards. It fails with the
+ *       {@link StoreException} that holds the write back (a full disk: the write stays queued and is
+ *       retried, and the store's error listeners are told) or that made it impossible.
+ *   <li>{@link #committed()} is the barrier for everything queued before it; it is how a caller
+ *       waits for a {@link #create} or an {@link #append} (the user's message before the model is
+ *       asked).
+ *   <li>Streamed text ({@link #updateMessage} with no finish reason) is one write per message that
+ *       each call supersedes; the store commits it at most about twice a second, so a crash may lose
+ *       the last second of an answer, and the future of each call completes when that text, or a
+ *       later one, is committed. The final {@code updateMessage} (with a finish reason) is an
+ *       ordinary write.
+ *   <li>Reads see every write queued before them, streamed text included: a read right after a
+ *       write shows it, committed or not yet.
+ * </ul>
+ *
+ * <p>Implementations: the SQLite store, and an in-memory one for tests, whose writes are done (and
+ * their futures complete) when the call returns.
  */
 public interface ConversationStore extends AutoCloseable {
 
@@ -35,14 +56,14 @@ public interface ConversationStore extends AutoCloseable {
     /** Creates a conversation and returns it (with a new id). */
     ConversationRecord create(String title, String model, ConversationSettings settings);
 
-    void rename(String conversationId, String title);
+    CompletableFuture<Void> rename(String conversationId, String title);
 
-    void updateSettings(String conversationId, String model, ConversationSettings settings);
+    CompletableFuture<Void> updateSettings(String conversationId, String model, ConversationSettings settings);
 
     /** Soft delete: hidden from {@link #conversations()} until {@link #restore} or the session ends. */
-    void delete(String conversationId);
+    CompletableFuture<Void> delete(String conversationId);
 
-    void restore(String conversationId);
+    CompletableFuture<Void> restore(String conversationId);
 
     /**
      * The selected path of a conversation, first message to selected leaf; {@code offset}/{@code
@@ -77,28 +98,31 @@ public interface ConversationStore extends AutoCloseable {
      * Selects the path through a message: the leaf becomes the end of its newest line of
      * descendants (at each step the child added last). Does nothing if there is no such message.
      */
-    void select(String messageId);
+    CompletableFuture<Void> select(String messageId);
 
     /**
      * Replaces a message's text while it streams or when it is done.
      *
-     * @param finish null while still generating (a crash then leaves it marked interrupted)
+     * @param finish null while still generating (a crash then leaves it marked interrupted); a
+     *     streamed call after the one with a finish reason changes nothing
+     * @return completes when this text, or for streamed text a later one, is committed
      */
-    void updateMessage(String messageId, String content, String reasoning, MessageStats stats, FinishReason finish);
+    CompletableFuture<Void> updateMessage(
+            String messageId, String content, String reasoning, MessageStats stats, FinishReason finish);
 
     /** Edits a user message's text. */
-    void editMessage(String messageId, String content);
+    CompletableFuture<Void> editMessage(String messageId, String content);
 
     /** The same as {@link #deleteMessage}: what follows a message is its subtree. */
-    default void truncateFrom(String messageId) {
-        deleteMessage(messageId);
+    default CompletableFuture<Void> truncateFrom(String messageId) {
+        return deleteMessage(messageId);
     }
 
     /**
      * Deletes a message and its subtree (every version and branch that follows it). If the selected
      * leaf was among them, the newest remaining version of the message is selected, or else its parent.
      */
-    void deleteMessage(String messageId);
+    CompletableFuture<Void> deleteMessage(String messageId);
 
     /** Full-text search over all messages, on every branch, best first. */
     List<SearchHit> search(String query, int limit);

@@ -22,7 +22,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * A {@link ConversationStore} that keeps everything in memory until the process ends. Every
- * method holds one lock, so it is thread-safe; writes are fast enough that they need no queue.
+ * method holds one lock, so it is thread-safe; writes are fast enough that they need no queue, and
+ * each is as durable as this store gets when it returns: its future is already complete.
  */
 public final class InMemoryConversationStore implements ConversationStore {
     private final Clock clock;
@@ -66,33 +67,37 @@ public final class InMemoryConversationStore implements ConversationStore {
     }
 
     @Override
-    public synchronized void rename(String conversationId, String title) {
+    public synchronized CompletableFuture<Void> rename(String conversationId, String title) {
         ConversationRecord c = conversations.get(conversationId);
         if (c != null) {
             conversations.put(c.id(),
                     new ConversationRecord(c.id(), title, c.created(), clock.instant(), c.model(), c.settings()));
         }
+        return done();
     }
 
     @Override
-    public synchronized void updateSettings(String conversationId, String model, ConversationSettings settings) {
+    public synchronized CompletableFuture<Void> updateSettings(String conversationId, String model, ConversationSettings settings) {
         ConversationRecord c = conversations.get(conversationId);
         if (c != null) {
             conversations.put(c.id(),
                     new ConversationRecord(c.id(), c.title(), c.created(), c.updated(), model, settings));
         }
+        return done();
     }
 
     @Override
-    public synchronized void delete(String conversationId) {
+    public synchronized CompletableFuture<Void> delete(String conversationId) {
         if (conversations.containsKey(conversationId)) {
             deleted.add(conversationId);
         }
+        return done();
     }
 
     @Override
-    public synchronized void restore(String conversationId) {
+    public synchronized CompletableFuture<Void> restore(String conversationId) {
         deleted.remove(conversationId);
+        return done();
     }
 
     @Override
@@ -152,33 +157,36 @@ public final class InMemoryConversationStore implements ConversationStore {
     }
 
     @Override
-    public synchronized void select(String messageId) {
+    public synchronized CompletableFuture<Void> select(String messageId) {
         MessageRecord message = find(messageId);
         if (message != null) {
             leaves.put(message.conversationId(), newestLeafUnder(message).id());
         }
+        return done();
     }
 
     @Override
-    public synchronized void updateMessage(
+    public synchronized CompletableFuture<Void> updateMessage(
             String messageId, String content, String reasoning, MessageStats stats, FinishReason finish) {
         // a late streaming write must not undo the final one, as in the SQLite store
         replace(messageId, m -> finish == null && m.finish() != null && m.finish() != FinishReason.INTERRUPTED ? m
                 : new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content, reasoning,
                         m.created(), m.model(), stats, finish, m.parentId()));
+        return done();
     }
 
     @Override
-    public synchronized void editMessage(String messageId, String content) {
+    public synchronized CompletableFuture<Void> editMessage(String messageId, String content) {
         replace(messageId, m -> new MessageRecord(m.id(), m.conversationId(), m.position(), m.role(), content,
                 m.reasoning(), m.created(), m.model(), m.stats(), m.finish(), m.parentId()));
+        return done();
     }
 
     @Override
-    public synchronized void deleteMessage(String messageId) {
+    public synchronized CompletableFuture<Void> deleteMessage(String messageId) {
         MessageRecord message = find(messageId);
         if (message == null) {
-            return;
+            return done();
         }
         String conversationId = message.conversationId();
         List<MessageRecord> list = messages.get(conversationId);
@@ -196,6 +204,7 @@ public final class InMemoryConversationStore implements ConversationStore {
             leaves.put(conversationId, sibling != null ? newestLeafUnder(sibling).id() : message.parentId());
         }
         touch(conversationId);
+        return done();
     }
 
     @Override
@@ -218,6 +227,10 @@ public final class InMemoryConversationStore implements ConversationStore {
 
     @Override
     public CompletableFuture<Void> committed() {
+        return done();
+    }
+
+    private static CompletableFuture<Void> done() {
         return CompletableFuture.completedFuture(null);
     }
 

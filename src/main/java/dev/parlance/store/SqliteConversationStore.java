@@ -24,14 +24,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The conversation store in one SQLite file, {@value #FILE_NAME} in the data directory.
  *
- * <p>Writes go to a {@link StoreWriter} thread and return at once; reads wait for the writes queued
- * before them, then run on a second connection (WAL lets it read while the writer writes). Text
- * streamed into an answer ({@link #updateMessage} with no finish reason) reaches the disk about
- * twice a second; until then reads see it from memory.
+ * <p>Writes go to a {@link StoreWriter} thread and return at once, with a future that completes
+ * when the write is committed; reads wait for the writes queued before them, then run on a second
+ * connection (WAL lets it read while the writer writes). Text streamed into an answer ({@link
+ * #updateMessage} with no finish reason) is one superseding write per answer in the writer's queue,
+ * committed about twice a second, or at once when a read or {@link #committed()} asks for it; it is
+ * kept nowhere else.
  *
  * <p>Opening checks the file: one from a newer Parlance is refused untouched ({@link
  * NewerDatabaseException}); a damaged one is moved aside ({@link #movedAside()}) and a new one
@@ -43,7 +46,7 @@ import java.util.function.Consumer;
  * checks, repairs or moves aside and upgrades the file, {@link StoreReads} reads and searches, and
  * {@link StoreWrites} holds the SQL the {@link StoreWriter} thread runs. What the facade keeps in
  * memory is what {@link #append} needs without waiting for the disk (each conversation's model and
- * selected leaf) and which answers are finished or deleted this session.
+ * selected leaf) and which conversations were deleted this session.
  */
 public final class SqliteConversationStore implements ConversationStore {
     /** The database's file name inside the data directory. */
@@ -60,8 +63,6 @@ public final class SqliteConversationStore implements ConversationStore {
     /** Per conversation, what {@link #append} needs without waiting for the disk; guarded by itself. */
     private final Map<String, Cursor> cursors = new HashMap<>();
     private final Set<String> deletedThisSession = ConcurrentHashMap.newKeySet();
-    /** Answers given their final text in this session: a late streaming write to one is ignored. */
-    private final Set<String> finishedThisSession = ConcurrentHashMap.newKeySet();
     private final Thread flushAtExit;
     private volatile boolean closed;
 
@@ -79,12 +80,12 @@ public final class SqliteConversationStore implements ConversationStore {
         }
     }
 
-    private SqliteConversationStore(StoreFile.Opened opened, Clock clock) {
+    private SqliteConversationStore(StoreFile.Opened opened, Clock clock, LongSupplier nanoTime) {
         this.file = opened.file();
         this.clock = clock;
         this.movedAside = opened.movedAside();
         this.writerConnection = opened.writer();
-        this.writer = new StoreWriter(writerConnection, file, this::report);
+        this.writer = new StoreWriter(writerConnection, file, this::report, nanoTime);
         this.reads = new StoreReads(opened.reader(), file, writer, () -> closed);
         // a logout or Ctrl+C (SIGTERM, SIGINT) runs shutdown hooks: save the last streamed text too
         this.flushAtExit = new Thread(this::flushQuietly, "store-flush-at-exit");
@@ -116,9 +117,17 @@ public final class SqliteConversationStore implements ConversationStore {
 
     /** With a given clock, so tests can order conversations by update time without waiting. */
     static SqliteConversationStore open(Path dataDirectory, Clock clock) {
+        return open(dataDirectory, clock, System::nanoTime);
+    }
+
+    /**
+     * With a given clock for the writer's streaming timer too ({@code nanoTime}), so tests can
+     * count the writes of a streamed answer without waiting.
+     */
+    static SqliteConversationStore open(Path dataDirectory, Clock clock, LongSupplier nanoTime) {
         StoreFile.Opened opened = StoreFile.open(dataDirectory);
         try {
-            return new SqliteConversationStore(opened, clock);
+            return new SqliteConversationStore(opened, clock, nanoTime);
         } catch (RuntimeException e) {
             StoreFile.closeQuietly(opened.writer());
             StoreFile.closeQuietly(opened.reader());
@@ -216,7 +225,7 @@ public final class SqliteConversationStore implements ConversationStore {
     /**
      * Matches are words of {@code query} in any order (the last may be the start of a word, for
      * search as you type), best first. Soft-deleted conversations are left out; text still
-     * streaming is found once it is written, within a second.
+     * streaming is found too (a read commits the queued text first).
      */
     @Override
     public List<SearchHit> search(String query, int limit) {
@@ -234,16 +243,30 @@ public final class SqliteConversationStore implements ConversationStore {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
-    private void write(StoreWriter.Write write) {
+    private CompletableFuture<Void> write(StoreWriter.Write write) {
+        requireOpen();
+        return writer.submit(write);
+    }
+
+    /** A write that makes the streamed text of the message pointless: that text is dropped. */
+    private CompletableFuture<Void> write(String messageId, StoreWriter.Write write) {
+        requireOpen();
+        return writer.submit(messageId, write);
+    }
+
+    private void requireOpen() {
         if (closed) {
             throw new StoreException(StoreException.Reason.OTHER, "The conversation store is closed.");
         }
-        writer.submit(write);
     }
 
-    /** Saves an app-wide setting; a null value removes it. */
-    public void putSetting(String key, String value) {
-        write(c -> {
+    /**
+     * Saves an app-wide setting; a null value removes it.
+     *
+     * @return completes when it is committed
+     */
+    public CompletableFuture<Void> putSetting(String key, String value) {
+        return write(c -> {
             String sql = value == null ? "DELETE FROM app_settings WHERE key = ?"
                     : "INSERT INTO app_settings (key, value) VALUES (?, ?)"
                             + " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -272,15 +295,15 @@ public final class SqliteConversationStore implements ConversationStore {
     }
 
     @Override
-    public void rename(String conversationId, String title) {
+    public CompletableFuture<Void> rename(String conversationId, String title) {
         Objects.requireNonNull(title, "title");
         long now = now().toEpochMilli();
-        write(c -> StoreWrites.update(c, "UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
+        return write(c -> StoreWrites.update(c, "UPDATE conversations SET title = ?, updated = ? WHERE id = ?",
                 title, now, conversationId));
     }
 
     @Override
-    public void updateSettings(String conversationId, String model, ConversationSettings settings) {
+    public CompletableFuture<Void> updateSettings(String conversationId, String model, ConversationSettings settings) {
         String json = SettingsJson.toText(settings);
         synchronized (cursors) {
             Cursor cursor = cursors.get(conversationId);
@@ -288,32 +311,32 @@ public final class SqliteConversationStore implements ConversationStore {
                 cursors.put(conversationId, new Cursor(model, cursor.leafId, cursor.leafPosition));
             }
         }
-        write(c -> StoreWrites.update(c, "UPDATE conversations SET model = ?, settings = ? WHERE id = ?",
+        return write(c -> StoreWrites.update(c, "UPDATE conversations SET model = ?, settings = ? WHERE id = ?",
                 model, json, conversationId));
     }
 
     @Override
-    public void delete(String conversationId) {
+    public CompletableFuture<Void> delete(String conversationId) {
         deletedThisSession.add(conversationId);
         long now = now().toEpochMilli();
-        write(c -> StoreWrites.update(c, "UPDATE conversations SET deleted = ? WHERE id = ?", now, conversationId));
+        return write(c -> StoreWrites.update(c, "UPDATE conversations SET deleted = ? WHERE id = ?", now, conversationId));
     }
 
     /** Undoes {@link #delete}; the same as {@link #restore}. */
-    public void undoDelete(String conversationId) {
-        restore(conversationId);
+    public CompletableFuture<Void> undoDelete(String conversationId) {
+        return restore(conversationId);
     }
 
     @Override
-    public void restore(String conversationId) {
+    public CompletableFuture<Void> restore(String conversationId) {
         deletedThisSession.remove(conversationId);
-        write(c -> StoreWrites.update(c, "UPDATE conversations SET deleted = NULL WHERE id = ?", conversationId));
+        return write(c -> StoreWrites.update(c, "UPDATE conversations SET deleted = NULL WHERE id = ?", conversationId));
     }
 
     /** Deletes every soft-deleted conversation for good (the "empty the bin" action). */
-    public void purgeDeleted() {
+    public CompletableFuture<Void> purgeDeleted() {
         deletedThisSession.clear();
-        write(c -> StoreWrites.update(c, "DELETE FROM conversations WHERE deleted IS NOT NULL"));
+        return write(c -> StoreWrites.update(c, "DELETE FROM conversations WHERE deleted IS NOT NULL"));
     }
 
     /**
@@ -378,38 +401,29 @@ public final class SqliteConversationStore implements ConversationStore {
     /**
      * {@inheritDoc}
      *
-     * <p>While {@code finish} is null, calls may come many times a second: only the latest text is
-     * kept and written about twice a second. The call with a finish reason is written at once.
+     * <p>While {@code finish} is null, calls may come many times a second: the text is one write in
+     * the writer's queue that each call replaces, committed about twice a second (or at once when a
+     * read or {@link #committed()} asks for it); the future of every such call completes with that
+     * commit. The call with a finish reason is queued like any other write and drops the streamed
+     * text it replaces.
      */
     @Override
-    public void updateMessage(
+    public CompletableFuture<Void> updateMessage(
             String messageId, String content, String reasoning, MessageStats stats, FinishReason finish) {
         Objects.requireNonNull(content, "content");
         String text = reasoning == null ? "" : reasoning;
         MessageStats figures = stats == null ? MessageStats.NONE : stats;
-        if (closed) {
-            throw new StoreException(StoreException.Reason.OTHER, "The conversation store is closed.");
-        }
+        requireOpen();
         if (finish == null) {
-            if (finishedThisSession.contains(messageId)) {
-                return;
-            }
-            reads.showStreaming(messageId, new StoreReads.Partial(content, text, figures));
-            // the finish guard keeps a late streaming write from undoing the final one
-            writer.stream(messageId, c -> StoreWrites.update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?,"
-                    + " ttft_millis = ?, tokens_per_second = ?, finish = NULL"
+            // the finish guard keeps a late streamed write from undoing the final one
+            return writer.stream(messageId, c -> StoreWrites.update(c, "UPDATE messages SET content = ?,"
+                    + " reasoning = ?, tokens = ?, ttft_millis = ?, tokens_per_second = ?, finish = NULL"
                     + " WHERE id = ? AND (finish IS NULL OR finish = 'INTERRUPTED')",
                     content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
                     messageId));
-            return;
         }
-        if (finish != FinishReason.INTERRUPTED) {
-            finishedThisSession.add(messageId);
-        }
-        reads.forgetStreaming(messageId);
-        writer.dropStream(messageId);
         long now = now().toEpochMilli();
-        write(c -> {
+        return write(messageId, c -> {
             StoreWrites.update(c, "UPDATE messages SET content = ?, reasoning = ?, tokens = ?, ttft_millis = ?,"
                     + " tokens_per_second = ?, finish = ?, seed = ? WHERE id = ?",
                     content, text, figures.tokens(), figures.timeToFirstTokenMillis(), figures.tokensPerSecond(),
@@ -419,30 +433,26 @@ public final class SqliteConversationStore implements ConversationStore {
     }
 
     @Override
-    public void editMessage(String messageId, String content) {
+    public CompletableFuture<Void> editMessage(String messageId, String content) {
         Objects.requireNonNull(content, "content");
-        reads.forgetStreaming(messageId);
-        writer.dropStream(messageId);
         long now = now().toEpochMilli();
-        write(c -> {
+        return write(messageId, c -> {
             StoreWrites.update(c, "UPDATE messages SET content = ? WHERE id = ?", content, messageId);
             StoreWrites.touchConversationOf(c, messageId, now);
         });
     }
 
     @Override
-    public void select(String messageId) {
+    public CompletableFuture<Void> select(String messageId) {
         forgetPositions();
-        write(c -> StoreWrites.select(c, messageId));
+        return write(c -> StoreWrites.select(c, messageId));
     }
 
     @Override
-    public void deleteMessage(String messageId) {
+    public CompletableFuture<Void> deleteMessage(String messageId) {
         forgetPositions();
-        reads.forgetStreaming(messageId);
-        writer.dropStream(messageId);
         long now = now().toEpochMilli();
-        write(c -> StoreWrites.deleteSubtree(c, messageId, now));
+        return write(messageId, c -> StoreWrites.deleteSubtree(c, messageId, now));
     }
 
     /**
@@ -520,11 +530,6 @@ public final class SqliteConversationStore implements ConversationStore {
     @Override
     public CompletableFuture<Void> committed() {
         return writer.committed();
-    }
-
-    /** Completes after the next timed write of streamed text; tests wait on it instead of sleeping. */
-    CompletableFuture<Void> nextStreamWrite() {
-        return writer.nextStreamWrite();
     }
 
     @Override

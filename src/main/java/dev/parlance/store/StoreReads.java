@@ -13,13 +13,13 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 /**
- * The reads and search of {@link SqliteConversationStore}. Each read waits for the writes queued
- * before it, then runs on a connection of its own, which WAL lets read while the writer writes;
- * text being streamed into an answer is shown from memory until the writer saves it.
+ * The reads and search of {@link SqliteConversationStore}. Each read first has the writer try every
+ * write queued before it, the streamed text of an answer included, then runs on a connection of its
+ * own, which WAL lets read while the writer writes; so a read shows the newest text, and nothing
+ * but the writer's queue holds it meanwhile.
  */
 final class StoreReads {
     static final String MESSAGE_COLUMNS = "id, conversation_id, position, role, content, reasoning,"
@@ -35,11 +35,6 @@ final class StoreReads {
     private final Path file;
     private final StoreWriter writer;
     private final BooleanSupplier closed;
-    /** Streamed text not yet written, so that reads show it at once. */
-    private final Map<String, Partial> partials = new ConcurrentHashMap<>();
-
-    /** Text streamed into an answer and not yet written. */
-    record Partial(String content, String reasoning, MessageStats stats) {}
 
     /**
      * A conversation's model and selected leaf.
@@ -63,16 +58,6 @@ final class StoreReads {
         this.file = file;
         this.writer = writer;
         this.closed = closed;
-    }
-
-    /** Shows streamed text in reads until {@link #forgetStreaming}. */
-    void showStreaming(String messageId, Partial partial) {
-        partials.put(messageId, partial);
-    }
-
-    /** The message's final text is queued (or it is deleted): reads show what is written. */
-    void forgetStreaming(String messageId) {
-        partials.remove(messageId);
     }
 
     private <T> T read(String action, Query<T> query) {
@@ -156,7 +141,7 @@ final class StoreReads {
                 messageId, messageId));
     }
 
-    private List<MessageRecord> messageList(Connection c, String sql, Object... values) throws SQLException {
+    private static List<MessageRecord> messageList(Connection c, String sql, Object... values) throws SQLException {
         try (PreparedStatement select = c.prepareStatement(sql)) {
             for (int i = 0; i < values.length; i++) {
                 select.setObject(i + 1, values[i]);
@@ -164,21 +149,11 @@ final class StoreReads {
             List<MessageRecord> list = new ArrayList<>();
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    list.add(withPartial(message(rows)));
+                    list.add(message(rows));
                 }
             }
             return list;
         }
-    }
-
-    private MessageRecord withPartial(MessageRecord message) {
-        Partial partial = partials.get(message.id());
-        if (partial == null) {
-            return message;
-        }
-        return new MessageRecord(message.id(), message.conversationId(), message.position(), message.role(),
-                partial.content(), partial.reasoning(), message.created(), message.model(), partial.stats(), null,
-                message.parentId());
     }
 
     private static MessageRecord message(ResultSet row) throws SQLException {
@@ -229,7 +204,7 @@ final class StoreReads {
     /**
      * Matches are words of {@code query} in any order (the last may be the start of a word, for
      * search as you type), best first. Soft-deleted conversations are left out; text still
-     * streaming is found once it is written, within a second.
+     * streaming is found too (the read commits the queued text first).
      */
     List<SearchHit> search(String query, int limit) {
         String match = matchExpression(query);

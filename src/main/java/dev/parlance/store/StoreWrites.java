@@ -7,8 +7,9 @@ import java.sql.SQLException;
 
 /**
  * The SQL of {@link SqliteConversationStore}'s writes, run on its writer thread inside the batch
- * the writer commits as one transaction: a write is durable once the store's {@code committed()}
- * barrier, asked for after it, completes.
+ * the writer commits as one transaction: a write is durable once the future its store method
+ * returned completes (for {@code create} and {@code append}, the {@code committed()} barrier asked
+ * for after it).
  */
 final class StoreWrites {
     private StoreWrites() {}

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,10 +40,31 @@ abstract class ConversationStoreContract {
             return Instant.ofEpochSecond(seconds.incrementAndGet());
         }
     };
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
     protected ConversationStore store;
 
     /** A new, empty store reading the time from {@code clock}. */
     protected abstract ConversationStore open(Clock clock);
+
+    /**
+     * A second store over the same data as {@link #store}, opened afresh while that one stays
+     * open, as the next process would find it: the SQLite store on the same file. The in-memory
+     * store has nothing but itself.
+     */
+    protected abstract ConversationStore openAgain();
+
+    /** What a fresh store over the same data reads. */
+    private <T> List<T> readAfresh(Function<ConversationStore, List<T>> read) {
+        ConversationStore fresh = openAgain();
+        try {
+            return read.apply(fresh);
+        } finally {
+            if (fresh != store) {
+                fresh.close();
+            }
+        }
+    }
 
     @BeforeEach
     void openStore() {
@@ -277,7 +299,7 @@ abstract class ConversationStoreContract {
         ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
         store.append(c.id(), Role.USER, "keep me");
 
-        assertThat(store.committed()).succeedsWithin(Duration.ofSeconds(30));
+        assertThat(store.committed()).succeedsWithin(WAIT);
         assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::content).containsExactly("keep me");
     }
 
@@ -288,5 +310,86 @@ abstract class ConversationStoreContract {
         store.append(c.id(), Role.ASSISTANT, "hello");
 
         assertThat(store.messages(c.id(), 0, 10)).extracting(MessageRecord::model).containsExactly(null, "tiny-qwen2");
+    }
+
+    @Test
+    void aReadRightAfterAStreamedUpdateShowsIt() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord answer = store.append(c.id(), Role.ASSISTANT, "");
+        for (int words = 1; words <= 200; words++) {
+            store.updateMessage(answer.id(), "word ".repeat(words), "", new MessageStats(words, 5, 10), null);
+        }
+
+        assertThat(store.messages(c.id(), 0, 1)).singleElement().satisfies(m -> {
+            assertThat(m.content()).isEqualTo("word ".repeat(200));
+            assertThat(m.stats().tokens()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void anAppendedMessageIsInAFreshStoreOnceTheBarrierCompletes() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        store.append(c.id(), Role.USER, "saved before anything else happens");
+
+        assertThat(store.committed()).succeedsWithin(WAIT);
+        assertThat(readAfresh(fresh -> fresh.messages(c.id(), 0, 10))).extracting(MessageRecord::content)
+                .containsExactly("saved before anything else happens");
+    }
+
+    @Test
+    void theFinalAnswerIsInAFreshStoreOnceItsFutureCompletes() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord answer = store.append(c.id(), Role.ASSISTANT, "");
+        store.updateMessage(answer.id(), "Hello wor", "", MessageStats.NONE, null);
+
+        assertThat(store.updateMessage(answer.id(), "Hello world", "", new MessageStats(2, 5, 10), FinishReason.STOP))
+                .succeedsWithin(WAIT);
+        assertThat(readAfresh(fresh -> fresh.messages(c.id(), 0, 1))).singleElement().satisfies(m -> {
+            assertThat(m.content()).isEqualTo("Hello world");
+            assertThat(m.finish()).isEqualTo(FinishReason.STOP);
+        });
+    }
+
+    @Test
+    void streamedTextIsInAFreshStoreOnceItsFutureCompletes() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord answer = store.append(c.id(), Role.ASSISTANT, "");
+        store.updateMessage(answer.id(), "Once", "", MessageStats.NONE, null);
+
+        assertThat(store.updateMessage(answer.id(), "Once upon", "", MessageStats.NONE, null)).succeedsWithin(WAIT);
+        assertThat(readAfresh(fresh -> fresh.messages(c.id(), 0, 1))).extracting(MessageRecord::content)
+                .containsExactly("Once upon");
+    }
+
+    @Test
+    void aDeleteIsInAFreshStoreOnceItsFutureCompletes() {
+        ConversationRecord kept = store.create("kept", "m", ConversationSettings.DEFAULTS);
+        ConversationRecord gone = store.create("gone", "m", ConversationSettings.DEFAULTS);
+
+        assertThat(store.delete(gone.id())).succeedsWithin(WAIT);
+        assertThat(readAfresh(ConversationStore::conversations)).extracting(ConversationRecord::id)
+                .containsExactly(kept.id());
+    }
+
+    @Test
+    void aDeletedMessageIsGoneFromAFreshStoreOnceItsFutureCompletes() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        store.append(c.id(), Role.USER, "one");
+        MessageRecord two = store.append(c.id(), Role.ASSISTANT, "two");
+
+        assertThat(store.deleteMessage(two.id())).succeedsWithin(WAIT);
+        assertThat(readAfresh(fresh -> fresh.tree(c.id()))).extracting(MessageRecord::content).containsExactly("one");
+    }
+
+    @Test
+    void aSelectionIsInAFreshStoreOnceItsFutureCompletes() {
+        ConversationRecord c = store.create("c", "m", ConversationSettings.DEFAULTS);
+        MessageRecord question = store.append(c.id(), Role.USER, "question");
+        MessageRecord first = store.append(c.id(), Role.ASSISTANT, "first");
+        store.append(c.id(), question.id(), Role.ASSISTANT, "second");
+
+        assertThat(store.select(first.id())).succeedsWithin(WAIT);
+        assertThat(readAfresh(fresh -> fresh.messages(c.id(), 0, 10))).extracting(MessageRecord::content)
+                .containsExactly("question", "first");
     }
 }

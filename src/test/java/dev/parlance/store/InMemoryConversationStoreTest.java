@@ -8,4 +8,9 @@ class InMemoryConversationStoreTest extends ConversationStoreContract {
     protected ConversationStore open(Clock clock) {
         return new InMemoryConversationStore(clock);
     }
+
+    @Override
+    protected ConversationStore openAgain() {
+        return store;
+    }
 }

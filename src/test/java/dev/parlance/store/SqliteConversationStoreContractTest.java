@@ -13,4 +13,9 @@ class SqliteConversationStoreContractTest extends ConversationStoreContract {
     protected ConversationStore open(Clock clock) {
         return SqliteConversationStore.open(dir, clock);
     }
+
+    @Override
+    protected ConversationStore openAgain() {
+        return SqliteConversationStore.open(dir);
+    }
 }

@@ -12,10 +12,14 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,7 +139,7 @@ class SqliteConversationStoreTest {
     }
 
     @Test
-    void streamingTextIsReadBackBeforeItReachesTheDisk() {
+    void aReadCommitsTheStreamedTextBeforeItReads() throws Exception {
         var conversation = store.create("Stream", null, null);
         var answer = store.append(conversation.id(), Role.ASSISTANT, "");
         store.updateMessage(answer.id(), "Hello wor", "", new MessageStats(3, 50, 20), null);
@@ -144,18 +148,70 @@ class SqliteConversationStoreTest {
             assertThat(m.content()).isEqualTo("Hello wor");
             assertThat(m.finish()).isNull();
         });
+        assertThat(contentOnDisk(answer.id())).isEqualTo("Hello wor");
     }
 
     @Test
     void streamingTextReachesTheDiskOnTheWritersTimerWithoutAFlush() throws Exception {
         var conversation = store.create("Stream", null, null);
         var answer = store.append(conversation.id(), Role.ASSISTANT, "");
+        CompletableFuture<Void> saved = null;
         for (int i = 1; i <= 20; i++) {
-            store.updateMessage(answer.id(), "word ".repeat(i), "", MessageStats.NONE, null);
+            saved = store.updateMessage(answer.id(), "word ".repeat(i), "", MessageStats.NONE, null);
         }
-        store.nextStreamWrite().get(30, TimeUnit.SECONDS);
 
+        assertThat(saved).succeedsWithin(Duration.ofSeconds(30));
         assertThat(contentOnDisk(answer.id())).isEqualTo("word ".repeat(20));
+    }
+
+    @Test
+    void streamingAnAnswerWritesItsTextOncePerTimerTickOrRead() throws Exception {
+        AtomicLong timer = new AtomicLong();
+        store.close();
+        store = SqliteConversationStore.open(dir, Clock.systemUTC(), timer::get);
+        var conversation = store.create("Stream", null, null);
+        var answer = store.append(conversation.id(), Role.ASSISTANT, "");
+        store.flush();
+        countTextWrites();
+
+        CompletableFuture<Void> saved = null;
+        for (int words = 1; words <= 1000; words++) {
+            saved = store.updateMessage(answer.id(), "word ".repeat(words), "", MessageStats.NONE, null);
+        }
+        // a batch of the writer's after every update, with no read or barrier in it
+        assertThat(store.putSetting("after", "streaming")).succeedsWithin(Duration.ofSeconds(30));
+        assertThat(textWrites()).isZero();
+
+        timer.addAndGet(TimeUnit.MILLISECONDS.toNanos(StoreWriter.STREAM_INTERVAL_MILLIS));
+        assertThat(saved).succeedsWithin(Duration.ofSeconds(30));
+        assertThat(textWrites()).isEqualTo(1);
+        assertThat(contentOnDisk(answer.id())).isEqualTo("word ".repeat(1000));
+
+        for (int words = 1001; words <= 2000; words++) {
+            store.updateMessage(answer.id(), "word ".repeat(words), "", MessageStats.NONE, null);
+        }
+        assertThat(store.messages(conversation.id(), 0, 1).getFirst().content()).isEqualTo("word ".repeat(2000));
+        assertThat(textWrites()).isEqualTo(2);
+    }
+
+    /** Has the database count every change of a message's text, with a trigger of the test's own. */
+    private void countTextWrites() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE text_writes (n INTEGER NOT NULL)");
+            s.execute("INSERT INTO text_writes VALUES (0)");
+            s.execute("CREATE TRIGGER count_text_writes AFTER UPDATE OF content ON messages"
+                    + " BEGIN UPDATE text_writes SET n = n + 1; END");
+        }
+    }
+
+    private int textWrites() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+                Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery("SELECT n FROM text_writes")) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 
     private String contentOnDisk(String messageId) throws Exception {

@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * The process that {@link CrashTest} kills: writes a short conversation, then streams an answer
  * word by word until it is killed. It announces each stage on standard output. With the argument
  * {@code pause}, it stops streaming after {@link #PAUSE_AT} words and waits to be stopped; without it,
- * it says "saved" once the writer's timer has saved at least {@link #SAVED_AFTER} words.
+ * it says "saved" once the writer's timer has saved at least {@link #SAVED_AFTER} words (the future
+ * of that update has completed). The words come every 10 ms, as from a model.
  */
 public final class StreamingWriter {
     /** Earlier exchanges written before the answer that gets cut off. */
@@ -44,13 +45,15 @@ public final class StreamingWriter {
         CompletableFuture<Void> saved = null;
         boolean announced = false;
         for (int words = 1; ; words++) {
-            store.updateMessage(answer.id(), story(words), "", new MessageStats(words, 30, 100), null);
+            CompletableFuture<Void> written =
+                    store.updateMessage(answer.id(), story(words), "", new MessageStats(words, 30, 100), null);
             if (words == 50) {
                 System.out.println("streaming");
                 System.out.flush();
             }
             if (words == SAVED_AFTER) {
-                saved = store.nextStreamWrite();
+                // completes when the writer's timer commits these words or later ones: nothing reads here
+                saved = written;
             }
             if (!pause && !announced && saved != null && saved.isDone()) {
                 System.out.println("saved");
@@ -60,7 +63,7 @@ public final class StreamingWriter {
             if (pause && words == PAUSE_AT) {
                 System.out.println("paused");
                 System.out.flush();
-                Thread.sleep(Long.MAX_VALUE);
+                Thread.currentThread().join();
             }
             Thread.sleep(10);
         }
