@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -44,8 +45,9 @@ import java.util.function.Supplier;
  * into the context window, by leaving out the oldest turns, is the engine's ({@code ChatSession}).
  *
  * <p>Methods that save a user's message ({@link #send}, {@link #editAndResend}) wait for one
- * commit of the store; a store that cannot save (a full disk) is reported by the store's own error
- * listeners, and the conversation goes on with its writes held and retried.
+ * commit of the store, and an answer's listener hears of its end once the final text is committed;
+ * a store that cannot save (a full disk) is reported by the store's own error listeners, and the
+ * conversation goes on with its writes held and retried.
  */
 public final class ConversationService {
     /** Writes an answer: the app's {@link InferenceService}, or the terminal's session on the calling thread. */
@@ -442,6 +444,7 @@ public final class ConversationService {
         private volatile Generation generation;
         private volatile long seed = MessageStats.NO_SEED;
         private boolean ended;   // guarded by the service
+        private CompletableFuture<Void> endSaved;   // the end's commit; guarded by the service
 
         Answer(String id, ChatListener listener) {
             this.id = id;
@@ -490,6 +493,7 @@ public final class ConversationService {
         @Override
         public void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages) {
             if (end(reason, stats)) {
+                awaitSaved();
                 listener.onFinished(reason, stats, droppedMessages);
             }
         }
@@ -497,6 +501,7 @@ public final class ConversationService {
         @Override
         public void onFailed(Throwable error) {
             if (end(FinishReason.ERROR, null)) {
+                awaitSaved();
                 listener.onFailed(error);
             }
         }
@@ -512,6 +517,18 @@ public final class ConversationService {
             }
         }
 
+        /**
+         * Waits until the end is committed, so that the listener hears of it only then; a failure
+         * is the store's to report (its error listeners), and the answer ends all the same.
+         */
+        private void awaitSaved() {
+            CompletableFuture<Void> end;
+            synchronized (ConversationService.this) {
+                end = endSaved;
+            }
+            end.exceptionally(problem -> null).join();
+        }
+
         /** Saves the end once; false if it had already ended. */
         boolean end(FinishReason reason, GenerationStats stats) {
             synchronized (ConversationService.this) {
@@ -520,7 +537,7 @@ public final class ConversationService {
                 }
                 ended = true;
                 MessageStats saved = statsOf(stats, seed);
-                store.updateMessage(id, text.toString(), reasoning.toString(), saved, reason);
+                endSaved = store.updateMessage(id, text.toString(), reasoning.toString(), saved, reason);
                 for (int i = messages.size() - 1; i >= 0; i--) {
                     if (messages.get(i).id().equals(id)) {
                         messages.set(i, with(messages.get(i), text.toString(), reasoning.toString(), saved, reason));
