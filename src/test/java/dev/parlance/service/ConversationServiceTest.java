@@ -108,6 +108,42 @@ class ConversationServiceTest {
     }
 
     @Test
+    void theAnswersEndIsCommittedBeforeItsListenerHearsOfIt() throws Exception {
+        try (SqliteConversationStore sqlite = SqliteConversationStore.open(dir)) {
+            AtomicReference<ChatListener> answer = new AtomicReference<>();
+            var durable = new ConversationService(sqlite, (prompt, stop, listener) -> {
+                answer.set(listener);
+                return () -> { };
+            }, () -> "tiny", () -> settings);
+            AtomicReference<String> onDisk = new AtomicReference<>();
+            durable.send("Hi", new ChatListener() {
+                @Override
+                public void onText(String delta) {}
+
+                @Override
+                public void onFinished(FinishReason reason, GenerationStats stats, int droppedMessages) {
+                    onDisk.set(answerOnDisk(sqlite.file()));
+                }
+            });
+
+            answer.get().onText("Hello");
+            answer.get().onFinished(FinishReason.STOP, stats(1), 0);
+
+            assertThat(onDisk.get()).isEqualTo("Hello STOP");
+        }
+    }
+
+    private static String answerOnDisk(Path file) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery("SELECT content, finish FROM messages WHERE role = 'ASSISTANT'")) {
+            return rows.next() ? rows.getString(1) + " " + rows.getString(2) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void theAnswerStreamsIntoTheStoreAndItsEndIsSavedWithItsFigures() {
         Heard heard = new Heard();
         service.send("Hi", heard);
