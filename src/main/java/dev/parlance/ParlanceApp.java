@@ -42,6 +42,7 @@ public final class ParlanceApp extends Application {
     private Theme osTheme;
     private ExecutorService io;
     private InferenceService inference;
+    private MainWindow window;
     private ConversationStore store;
     /** What the user must hear about opening the store (a damaged file moved aside, or no store at all). */
     private List<String> storeNotices;
@@ -106,7 +107,7 @@ public final class ParlanceApp extends Application {
             t.setDaemon(true);
             return t;
         });
-        var window = new MainWindow(inference, store, prefs, osTheme, Platform::runLater, io,
+        window = new MainWindow(inference, store, prefs, osTheme, Platform::runLater, io,
                 w -> new FxDialogService(() -> stage, w::bundle));
         window.show(stage);
         logModelReady(window.viewModel().models().loadedProperty());
@@ -168,6 +169,9 @@ public final class ParlanceApp extends Application {
 
     @Override
     public void stop() throws IOException, InterruptedException {
+        if (window != null) {
+            window.close();   // the server's answers end before the engine goes
+        }
         inference.close();
         try {
             store.close();

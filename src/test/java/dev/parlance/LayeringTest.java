@@ -1,11 +1,15 @@
 package dev.parlance;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import dev.parlance.server.AppServer;
 import org.junit.jupiter.api.Test;
 
 /** The layering that docs/architecture.md ("Packages") states, held against the compiled classes. */
@@ -29,7 +33,8 @@ class LayeringTest {
                 .whereLayer("ui").mayOnlyBeAccessedByLayers("launcher")
                 .whereLayer("cli").mayOnlyBeAccessedByLayers("launcher")
                 // the OpenAI-compatible server: a front end beside the command line, started by "parlance serve"
-                .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
+                // and by the app's switch "Serve the loaded model" (through AppServer only, see below)
+                .whereLayer("server").mayOnlyBeAccessedByLayers("cli", "ui")
                 .whereLayer("service").mayOnlyBeAccessedByLayers("launcher", "ui", "cli", "server")
                 .whereLayer("models").mayOnlyBeAccessedByLayers("ui", "cli")
                 .whereLayer("store").mayOnlyBeAccessedByLayers("launcher", "ui", "cli", "service")
@@ -38,6 +43,15 @@ class LayeringTest {
                 .mayOnlyBeAccessedByLayers("launcher", "ui", "cli", "server", "service", "models", "store", "chat")
                 // AppDirectories and RuntimeInfo serve the layers above the engine; the engine needs neither
                 .whereLayer("launcher").mayOnlyBeAccessedByLayers("ui", "cli", "service", "store")
+                .check(MAIN);
+    }
+
+    @Test
+    void theDesktopAppReachesTheServerOnlyThroughAppServer() {
+        noClasses().that().resideInAPackage("dev.parlance.ui..")
+                .should().dependOnClassesThat(resideInAPackage("dev.parlance.server..")
+                        .and(not(belongToAnyOf(AppServer.class))))
+                .because("the app serves on loopback only, as AppServer does; the HTTP details stay in the server")
                 .check(MAIN);
     }
 

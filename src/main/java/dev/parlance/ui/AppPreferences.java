@@ -142,6 +142,25 @@ public final class AppPreferences {
         values.setProperty("weights", format.name());
     }
 
+    /** Whether the app serves its loaded model through OpenAI's API (off until the user turns it on). */
+    public synchronized boolean serving() {
+        return "true".equals(values.getProperty("serve.on"));
+    }
+
+    public synchronized void setServing(boolean on) {
+        values.setProperty("serve.on", Boolean.toString(on));
+    }
+
+    /** The port the app serves on, or {@code fallback} when the user never chose one. */
+    public synchronized int servingPort(int fallback) {
+        Integer port = parse("serve.port", Integer::valueOf);
+        return port == null || port < 1 || port > 65535 ? fallback : port;
+    }
+
+    public synchronized void setServingPort(int port) {
+        values.setProperty("serve.port", Integer.toString(port));
+    }
+
     /** Whether the conversation list is shown (it is until the user hides it). */
     public synchronized boolean sidebarShown() {
         return !"false".equals(values.getProperty("sidebar.shown"));

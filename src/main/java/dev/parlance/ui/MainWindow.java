@@ -3,6 +3,7 @@ package dev.parlance.ui;
 import atlantafx.base.theme.PrimerDark;
 import atlantafx.base.theme.PrimerLight;
 import dev.parlance.AppDirectories;
+import dev.parlance.server.AppServer;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.remote.RemoteServers;
 import dev.parlance.service.remote.RoutedInferenceService;
@@ -14,6 +15,7 @@ import dev.parlance.ui.models.ModelSources;
 import dev.parlance.ui.models.ModelsPageView;
 import dev.parlance.ui.models.ModelsPageViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
+import dev.parlance.ui.settings.ServeViewModel;
 import dev.parlance.ui.settings.SettingsView;
 import dev.parlance.ui.settings.SettingsViewModel;
 import java.io.IOException;
@@ -60,6 +62,8 @@ public final class MainWindow {
     private final MainViewModel main;
     private final PromptInspectorViewModel inspector;
     private final ModelsPageViewModel modelsPage;
+    private final AppServer server;
+    private final ServeViewModel serve;
     private final DialogService dialogs;
     private Stage stage;
     private ResourceBundle bundle;
@@ -101,6 +105,13 @@ public final class MainWindow {
                 fxThread, io);
         inspector = new PromptInspectorViewModel(routed, fxThread);
         modelsPage = new ModelsPageViewModel(models, sources, fxThread, io);
+        // the app serves its local model only, never a server's it is routed to
+        server = new AppServer(routed.localOnly());
+        serve = new ServeViewModel(server, models.loadedProperty(), models.loadedRemoteProperty(), fxThread, io);
+        serve.portProperty().set(prefs.servingPort(AppServer.DEFAULT_PORT));
+        serve.portProperty().addListener((obs, was, now) -> prefs.setServingPort(now.intValue()));
+        serve.onProperty().set(prefs.serving());
+        serve.onProperty().addListener((obs, was, now) -> prefs.setServing(now));
         systemTheme = osTheme;
         main.themeProperty().set(prefs.theme() != null ? prefs.theme() : Theme.SYSTEM);
         main.localeProperty().set(prefs.locale() != null ? prefs.locale() : osLocale());
@@ -129,6 +140,16 @@ public final class MainWindow {
                 });
             }
         });
+    }
+
+    /** The switch that serves the loaded model (Settings → Servers). */
+    public ServeViewModel serve() {
+        return serve;
+    }
+
+    /** Stops serving the model, if the app does: before the engine closes, at quit. */
+    public void close() {
+        server.close();
     }
 
     /** The view model behind the window. */
@@ -204,7 +225,7 @@ public final class MainWindow {
     private Parent buildRoot() {
         bundle = ViewLoader.bundle(main.localeProperty().get());
         chatView = new ChatView(main, dialogs);
-        var settingsView = new SettingsView(main, dialogs);
+        var settingsView = new SettingsView(main, serve, dialogs);
         var mainView = new MainView(main, inspector, dialogs, chatView, modelsPage);
         Parent root = new ViewLoader(bundle, Map.of(MainView.class, mainView, ChatView.class, chatView,
                 SettingsView.class, settingsView, ModelsPageView.class, new ModelsPageView(modelsPage, dialogs)))

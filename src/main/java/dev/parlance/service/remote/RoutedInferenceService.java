@@ -94,6 +94,16 @@ public final class RoutedInferenceService implements InferenceService {
         return service != null ? service : local;
     }
 
+    /**
+     * The local engine alone, for the app's own OpenAI server: it answers with the local model and
+     * never forwards to a server. While a server's model is in use, no model counts as loaded (the
+     * app serves only what it runs itself); loading through it loads a local model as {@link #load}
+     * does. Closing it does nothing: this service owns the engine.
+     */
+    public InferenceService localOnly() {
+        return new LocalOnly();
+    }
+
     @Override
     public ModelInfo loadedModel() {
         return active().loadedModel();
@@ -118,6 +128,44 @@ public final class RoutedInferenceService implements InferenceService {
     @Override
     public CompletableFuture<AttentionMap> attention(int[] tokens, int position) {
         return active().attention(tokens, position);
+    }
+
+    /** The view {@link #localOnly()} returns. */
+    private final class LocalOnly implements InferenceService {
+        @Override
+        public CompletableFuture<ModelInfo> load(Path model, WeightFormat weights, ProgressListener progress) {
+            return RoutedInferenceService.this.load(model, weights, progress);
+        }
+
+        @Override
+        public ModelInfo loadedModel() {
+            return remoteService() != null ? null : local.loadedModel();
+        }
+
+        @Override
+        public Generation chat(List<Message> messages, ChatOptions options, ChatListener listener) {
+            return local.chat(messages, options, listener);
+        }
+
+        @Override
+        public Generation complete(String prompt, SamplingConfig sampling, int logprobs, ChatListener listener) {
+            return local.complete(prompt, sampling, logprobs, listener);
+        }
+
+        @Override
+        public CompletableFuture<PromptInspection> inspect(List<Message> messages, ChatOptions options) {
+            return local.inspect(messages, options);
+        }
+
+        @Override
+        public CompletableFuture<AttentionMap> attention(int[] tokens, int position) {
+            return local.attention(tokens, position);
+        }
+
+        @Override
+        public void close() {
+            // a view: the engine is closed with the routed service
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.parlance.ui.settings;
 
+import atlantafx.base.controls.ToggleSwitch;
 import dev.parlance.ui.DialogService;
 import dev.parlance.inference.WeightFormat;
 import dev.parlance.ui.MainViewModel;
@@ -27,6 +28,8 @@ import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 import javafx.scene.control.TextFormatter;
 import javafx.scene.control.Tooltip;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.ClipboardContent;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
@@ -40,6 +43,7 @@ public final class SettingsView {
 
     private final MainViewModel main;
     private final SettingsViewModel settings;
+    private final ServeViewModel serve;
     private final DialogService dialogs;
     // bidirectional bindings hold their ends weakly: these keep the boxed views alive
     private ObjectProperty<Double> temperatureValue;
@@ -51,6 +55,7 @@ public final class SettingsView {
     private ObjectProperty<Integer> contextLengthValue;
     private ObjectProperty<Long> seedValue;
     private ObjectProperty<Double> fontSizeValue;
+    private ObjectProperty<Integer> servePortValue;
 
     @FXML private ResourceBundle resources;
     @FXML private Label modelLabel;
@@ -79,14 +84,24 @@ public final class SettingsView {
     @FXML private PasswordField serverKey;
     @FXML private Button addServerButton;
     @FXML private Label serverStatus;
+    @FXML private VBox serveSection;
+    @FXML private ToggleSwitch serveSwitch;
+    @FXML private Spinner<Integer> servePort;
+    @FXML private Label serveStatus;
+    @FXML private VBox serveDetails;
+    @FXML private TextField serveUrl;
+    @FXML private VBox serveExampleBox;
+    @FXML private TextArea serveExample;
 
     /**
      * @param main the app's look and the model picker's directory
+     * @param serve the switch that serves the loaded model
      * @param dialogs picks the models directory
      */
-    public SettingsView(MainViewModel main, DialogService dialogs) {
+    public SettingsView(MainViewModel main, ServeViewModel serve, DialogService dialogs) {
         this.main = main;
         this.settings = main.settings();
+        this.serve = serve;
         this.dialogs = dialogs;
     }
 
@@ -167,6 +182,53 @@ public final class SettingsView {
         weightsBox.setConverter(converter(w -> resources.getString("weights." + w.name().toLowerCase(Locale.ROOT))));
         weightsBox.valueProperty().bindBidirectional(main.models().weightFormatProperty());
         bindServers(main.models().servers());
+        bindServe();
+    }
+
+    /** Settings → Servers → "Serve the loaded model". */
+    private void bindServe() {
+        serveSwitch.selectedProperty().bindBidirectional(serve.onProperty());
+        servePortValue = serve.portProperty().asObject();
+        integer(servePort, 1, 65535, 1, servePortValue);
+        servePort.disableProperty().bind(serve.canChangePortProperty().not());
+        serveStatus.textProperty().bind(Bindings.createStringBinding(() -> switch (serve.stateProperty().get()) {
+            case OFF -> "";
+            case STARTING -> resources.getString("settings.serve.starting");
+            case PORT_IN_USE -> MessageFormat.format(resources.getString("settings.serve.portInUse"),
+                    serve.portProperty().get());
+            case FAILED -> serve.problemProperty().get();
+            case SERVING -> switch (serve.servedProperty().get()) {
+                case LOCAL -> MessageFormat.format(resources.getString("settings.serve.serving"),
+                        serve.modelNameProperty().get());
+                case NONE -> resources.getString("settings.serve.noModel");
+                case REMOTE_IN_USE -> resources.getString("settings.serve.remote");
+            };
+        }, serve.stateProperty(), serve.problemProperty(), serve.portProperty(), serve.servedProperty(),
+                serve.modelNameProperty()));
+        serveStatus.visibleProperty().bind(serveStatus.textProperty().isNotEmpty());
+        serveStatus.managedProperty().bind(serveStatus.visibleProperty());
+        serveDetails.visibleProperty().bind(serve.urlProperty().isNotEmpty());
+        serveDetails.managedProperty().bind(serveDetails.visibleProperty());
+        serveUrl.textProperty().bind(serve.urlProperty());
+        serveExample.textProperty().bind(serve.exampleProperty());
+        serveExampleBox.visibleProperty().bind(serve.exampleProperty().isNotEmpty());
+        serveExampleBox.managedProperty().bind(serveExampleBox.visibleProperty());
+    }
+
+    @FXML
+    private void copyServeUrl() {
+        copy(serve.urlProperty().get());
+    }
+
+    @FXML
+    private void copyServeExample() {
+        copy(serve.exampleProperty().get());
+    }
+
+    private static void copy(String text) {
+        var content = new ClipboardContent();
+        content.putString(text);
+        Clipboard.getSystemClipboard().setContent(content);
     }
 
     /** Settings → "Add a server", hidden for a picker of local models only. */
