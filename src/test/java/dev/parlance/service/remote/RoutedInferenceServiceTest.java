@@ -23,4 +23,21 @@ class RoutedInferenceServiceTest {
                     .isTrue();
         }
     }
+
+    /** The app's server must never reach the remote side through a default method either. */
+    @Test
+    void theLocalOnlyViewOverridesEveryMethod() {
+        Class<?> view = Arrays.stream(RoutedInferenceService.class.getDeclaredClasses())
+                .filter(InferenceService.class::isAssignableFrom).findFirst().orElseThrow();
+        for (Method method : InferenceService.class.getMethods()) {
+            if (Modifier.isStatic(method.getModifiers())) {
+                continue;
+            }
+            assertThat(Arrays.stream(view.getDeclaredMethods())
+                    .anyMatch(m -> m.getName().equals(method.getName())
+                            && Arrays.equals(m.getParameterTypes(), method.getParameterTypes())))
+                    .as("localOnly() overrides " + method)
+                    .isTrue();
+        }
+    }
 }
