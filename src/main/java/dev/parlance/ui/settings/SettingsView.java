@@ -30,6 +30,7 @@ import javafx.scene.control.TextFormatter;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
+import javafx.scene.input.KeyCode;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
@@ -188,6 +189,13 @@ public final class SettingsView {
     /** Settings → Servers → "Serve the loaded model". */
     private void bindServe() {
         serveSwitch.selectedProperty().bindBidirectional(serve.onProperty());
+        // AtlantaFX's switch answers only the mouse on its thumb; Space flips it as it does a check box
+        serveSwitch.setOnKeyPressed(e -> {
+            if (e.getCode() == KeyCode.SPACE) {
+                serveSwitch.fire();
+                e.consume();
+            }
+        });
         servePortValue = serve.portProperty().asObject();
         integer(servePort, 1, 65535, 1, servePortValue);
         servePort.disableProperty().bind(serve.canChangePortProperty().not());
