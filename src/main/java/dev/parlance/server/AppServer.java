@@ -80,7 +80,8 @@ public final class AppServer implements AutoCloseable {
 
     /**
      * A command a person can paste into a shell to ask the server a question: a chat completion
-     * with {@code model} and one user message. The JSON is escaped for single quotes (POSIX shells).
+     * with {@code model} and one user message, on three lines joined by backslashes. The JSON is
+     * escaped for single quotes (POSIX shells).
      *
      * @param baseUrl the API's base URL, as {@link #start} returns it
      * @param model the model's name, as {@code /v1/models} lists it
@@ -94,7 +95,7 @@ public final class AppServer implements AutoCloseable {
         var body = new JsonObject();
         body.addProperty("model", model);
         body.add("messages", messages);
-        return "curl " + baseUrl + "/chat/completions -H 'Content-Type: application/json' -d '"
+        return "curl " + baseUrl + "/chat/completions \\\n  -H 'Content-Type: application/json' \\\n  -d '"
                 + body.toString().replace("'", "'\\''") + "'";
     }
 

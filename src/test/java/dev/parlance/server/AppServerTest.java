@@ -199,8 +199,9 @@ class AppServerTest {
     void theExampleQuotesTheModelNameForTheShell() {
         String example = AppServer.curlExample(URI.create("http://127.0.0.1:8080/v1"), "Bob's \"best\"");
 
-        assertThat(example).isEqualTo("curl http://127.0.0.1:8080/v1/chat/completions"
-                + " -H 'Content-Type: application/json' -d '{\"model\":\"Bob'\\''s \\\"best\\\"\","
+        assertThat(example).isEqualTo("curl http://127.0.0.1:8080/v1/chat/completions \\\n"
+                + "  -H 'Content-Type: application/json' \\\n"
+                + "  -d '{\"model\":\"Bob'\\''s \\\"best\\\"\","
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
     }
 }

@@ -135,7 +135,7 @@ class ServeUiTest {
         clickInSettings(robot, "#copyUrlButton");
         assertThat(clipboard()).isEqualTo(url);
         clickInSettings(robot, "#copyExampleButton");
-        assertThat(clipboard()).startsWith("curl " + url + "/chat/completions ").contains("\"model\":\"tiny\"");
+        assertThat(clipboard()).startsWith("curl " + url + "/chat/completions \\\n").contains("\"model\":\"tiny\"");
         HttpResponse<String> models = get(url + "/models");
         assertThat(models.statusCode()).isEqualTo(200);
         assertThat(models.body()).contains("\"id\":\"tiny\"");

@@ -93,7 +93,7 @@ class ServeViewModelTest {
         assertThat(model.get("id").getAsString()).isEqualTo("tiny-llama");
         assertThat(vm.servedProperty().get()).isEqualTo(ServeViewModel.Served.LOCAL);
         assertThat(vm.exampleProperty().get())
-                .startsWith("curl " + vm.urlProperty().get() + "/chat/completions ")
+                .startsWith("curl " + vm.urlProperty().get() + "/chat/completions \\\n")
                 .contains("\"model\":\"tiny-llama\"");
     }
 
