@@ -147,9 +147,13 @@ public final class MainWindow {
         return serve;
     }
 
-    /** Stops serving the model, if the app does: before the engine closes, at quit. */
+    /**
+     * Stops serving the model, if the app does, and watching the models directory: at quit, on the
+     * FX thread, before the engine closes.
+     */
     public void close() {
         server.close();
+        main.models().close();
     }
 
     /** The view model behind the window. */

@@ -78,8 +78,8 @@ class ServeUiTest {
     }
 
     @AfterEach
-    void stop() {
-        window.close();
+    void stop() throws Exception {
+        WaitForAsyncUtils.asyncFx(window::close).get();
         inference.close();
     }
 
@@ -166,7 +166,7 @@ class ServeUiTest {
         assertThat(restarted[0].serve().urlProperty().get()).isEqualTo("http://127.0.0.1:" + port + "/v1");
         assertThat(get("http://127.0.0.1:" + port + "/v1/models").statusCode()).isEqualTo(503);
 
-        restarted[0].close();
+        robot.interact(restarted[0]::close);
 
         assertThatThrownBy(() -> get("http://127.0.0.1:" + port + "/v1/models")).isInstanceOf(ConnectException.class);
     }
