@@ -16,7 +16,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javafx.application.Platform;
+import javafx.collections.ListChangeListener;
+import javafx.scene.control.Button;
 import javafx.scene.control.Labeled;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -111,11 +114,19 @@ class RealModelUiTest {
     void stopEndsTheRealModelsAnswerMidway(FxRobot robot) throws TimeoutException {
         loadStories(robot);
         robot.interact(() -> window.viewModel().settings().maxTokensProperty().set(400));
+        // the tiny model writes its 400 tokens in about a second: Stop is pressed in the same FX
+        // pulse as the answer's first text, which a click could reach only after the answer ended
+        Button stop = robot.lookup("#sendButton").queryButton();
+        AtomicBoolean pressed = new AtomicBoolean();
+        robot.interact(() -> chat().getMessages().addListener((ListChangeListener<MessageViewModel>) change ->
+                lastMessage().textProperty().addListener((text, before, now) -> {
+                    if (!now.isEmpty() && pressed.compareAndSet(false, true)) {
+                        stop.fire();
+                    }
+                })));
         robot.clickOn("#composer").write("Tell me a long story").type(KeyCode.ENTER);
-        waitUntil(120, () -> chat().getMessages().size() == 2 && !lastMessage().getText().isEmpty()
-                || chat().getState() != ChatViewModel.State.GENERATING);
-        robot.clickOn("#sendButton");
-        waitUntil(60, () -> chat().getState() != ChatViewModel.State.GENERATING);
+        waitUntil(120, () -> chat().getMessages().size() == 2 && chat().getState() != ChatViewModel.State.GENERATING);
+        assertThat(pressed).isTrue();
         assertThat(lastMessage().getFinish()).isIn(FinishReason.CANCELLED, FinishReason.STOP);
         assertThat(lastMessage().getText()).isNotEmpty();
     }
