@@ -102,6 +102,7 @@ public final class MarkdownView extends VBox {
         getStyleClass().add("markdown");
         getStylesheets().add(FormulaView.class.getResource("markdown.css").toExternalForm());
         setSpacing(8);
+        FormulaView.prepare();
     }
 
     /**

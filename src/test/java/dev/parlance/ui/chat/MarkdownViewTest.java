@@ -335,6 +335,7 @@ class MarkdownViewTest {
         FormulaView formula = find(view.getChildren().get(1), FormulaView.class).getFirst();
         assertThat(formula.isDisplay()).isTrue();
         assertThat(formula.getParent()).isInstanceOf(StackPane.class);
+        assertThat(formula.getWidth()).as("as wide as the formula, not the answer").isLessThan(view.getWidth() / 2);
         double centre = formula.localToScene(formula.getLayoutBounds()).getCenterX();
         double viewCentre = view.localToScene(view.getLayoutBounds()).getCenterX();
         assertThat(centre).isCloseTo(viewCentre, org.assertj.core.data.Offset.offset(2.0));

@@ -6,6 +6,7 @@ import java.awt.image.DataBufferInt;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import javafx.css.CssMetaData;
 import javafx.css.FontCssMetaData;
@@ -39,6 +40,14 @@ import org.scilab.forge.jlatexmath.TeXIcon;
  */
 public final class FormulaView extends Region {
     private static final int CACHED_IMAGES = 256;
+    /**
+     * TeX's letters are small beside the sans-serif text around them (a lower x-height): as KaTeX
+     * does, formulas are set at 1.21 times the text's size.
+     */
+    private static final double TEX_SCALE = 1.21;
+    /** JLaTeXMath keeps tables and fonts in static fields: one thread at a time uses it. */
+    private static final Object TEX = new Object();
+    private static final AtomicBoolean PREPARING = new AtomicBoolean();
     /** Images drawn lately: a streaming answer redraws the formulas of its last paragraph on every update. */
     private static final Map<Look, Drawn> DRAWN = new LinkedHashMap<>(CACHED_IMAGES, 0.75f, true) {
         @Override
@@ -122,11 +131,29 @@ public final class FormulaView extends Region {
      */
     public static Node of(String latex, boolean display) {
         try {
-            var formula = new TeXFormula(latex);
-            formula.createTeXIcon(style(display), 10);   // some errors show only when it is laid out
+            TeXFormula formula;
+            synchronized (TEX) {
+                formula = new TeXFormula(latex);
+                formula.createTeXIcon(style(display), 10);   // some errors show only when it is laid out
+            }
             return new FormulaView(latex, display, formula);
         } catch (RuntimeException e) {
             return error(latex, e);
+        }
+    }
+
+    /**
+     * Loads JLaTeXMath's tables and fonts on a background thread, once: the first formula costs
+     * about two seconds otherwise, which would stall the window when an answer's first formula
+     * comes. A formula wanted before it is done waits for it.
+     */
+    public static void prepare() {
+        if (PREPARING.compareAndSet(false, true)) {
+            Thread.ofPlatform().daemon().name("formula-preparation").start(() -> {
+                synchronized (TEX) {
+                    new TeXFormula("x^2").createTeXIcon(TeXConstants.STYLE_TEXT, 12);
+                }
+            });
         }
     }
 
@@ -156,7 +183,7 @@ public final class FormulaView extends Region {
 
     private void draw() {
         Color color = fill.get() instanceof Color c ? c : Color.BLACK;
-        float size = (float) font.get().getSize();
+        float size = (float) (font.get().getSize() * TEX_SCALE);
         Window window = getScene() == null ? null : getScene().getWindow();
         double scale = Math.max(1, window != null ? window.getOutputScaleX() : Screen.getPrimary().getOutputScaleX());
         var look = new Look(latex, display, size, argb(color), scale);
@@ -178,17 +205,22 @@ public final class FormulaView extends Region {
     }
 
     private Drawn draw(Look look) {
-        TeXIcon icon = formula.createTeXIcon(style(look.display()), (float) (look.size() * look.scale()));
-        icon.setForeground(new java.awt.Color(look.argb(), true));
-        int width = Math.max(1, icon.getIconWidth());
-        int height = Math.max(1, icon.getIconHeight());
-        var awt = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
-        Graphics2D g = awt.createGraphics();
-        try {
-            icon.paintIcon(null, g, 0, 0);
-        } finally {
-            g.dispose();
+        TeXIcon icon;
+        BufferedImage awt;
+        synchronized (TEX) {
+            icon = formula.createTeXIcon(style(look.display()), (float) (look.size() * look.scale()));
+            icon.setForeground(new java.awt.Color(look.argb(), true));
+            awt = new BufferedImage(Math.max(1, icon.getIconWidth()), Math.max(1, icon.getIconHeight()),
+                    BufferedImage.TYPE_INT_ARGB);
+            Graphics2D g = awt.createGraphics();
+            try {
+                icon.paintIcon(null, g, 0, 0);
+            } finally {
+                g.dispose();
+            }
         }
+        int width = awt.getWidth();
+        int height = awt.getHeight();
         int[] pixels = ((DataBufferInt) awt.getRaster().getDataBuffer()).getData();
         var fx = new WritableImage(width, height);
         fx.getPixelWriter().setPixels(0, 0, width, height, PixelFormat.getIntArgbInstance(), pixels, 0, width);
@@ -227,6 +259,16 @@ public final class FormulaView extends Region {
 
     @Override
     protected double computeMinHeight(double width) {
+        return computePrefHeight(width);
+    }
+
+    @Override
+    protected double computeMaxWidth(double height) {
+        return computePrefWidth(height);   // a display formula's pane centres it rather than stretch it
+    }
+
+    @Override
+    protected double computeMaxHeight(double width) {
         return computePrefHeight(width);
     }
 
