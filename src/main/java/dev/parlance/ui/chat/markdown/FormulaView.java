@@ -15,6 +15,7 @@ import javafx.css.Styleable;
 import javafx.css.StyleableObjectProperty;
 import javafx.css.StyleableProperty;
 import javafx.css.converter.PaintConverter;
+import javafx.scene.AccessibleRole;
 import javafx.scene.Node;
 import javafx.scene.control.Tooltip;
 import javafx.scene.image.ImageView;
@@ -39,7 +40,7 @@ import org.scilab.forge.jlatexmath.TeXIcon;
  * the line's baseline, its subscripts and fractions below it as in TeX.
  */
 public final class FormulaView extends Region {
-    private static final int CACHED_IMAGES = 256;
+    private static final int CACHED_IMAGES = 128;
     /**
      * TeX's letters are small beside the sans-serif text around them (a lower x-height): as KaTeX
      * does, formulas are set at 1.21 times the text's size.
@@ -117,6 +118,7 @@ public final class FormulaView extends Region {
         getStyleClass().add("md-math");
         image.setSmooth(true);
         getChildren().add(image);
+        setAccessibleRole(AccessibleRole.IMAGE_VIEW);
         setAccessibleText(latex);
         sceneProperty().addListener((o, was, now) -> draw());   // the window's pixel density
         draw();
