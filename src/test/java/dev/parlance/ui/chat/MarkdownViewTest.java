@@ -463,4 +463,29 @@ class MarkdownViewTest {
         assertThat(opened).isEmpty();
         assertThat(texts(view, "md-link")).extracting(Node::getCursor).containsOnlyNulls();
     }
+
+    private static List<String> shape(Node root) {
+        return all(root).stream().map(n -> n instanceof Text t ? "text:" + t.getText()
+                : n instanceof FormulaView f ? "formula:" + f.getLatex() : n.getClass().getSimpleName()).toList();
+    }
+
+    @Test
+    void everyPrefixOfAStreamingAnswerRendersWithoutAnErrorAndTheLastAsAFreshView() throws Exception {
+        String answer = "For $a > 0$:\n\n$$\n\\int_{-\\infty}^{\\infty} e^{-a x^2}\\,dx = \\sqrt{\\frac{\\pi}{a}}\n$$\n\n"
+                + "so \\(a = 1\\) gives $\\sqrt{\\pi}$, and $$x^2 \\ge 0$$ too. It costs $5 and $10.\n\n"
+                + "```python\ndef f(x):\n    return x * x  # square\n```\n\n| a | $b$ |\n|:-|-:|\n| 1 | $c_1$ |\n";
+        MarkdownView streamed = render("");
+        onFx(() -> {
+            for (int end = 1; end <= answer.length(); end++) {
+                streamed.setMarkdown(answer.substring(0, end));
+                assertThat(texts(streamed, "md-math-error")).as("after %d characters", end).isEmpty();
+            }
+            return null;
+        });
+        MarkdownView fresh = render(answer);
+        assertThat(shape(streamed)).isEqualTo(shape(fresh));
+        assertThat(find(streamed, FormulaView.class)).extracting(FormulaView::getLatex).containsExactly(
+                "a > 0", "\\int_{-\\infty}^{\\infty} e^{-a x^2}\\,dx = \\sqrt{\\frac{\\pi}{a}}", "a = 1",
+                "\\sqrt{\\pi}", "x^2 \\ge 0", "b", "c_1");
+    }
 }
