@@ -40,7 +40,8 @@ import org.scilab.forge.jlatexmath.TeXIcon;
  * the line's baseline, its subscripts and fractions below it as in TeX.
  */
 public final class FormulaView extends Region {
-    private static final int CACHED_IMAGES = 128;
+    /** How many formulas and images the caches keep. */
+    private static final int CACHED = 128;
     /**
      * TeX's letters are small beside the sans-serif text around them (a lower x-height): as KaTeX
      * does, formulas are set at 1.21 times the text's size.
@@ -49,13 +50,12 @@ public final class FormulaView extends Region {
     /** JLaTeXMath keeps tables and fonts in static fields: one thread at a time uses it. */
     private static final Object TEX = new Object();
     private static final AtomicBoolean PREPARING = new AtomicBoolean();
-    /** Images drawn lately: a streaming answer redraws the formulas of its last paragraph on every update. */
-    private static final Map<Look, Drawn> DRAWN = new LinkedHashMap<>(CACHED_IMAGES, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Look, Drawn> eldest) {
-            return size() > CACHED_IMAGES;
-        }
-    };
+    /**
+     * Formulas read and images drawn lately: a streaming answer rebuilds the formulas of its last
+     * paragraph on every update (FX thread only).
+     */
+    private static final Map<Look, Drawn> DRAWN = recent();
+    private static final Map<Source, Parsed> PARSED = recent();
 
     private static final CssMetaData<FormulaView, Paint> FILL = new CssMetaData<>("-fx-fill",
             PaintConverter.getInstance(), Color.BLACK) {
@@ -84,6 +84,12 @@ public final class FormulaView extends Region {
 
     private static final List<CssMetaData<? extends Styleable, ?>> CSS_META_DATA = Stream.concat(
             Region.getClassCssMetaData().stream(), Stream.of(FILL, FONT)).toList();
+
+    /** A formula as written. */
+    private record Source(String latex, boolean display) {}
+
+    /** What JLaTeXMath made of a formula: the formula, or why it could not read it. */
+    private record Parsed(TeXFormula formula, RuntimeException error) {}
 
     /** What a formula image depends on. */
     private record Look(String latex, boolean display, float size, int argb, double scale) {}
@@ -132,16 +138,29 @@ public final class FormulaView extends Region {
      * @param display true for a display formula (larger operators, limits above and below)
      */
     public static Node of(String latex, boolean display) {
+        Parsed parsed = PARSED.computeIfAbsent(new Source(latex, display), FormulaView::parse);
+        return parsed.error() == null ? new FormulaView(latex, display, parsed.formula()) : error(latex, parsed.error());
+    }
+
+    private static Parsed parse(Source source) {
         try {
-            TeXFormula formula;
             synchronized (TEX) {
-                formula = new TeXFormula(latex);
-                formula.createTeXIcon(style(display), 10);   // some errors show only when it is laid out
+                var formula = new TeXFormula(source.latex());
+                formula.createTeXIcon(style(source.display()), 10);   // some errors show only when it is laid out
+                return new Parsed(formula, null);
             }
-            return new FormulaView(latex, display, formula);
         } catch (RuntimeException e) {
-            return error(latex, e);
+            return new Parsed(null, e);
         }
+    }
+
+    private static <K, V> Map<K, V> recent() {
+        return new LinkedHashMap<>(CACHED, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > CACHED;
+            }
+        };
     }
 
     /**
