@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
@@ -198,9 +199,10 @@ class MarkdownViewTest {
         assertThat(scroll.getHbarPolicy()).isEqualTo(ScrollPane.ScrollBarPolicy.AS_NEEDED);
     }
 
-    @Test
-    void aVerticalScrollOverCodeGoesOnToTheTranscript() throws Exception {
-        MarkdownView view = render("```\ncode\n```\n");
+    @ParameterizedTest
+    @ValueSource(strings = {"```\ncode\n```\n", "$$\n\\sum_{i=1}^n i\n$$\n"})
+    void aVerticalScrollOverCodeOrAFormulaGoesOnToTheTranscript(String markdown) throws Exception {
+        MarkdownView view = render(markdown);
         List<ScrollEvent> reached = new ArrayList<>();
         onFx(() -> {
             var transcript = new VBox(view);
