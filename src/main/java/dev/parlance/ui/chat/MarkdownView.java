@@ -1,24 +1,38 @@
 package dev.parlance.ui.chat;
 
+import dev.parlance.ui.chat.markdown.CodeHighlighter;
+import dev.parlance.ui.chat.markdown.FormulaView;
+import dev.parlance.ui.chat.markdown.InlineMath;
+import dev.parlance.ui.chat.markdown.LinkOpener;
+import dev.parlance.ui.chat.markdown.MathBlock;
+import dev.parlance.ui.chat.markdown.MathExtension;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.ResourceBundle;
+import java.util.function.Consumer;
 import javafx.css.PseudoClass;
 import javafx.geometry.HPos;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
+import javafx.scene.Cursor;
 import javafx.scene.control.Separator;
+import javafx.scene.control.Tooltip;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
+import javafx.scene.input.MouseButton;
+import javafx.scene.input.MouseEvent;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import javafx.scene.text.TextAlignment;
 import javafx.scene.text.TextFlow;
+import org.commonmark.Extension;
 import org.commonmark.ext.autolink.AutolinkExtension;
 import org.commonmark.ext.gfm.strikethrough.Strikethrough;
 import org.commonmark.ext.gfm.strikethrough.StrikethroughExtension;
@@ -53,17 +67,26 @@ import org.commonmark.parser.Parser;
 
 /**
  * Markdown as JavaFX nodes, built from commonmark-java's tree with GitHub's extensions: tables
- * (with their column alignment), strikethrough, task lists and autolinks. Code blocks keep their
- * lines and scroll sideways. While an answer streams only its
+ * (with their column alignment), strikethrough, task lists and autolinks (which open in the
+ * browser), and LaTeX math ({@link MathExtension}, drawn by {@link FormulaView}). Code blocks keep
+ * their lines, scroll sideways, and are coloured by {@link CodeHighlighter} when their language is
+ * known. While an answer streams only its
  * last blocks change, so each top-level block's node is kept and reused as long as the block's
  * source text is the same: a growing answer costs one block's rendering per update, not the
  * whole answer's.
  */
 public final class MarkdownView extends VBox {
+    private static final List<Extension> GFM = List.of(TablesExtension.create(), StrikethroughExtension.create(),
+            TaskListItemsExtension.create(), AutolinkExtension.create());
     private static final Parser PARSER = Parser.builder()
-            .extensions(List.of(TablesExtension.create(), StrikethroughExtension.create(),
-                    TaskListItemsExtension.create(), AutolinkExtension.create()))
+            .extensions(GFM)
+            .extensions(List.of(MathExtension.create()))
             .includeSourceSpans(IncludeSourceSpans.BLOCKS)
+            .build();
+    /** Reads a formula block whose closing {@code $$} has not come yet as the Markdown it is. */
+    private static final Parser OPEN_FORMULA_PARSER = Parser.builder()
+            .extensions(GFM)
+            .extensions(List.of(MathExtension.inlineOnly()))
             .build();
 
     private static final PseudoClass CHECKED = PseudoClass.getPseudoClass("checked");
@@ -71,12 +94,23 @@ public final class MarkdownView extends VBox {
     private final ResourceBundle bundle;
     private final List<String> sources = new ArrayList<>();
     private String markdown = "";
+    private Consumer<String> onOpenLink = LinkOpener::open;
 
     /** @param bundle gives the code blocks' copy button its text */
     public MarkdownView(ResourceBundle bundle) {
         this.bundle = bundle;
         getStyleClass().add("markdown");
+        getStylesheets().add(FormulaView.class.getResource("markdown.css").toExternalForm());
         setSpacing(8);
+        FormulaView.prepare();
+    }
+
+    /**
+     * Sets what a click on a web or mail link does with its address; by default the desktop opens
+     * it ({@link LinkOpener}). Links to anything else do not react.
+     */
+    public void setOnOpenLink(Consumer<String> onOpenLink) {
+        this.onOpenLink = Objects.requireNonNull(onOpenLink);
     }
 
     /** Shows this Markdown, rebuilding only the blocks whose source changed. */
@@ -150,10 +184,66 @@ public final class MarkdownView extends VBox {
         if (b instanceof TableBlock) {
             return table(b);
         }
+        if (b instanceof MathBlock math) {
+            return math.isClosed() ? displayFormula(math.getLatex()) : openFormula(math);
+        }
         if (b instanceof Paragraph) {
-            return flow(b);
+            return hasDisplayFormula(b) ? paragraphWithFormulas(b) : flow(b);
         }
         return children(b);
+    }
+
+    /** A display formula, centred; one wider than the answer scrolls sideways. */
+    private static javafx.scene.Node displayFormula(String latex) {
+        var centre = new StackPane(FormulaView.of(latex, true));
+        centre.getStyleClass().add("md-math-block");
+        var scroll = new ScrollPane(centre);
+        scroll.getStyleClass().add("md-math-scroll");
+        scroll.setFitToWidth(true);
+        scroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.AS_NEEDED);
+        scroll.setVbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        return scroll;
+    }
+
+    /**
+     * A formula block still streaming, without its closing delimiter: its text as Markdown, so that
+     * it does not jump between a broken formula and text with every token.
+     */
+    private javafx.scene.Node openFormula(MathBlock math) {
+        var box = new VBox(8);
+        for (Node b = OPEN_FORMULA_PARSER.parse(math.getSource()).getFirstChild(); b != null; b = b.getNext()) {
+            box.getChildren().add(block(b));
+        }
+        return box;
+    }
+
+    private static boolean hasDisplayFormula(Node paragraph) {
+        for (Node n = paragraph.getFirstChild(); n != null; n = n.getNext()) {
+            if (n instanceof InlineMath math && math.isDisplay()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A paragraph with {@code $$…$$} inside its text: its text, with each such formula centred between. */
+    private VBox paragraphWithFormulas(Node paragraph) {
+        var box = new VBox(6);
+        TextFlow flow = null;
+        for (Node n = paragraph.getFirstChild(); n != null; n = n.getNext()) {
+            if (n instanceof InlineMath math && math.isDisplay()) {
+                box.getChildren().add(displayFormula(math.getLatex()));
+                flow = null;
+            } else if (flow != null || !(n instanceof SoftLineBreak || n instanceof HardLineBreak)) {
+                if (flow == null) {
+                    flow = new TextFlow();
+                    flow.getStyleClass().add("md-paragraph");
+                    box.getChildren().add(flow);
+                }
+                inline(n, List.of(), flow.getChildren());
+            }
+        }
+        return box;
     }
 
     private VBox children(Node parent) {
@@ -208,8 +298,15 @@ public final class MarkdownView extends VBox {
         copy.setOnAction(e -> copy(code));
         var header = new HBox(language, spacer, copy);
         header.setAlignment(Pos.CENTER_LEFT);
-        var body = new TextFlow(text(code, List.of("md-code-text")));
+        var body = new TextFlow();
         body.getStyleClass().add("md-code-body");
+        CodeHighlighter.language(info).ifPresentOrElse(
+                style -> {
+                    for (CodeHighlighter.Run run : CodeHighlighter.highlight(style, code)) {
+                        body.getChildren().add(text(run.text(), List.of("md-code-text", run.kind().styleClass())));
+                    }
+                },
+                () -> body.getChildren().add(text(code, List.of("md-code-text"))));
         var scroll = new ScrollPane(body);   // long lines scroll sideways rather than wrap
         scroll.getStyleClass().add("md-code-scroll");
         scroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.AS_NEEDED);
@@ -274,37 +371,64 @@ public final class MarkdownView extends VBox {
 
     private void inlines(Node parent, List<String> styles, List<javafx.scene.Node> out) {
         for (Node n = parent.getFirstChild(); n != null; n = n.getNext()) {
-            if (n instanceof Text) {
-                add(out, ((Text) n).getLiteral(), styles);
-            } else if (n instanceof Code) {
-                add(out, ((Code) n).getLiteral(), plus(styles, "md-code"));
-            } else if (n instanceof Emphasis) {
-                inlines(n, plus(styles, "md-em"), out);
-            } else if (n instanceof StrongEmphasis) {
-                inlines(n, plus(styles, "md-strong"), out);
-            } else if (n instanceof Link) {
-                inlines(n, plus(styles, "md-link"), out);
-            } else if (n instanceof Strikethrough) {
-                inlines(n, plus(styles, "md-strike"), out);
-            } else if (n instanceof SoftLineBreak) {
-                add(out, " ", styles);
-            } else if (n instanceof HardLineBreak) {
-                add(out, "\n", styles);
-            } else if (n instanceof HtmlInline) {
-                add(out, ((HtmlInline) n).getLiteral(), styles);
-            } else {
-                inlines(n, styles, out);
-            }
+            inline(n, styles, out);
+        }
+    }
+
+    private void inline(Node n, List<String> styles, List<javafx.scene.Node> out) {
+        if (n instanceof Text) {
+            add(out, ((Text) n).getLiteral(), styles);
+        } else if (n instanceof Code) {
+            add(out, ((Code) n).getLiteral(), plus(styles, "md-code"));
+        } else if (n instanceof InlineMath math) {
+            out.add(FormulaView.of(math.getLatex(), math.isDisplay()));
+        } else if (n instanceof Emphasis) {
+            inlines(n, plus(styles, "md-em"), out);
+        } else if (n instanceof StrongEmphasis) {
+            inlines(n, plus(styles, "md-strong"), out);
+        } else if (n instanceof Link link) {
+            int first = out.size();
+            inlines(n, plus(styles, "md-link"), out);
+            linkTo(link.getDestination(), out.subList(first, out.size()));
+        } else if (n instanceof Strikethrough) {
+            inlines(n, plus(styles, "md-strike"), out);
+        } else if (n instanceof SoftLineBreak) {
+            add(out, " ", styles);
+        } else if (n instanceof HardLineBreak) {
+            add(out, "\n", styles);
+        } else if (n instanceof HtmlInline) {
+            add(out, ((HtmlInline) n).getLiteral(), styles);
+        } else {
+            inlines(n, styles, out);
+        }
+    }
+
+    /**
+     * Makes a link's runs open its address on a click (not at the end of a drag, which selects
+     * text), with a hand cursor and the address as tooltip; only web and mail addresses.
+     */
+    private void linkTo(String destination, List<javafx.scene.Node> runs) {
+        if (!LinkOpener.isOpenable(destination)) {
+            return;
+        }
+        for (javafx.scene.Node run : runs) {
+            run.setCursor(Cursor.HAND);
+            Tooltip.install(run, new Tooltip(destination));
+            run.addEventHandler(MouseEvent.MOUSE_CLICKED, e -> {
+                if (e.getButton() == MouseButton.PRIMARY && e.isStillSincePress() && e.getClickCount() == 1) {
+                    onOpenLink.accept(destination);
+                }
+            });
         }
     }
 
     /**
      * Adds a run of text, joining it to the previous run when that has the same style: the
      * transcript's list re-applies CSS to every node of a growing answer on each update, so fewer
-     * nodes make streaming cheaper.
+     * nodes make streaming cheaper. A link's runs are its own, so that each opens its address.
      */
     private static void add(List<javafx.scene.Node> out, String content, List<String> styles) {
-        if (!out.isEmpty()) {
+        if (!out.isEmpty() && !styles.contains("md-link")) {
             javafx.scene.Node last = out.get(out.size() - 1);
             if (last instanceof javafx.scene.text.Text && last.getUserData().equals(styles)) {
                 var text = (javafx.scene.text.Text) last;
