@@ -193,9 +193,15 @@ public final class MarkdownView extends VBox {
         return children(b);
     }
 
-    /** A display formula, centred; one wider than the answer scrolls sideways. */
+    /**
+     * A display formula, centred; one wider than the answer scrolls sideways. It is a line of text
+     * of its own, one character long, so that selecting the answer's text takes it in.
+     */
     private static javafx.scene.Node displayFormula(String latex) {
-        var centre = new StackPane(FormulaView.of(latex, true));
+        var line = new TextFlow(FormulaView.of(latex, true));
+        line.setTextAlignment(TextAlignment.CENTER);
+        line.setMinWidth(Region.USE_PREF_SIZE);
+        var centre = new StackPane(line);
         centre.getStyleClass().add("md-math-block");
         var scroll = new ScrollPane(centre);
         scroll.getStyleClass().add("md-math-scroll");

@@ -1,5 +1,6 @@
 package dev.parlance.ui.chat;
 
+import dev.parlance.ui.chat.markdown.FormulaView;
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -64,15 +65,38 @@ final class TextSelection {
         Position end = max(anchor, focus);
         var text = new StringBuilder();
         for (int i = start.flow(); i <= end.flow(); i++) {
-            String all = textOf(flows.get(i));
             int from = i == start.flow() ? start.index() : 0;
-            int to = i == end.flow() ? end.index() : all.length();
+            int to = i == end.flow() ? end.index() : Integer.MAX_VALUE;
             if (i > start.flow()) {
                 text.append('\n');
             }
-            text.append(all, Math.min(from, all.length()), Math.min(to, all.length()));
+            copyText(flows.get(i), from, to, text);
         }
         return text.toString();
+    }
+
+    /**
+     * Appends what characters {@code from .. to - 1} of a flow copy as: their text, and for a
+     * formula (one character of the flow) its TeX source between its delimiters.
+     */
+    private static void copyText(TextFlow flow, int from, int to, StringBuilder into) {
+        int at = 0;
+        for (Node child : flow.getChildren()) {
+            if (!child.isManaged()) {
+                continue;
+            }
+            if (child instanceof Text run) {
+                String text = run.getText();
+                into.append(text, Math.clamp(from - at, 0, text.length()), Math.clamp(to - at, 0, text.length()));
+                at += text.length();
+            } else {
+                if (at >= from && at < to && child instanceof FormulaView formula) {
+                    String delimiter = formula.isDisplay() ? "$$" : "$";
+                    into.append(delimiter).append(formula.getLatex()).append(delimiter);
+                }
+                at++;
+            }
+        }
     }
 
     /** Selects all the text under the root that is shown. */
@@ -277,12 +301,16 @@ final class TextSelection {
         return false;
     }
 
-    /** The text a flow shows: its text runs, in order (the highlight path is not text). */
+    /**
+     * The text a flow shows: its text runs, in order, and an object replacement character for any
+     * other node in it (a formula), which the flow counts as one character; the highlight path,
+     * not laid out, is not text.
+     */
     static String textOf(TextFlow flow) {
         var text = new StringBuilder();
         for (Node child : flow.getChildren()) {
-            if (child instanceof Text run && child.isManaged()) {
-                text.append(run.getText());
+            if (child.isManaged()) {
+                text.append(child instanceof Text run ? run.getText() : "\uFFFC");
             }
         }
         return text.toString();

@@ -336,7 +336,8 @@ class MarkdownViewTest {
         assertThat(view.getChildren()).hasSize(3);
         FormulaView formula = find(view.getChildren().get(1), FormulaView.class).getFirst();
         assertThat(formula.isDisplay()).isTrue();
-        assertThat(formula.getParent()).isInstanceOf(StackPane.class);
+        assertThat(formula.getParent()).as("a line of its own, to select").isInstanceOf(TextFlow.class);
+        assertThat(formula.getParent().getParent()).isInstanceOf(StackPane.class);
         assertThat(formula.getWidth()).as("as wide as the formula, not the answer").isLessThan(view.getWidth() / 2);
         double centre = formula.localToScene(formula.getLayoutBounds()).getCenterX();
         double viewCentre = view.localToScene(view.getLayoutBounds()).getCenterX();
@@ -350,8 +351,8 @@ class MarkdownViewTest {
             MarkdownView view = shown(render(markdown), new PrimerLight(), 400);
             FormulaView formula = find(view, FormulaView.class).getFirst();
             assertThat(formula.isDisplay()).isTrue();
-            assertThat(formula.getParent()).isInstanceOf(StackPane.class);
-            assertThat(find(view, TextFlow.class)).hasSize(2);
+            assertThat(formula.getParent().getParent()).isInstanceOf(StackPane.class);
+            assertThat(find(view, TextFlow.class)).as("text, formula, text").hasSize(3);
             assertThat(texts(view, "md-text")).extracting(t -> t.getText().strip())
                     .containsExactly("We get", "for every x.");
         }
