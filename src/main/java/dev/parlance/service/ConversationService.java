@@ -105,9 +105,9 @@ public final class ConversationService {
     private boolean untitled;
     private volatile Answer current;
     /** The tokens of the last answers written in this session, by id (the newest {@value #TRACES_KEPT}). */
-    private final Map<String, TokenTrace> traces = new LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<String, KeptTokens> traces = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, TokenTrace> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, KeptTokens> eldest) {
             return size() > TRACES_KEPT;
         }
     };
@@ -276,8 +276,12 @@ public final class ConversationService {
      * written since the app started have them (they are not saved).
      */
     public synchronized TokenTrace tokens(String answerId) {
-        return traces.get(answerId);
+        KeptTokens kept = traces.get(answerId);
+        return kept == null ? null : kept.trace();
     }
+
+    /** An answer's tokens and the model whose tokens they are. */
+    private record KeptTokens(TokenTrace trace, String model) {}
 
     /**
      * Writes a new version of an answer's turn (a branch, selected) that starts with the answer's
@@ -290,8 +294,8 @@ public final class ConversationService {
      * @param tokenIndex which of the answer's tokens to replace (0-based, reasoning not counted)
      * @param alternativeId the token to take there: one of that token's alternatives
      * @return the new version's id
-     * @throws IllegalStateException while an answer is being written, or when the answer's tokens
-     *     are not known
+     * @throws IllegalStateException while an answer is being written, when the answer's tokens are
+     *     not known, or when another model is in use than the one that wrote them
      * @throws IllegalArgumentException when the message is not an answer or the token is not one of
      *     the alternatives
      */
@@ -303,12 +307,16 @@ public final class ConversationService {
             if (messages.get(index).role() != Role.ASSISTANT) {
                 throw new IllegalArgumentException("Only an answer can be continued from one of its tokens.");
             }
-            TokenTrace trace = traces.get(answerId);
-            if (trace == null) {
+            KeptTokens kept = traces.get(answerId);
+            if (kept == null) {
                 throw new IllegalStateException("The tokens of this answer are not known: it was written before the "
                         + "app last started. Regenerate it to see its tokens.");
             }
-            prefix = trace.branchAt(tokenIndex, alternativeId);
+            if (!kept.model().equals(model.get())) {
+                throw new IllegalStateException("This answer was written by " + kept.model() + ": load that model "
+                        + "to continue it from one of its tokens.");
+            }
+            prefix = kept.trace().branchAt(tokenIndex, alternativeId);
             messages.subList(index, messages.size()).clear();
         }
         return startAnswer(listener, prefix);
@@ -538,7 +546,7 @@ public final class ConversationService {
                 if (ended) {
                     return;
                 }
-                traces.put(id, trace);
+                traces.put(id, new KeptTokens(trace, model.get()));
             }
             listener.onTokens(trace);
         }

@@ -382,6 +382,18 @@ class ConversationServiceTest {
     }
 
     @Test
+    void anAnswerCannotBeContinuedWithAnotherModelsTokens() {
+        String[] inUse = {"tiny"};
+        var switching = new ConversationService(store, answerer, () -> inUse[0], () -> settings);
+        switching.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+        inUse[0] = "other";
+
+        assertThatThrownBy(() -> switching.continueWith(switching.messages().get(1).id(), 0, 99, new Heard()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("written by tiny");
+    }
+
+    @Test
     void aTokenThatIsNotAnAlternativeIsRefused() {
         service.send("Tell a story", new Heard());
         answerInTokens("Once", " upon");
