@@ -78,7 +78,9 @@ public final class ChatSession implements AutoCloseable {
      * instead), not as a text tokenized again, which could split differently. The listener gets
      * the prefix's text first, at once (its reasoning, then its answer, decoded as the model's own
      * text would be), then the new text; {@link ChatReply#answer()} and the {@link TokenTrace}
-     * cover the whole answer, the prefix's tokens with the probabilities they came with.
+     * cover the whole answer, the prefix's tokens with the probabilities they came with. The
+     * sampling's {@code maxNewTokens} limits the whole answer, prefix included (one new token at
+     * least); the stats count the prefix as prompt tokens.
      *
      * @param logprobs how many alternatives to report per token; 0 for no log-probabilities
      * @param answerPrefix the answer's first tokens (a reasoning model's reasoning included), oldest
@@ -96,7 +98,10 @@ public final class ChatSession implements AutoCloseable {
 
     private ChatReply replyRendered(List<Message> conversation, SamplingConfig sampling, int logprobs,
             List<TokenLogprob> answerPrefix, ChatListener listener, BooleanSupplier cancelled) {
-        int budget = answerBudget(sampling) + answerPrefix.size();
+        // the answer's length limit holds for the whole answer, its prefix included (at least one new token)
+        SamplingConfig rest = answerPrefix.isEmpty() || sampling.maxNewTokens() == 0 ? sampling
+                : sampling.withMaxNewTokens(Math.max(1, sampling.maxNewTokens() - answerPrefix.size()));
+        int budget = answerBudget(rest) + answerPrefix.size();
         List<Message> fitted = new ArrayList<>(conversation);
         String prompt = template.render(fitted, true, cancelled);
         int[] ids = model.tokenizer().encode(prompt);
@@ -124,7 +129,7 @@ public final class ChatSession implements AutoCloseable {
         }
         emit(new ReasoningSplitter.Delta(splitter.reasoning(), splitter.answer()), listener);
         // the token view keeps ALTERNATIVES per token; a caller that asked for logprobs gets its own count
-        var request = new Generator.Request(read, withTurnStops(sampling), stopIds(), Math.max(logprobs, ALTERNATIVES),
+        var request = new Generator.Request(read, withTurnStops(rest), stopIds(), Math.max(logprobs, ALTERNATIVES),
                 cancelled, false, answerPrefix.size());
         GenerationResult result = generator.generate(request, (id, text, logprob) -> {
             ReasoningSplitter.Delta delta = splitter.accept(text);

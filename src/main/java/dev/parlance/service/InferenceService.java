@@ -92,7 +92,8 @@ public interface InferenceService extends AutoCloseable {
      * @param answerPrefix empty for a new answer; else the first tokens of the answer to continue
      *     (a branch of it: {@link dev.parlance.chat.TokenTrace#branchAt}), read by exact id after the
      *     generation prompt: the listener gets their text first, then the new text, and the answer's
-     *     {@link ChatListener#onTokens} trace starts with them. Only the local engine can; a remote
+     *     {@link ChatListener#onTokens} trace starts with them; the answer's length limit counts
+     *     them. Only the local engine can; a remote
      *     server's {@link #chat} throws {@link UnsupportedOperationException}.
      */
     record ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking,

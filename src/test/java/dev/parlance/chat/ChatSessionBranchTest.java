@@ -66,7 +66,7 @@ class ChatSessionBranchTest {
             int greedy = original.trace.answer().get(index).top().getFirst().id();
             for (ChatSession continuing : List.of(session, fresh)) {   // from the KV cache, and read anew
                 Heard branch = new Heard();
-                ChatReply rest = continuing.reply(CONVERSATION, SamplingConfig.greedy(LENGTH - index - 1), 0,
+                ChatReply rest = continuing.reply(CONVERSATION, SamplingConfig.greedy(LENGTH), 0,
                         original.trace.branchAt(index, greedy), branch, () -> false);
                 assertThat(ids(branch.trace.answer())).containsExactly(ids(original.trace.answer()));
                 assertThat(branch.trace.prompt()).containsExactly(original.trace.prompt());
@@ -90,7 +90,8 @@ class ChatSessionBranchTest {
             List<TokenLogprob> prefix = original.trace.branchAt(index, second.id());
 
             Heard branch = new Heard();
-            ChatReply reply = session.reply(CONVERSATION, SamplingConfig.greedy(8), 0, prefix, branch, () -> false);
+            ChatReply reply = session.reply(CONVERSATION, SamplingConfig.greedy(prefix.size() + 8), 0, prefix, branch,
+                    () -> false);
 
             List<TokenLogprob> answer = branch.trace.answer();
             assertThat(answer.subList(0, index)).isEqualTo(original.trace.answer().subList(0, index));
