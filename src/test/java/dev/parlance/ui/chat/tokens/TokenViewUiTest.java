@@ -67,6 +67,7 @@ class TokenViewUiTest {
     private final ScriptedDialogs dialogs = new ScriptedDialogs();
     private DjlInferenceService inference;
     private MainWindow window;
+    private Stage stage;
 
     @Start
     void start(Stage stage) throws IOException, URISyntaxException {
@@ -86,6 +87,7 @@ class TokenViewUiTest {
         window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Platform::runLater,
                 Runnable::run, w -> dialogs);
         window.show(stage);
+        this.stage = stage;
     }
 
     @AfterEach
@@ -171,6 +173,7 @@ class TokenViewUiTest {
     @Test
     void clickingAnAlternativeWritesANewVersionThatStartsWithTheTokensBeforeItAndIt(FxRobot robot) throws Exception {
         MessageViewModel original = answerWithTokens(robot);
+        robot.interact(stage::toFront);   // above any window an earlier test class left open, where the clicks go
         ChatViewModel chat = window.viewModel().chat();
         TokenTrace trace = original.getTokens();
         robot.clickOn(robot.lookup((Node n) -> n instanceof ToggleButton t && "Tokens".equals(t.getText())
@@ -193,8 +196,11 @@ class TokenViewUiTest {
         assertThat(row.getTooltip().getText()).isEqualTo("Continue the answer with this token");
 
         robot.clickOn(row);
-        waitUntil(() -> chat.getState() == ChatViewModel.State.IDLE && chat.getMessages().size() == 2
-                && chat.getMessages().get(1) != original && chat.getMessages().get(1).getTokens() != null);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat.getMessages()).as("the click started a new version").hasSize(2).doesNotContain(original);
+        waitUntil(() -> chat.getState() != ChatViewModel.State.GENERATING);
+        assertThat(chat.errorProperty().get()).isEmpty();
+        waitUntil(() -> chat.getMessages().get(1).getTokens() != null);
 
         MessageViewModel branch = chat.getMessages().get(1);
         List<TokenLogprob> tokens = branch.getTokens().answer();
