@@ -67,7 +67,6 @@ class TokenViewUiTest {
     private final ScriptedDialogs dialogs = new ScriptedDialogs();
     private DjlInferenceService inference;
     private MainWindow window;
-    private Stage stage;
 
     @Start
     void start(Stage stage) throws IOException, URISyntaxException {
@@ -83,11 +82,13 @@ class TokenViewUiTest {
         AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
         prefs.setModelsDirectory(dir.resolve("models"));
         prefs.setLocale(Locale.ENGLISH);
+        // the stage is the toolkit's one, which earlier window tests leave small: in 800 x 600 a kept
+        // token's alternatives lie below the transcript's visible part
+        prefs.setWindowBounds(0, 0, 1280, 800);
         inference = new DjlInferenceService();
         window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Platform::runLater,
                 Runnable::run, w -> dialogs);
         window.show(stage);
-        this.stage = stage;
     }
 
     @AfterEach
@@ -173,7 +174,6 @@ class TokenViewUiTest {
     @Test
     void clickingAnAlternativeWritesANewVersionThatStartsWithTheTokensBeforeItAndIt(FxRobot robot) throws Exception {
         MessageViewModel original = answerWithTokens(robot);
-        robot.interact(stage::toFront);   // above any window an earlier test class left open, where the clicks go
         ChatViewModel chat = window.viewModel().chat();
         TokenTrace trace = original.getTokens();
         robot.clickOn(robot.lookup((Node n) -> n instanceof ToggleButton t && "Tokens".equals(t.getText())
