@@ -10,7 +10,9 @@ import dev.parlance.inference.Generator;
 import dev.parlance.inference.LanguageModel;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.TokenLogprob;
+import dev.parlance.inference.tokenizer.StreamingDecoder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,28 +66,42 @@ public final class ChatSession implements AutoCloseable {
      */
     public ChatReply reply(List<Message> conversation, SamplingConfig sampling, ChatListener listener,
             BooleanSupplier cancelled) {
-        return reply(conversation, sampling, 0, listener, cancelled);
+        return reply(conversation, sampling, 0, List.of(), listener, cancelled);
     }
 
     /**
-     * Answers the conversation, reporting each token's log-probability to
-     * {@link ChatListener#onLogprob} when {@code logprobs} is positive.
+     * Answers the conversation, or continues an answer from its first tokens, reporting each new
+     * token's log-probability to {@link ChatListener#onLogprob} when {@code logprobs} is positive.
+     *
+     * <p>A continued answer (a branch of one, as the token view makes) reads {@code answerPrefix}
+     * after the generation prompt, as the exact token ids the model chose (and the one forced
+     * instead), not as a text tokenized again, which could split differently. The listener gets
+     * the prefix's text first, at once (its reasoning, then its answer, decoded as the model's own
+     * text would be), then the new text; {@link ChatReply#answer()} and the {@link TokenTrace}
+     * cover the whole answer, the prefix's tokens with the probabilities they came with. The
+     * sampling's {@code maxNewTokens} limits the whole answer, prefix included (one new token at
+     * least); the stats count the prefix as prompt tokens.
      *
      * @param logprobs how many alternatives to report per token; 0 for no log-probabilities
+     * @param answerPrefix the answer's first tokens (a reasoning model's reasoning included), oldest
+     *     first; empty for a new answer; not mutated
      * @see #reply(List, SamplingConfig, ChatListener, BooleanSupplier)
      */
-    public ChatReply reply(List<Message> conversation, SamplingConfig sampling, int logprobs, ChatListener listener,
-            BooleanSupplier cancelled) {
+    public ChatReply reply(List<Message> conversation, SamplingConfig sampling, int logprobs,
+            List<TokenLogprob> answerPrefix, ChatListener listener, BooleanSupplier cancelled) {
         try {
-            return replyRendered(conversation, sampling, logprobs, listener, cancelled);
+            return replyRendered(conversation, sampling, logprobs, List.copyOf(answerPrefix), listener, cancelled);
         } catch (RenderCancelledException e) {
             return new ChatReply("", "", FinishReason.CANCELLED, new GenerationStats(0, 0, 0, 0, 0, 0), 0);
         }
     }
 
     private ChatReply replyRendered(List<Message> conversation, SamplingConfig sampling, int logprobs,
-            ChatListener listener, BooleanSupplier cancelled) {
-        int budget = answerBudget(sampling);
+            List<TokenLogprob> answerPrefix, ChatListener listener, BooleanSupplier cancelled) {
+        // the answer's length limit holds for the whole answer, its prefix included (at least one new token)
+        SamplingConfig rest = answerPrefix.isEmpty() || sampling.maxNewTokens() == 0 ? sampling
+                : sampling.withMaxNewTokens(Math.max(1, sampling.maxNewTokens() - answerPrefix.size()));
+        int budget = answerBudget(rest) + answerPrefix.size();
         List<Message> fitted = new ArrayList<>(conversation);
         String prompt = template.render(fitted, true, cancelled);
         int[] ids = model.tokenizer().encode(prompt);
@@ -100,11 +116,21 @@ public final class ChatSession implements AutoCloseable {
             ids = model.tokenizer().encode(prompt);
         }
         var splitter = ReasoningSplitter.forPrompt(prompt);
-        // the token view keeps ALTERNATIVES per token; a caller that asked for logprobs gets its own count
-        var request = new Generator.Request(ids, withTurnStops(sampling), stopIds(), Math.max(logprobs, ALTERNATIVES),
-                cancelled);
         int[] reasoningTokens = {0}; // tokens up to the last one that wrote reasoning
         int[] tokens = {0};
+        // the prefix's text splits into reasoning and answer as if the model had just written it
+        var prefixText = new StreamingDecoder(model.tokenizer(), ids);
+        int[] read = Arrays.copyOf(ids, ids.length + answerPrefix.size());
+        for (TokenLogprob token : answerPrefix) {
+            read[ids.length + tokens[0]++] = token.id();
+            if (!splitter.accept(prefixText.next(token.id())).reasoning().isEmpty()) {
+                reasoningTokens[0] = tokens[0];
+            }
+        }
+        emit(new ReasoningSplitter.Delta(splitter.reasoning(), splitter.answer()), listener);
+        // the token view keeps ALTERNATIVES per token; a caller that asked for logprobs gets its own count
+        var request = new Generator.Request(read, withTurnStops(rest), stopIds(), Math.max(logprobs, ALTERNATIVES),
+                cancelled, false, answerPrefix.size());
         GenerationResult result = generator.generate(request, (id, text, logprob) -> {
             ReasoningSplitter.Delta delta = splitter.accept(text);
             if (logprob != null) {
@@ -120,7 +146,9 @@ public final class ChatSession implements AutoCloseable {
             emit(delta, listener);
         });
         emit(splitter.finish(), listener);
-        listener.onTokens(new TokenTrace(ids, result.logprobs(), reasoningTokens[0]));
+        List<TokenLogprob> generated = new ArrayList<>(answerPrefix);
+        generated.addAll(result.logprobs());
+        listener.onTokens(new TokenTrace(ids, generated, reasoningTokens[0]));
         return new ChatReply(splitter.answer(), splitter.reasoning(), result.finish(), result.stats(), dropped);
     }
 

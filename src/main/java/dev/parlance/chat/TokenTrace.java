@@ -1,6 +1,7 @@
 package dev.parlance.chat;
 
 import dev.parlance.inference.TokenLogprob;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -37,5 +38,23 @@ public record TokenTrace(int[] prompt, List<TokenLogprob> generated, int answerS
             context[prompt.length + i] = generated.get(i).id();
         }
         return context;
+    }
+
+    /**
+     * The first tokens of a branch of this answer that takes another token at answer token
+     * {@code index}: every token generated before it (a reasoning model's reasoning too), then the
+     * alternative, each with the probability and the alternatives it had here.
+     *
+     * @param alternativeId one of the ids in {@code answer().get(index).top()}
+     * @throws IllegalArgumentException when the id is not among that token's alternatives
+     */
+    public List<TokenLogprob> branchAt(int index, int alternativeId) {
+        TokenLogprob chosen = answer().get(index);
+        TokenLogprob.Alternative alternative = chosen.top().stream().filter(a -> a.id() == alternativeId).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("token " + alternativeId
+                        + " is not among the alternatives of answer token " + index));
+        List<TokenLogprob> prefix = new ArrayList<>(generated.subList(0, answerStart + index));
+        prefix.add(new TokenLogprob(alternative.id(), alternative.token(), alternative.logprob(), chosen.top()));
+        return prefix;
     }
 }

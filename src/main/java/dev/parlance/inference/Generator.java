@@ -48,12 +48,26 @@ public final class Generator implements AutoCloseable {
      * @param logprobs how many alternatives to report per token; 0 for no log-probabilities
      * @param cancelled polled after prefill and before each token
      * @param ignoreEos keep going past EOS ids (benchmarks that need an exact token count)
+     * @param answerPrefix how many of the prompt's last tokens are the start of the answer, chosen
+     *     before (a branch of an answer continues from its tokens): they are read as prompt tokens,
+     *     and the text streamed is what follows theirs
      */
     public record Request(int[] prompt, SamplingConfig sampling, Set<Integer> extraStopIds, int logprobs,
-            BooleanSupplier cancelled, boolean ignoreEos) {
+            BooleanSupplier cancelled, boolean ignoreEos, int answerPrefix) {
+        public Request {
+            if (answerPrefix < 0 || answerPrefix > prompt.length) {
+                throw new IllegalArgumentException("answerPrefix " + answerPrefix + " is outside 0.." + prompt.length);
+            }
+        }
+
+        public Request(int[] prompt, SamplingConfig sampling, Set<Integer> extraStopIds, int logprobs,
+                BooleanSupplier cancelled, boolean ignoreEos) {
+            this(prompt, sampling, extraStopIds, logprobs, cancelled, ignoreEos, 0);
+        }
+
         public Request(int[] prompt, SamplingConfig sampling, Set<Integer> extraStopIds, int logprobs,
                 BooleanSupplier cancelled) {
-            this(prompt, sampling, extraStopIds, logprobs, cancelled, false);
+            this(prompt, sampling, extraStopIds, logprobs, cancelled, false, 0);
         }
 
         public static Request of(int[] prompt, SamplingConfig sampling) {
@@ -89,7 +103,7 @@ public final class Generator implements AutoCloseable {
         cached = Arrays.copyOf(prompt, prompt.length);
 
         var sampler = new Sampler(request.sampling());
-        var decoder = new StreamingDecoder(model.tokenizer(), prompt);
+        var decoder = answerDecoder(prompt, request.answerPrefix());
         var stops = new StopStrings(request.sampling().stopStrings());
         var text = new StringBuilder();
         List<TokenLogprob> logprobs = new ArrayList<>();
@@ -152,6 +166,19 @@ public final class Generator implements AutoCloseable {
         var stats = new GenerationStats(prompt.length, reused, generated, firstTokenMillis, prefillMillis, decodeMillis);
         return new GenerationResult(Arrays.copyOfRange(history, prompt.length, length), text.toString(), finish,
                 stats, logprobs);
+    }
+
+    /**
+     * A decoder that has read the answer's prefix, so that the first new token's text follows the
+     * prefix's exactly (completing a character the prefix's last token began).
+     */
+    private StreamingDecoder answerDecoder(int[] prompt, int answerPrefix) {
+        int answerStart = prompt.length - answerPrefix;
+        var decoder = new StreamingDecoder(model.tokenizer(), Arrays.copyOf(prompt, answerStart));
+        for (int i = answerStart; i < prompt.length; i++) {
+            decoder.next(prompt[i]); // the prefix's text is the caller's
+        }
+        return decoder;
     }
 
     /** Tokens at the start of {@code prompt} already in the cache; at least one token is always recomputed. */

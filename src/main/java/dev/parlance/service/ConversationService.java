@@ -6,6 +6,7 @@ import dev.parlance.chat.Role;
 import dev.parlance.chat.TokenTrace;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
+import dev.parlance.inference.TokenLogprob;
 import dev.parlance.store.ConversationRecord;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
@@ -14,6 +15,7 @@ import dev.parlance.store.MessageStats;
 import dev.parlance.store.StoreException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,8 +34,9 @@ import java.util.function.Supplier;
  * whichever thread writes it.
  *
  * <p>A conversation is a tree (see {@link ConversationStore}). Regenerating keeps the earlier
- * answers as versions of the turn, and editing a user message starts a new branch beside it; both
- * stay, and {@link #select} shows another. {@link #messages()} is the selected path, and the
+ * answers as versions of the turn, continuing an answer from another of its tokens
+ * ({@link #continueWith}) adds a version too, and editing a user message starts a new branch beside
+ * it; all stay, and {@link #select} shows another. {@link #messages()} is the selected path, and the
  * prompt is made of it.
  *
  * <p>A new conversation is named by its first message ({@link ConversationRecord#titleFrom}, the
@@ -50,6 +53,9 @@ import java.util.function.Supplier;
  * conversation goes on with its writes held and retried.
  */
 public final class ConversationService {
+    /** Answers whose tokens are kept for the token view: a long answer's trace takes a few hundred kilobytes. */
+    static final int TRACES_KEPT = 100;
+
     /** Writes an answer: the app's {@link InferenceService}, or the terminal's session on the calling thread. */
     @FunctionalInterface
     public interface Answerer {
@@ -63,6 +69,19 @@ public final class ConversationService {
          * @return a handle that cancels the answer
          */
         Generation answer(List<Message> conversation, BooleanSupplier stopRequested, ChatListener listener);
+
+        /**
+         * Starts an answer to {@code conversation} that continues from its first tokens (see
+         * {@link InferenceService.ChatOptions#answerPrefix()}): the listener gets their text first.
+         * An answerer without the token view's engine (the terminal's) cannot.
+         *
+         * @param answerPrefix the answer's first tokens, oldest first; not mutated
+         * @throws UnsupportedOperationException when it cannot continue from tokens
+         */
+        default Generation continueAnswer(List<Message> conversation, List<TokenLogprob> answerPrefix,
+                BooleanSupplier stopRequested, ChatListener listener) {
+            throw new UnsupportedOperationException("This front end cannot continue an answer from a token.");
+        }
     }
 
     /**
@@ -85,6 +104,13 @@ public final class ConversationService {
     private boolean loaded = true;
     private boolean untitled;
     private volatile Answer current;
+    /** The tokens of the last answers written in this session, by id (the newest {@value #TRACES_KEPT}). */
+    private final Map<String, KeptTokens> traces = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, KeptTokens> eldest) {
+            return size() > TRACES_KEPT;
+        }
+    };
 
     /**
      * @param store where the conversation is kept
@@ -246,26 +272,54 @@ public final class ConversationService {
     }
 
     /**
-     * Starts a new version of an answer's turn that keeps only the beginning of it (the token
-     * view's "continue from here"), and selects it. Nothing is generated: the new version is saved
-     * as {@link FinishReason#CANCELLED}, stopped after {@code prefixText}.
-     *
-     * @param answerId an answer of the open conversation's selected path
-     * @param prefixText the text the new version starts with, usually a prefix of the answer's
-     * @return the new version
+     * An answer's tokens as the model chose them, with their alternatives, or null: only answers
+     * written since the app started have them (they are not saved).
      */
-    public synchronized MessageRecord branchFrom(String answerId, String prefixText) {
-        requireIdle();
-        int index = indexOf(answerId);
-        MessageRecord answer = messages.get(index);
-        if (answer.role() != Role.ASSISTANT) {
-            throw new IllegalArgumentException("Only an answer can be continued from part of it.");
+    public synchronized TokenTrace tokens(String answerId) {
+        KeptTokens kept = traces.get(answerId);
+        return kept == null ? null : kept.trace();
+    }
+
+    /** An answer's tokens and the model whose tokens they are. */
+    private record KeptTokens(TokenTrace trace, String model) {}
+
+    /**
+     * Writes a new version of an answer's turn (a branch, selected) that starts with the answer's
+     * tokens up to {@code tokenIndex}, takes another token there, and goes on from it: the token
+     * view's "continue with this token". The new version's text starts with the prefix's text and
+     * the alternative's, then streams like any answer; the earlier versions stay, and what followed
+     * the answer stays on the other branch.
+     *
+     * @param answerId an answer of the open conversation's selected path, with its {@link #tokens}
+     * @param tokenIndex which of the answer's tokens to replace (0-based, reasoning not counted)
+     * @param alternativeId the token to take there: one of that token's alternatives
+     * @return the new version's id
+     * @throws IllegalStateException while an answer is being written, when the answer's tokens are
+     *     not known, or when another model is in use than the one that wrote them
+     * @throws IllegalArgumentException when the message is not an answer or the token is not one of
+     *     the alternatives
+     */
+    public String continueWith(String answerId, int tokenIndex, int alternativeId, ChatListener listener) {
+        List<TokenLogprob> prefix;
+        synchronized (this) {
+            requireIdle();
+            int index = indexOf(answerId);
+            if (messages.get(index).role() != Role.ASSISTANT) {
+                throw new IllegalArgumentException("Only an answer can be continued from one of its tokens.");
+            }
+            KeptTokens kept = traces.get(answerId);
+            if (kept == null) {
+                throw new IllegalStateException("The tokens of this answer are not known: it was written before the "
+                        + "app last started. Regenerate it to see its tokens.");
+            }
+            if (!kept.model().equals(model.get())) {
+                throw new IllegalStateException("This answer was written by " + kept.model() + ": load that model "
+                        + "to continue it from one of its tokens.");
+            }
+            prefix = kept.trace().branchAt(tokenIndex, alternativeId);
+            messages.subList(index, messages.size()).clear();
         }
-        MessageRecord branch = store.append(conversationId, answer.parentId(), Role.ASSISTANT, prefixText);
-        store.updateMessage(branch.id(), prefixText, "", MessageStats.NONE, FinishReason.CANCELLED);
-        messages.subList(index, messages.size()).clear();
-        messages.add(with(branch, prefixText, "", MessageStats.NONE, FinishReason.CANCELLED));
-        return messages.getLast();
+        return startAnswer(listener, prefix);
     }
 
     /**
@@ -357,6 +411,11 @@ public final class ConversationService {
     }
 
     private String startAnswer(ChatListener listener) {
+        return startAnswer(listener, List.of());
+    }
+
+    /** Starts an answer after the selected path; a non-empty prefix continues it from those tokens. */
+    private String startAnswer(ChatListener listener, List<TokenLogprob> answerPrefix) {
         Answer answer;
         List<Message> prompt;
         synchronized (this) {
@@ -370,7 +429,8 @@ public final class ConversationService {
         }
         Generation generation;
         try {
-            generation = answerer.answer(prompt, answer.stopRequested::get, answer);
+            generation = answerPrefix.isEmpty() ? answerer.answer(prompt, answer.stopRequested::get, answer)
+                    : answerer.continueAnswer(prompt, answerPrefix, answer.stopRequested::get, answer);
         } catch (RuntimeException e) {
             answer.onFailed(e);
             return answer.id;
@@ -486,6 +546,7 @@ public final class ConversationService {
                 if (ended) {
                     return;
                 }
+                traces.put(id, new KeptTokens(trace, model.get()));
             }
             listener.onTokens(trace);
         }

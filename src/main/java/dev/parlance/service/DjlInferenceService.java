@@ -103,7 +103,7 @@ public final class DjlInferenceService implements InferenceService {
         worker.execute(() -> {
             try {
                 ChatReply reply = sessionFor(options).reply(conversation, options.sampling(), options.logprobs(),
-                        listener, cancelled::get);
+                        options.answerPrefix(), listener, cancelled::get);
                 listener.onFinished(reply.finish(), reply.stats(), reply.droppedMessages());
             } catch (RuntimeException | OutOfMemoryError e) {
                 listener.onFailed(e);

@@ -4,6 +4,7 @@ import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.PromptInspection;
 import dev.parlance.inference.SamplingConfig;
+import dev.parlance.inference.TokenLogprob;
 import dev.parlance.inference.WeightFormat;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,9 +89,25 @@ public interface InferenceService extends AutoCloseable {
      * @param thinking {@code enable_thinking} for a template with that switch, or null for the
      *     template's own default
      * @param logprobs alternatives to report per token through {@link ChatListener#onLogprob}; 0 for none
+     * @param answerPrefix empty for a new answer; else the first tokens of the answer to continue
+     *     (a branch of it: {@link dev.parlance.chat.TokenTrace#branchAt}), read by exact id after the
+     *     generation prompt: the listener gets their text first, then the new text, and the answer's
+     *     {@link ChatListener#onTokens} trace starts with them; the answer's length limit counts
+     *     them. Only the local engine can; a remote
+     *     server's {@link #chat} throws {@link UnsupportedOperationException}.
      */
     record ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking,
-            int logprobs) {
+            int logprobs, List<TokenLogprob> answerPrefix) {
+        public ChatOptions {
+            answerPrefix = List.copyOf(answerPrefix);
+        }
+
+        /** Options for a new answer (no prefix). */
+        public ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking,
+                int logprobs) {
+            this(sampling, contextLimit, templateOverride, thinking, logprobs, List.of());
+        }
+
         /** Options that leave the thinking switch at the template's default, without log-probabilities. */
         public ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride) {
             this(sampling, contextLimit, templateOverride, null, 0);
@@ -99,6 +116,11 @@ public interface InferenceService extends AutoCloseable {
         /** Options without log-probabilities. */
         public ChatOptions(SamplingConfig sampling, int contextLimit, String templateOverride, Boolean thinking) {
             this(sampling, contextLimit, templateOverride, thinking, 0);
+        }
+
+        /** These options continuing an answer from its first tokens (see {@code answerPrefix}). */
+        public ChatOptions continuing(List<TokenLogprob> prefix) {
+            return new ChatOptions(sampling, contextLimit, templateOverride, thinking, logprobs, prefix);
         }
     }
 }

@@ -173,6 +173,10 @@ public final class RemoteInferenceService implements InferenceService {
 
     @Override
     public Generation chat(List<Message> messages, ChatOptions options, ChatListener listener) {
+        if (!options.answerPrefix().isEmpty()) {
+            throw new UnsupportedOperationException("A remote server cannot continue from a token: it reads "
+                    + "text, not this app's token ids. Load a local model to continue an answer from a token.");
+        }
         JsonObject body = requestBody(options.sampling());
         body.add("messages", wireMessages(messages));
         if (options.thinking() != null) {

@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
 import dev.parlance.chat.Role;
+import dev.parlance.chat.TokenTrace;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
+import dev.parlance.inference.TokenLogprob;
 import dev.parlance.store.ConversationSettings;
 import dev.parlance.store.ConversationStore;
 import dev.parlance.store.InMemoryConversationStore;
@@ -36,14 +38,30 @@ class ConversationServiceTest {
     private final ConversationStore store = new InMemoryConversationStore();
     private final List<Asked> asked = new ArrayList<>();
     private ConversationSettings settings = ConversationSettings.DEFAULTS;
+    private int cancels;
+    /** Answers as the app's engine does: a new answer, or one continued from its first tokens. */
+    private final ConversationService.Answerer answerer = new ConversationService.Answerer() {
+        @Override
+        public Generation answer(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {
+            return ask(prompt, stopRequested, listener);
+        }
+
+        @Override
+        public Generation continueAnswer(List<Message> prompt, List<TokenLogprob> answerPrefix,
+                BooleanSupplier stopRequested, ChatListener listener) {
+            asked.add(new Asked(List.copyOf(prompt), List.copyOf(answerPrefix), stopRequested, listener));
+            return () -> cancels++;
+        }
+    };
     private final ConversationService service =
-            new ConversationService(store, this::ask, () -> "tiny", () -> settings);
+            new ConversationService(store, answerer, () -> "tiny", () -> settings);
 
     /** One call of the answerer; the test drives its listener. */
-    private record Asked(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {}
+    private record Asked(List<Message> prompt, List<TokenLogprob> answerPrefix, BooleanSupplier stopRequested,
+            ChatListener listener) {}
 
     private Generation ask(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {
-        asked.add(new Asked(List.copyOf(prompt), stopRequested, listener));
+        asked.add(new Asked(List.copyOf(prompt), List.of(), stopRequested, listener));
         return () -> { };
     }
 
@@ -251,24 +269,182 @@ class ConversationServiceTest {
         assertThat(service.versionsOfPath().values()).allSatisfy(v -> assertThat(v.count()).isEqualTo(1));
     }
 
+    /** An answer's tokens as the engine reports them: each token with itself and "X" as alternatives. */
+    private static TokenTrace traceOf(String... tokens) {
+        List<TokenLogprob> generated = new ArrayList<>();
+        for (int i = 0; i < tokens.length; i++) {
+            generated.add(new TokenLogprob(10 + i, tokens[i], -0.1, List.of(
+                    new TokenLogprob.Alternative(10 + i, tokens[i], -0.1),
+                    new TokenLogprob.Alternative(99, " X", -2.5))));
+        }
+        return new TokenTrace(new int[] {1, 2, 3}, generated, 0);
+    }
+
+    /** Writes an answer token by token, telling its tokens as the engine does. */
+    private void answerInTokens(String... tokens) {
+        last().listener().onText(String.join("", tokens));
+        last().listener().onTokens(traceOf(tokens));
+        last().listener().onFinished(FinishReason.STOP, stats(tokens.length), 0);
+    }
+
     @Test
-    void branchingFromPartOfAnAnswerKeepsThePrefixAsANewVersion() {
+    void continuingWithAnotherTokenWritesASelectedNewVersionFromTheTokensBeforeIt() {
         service.send("Tell a story", new Heard());
-        answer("Once upon a time there was a fox.");
-        String answer = saved().get(1).id();
+        answerInTokens("Once", " upon", " a", " time");
+        String original = saved().get(1).id();
+        Heard heard = new Heard();
 
-        MessageRecord branch = service.branchFrom(answer, "Once upon a time");
+        String branch = service.continueWith(original, 2, 99, heard);
 
-        assertThat(branch.finish()).isEqualTo(FinishReason.CANCELLED);
-        assertThat(saved()).extracting(MessageRecord::content).containsExactly("Tell a story", "Once upon a time");
-        assertThat(service.versions(answer)).extracting(MessageRecord::content)
-                .containsExactly("Once upon a time there was a fox.", "Once upon a time");
+        assertThat(last().prompt()).containsExactly(Message.user("Tell a story"));
+        assertThat(last().answerPrefix()).extracting(TokenLogprob::id).containsExactly(10, 11, 99);
+        assertThat(service.answering()).isTrue();
+        last().listener().onText("Once upon X");   // the engine tells the prefix's text first
+        last().listener().onText(" fox");
+        last().listener().onFinished(FinishReason.STOP, stats(2), 0);
+
+        assertThat(heard.text).hasToString("Once upon X fox");
+        assertThat(service.messages()).extracting(MessageRecord::id, MessageRecord::content)
+                .containsExactly(tuple(saved().getFirst().id(), "Tell a story"), tuple(branch, "Once upon X fox"));
+        assertThat(service.versions(original)).extracting(MessageRecord::content)
+                .containsExactly("Once upon a time", "Once upon X fox");
+        assertThat(service.versionsOfPath().get(branch)).isEqualTo(new ConversationService.Version(1, 2, original, null));
+        service.select(original);
+        assertThat(service.messages()).extracting(MessageRecord::content).containsExactly("Tell a story", "Once upon a time");
+    }
+
+    @Test
+    void theContinuedVersionsTokensAreKeptForTheNextBranch() {
+        service.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+        String branch = service.continueWith(saved().get(1).id(), 1, 99, new Heard());
+        TokenTrace continued = traceOf("Once", " X", "!");
+
+        last().listener().onTokens(continued);
+        last().listener().onFinished(FinishReason.STOP, stats(1), 0);
+
+        assertThat(service.tokens(branch)).isEqualTo(continued);
+    }
+
+    @Test
+    void continuingAnEarlierAnswerLeavesTheLaterTurnsOnTheOtherBranch() {
+        service.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+        String first = saved().get(1).id();
+        service.send("Longer", new Heard());
+        answer("Once upon a long time");
+
+        service.continueWith(first, 0, 99, new Heard());
+        answer(" X and so on");
+
+        assertThat(service.messages()).extracting(MessageRecord::content).containsExactly("Tell a story", " X and so on");
+        service.select(first);
+        assertThat(service.messages()).extracting(MessageRecord::content)
+                .containsExactly("Tell a story", "Once upon", "Longer", "Once upon a long time");
+    }
+
+    @Test
+    void stoppingAContinuedAnswerCancelsItAndKeepsItsText() {
+        service.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+        service.continueWith(saved().get(1).id(), 1, 99, new Heard());
+        last().listener().onText("Once X");
+
+        service.stop();
+        last().listener().onFinished(FinishReason.CANCELLED, stats(0), 0);
+
+        assertThat(cancels).isEqualTo(1);
+        assertThat(last().stopRequested().getAsBoolean()).isTrue();
+        assertThat(saved().getLast()).extracting(MessageRecord::content, MessageRecord::finish)
+                .containsExactly("Once X", FinishReason.CANCELLED);
+    }
+
+    @Test
+    void aContinuedAnswerSavesItsSeedLikeAnyAnswer() {
+        service.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+        service.continueWith(saved().get(1).id(), 1, 99, new Heard());
+
+        service.recordSeed(4242);
+        answer("Once X");
+
+        assertThat(saved().getLast().stats().seed()).isEqualTo(4242);
+    }
+
+    @Test
+    void anAnswerWithoutItsTokensCannotBeContinuedAndSaysWhy() {
+        service.send("Tell a story", new Heard());
+        answer("Once upon a time");
+
+        assertThatThrownBy(() -> service.continueWith(saved().get(1).id(), 0, 99, new Heard()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("written before the app last started");
+        assertThat(service.versions(saved().get(1).id())).hasSize(1);
+    }
+
+    @Test
+    void anAnswerCannotBeContinuedWithAnotherModelsTokens() {
+        String[] inUse = {"tiny"};
+        var switching = new ConversationService(store, answerer, () -> inUse[0], () -> settings);
+        switching.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+        inUse[0] = "other";
+
+        assertThatThrownBy(() -> switching.continueWith(switching.messages().get(1).id(), 0, 99, new Heard()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("written by tiny");
+    }
+
+    @Test
+    void aTokenThatIsNotAnAlternativeIsRefused() {
+        service.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+
+        assertThatThrownBy(() -> service.continueWith(saved().get(1).id(), 0, 12345, new Heard()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(service.messages()).hasSize(2);
+    }
+
+    @Test
+    void aFrontEndThatCannotContinueFromATokenFailsTheNewVersionSayingSo() {
+        var terminal = new ConversationService(store, this::ask, () -> "tiny", () -> settings);
+        terminal.send("Tell a story", new Heard());
+        answerInTokens("Once", " upon");
+        Heard heard = new Heard();
+
+        terminal.continueWith(terminal.messages().get(1).id(), 1, 99, heard);
+
+        assertThat(heard.failure).isInstanceOf(UnsupportedOperationException.class);
+        assertThat(terminal.answering()).isFalse();
+    }
+
+    @Test
+    void aContinuedVersionSurvivesARestart() {
+        String original;
+        String branch;
+        try (var sqlite = SqliteConversationStore.open(dir)) {
+            var before = new ConversationService(sqlite, answerer, () -> "tiny", () -> settings);
+            before.send("Tell a story", new Heard());
+            answerInTokens("Once", " upon", " a", " time");
+            original = before.messages().get(1).id();
+            branch = before.continueWith(original, 1, 99, new Heard());
+            last().listener().onText("Once X");
+            last().listener().onText(" there");
+            last().listener().onFinished(FinishReason.LENGTH, stats(2), 0);
+        }
+        try (var sqlite = SqliteConversationStore.open(dir)) {
+            var after = new ConversationService(sqlite, answerer, () -> "tiny", () -> settings);
+            after.open(sqlite.conversations().getFirst().id());
+
+            assertThat(after.messages()).extracting(MessageRecord::id, MessageRecord::content)
+                    .containsExactly(tuple(after.messages().getFirst().id(), "Tell a story"), tuple(branch, "Once X there"));
+            assertThat(after.versions(branch)).extracting(MessageRecord::id).containsExactly(original, branch);
+            assertThat(after.tokens(branch)).as("tokens are not saved").isNull();
+        }
     }
 
     @Test
     void versionsAndBranchesSurviveARestart() {
         try (var sqlite = SqliteConversationStore.open(dir)) {
-            var before = new ConversationService(sqlite, this::ask, () -> "tiny", () -> settings);
+            var before = new ConversationService(sqlite, answerer, () -> "tiny", () -> settings);
             before.send("Hi", new Heard());
             answer("first");
             before.regenerate(new Heard());
@@ -279,7 +455,7 @@ class ConversationServiceTest {
             before.select(first);
         }
         try (var sqlite = SqliteConversationStore.open(dir)) {
-            var after = new ConversationService(sqlite, this::ask, () -> "tiny", () -> settings);
+            var after = new ConversationService(sqlite, answerer, () -> "tiny", () -> settings);
             after.open(sqlite.conversations().getFirst().id());
 
             assertThat(after.messages()).extracting(MessageRecord::content).containsExactly("Hi", "second");

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.parlance.chat.ChatListener;
 import dev.parlance.chat.Message;
+import dev.parlance.chat.TokenTrace;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
 import dev.parlance.inference.ModelLoadException;
 import dev.parlance.inference.SamplingConfig;
 import dev.parlance.inference.SharedData;
+import dev.parlance.inference.TokenLogprob;
 import dev.parlance.inference.WeightFormat;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,6 +32,7 @@ class DjlInferenceServiceTest {
         final List<String> threads = new CopyOnWriteArrayList<>();
         final CompletableFuture<FinishReason> done = new CompletableFuture<>();
         volatile Runnable onFirstText = () -> { };
+        volatile TokenTrace trace;
 
         @Override
         public void onText(String delta) {
@@ -38,6 +41,11 @@ class DjlInferenceServiceTest {
                 onFirstText.run();
             }
             deltas.add(delta);
+        }
+
+        @Override
+        public void onTokens(TokenTrace tokens) {
+            trace = tokens;
         }
 
         @Override
@@ -67,6 +75,31 @@ class DjlInferenceServiceTest {
             assertThat(recorder.done.get(60, TimeUnit.SECONDS)).isEqualTo(FinishReason.LENGTH);
             assertThat(String.join("", recorder.deltas)).contains("Lily");
             assertThat(recorder.threads).containsOnly("inference");
+        }
+    }
+
+    @Test
+    void anAnswerContinuedFromAnotherTokenStartsWithTheTokensBeforeItAndIt() throws Exception {
+        Path folder = SharedData.require("models/stories260K");
+        try (var service = new DjlInferenceService()) {
+            service.load(folder, WeightFormat.STORED, f -> { }).get(60, TimeUnit.SECONDS);
+            List<Message> story = List.of(Message.user("Once upon a time"));
+            var original = new Recorder();
+            service.chat(story, options(30), original);
+            original.done.get(60, TimeUnit.SECONDS);
+            TokenLogprob.Alternative other = original.trace.answer().get(4).top().get(2);
+            var branch = new Recorder();
+            service.chat(story, options(20).continuing(original.trace.branchAt(4, other.id())), branch);
+
+            assertThat(branch.done.get(60, TimeUnit.SECONDS)).isEqualTo(FinishReason.LENGTH);
+            List<TokenLogprob> answer = branch.trace.answer();
+            assertThat(answer.subList(0, 4)).isEqualTo(original.trace.answer().subList(0, 4));
+            assertThat(answer.get(4).id()).isEqualTo(other.id());
+            assertThat(answer).as("the answer's length limit counts the prefix").hasSize(20);
+            String before = original.trace.answer().subList(0, 4).stream().map(TokenLogprob::token)
+                    .reduce("", String::concat);
+            assertThat(branch.deltas.getFirst().strip()).isEqualTo((before + other.token()).strip());
+            assertThat(branch.threads).containsOnly("inference");
         }
     }
 

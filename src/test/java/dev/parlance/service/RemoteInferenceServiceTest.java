@@ -1,12 +1,14 @@
 package dev.parlance.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.parlance.chat.Message;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.SamplingConfig;
+import dev.parlance.inference.TokenLogprob;
 import dev.parlance.inference.WeightFormat;
 import dev.parlance.inference.model.SafeTensors;
 import dev.parlance.inference.model.SyntheticModel;
@@ -99,6 +101,16 @@ class RemoteInferenceServiceTest {
             assertThat(remote.finish()).isEqualTo(local.finish());
             assertThat(remote.stats().promptTokens()).isEqualTo(local.stats().promptTokens());
             assertThat(remote.stats().generatedTokens()).isEqualTo(local.stats().generatedTokens());
+        }
+    }
+
+    @Test
+    void continuingAnAnswerFromATokenIsRefusedSayingWhy() {
+        List<TokenLogprob> prefix = List.of(new TokenLogprob(7, "Once", -0.5, List.of()));
+        try (RemoteInferenceService client = client(server.baseUrl(), null)) {
+            assertThatThrownBy(() -> client.chat(HELLO, GREEDY.continuing(prefix), new Answers()))
+                    .isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("A remote server cannot continue from a token");
         }
     }
 

@@ -6,8 +6,9 @@ import dev.parlance.chat.Role;
 import dev.parlance.chat.TokenTrace;
 import dev.parlance.inference.FinishReason;
 import dev.parlance.inference.GenerationStats;
-import dev.parlance.chat.ChatListener;
+import dev.parlance.inference.TokenLogprob;
 import dev.parlance.service.ConversationService;
+import dev.parlance.service.Generation;
 import dev.parlance.service.InferenceService;
 import dev.parlance.service.ModelInfo;
 import dev.parlance.store.ConversationStore;
@@ -23,9 +24,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
+import javafx.beans.binding.ObjectBinding;
 import javafx.beans.property.ReadOnlyIntegerProperty;
 import javafx.beans.property.ReadOnlyIntegerWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -47,6 +50,9 @@ public final class ChatViewModel {
     /** What the chat can do right now. */
     public enum State { NO_MODEL, LOADING, IDLE, GENERATING, ERROR }
 
+    /** Why an answer cannot be continued from one of its tokens now ({@link #NONE}: it can). */
+    public enum BranchBlock { NONE, ANSWERING, NO_MODEL, REMOTE_MODEL }
+
     private final ConversationService conversation;
     private final InferenceService inference;
     private final SettingsViewModel settings;
@@ -66,6 +72,7 @@ public final class ChatViewModel {
     private final ReadOnlyObjectWrapper<MessageViewModel> finishedAnswer = new ReadOnlyObjectWrapper<>();
     private final BooleanBinding canSend;
     private final BooleanBinding generating;
+    private final ObjectBinding<BranchBlock> branchBlock;
     private MessageViewModel currentReply; // FX thread only; the answer being written, or null
     private long currentId;              // FX thread only; guards against stale callbacks
     private long openId;                 // FX thread only; guards against a slow read of an old conversation
@@ -88,9 +95,18 @@ public final class ChatViewModel {
             Runnable conversationsChanged) {
         this.settings = settings;
         this.inference = inference;
-        this.conversation = new ConversationService(store,
-                (prompt, stopRequested, listener) -> inference.chat(prompt, optionsForAnswer(), listener),
-                this::modelName, settings::current);
+        this.conversation = new ConversationService(store, new ConversationService.Answerer() {
+            @Override
+            public Generation answer(List<Message> prompt, BooleanSupplier stopRequested, ChatListener listener) {
+                return inference.chat(prompt, optionsForAnswer(), listener);
+            }
+
+            @Override
+            public Generation continueAnswer(List<Message> prompt, List<TokenLogprob> answerPrefix,
+                    BooleanSupplier stopRequested, ChatListener listener) {
+                return inference.chat(prompt, optionsForAnswer().continuing(answerPrefix), listener);
+            }
+        }, this::modelName, settings::current);
         this.models = models;
         this.fxThread = fxThread;
         this.io = io;
@@ -100,6 +116,10 @@ public final class ChatViewModel {
                 () -> state.get() == State.IDLE || state.get() == State.ERROR, state);
         canSend = ready.and(Bindings.createBooleanBinding(() -> !draft.get().isBlank(), draft));
         generating = state.isEqualTo(State.GENERATING);
+        branchBlock = Bindings.createObjectBinding(() -> state.get() == State.GENERATING ? BranchBlock.ANSWERING
+                : models.loadedRemoteProperty().get() != null ? BranchBlock.REMOTE_MODEL
+                : state.get() == State.NO_MODEL || state.get() == State.LOADING ? BranchBlock.NO_MODEL
+                : BranchBlock.NONE, state, models.loadedRemoteProperty());
         models.statusProperty().addListener((obs, was, now) -> followModel());
         models.loadedProperty().addListener((obs, was, now) -> {
             followContext();
@@ -208,6 +228,11 @@ public final class ChatViewModel {
 
     private void show(Transcript transcript) {
         messages.setAll(transcript.messages().stream().map(MessageViewModel::of).collect(Collectors.toList()));
+        for (MessageViewModel m : messages) {
+            if (m.getRole() == Role.ASSISTANT) {
+                m.setTokens(conversation.tokens(m.getId()));
+            }
+        }
         versions = transcript.versions();
         showVersions();
         markLastAnswer();
@@ -294,6 +319,44 @@ public final class ChatViewModel {
             reply.setId(conversation.regenerate(listenerFor(reply)));
             refreshVersions();
         } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    /**
+     * Why answers cannot be continued from one of their tokens now: while an answer is being
+     * written, without a model, or with a remote server's (which reads text, not token ids).
+     */
+    public ObjectBinding<BranchBlock> branchBlockProperty() {
+        return branchBlock;
+    }
+
+    /**
+     * Writes a new version of an answer (a branch, shown at once) that keeps its tokens before
+     * {@code tokenIndex}, takes {@code alternativeId} there and goes on from it; the answer stays as
+     * the version before. The new version shows its tokens when it ends if the answer showed them.
+     *
+     * @param answer an answer of the transcript with its tokens ({@link MessageViewModel#getTokens()})
+     * @param tokenIndex which of its tokens to replace
+     * @param alternativeId one of that token's alternatives
+     */
+    public void continueWith(MessageViewModel answer, int tokenIndex, int alternativeId) {
+        if (branchBlock.get() != BranchBlock.NONE || answer.getTokens() == null || !messages.contains(answer)) {
+            return;
+        }
+        int index = messages.indexOf(answer);
+        List<MessageViewModel> removed = List.copyOf(messages.subList(index, messages.size()));
+        messages.remove(index, messages.size());
+        MessageViewModel reply = beginAnswer();
+        reply.showingTokensProperty().set(answer.showingTokensProperty().get());
+        try {
+            reply.setId(conversation.continueWith(answer.getId(), tokenIndex, alternativeId, listenerFor(reply)));
+            refreshVersions();
+        } catch (RuntimeException e) {
+            // nothing was saved: the transcript stays as it was, with the reason
+            messages.remove(reply);
+            messages.addAll(removed);
+            markLastAnswer();
             fail(e);
         }
     }

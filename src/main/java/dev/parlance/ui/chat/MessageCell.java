@@ -12,6 +12,7 @@ import java.util.ResourceBundle;
 import java.util.function.Consumer;
 import javafx.beans.InvalidationListener;
 import javafx.beans.Observable;
+import javafx.beans.binding.Bindings;
 import javafx.css.PseudoClass;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -81,7 +82,10 @@ final class MessageCell extends ListCell<MessageViewModel> {
         this.bundle = bundle;
         this.dialogs = dialogs;
         answer = new MarkdownView(bundle);
-        tokens = new TokenView(bundle, index -> chat.attention(getItem(), index));
+        tokens = new TokenView(bundle, index -> chat.attention(getItem(), index),
+                Bindings.createStringBinding(() -> branchBlockText(chat.branchBlockProperty().get()),
+                        chat.branchBlockProperty()),
+                (index, alternativeId) -> chat.continueWith(getItem(), index, alternativeId));
         tokensToggle = new ToggleButton(bundle.getString("message.tokens"));
         tokensToggle.getStyleClass().addAll("flat", "small", "message-tokens");
         tokensToggle.setMinWidth(Region.USE_PREF_SIZE);
@@ -219,13 +223,14 @@ final class MessageCell extends ListCell<MessageViewModel> {
         tokensToggle.selectedProperty().bindBidirectional(item.showingTokensProperty());
         unbind.add(() -> tokensToggle.selectedProperty().unbindBidirectional(item.showingTokensProperty()));
         watch(() -> {   // an answer shows its tokens instead of its text while the toggle is on
-            boolean hasTokens = !isUser && item.getTokens() != null;
-            boolean showing = hasTokens && item.showingTokensProperty().get();
-            show(tokensToggle, hasTokens);
+            // a written answer without tokens (from before the app started) says why it has none
+            boolean toggles = !isUser && (item.getTokens() != null || !item.isStreaming() && !item.isFailed());
+            boolean showing = toggles && item.showingTokensProperty().get();
+            show(tokensToggle, toggles);
             show(tokens, showing);
             show(answer, !isUser && !showing);
             tokens.show(showing ? item.getTokens() : null);
-        }, item.tokensProperty(), item.showingTokensProperty());
+        }, item.tokensProperty(), item.showingTokensProperty(), item.streamingProperty(), item.errorProperty());
         watch(() -> {
             reasoningText.setText(item.getReasoning());
             show(reasoning, !item.getReasoning().isEmpty());
@@ -243,6 +248,15 @@ final class MessageCell extends ListCell<MessageViewModel> {
                 item.statsProperty(), item.seedProperty());
         unbind.add(versions.show(item));
         setGraphic(card);
+    }
+
+    private String branchBlockText(ChatViewModel.BranchBlock block) {
+        return switch (block) {
+            case NONE -> "";
+            case ANSWERING -> bundle.getString("tokens.blocked.answering");
+            case NO_MODEL -> bundle.getString("tokens.blocked.noModel");
+            case REMOTE_MODEL -> bundle.getString("tokens.blocked.remote");
+        };
     }
 
     /**

@@ -7,12 +7,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.ResourceBundle;
 import java.util.function.IntFunction;
+import javafx.beans.value.ObservableValue;
 import javafx.geometry.Pos;
+import javafx.scene.Node;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
+import javafx.scene.control.Tooltip;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import javafx.scene.text.Text;
 import javafx.scene.text.TextFlow;
@@ -24,7 +28,9 @@ import javafx.scene.text.TextFlow;
  * tokens cost far less as than as labels. Hovering a token shows the best
  * alternatives the model had at that step with their probabilities; a click keeps them shown (and
  * hovering other tokens leaves them) until the next click, with a button that opens what the model
- * attended to when it chose that token.
+ * attended to when it chose that token. Each alternative is a button that continues the answer
+ * with it (a new version of the answer, from the tokens before it); while that cannot be done, the
+ * alternatives are disabled and the reason is shown under them and as their tooltip.
  */
 public final class TokenView extends VBox {
     /** Lower bounds of the probability bands {@code token-p4} down to {@code token-p1}; below them, {@code token-p0}. */
@@ -32,19 +38,38 @@ public final class TokenView extends VBox {
 
     private final ResourceBundle bundle;
     private final IntFunction<AttentionViewModel> attention;
+    private final ObservableValue<String> branchBlocked;
+    private final Branching branching;
     private final TextFlow tokens = new TextFlow();
     private final VBox details = new VBox(4);
     private TokenTrace shown;
     private List<TokenLogprob> answer = List.of();
     private int pinned = -1;
+    private int shownIndex = -1;
+
+    /** Continues the answer shown with another token at one of its steps. */
+    @FunctionalInterface
+    public interface Branching {
+        /**
+         * @param index the answer token to replace (0-based)
+         * @param alternativeId one of that token's alternatives
+         */
+        void continueWith(int index, int alternativeId);
+    }
 
     /**
      * @param bundle the current language's strings
      * @param attention starts computing the attention behind answer token i of the answer shown
+     * @param branchBlocked why the alternatives cannot be taken now, as the user reads it; empty when they can
+     * @param branching takes an alternative
      */
-    public TokenView(ResourceBundle bundle, IntFunction<AttentionViewModel> attention) {
+    public TokenView(ResourceBundle bundle, IntFunction<AttentionViewModel> attention,
+            ObservableValue<String> branchBlocked, Branching branching) {
         this.bundle = bundle;
         this.attention = attention;
+        this.branchBlocked = branchBlocked;
+        this.branching = branching;
+        branchBlocked.addListener((obs, was, now) -> showDetails(shownIndex));
         getStyleClass().add("token-view");
         getStylesheets().add(TokenView.class.getResource("tokens.css").toExternalForm());
         setSpacing(6);
@@ -60,6 +85,7 @@ public final class TokenView extends VBox {
         tokens.getStyleClass().add("token-flow");
         details.getStyleClass().add("token-details");
         getChildren().addAll(legend, tokens, details);
+        showDetails(-1);
     }
 
     /** Shows an answer's tokens (or nothing for null); the one already shown keeps its chips and pinned token. */
@@ -122,6 +148,13 @@ public final class TokenView extends VBox {
     }
 
     private void showDetails(int index) {
+        shownIndex = index;
+        if (shown == null) {
+            var none = new Label(bundle.getString("tokens.none"));
+            none.setWrapText(true);
+            details.getChildren().setAll(none);
+            return;
+        }
         if (index < 0 || index >= answer.size()) {
             details.getChildren().setAll(new Label(bundle.getString("tokens.hint")));
             return;
@@ -145,15 +178,45 @@ public final class TokenView extends VBox {
             value.getStyleClass().add("token-probability");
             var row = new HBox(8, name, bar, value);
             row.setAlignment(Pos.CENTER_LEFT);
-            row.getStyleClass().add("token-alternative");
-            if (alternative.id() == token.id()) {
-                row.getStyleClass().add("chosen");
-            }
-            details.getChildren().add(row);
+            details.getChildren().add(alternativeButton(row, index, alternative, alternative.id() == token.id()));
+        }
+        String blocked = branchBlocked.getValue();
+        if (!blocked.isEmpty()) {
+            var reason = new Label(blocked);
+            reason.setWrapText(true);
+            reason.getStyleClass().add("token-branch-blocked");
+            details.getChildren().add(reason);
         }
         var show = new Button(bundle.getString("tokens.attention"));
         show.getStyleClass().addAll("small", "token-attention");
         show.setOnAction(e -> new AttentionDialog(attention.apply(index), bundle, getScene().getWindow()).show());
         details.getChildren().add(show);
+    }
+
+    /**
+     * An alternative as a button that continues the answer with it. A disabled control shows no
+     * tooltip, so while the alternatives cannot be taken the reason's tooltip sits on a wrapper.
+     */
+    private Node alternativeButton(HBox row, int index, TokenLogprob.Alternative alternative, boolean chosen) {
+        var button = new Button(null, row);
+        button.getStyleClass().addAll("flat", "token-alternative");
+        if (chosen) {
+            button.getStyleClass().add("chosen");
+        }
+        button.setMaxWidth(Double.MAX_VALUE);
+        button.setAlignment(Pos.CENTER_LEFT);
+        button.setAccessibleText(MessageFormat.format(bundle.getString("tokens.continue.accessible"),
+                alternative.token(), percent(Math.exp(alternative.logprob()))));
+        button.setOnAction(e -> branching.continueWith(index, alternative.id()));
+        String blocked = branchBlocked.getValue();
+        button.setDisable(!blocked.isEmpty());
+        var wrapper = new StackPane(button);
+        wrapper.setAlignment(Pos.CENTER_LEFT);
+        if (blocked.isEmpty()) {
+            button.setTooltip(new Tooltip(bundle.getString("tokens.continue")));
+        } else {
+            Tooltip.install(wrapper, new Tooltip(blocked));
+        }
+        return wrapper;
     }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import javafx.animation.PauseTransition;
 import javafx.application.Application;
@@ -23,6 +24,7 @@ import javafx.scene.input.MouseButton;
 import javafx.scene.input.MouseEvent;
 import javafx.scene.text.Text;
 import javafx.stage.Stage;
+import javafx.stage.Window;
 import javafx.util.Duration;
 
 /**
@@ -35,7 +37,9 @@ import javafx.util.Duration;
  * </pre>
  * It asks "Once upon a time", switches the answer to its tokens, keeps one of its least likely tokens
  * shown, captures {@code <prefix>-tokens.png}, opens that token's attention and captures
- * {@code <prefix>-attention.png}, then exits.
+ * {@code <prefix>-attention.png}, closes it, continues the answer with that token's likeliest
+ * other alternative and, once the new version has ended, keeps the same token shown and captures
+ * {@code <prefix>-branch.png}; then exits.
  */
 public final class TokenViewScreenshots {
     private TokenViewScreenshots() {}
@@ -48,6 +52,8 @@ public final class TokenViewScreenshots {
     public static final class App extends Application {
         private DjlInferenceService inference;
         private String prefix;
+        private int answers;
+        private int pinned;
 
         @Override
         public void start(Stage stage) throws IOException {
@@ -76,30 +82,50 @@ public final class TokenViewScreenshots {
                 }
             });
             chat.stateProperty().addListener((obs, was, now) -> {
-                if (was == ChatViewModel.State.GENERATING && now == ChatViewModel.State.IDLE) {
+                if (was == ChatViewModel.State.GENERATING && now == ChatViewModel.State.IDLE && answers++ == 0) {
                     MessageViewModel answer = chat.getMessages().getLast();
                     answer.showingTokensProperty().set(true);
                     later(1, () -> pin(stage));
+                } else if (was == ChatViewModel.State.GENERATING && now == ChatViewModel.State.IDLE) {
+                    later(1, () -> {
+                        click(tokens(stage).get(pinned));
+                        later(1, () -> capture("-branch", () -> {
+                            inference.close();
+                            Platform.exit();
+                        }));
+                    });
                 }
             });
             models.load(model);
         }
 
         private void pin(Stage stage) {
-            Text token = stage.getScene().getRoot().lookupAll(".token-flow .token").stream()
-                    .map(Text.class::cast).skip(25).limit(30)
+            List<Text> tokens = tokens(stage);
+            Text token = tokens.stream().skip(25).limit(30)
                     .max(Comparator.comparing(t -> t.getStyleClass().contains("token-p0") ? 2
                             : t.getStyleClass().contains("token-p1") ? 1 : 0)).orElseThrow();
-            token.fireEvent(new MouseEvent(MouseEvent.MOUSE_CLICKED, 0, 0, 0, 0, MouseButton.PRIMARY, 1,
-                    false, false, false, false, true, false, false, true, false, false, null));
+            pinned = tokens.indexOf(token);
+            click(token);
             later(1, () -> capture("-tokens", () -> {
                 Node button = stage.getScene().getRoot().lookup(".token-attention");
                 ((Button) button).fire();
                 later(3, () -> capture("-attention", () -> {
-                    inference.close();
-                    Platform.exit();
+                    Window.getWindows().stream().filter(w -> w != stage).toList().forEach(Window::hide);
+                    stage.getScene().getRoot().lookupAll(".token-alternative").stream()
+                            .filter(b -> !b.getStyleClass().contains("chosen")).map(Button.class::cast)
+                            .findFirst().orElseThrow().fire();
                 }));
             }));
+        }
+
+        private static List<Text> tokens(Stage stage) {
+            return stage.getScene().getRoot().lookupAll(".token-flow .token").stream().map(Text.class::cast)
+                    .filter(Node::isVisible).toList();
+        }
+
+        private static void click(Text token) {
+            token.fireEvent(new MouseEvent(MouseEvent.MOUSE_CLICKED, 0, 0, 0, 0, MouseButton.PRIMARY, 1,
+                    false, false, false, false, true, false, false, true, false, false, null));
         }
 
         private static void later(double seconds, Runnable then) {

@@ -31,6 +31,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javafx.application.Platform;
 import javafx.scene.Node;
+import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.input.KeyCode;
@@ -81,6 +82,9 @@ class TokenViewUiTest {
         AppPreferences prefs = AppPreferences.load(dir.resolve("settings.properties"));
         prefs.setModelsDirectory(dir.resolve("models"));
         prefs.setLocale(Locale.ENGLISH);
+        // the stage is the toolkit's one, which earlier window tests leave small: in 800 x 600 a kept
+        // token's alternatives lie below the transcript's visible part
+        prefs.setWindowBounds(0, 0, 1280, 800);
         inference = new DjlInferenceService();
         window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT, Platform::runLater,
                 Runnable::run, w -> dialogs);
@@ -127,8 +131,20 @@ class TokenViewUiTest {
         }
     }
 
-    @Test
-    void theTokenViewShowsTheProbabilitiesTheModelGaveAndOpensTheAttention(FxRobot robot) throws Exception {
+    /**
+     * A token after the first that sits on one line: a token that wraps onto the next line has
+     * bounds whose centre lies over other tokens, so hovering or clicking it would reach those.
+     */
+    private static int chipOnOneLine(List<Text> chips) {
+        double line = chips.stream().mapToDouble(c -> c.getBoundsInLocal().getHeight()).min().orElseThrow();
+        return IntStream.range(1, chips.size())
+                .filter(i -> chips.get(i).getBoundsInLocal().getHeight() < 1.5 * line
+                        && chips.get(i).getBoundsInLocal().getWidth() > 2)
+                .findFirst().orElse(0);
+    }
+
+    /** Loads the fixture, asks a question and waits for the answer's tokens; shows them. */
+    private MessageViewModel answerWithTokens(FxRobot robot) throws TimeoutException {
         waitUntil(() -> robot.lookup(FIXTURE).tryQuery().isPresent());
         robot.clickOn(FIXTURE);
         waitUntil(() -> window.viewModel().models().getStatus() == ModelsViewModel.Status.READY);
@@ -138,7 +154,79 @@ class TokenViewUiTest {
         waitUntil(() -> chat.getMessages().size() == 2 && chat.getState() == ChatViewModel.State.IDLE);
         MessageViewModel answer = chat.getMessages().get(1);
         waitUntil(() -> answer.getTokens() != null);
-        TokenTrace trace = answer.getTokens();
+        return answer;
+    }
+
+    private static List<Text> visibleChips(FxRobot robot) {
+        return robot.lookup(".token-flow .token").queryAllAs(Text.class).stream().filter(TokenViewUiTest::shown).toList();
+    }
+
+    /** Whether a node and all its parents are visible (the list keeps spare cells around). */
+    private static boolean shown(Node node) {
+        for (Node n = node; n != null; n = n.getParent()) {
+            if (!n.isVisible()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void clickingAnAlternativeWritesANewVersionThatStartsWithTheTokensBeforeItAndIt(FxRobot robot) throws Exception {
+        MessageViewModel original = answerWithTokens(robot);
+        ChatViewModel chat = window.viewModel().chat();
+        TokenTrace trace = original.getTokens();
+        robot.clickOn(robot.lookup((Node n) -> n instanceof ToggleButton t && "Tokens".equals(t.getText())
+                && shown(t)).queryAs(ToggleButton.class));
+        WaitForAsyncUtils.waitForFxEvents();
+        List<Text> chips = visibleChips(robot);
+        int index = chipOnOneLine(chips);
+        robot.clickOn(chips.get(index));   // keeps its alternatives shown
+        WaitForAsyncUtils.waitForFxEvents();
+        TokenLogprob chosen = trace.answer().get(index);
+        int k = IntStream.range(0, chosen.top().size()).filter(i -> chosen.top().get(i).id() != chosen.id())
+                .findFirst().orElseThrow();
+        TokenLogprob.Alternative other = chosen.top().get(k);
+        List<Button> rows = robot.lookup(".token-alternative").queryAllAs(Button.class).stream()
+                .filter(TokenViewUiTest::shown).toList();
+        assertThat(rows).hasSize(chosen.top().size());
+        Button row = rows.get(k);
+        assertThat(row.isDisabled()).isFalse();
+        assertThat(row.isFocusTraversable()).isTrue();
+        assertThat(row.getTooltip().getText()).isEqualTo("Continue the answer with this token");
+
+        robot.clickOn(row);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(chat.getMessages()).as("the click started a new version").hasSize(2).doesNotContain(original);
+        waitUntil(() -> chat.getState() != ChatViewModel.State.GENERATING);
+        assertThat(chat.errorProperty().get()).isEmpty();
+        waitUntil(() -> chat.getMessages().get(1).getTokens() != null);
+
+        MessageViewModel branch = chat.getMessages().get(1);
+        List<TokenLogprob> tokens = branch.getTokens().answer();
+        assertThat(tokens.subList(0, index)).isEqualTo(trace.answer().subList(0, index));
+        assertThat(tokens.get(index).id()).isEqualTo(other.id());
+        String prefix = trace.answer().subList(0, index).stream().map(TokenLogprob::token).reduce("", String::concat)
+                + other.token();
+        assertThat(branch.getText()).startsWith(prefix);
+        assertThat(branch.showingTokensProperty().get()).as("the branch shows its tokens, as the answer did").isTrue();
+        assertThat(versionLabels(robot)).containsExactly("2/2");
+
+        robot.clickOn(robot.lookup((Node n) -> n instanceof Button b && "‹".equals(b.getText()) && shown(b))
+                .queryAs(Button.class));
+        waitUntil(() -> chat.getMessages().get(1).getText().equals(original.getText()));
+        assertThat(versionLabels(robot)).containsExactly("1/2");
+        assertThat(chat.getMessages().get(1).getTokens()).isSameAs(trace);
+    }
+
+    private static List<String> versionLabels(FxRobot robot) {
+        return robot.lookup(".version-label").queryAllAs(Label.class).stream().filter(TokenViewUiTest::shown)
+                .map(Label::getText).toList();
+    }
+
+    @Test
+    void theTokenViewShowsTheProbabilitiesTheModelGaveAndOpensTheAttention(FxRobot robot) throws Exception {
+        TokenTrace trace = answerWithTokens(robot).getTokens();
         assertThat(trace.answer()).isNotEmpty();
 
         ToggleButton toggle = robot.lookup((Node n) -> n instanceof ToggleButton t && "Tokens".equals(t.getText())
@@ -160,13 +248,7 @@ class TokenViewUiTest {
                     .isCloseTo(100 * Math.exp(expected[step][id]), within(0.051));
         }
 
-        // a token that wraps onto the next line has bounds whose centre lies over other tokens:
-        // hover one that sits on one line, so the alternatives shown are its own
-        double line = chips.stream().mapToDouble(c -> c.getBoundsInLocal().getHeight()).min().orElseThrow();
-        int index = IntStream.range(1, chips.size())
-                .filter(i -> chips.get(i).getBoundsInLocal().getHeight() < 1.5 * line
-                        && chips.get(i).getBoundsInLocal().getWidth() > 2)
-                .findFirst().orElse(0);
+        int index = chipOnOneLine(chips);
         robot.moveTo(chips.get(index));
         WaitForAsyncUtils.waitForFxEvents();
         List<Label> shown = robot.lookup(".token-alternative .token-probability").queryAllAs(Label.class).stream()
