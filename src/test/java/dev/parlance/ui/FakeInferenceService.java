@@ -83,6 +83,15 @@ public final class FakeInferenceService implements InferenceService {
         return this;
     }
 
+    /** {@code text} in pieces of three characters, the size of a small model's tokens, to stream. */
+    public static List<String> piecesOf(String text) {
+        List<String> pieces = new ArrayList<>();
+        for (int i = 0; i < text.length(); i += 3) {
+            pieces.add(text.substring(i, Math.min(text.length(), i + 3)));
+        }
+        return pieces;
+    }
+
     /** Makes every streamed answer think these tokens first (what a reasoning model writes in {@code <think>}). */
     public FakeInferenceService streamReasoning(List<String> tokens) {
         this.reasoningScript = List.copyOf(tokens);

@@ -29,8 +29,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javafx.application.Platform;
-import javafx.scene.Node;
-import javafx.scene.control.ScrollPane;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxRobotInterface;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
@@ -93,18 +90,6 @@ class RemoteServerUiTest {
         WaitForAsyncUtils.waitForFxEvents();
     }
 
-    /** Scrolls the settings panel until the node is in view, then clicks it. */
-    private static FxRobotInterface clickInSettings(FxRobot robot, String query) {
-        ScrollPane panel = robot.lookup(".settings-view").query();
-        Node node = robot.lookup(query).query();
-        robot.interact(() -> {
-            Node content = panel.getContent();
-            double y = content.sceneToLocal(node.localToScene(0, 0)).getY();
-            double extra = content.getBoundsInLocal().getHeight() - panel.getViewportBounds().getHeight();
-            panel.setVvalue(extra <= 0 ? 0 : Math.min(1, y / extra));
-        });
-        return robot.clickOn(node);
-    }
 
     private ChatViewModel chat() {
         return window.viewModel().chat();
@@ -114,9 +99,9 @@ class RemoteServerUiTest {
     void aServerAddedInSettingsServesItsModelInTheChat(FxRobot robot) throws Exception {
         ServersViewModel servers = window.viewModel().models().servers();
         robot.clickOn("#settingsToggle");
-        clickInSettings(robot, "#serverName").write("Workstation");
-        clickInSettings(robot, "#serverUrl").write("http://127.0.0.1:" + server.port());
-        clickInSettings(robot, "#addServerButton");
+        SettingsPanel.clickOn(robot, "#serverName").write("Workstation");
+        SettingsPanel.clickOn(robot, "#serverUrl").write("http://127.0.0.1:" + server.port());
+        SettingsPanel.clickOn(robot, "#addServerButton");
         waitUntil(() -> servers.stateProperty().get() == ServersViewModel.State.ADDED);
         assertThat(robot.lookup("Added: one model in the model picker.").tryQuery()).isPresent();
         assertThat(RemoteServers.in(dir).list()).extracting(RemoteServer::name).containsExactly("Workstation");
@@ -192,9 +177,9 @@ class RemoteServerUiTest {
         int port = server.port();
         server.close();
         robot.clickOn("#settingsToggle");
-        clickInSettings(robot, "#serverName").write("Gone");
-        clickInSettings(robot, "#serverUrl").write("http://127.0.0.1:" + port + "/v1");
-        clickInSettings(robot, "#addServerButton");
+        SettingsPanel.clickOn(robot, "#serverName").write("Gone");
+        SettingsPanel.clickOn(robot, "#serverUrl").write("http://127.0.0.1:" + port + "/v1");
+        SettingsPanel.clickOn(robot, "#addServerButton");
         waitUntil(() -> servers.stateProperty().get() == ServersViewModel.State.FAILED);
         assertThat(servers.problemProperty().get()).contains("refused the connection");
         assertThat(RemoteServers.in(dir).list()).isEmpty();

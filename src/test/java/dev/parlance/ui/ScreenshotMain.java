@@ -8,7 +8,6 @@ import dev.parlance.store.InMemoryConversationStore;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +44,7 @@ public final class ScreenshotMain {
             boolean chinese = Locale.SIMPLIFIED_CHINESE.equals(prefs.locale());
             inference = new FakeInferenceService()
                     .streamReasoning(List.of(chinese ? "用户想要读取文件。" : "The user wants to read a file."))
-                    .streamScript(tokens(chinese ? ANSWER_ZH : ANSWER_EN),
+                    .streamScript(FakeInferenceService.piecesOf(chinese ? ANSWER_ZH : ANSWER_EN),
                             TimeUnit.MILLISECONDS.toNanos(2));
             var store = new InMemoryConversationStore();
             for (String title : chinese ? List.of("周末杭州行程", "给房东的邮件", "总结会议记录")
@@ -86,13 +85,6 @@ public final class ScreenshotMain {
 
     }
 
-    private static List<String> tokens(String text) {
-        List<String> list = new ArrayList<>();
-        for (int i = 0; i < text.length(); i += 3) {
-            list.add(text.substring(i, Math.min(text.length(), i + 3)));
-        }
-        return list;
-    }
 
     private static final String ANSWER_EN = "## Reading a text file\n\n"
             + "The simplest way is `Files.readString`, which reads the **whole file** at once. "

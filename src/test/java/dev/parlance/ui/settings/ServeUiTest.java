@@ -9,6 +9,7 @@ import dev.parlance.ui.FakeInferenceService;
 import dev.parlance.ui.Headless;
 import dev.parlance.ui.MainWindow;
 import dev.parlance.ui.ScriptedDialogs;
+import dev.parlance.ui.SettingsPanel;
 import dev.parlance.ui.Theme;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.io.IOException;
@@ -29,7 +30,6 @@ import java.util.concurrent.TimeoutException;
 import javafx.application.Platform;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
-import javafx.scene.control.ScrollPane;
 import javafx.scene.control.TextField;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.KeyCode;
@@ -94,18 +94,6 @@ class ServeUiTest {
         WaitForAsyncUtils.waitForFxEvents();
     }
 
-    /** Scrolls the settings panel until the node is in view, then clicks it. */
-    private static void clickInSettings(FxRobot robot, String query) {
-        ScrollPane panel = robot.lookup(".settings-view").query();
-        Node node = robot.lookup(query).query();
-        robot.interact(() -> {
-            Node content = panel.getContent();
-            double y = content.sceneToLocal(node.localToScene(0, 0)).getY();
-            double extra = content.getBoundsInLocal().getHeight() - panel.getViewportBounds().getHeight();
-            panel.setVvalue(extra <= 0 ? 0 : Math.min(1, y / extra));
-        });
-        robot.clickOn(node);
-    }
 
     private static String clipboard() throws Exception {
         return WaitForAsyncUtils.asyncFx(() -> Clipboard.getSystemClipboard().getString()).get();
@@ -124,7 +112,7 @@ class ServeUiTest {
         robot.clickOn("#settingsToggle");
         assertThat(robot.lookup("#serveDetails").query().isVisible()).isFalse();
 
-        clickInSettings(robot, "#serveSwitch .thumb-area");
+        SettingsPanel.clickOn(robot, "#serveSwitch .thumb-area");
         waitUntil(() -> serve.stateProperty().get() == ServeViewModel.State.SERVING);
 
         String url = "http://127.0.0.1:" + port + "/v1";
@@ -132,9 +120,9 @@ class ServeUiTest {
         assertThat(shown.getText()).isEqualTo(url);
         assertThat(shown.isVisible()).isTrue();
         assertThat(robot.lookup("#serveStatus").queryAs(Label.class).getText()).isEqualTo("Serving tiny.");
-        clickInSettings(robot, "#copyUrlButton");
+        SettingsPanel.clickOn(robot, "#copyUrlButton");
         assertThat(clipboard()).isEqualTo(url);
-        clickInSettings(robot, "#copyExampleButton");
+        SettingsPanel.clickOn(robot, "#copyExampleButton");
         assertThat(clipboard()).startsWith("curl " + url + "/chat/completions \\\n").contains("\"model\":\"tiny\"");
         HttpResponse<String> models = get(url + "/models");
         assertThat(models.statusCode()).isEqualTo(200);

@@ -11,8 +11,6 @@ import dev.parlance.ui.Theme;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javafx.animation.PauseTransition;
 import javafx.application.Application;
@@ -49,7 +47,7 @@ public final class RichTextScreenshots {
         public void start(Stage stage) {
             AppPreferences prefs =
                     AppPreferences.load(AppDirectories.dataDirectory().resolve("settings.properties"));
-            inference = new FakeInferenceService().streamScript(tokens(ANSWER), TimeUnit.MILLISECONDS.toNanos(2));
+            inference = new FakeInferenceService().streamScript(FakeInferenceService.piecesOf(ANSWER), TimeUnit.MILLISECONDS.toNanos(2));
             var window = new MainWindow(inference, new InMemoryConversationStore(), prefs, Theme.LIGHT,
                     Platform::runLater, Runnable::run, w -> new FxDialogService(() -> stage, w::bundle));
             window.show(stage);
@@ -76,13 +74,6 @@ public final class RichTextScreenshots {
         }
     }
 
-    private static List<String> tokens(String text) {
-        List<String> list = new ArrayList<>();
-        for (int i = 0; i < text.length(); i += 3) {
-            list.add(text.substring(i, Math.min(text.length(), i + 3)));
-        }
-        return list;
-    }
 
     private static final String ANSWER = "For $a > 0$ the **Gaussian integral** is\n\n"
             + "$$\n\\int_{-\\infty}^{\\infty} e^{-a x^2}\\,dx = \\sqrt{\\frac{\\pi}{a}}\n$$\n\n"
