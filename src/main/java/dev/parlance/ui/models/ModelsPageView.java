@@ -10,6 +10,7 @@ import dev.parlance.models.InstalledModel;
 import dev.parlance.models.MachineResources;
 import dev.parlance.models.ModelFormat;
 import dev.parlance.models.Variant;
+import dev.parlance.ui.DesktopOpener;
 import dev.parlance.ui.DialogService;
 import dev.parlance.ui.models.CatalogRowViewModel.DownloadState;
 import dev.parlance.ui.models.ModelsPageViewModel.SizeFilter;

@@ -1,4 +1,4 @@
-package dev.parlance.ui.models;
+package dev.parlance.ui;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,17 +11,17 @@ import java.util.Locale;
  * selected. Uses the OS's own opener ({@code xdg-open}, {@code open}, {@code explorer}), which needs
  * neither AWT nor the application's HostServices.
  */
-final class DesktopOpener {
+public final class DesktopOpener {
     private DesktopOpener() {}
 
     /** Opens a web address in the browser. */
-    static void browse(String uri) throws IOException {
+    public static void browse(String uri) throws IOException {
         start(os().contains("win") ? List.of("rundll32", "url.dll,FileProtocolHandler", uri)
                 : os().contains("mac") ? List.of("open", uri) : List.of("xdg-open", uri));
     }
 
     /** Shows a model in the file manager: its folder, or the folder holding its file (selected where the OS can). */
-    static void reveal(Path model) throws IOException {
+    public static void reveal(Path model) throws IOException {
         Path absolute = model.toAbsolutePath();
         if (os().contains("win")) {
             start(List.of("explorer", "/select," + absolute));
