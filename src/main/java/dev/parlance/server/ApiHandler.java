@@ -105,7 +105,7 @@ final class ApiHandler extends Handler.Abstract {
         String method = request.getMethod();
         ModelInfo model = inference.loadedModel();
         if (model == null) {
-            throw new ApiError(503, "server_error", null, null, "No model is loaded.");
+            throw new ApiError(503, "server_error", null, null, "No model is loaded on this computer: load one in Parlance to serve it.");
         }
         switch (path) {
             case "/v1/models" -> {

@@ -156,7 +156,7 @@ class AppServerTest {
 
             assertThat(models.statusCode()).isEqualTo(503);
             assertThat(Http.json(models).getAsJsonObject("error").get("message").getAsString())
-                    .isEqualTo("No model is loaded.");
+                    .isEqualTo("No model is loaded on this computer: load one in Parlance to serve it.");
             assertThat(chat.statusCode()).isEqualTo(503);
             assertThat(forwarded).hasValue(0);
         }
@@ -175,7 +175,7 @@ class AppServerTest {
             assertThat(response.statusCode()).isEqualTo(503);
             JsonObject error = Http.json(response).getAsJsonObject("error");
             assertThat(error.get("type").getAsString()).isEqualTo("server_error");
-            assertThat(error.get("message").getAsString()).isEqualTo("No model is loaded.");
+            assertThat(error.get("message").getAsString()).isEqualTo("No model is loaded on this computer: load one in Parlance to serve it.");
         }
     }
 

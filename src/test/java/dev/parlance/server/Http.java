@@ -27,12 +27,22 @@ final class Http {
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return CLIENT.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return sendOnANewConnection(request(path).GET().build());
     }
 
     HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-        return CLIENT.send(request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return sendOnANewConnection(request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /**
+     * Sends on a connection of its own: a pooled one can be closed by the server's idle timeout (two
+     * seconds in some tests) just as the request goes out, and a POST is not retried.
+     */
+    private static HttpResponse<String> sendOnANewConnection(HttpRequest request)
+            throws IOException, InterruptedException {
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     HttpRequest.Builder request(String path) {
