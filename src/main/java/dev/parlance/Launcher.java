@@ -18,6 +18,8 @@ import sun.misc.SignalHandler;
 public final class Launcher {
     /** Set in the environment of the process started again, so that it never starts another. */
     static final String RESTARTED = "PARLANCE_RESTARTED_WITH_VECTOR_API";
+    /** The launchers' heap cap, which a restart adds unless the first start was given one (docs/benchmarks.md, "The heap"). */
+    static final String HEAP_CAP = "-Xmx1g";
 
     private Launcher() {}
 
@@ -41,7 +43,7 @@ public final class Launcher {
 
     /**
      * Runs this program again in a new JVM with the Vector API's module, the same arguments, JVM
-     * options and standard streams, and returns its exit code; null when that cannot be done (the
+     * options (and the launchers' heap cap if they set none) and standard streams, and returns its exit code; null when that cannot be done (the
      * runtime lacks the module, or this is already the second start). Ctrl+C reaches both
      * processes: this one ignores it and lets the other decide (the chat stops an answer).
      */
@@ -54,7 +56,11 @@ public final class Launcher {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.add("--add-modules=" + RuntimeInfo.VECTOR_MODULE);
         command.add("--enable-native-access=ALL-UNNAMED"); // what the jar's manifest gives a -jar start
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        if (options.stream().noneMatch(option -> option.startsWith("-Xmx") || option.startsWith("-XX:MaxHeapSize"))) {
+            command.add(HEAP_CAP);
+        }
+        command.addAll(options);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Launcher.class.getName());

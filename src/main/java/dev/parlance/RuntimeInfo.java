@@ -86,6 +86,7 @@ public final class RuntimeInfo {
                         + System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 "compute: " + computePath(),
                 "threads: " + Compute.defaultThreads() + " of " + Runtime.getRuntime().availableProcessors() + " cores",
+                "Java heap: up to " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB",
                 "CPU: " + cpu());
     }
 

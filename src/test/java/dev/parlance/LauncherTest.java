@@ -20,13 +20,14 @@ class LauncherTest {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
         assertThat(process.waitFor()).as(output).isZero();
-        assertThat(output).contains("compute: Java Vector API").doesNotContain("PyTorch (");
+        assertThat(output).contains("compute: Java Vector API").doesNotContain("PyTorch (")
+                .contains("Java heap: up to 1024 MiB"); // the launchers' cap, which the restart adds
     }
 
     @Test
     void theVersionIsTheBuildsAndNamesTheComputePathAndCpu() {
         assertThat(RuntimeInfo.version()).matches("\\d+\\.\\d+\\.\\d+.*");
-        assertThat(RuntimeInfo.describe()).hasSize(5);
+        assertThat(RuntimeInfo.describe()).hasSize(6);
         assertThat(RuntimeInfo.describe().get(2)).isEqualTo("compute: " + RuntimeInfo.computePath());
         assertThat(RuntimeInfo.cpu()).contains(Runtime.getRuntime().availableProcessors() + " cores");
     }
