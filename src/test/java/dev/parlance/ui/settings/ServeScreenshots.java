@@ -6,12 +6,10 @@ import dev.parlance.ui.AppPreferences;
 import dev.parlance.ui.FxDialogService;
 import dev.parlance.ui.MainWindow;
 import dev.parlance.ui.Theme;
+import dev.parlance.ui.UiTestData;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
 import javafx.animation.PauseTransition;
 import javafx.application.Application;
 import javafx.application.Platform;
@@ -46,15 +44,8 @@ public final class ServeScreenshots {
         @Override
         public void start(Stage stage) throws IOException {
             var args = getParameters().getRaw();
-            Theme theme = "dark".equals(args.get(0)) ? Theme.DARK : Theme.LIGHT;
-            Locale locale = "zh".equals(args.get(1)) ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH;
-            Path model = Path.of("../shared/models/stories260K").toAbsolutePath().normalize();
-            Path data = Files.createTempDirectory("parlance-serve-shots");
-            AppPreferences prefs = AppPreferences.load(data.resolve("settings.properties"));
-            prefs.setModelsDirectory(model.getParent());
-            prefs.setTheme(theme);
-            prefs.setLocale(locale);
-            prefs.setWindowBounds(0, 0, 1280, 800);
+            AppPreferences prefs = UiTestData.screenshotPreferences("parlance-serve-shots", args);
+            Theme theme = prefs.theme();
             prefs.setServing(true);
             prefs.setServingPort(Integer.parseInt(args.get(2)));
             inference = new DjlInferenceService();
@@ -84,7 +75,7 @@ public final class ServeScreenshots {
                     settle.play();
                 }
             });
-            models.load(model);
+            models.load(prefs.modelsDirectory().resolve("stories260K"));
         }
 
         /** Captures the screen off the FX thread (which keeps drawing), then exits. */

@@ -6,15 +6,13 @@ import dev.parlance.ui.AppPreferences;
 import dev.parlance.ui.FxDialogService;
 import dev.parlance.ui.MainWindow;
 import dev.parlance.ui.Theme;
+import dev.parlance.ui.UiTestData;
 import dev.parlance.ui.chat.ChatViewModel;
 import dev.parlance.ui.chat.MessageViewModel;
 import dev.parlance.ui.models.ModelsViewModel;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import javafx.animation.PauseTransition;
 import javafx.application.Application;
 import javafx.application.Platform;
@@ -58,16 +56,9 @@ public final class TokenViewScreenshots {
         @Override
         public void start(Stage stage) throws IOException {
             var args = getParameters().getRaw();
-            Theme theme = "dark".equals(args.get(0)) ? Theme.DARK : Theme.LIGHT;
-            Locale locale = "zh".equals(args.get(1)) ? Locale.SIMPLIFIED_CHINESE : Locale.ENGLISH;
             prefix = args.get(2);
-            Path model = Path.of("../shared/models/stories260K").toAbsolutePath().normalize();
-            Path data = Files.createTempDirectory("parlance-token-shots");
-            AppPreferences prefs = AppPreferences.load(data.resolve("settings.properties"));
-            prefs.setModelsDirectory(model.getParent());
-            prefs.setTheme(theme);
-            prefs.setLocale(locale);
-            prefs.setWindowBounds(0, 0, 1280, 800);
+            AppPreferences prefs = UiTestData.screenshotPreferences("parlance-token-shots", args);
+            Theme theme = prefs.theme();
             inference = new DjlInferenceService();
             var window = new MainWindow(inference, new InMemoryConversationStore(), prefs, theme, Platform::runLater,
                     Runnable::run, w -> new FxDialogService(() -> stage, w::bundle));
@@ -96,7 +87,7 @@ public final class TokenViewScreenshots {
                     });
                 }
             });
-            models.load(model);
+            models.load(prefs.modelsDirectory().resolve("stories260K"));
         }
 
         private void pin(Stage stage) {
